@@ -1,0 +1,42 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck importlint unit install clean serve worker
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, migrate, seed the demo store and serve it on http://127.0.0.1:8000
+demo: $(STAMP)
+	AFTERCART_DEBUG=$${AFTERCART_DEBUG:-1} $(BIN)/aftercart demo --serve
+
+## Lint, type-check, check the layer contracts, then run the whole suite
+test: $(STAMP) lint typecheck importlint
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+importlint: $(STAMP)
+	cd src && ../$(BIN)/lint-imports --config ../pyproject.toml
+
+serve: $(STAMP)
+	$(BIN)/aftercart serve
+
+worker: $(STAMP)
+	$(BIN)/aftercart worker
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""Start-up checks: misconfiguration fails loudly before the first request, not during it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=False)
+def check_secret_key(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    import os
+
+    insecure = settings.SECRET_KEY == settings.INSECURE_DEFAULT_KEY
+    if insecure and not settings.DEBUG and not os.environ.get("AFTERCART_ALLOW_INSECURE_KEY"):
+        return [
+            Error(
+                "AFTERCART_SECRET_KEY is not set.",
+                hint="Set AFTERCART_SECRET_KEY to a long random value (or AFTERCART_DEBUG=1 locally).",
+                id="aftercart.E001",
+            )
+        ]
+    return []
+
+
+@register()
+def check_limits(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    errors = []
+    if settings.AFTERCART_MAX_BODY_BYTES <= 0:
+        errors.append(Error("AFTERCART_MAX_BODY_BYTES must be positive.", id="aftercart.E002"))
+    if not 1 <= settings.AFTERCART_MAX_BATCH <= 10_000:
+        errors.append(Error("AFTERCART_MAX_BATCH must be between 1 and 10000.", id="aftercart.E003"))
+    if not settings.AFTERCART_BASE_URL.startswith(("http://", "https://")):
+        errors.append(Error("AFTERCART_BASE_URL must start with http:// or https://.", id="aftercart.E004"))
+    return errors

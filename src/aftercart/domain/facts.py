@@ -1,0 +1,120 @@
+"""Canonical facts: the only thing any source produces and the only thing the ledger stores.
+
+A fact says what happened, when, to which order or parcel. Every adapter (REST, Shopify, AfterShip,
+carrier responses, Olist CSV) turns its input into these; nothing downstream knows where a fact came
+from except through ``source``.
+
+Payload shapes per kind (JSON-safe: strings, numbers, lists, dicts; money as decimal strings,
+times as ISO 8601):
+
+``order.placed`` / ``order.updated``
+    ``number, email, phone, postal_code, country, customer_name, locale, timezone, currency,
+    total, lines: [{line_id, sku, title, variant, quantity, unit_price, product_id}]``.
+    ``order.updated`` carries only what changed; ``lines`` entries are merged by ``line_id``.
+``order.cancelled``
+    ``reason``.
+``line.status``
+    ``line_id, status`` (a :class:`~aftercart.domain.vocabulary.FulfilmentStatus`), optional
+    ``quantity, location, reason``.
+``shipment.created``
+    ``shipment_id, carrier, service, tracking_number, tracking_url,
+    lines: [{line_id, quantity}], estimated_delivery`` (ISO date or datetime).
+``tracking.event``
+    ``carrier, tracking_number, tag, subtag, raw_code, raw_message, location,
+    estimated_delivery``; optional ``shipment_id``.
+``pickup.ready``
+    ``shipment_id`` or ``lines``, ``location: {name, address, hours}``, ``deadline``.
+``pickup.collected``
+    ``shipment_id`` or ``lines``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from typing import Any
+
+
+class FactKind(StrEnum):
+    """What kind of thing happened."""
+
+    ORDER_PLACED = "order.placed"
+    ORDER_UPDATED = "order.updated"
+    ORDER_CANCELLED = "order.cancelled"
+    LINE_STATUS = "line.status"
+    SHIPMENT_CREATED = "shipment.created"
+    TRACKING_EVENT = "tracking.event"
+    PICKUP_READY = "pickup.ready"
+    PICKUP_COLLECTED = "pickup.collected"
+
+
+#: Tie-break for facts with the same ``occurred_at``: the order a person would expect them in.
+KIND_RANK = {
+    FactKind.ORDER_PLACED: 0,
+    FactKind.ORDER_UPDATED: 1,
+    FactKind.LINE_STATUS: 2,
+    FactKind.SHIPMENT_CREATED: 3,
+    FactKind.TRACKING_EVENT: 4,
+    FactKind.PICKUP_READY: 5,
+    FactKind.PICKUP_COLLECTED: 6,
+    FactKind.ORDER_CANCELLED: 7,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One thing that happened, exactly as the ledger keeps it.
+
+    ``order_ref`` is the store's own order id; ``tracking_number`` ties carrier events to a parcel
+    when the source does not know the order. At least one of the two is set.
+    ``idempotency_key`` is unique per store: the same fact sent twice is kept once.
+    """
+
+    kind: FactKind
+    occurred_at: datetime
+    idempotency_key: str
+    source: str
+    order_ref: str | None = None
+    tracking_number: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware")
+        if not (self.order_ref or self.tracking_number):
+            raise ValueError("a fact needs an order_ref or a tracking_number")
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, str]:
+        """Total order used by the projection: time, then kind, then key (deterministic)."""
+        return (self.occurred_at, KIND_RANK[self.kind], self.idempotency_key)
+
+
+def normalise_tracking_number(value: str | None) -> str | None:
+    """Tracking numbers compare without spaces or case: carriers print them both ways."""
+    if not value:
+        return None
+    cleaned = "".join(str(value).split()).upper()
+    return cleaned or None
+
+
+def content_key(*parts: object) -> str:
+    """A stable idempotency key from the content of a fact, for sources that send no id.
+
+    Re-polling a carrier returns the same checkpoints; hashing what identifies a checkpoint keeps
+    each of them once.
+    """
+    raw = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def to_utc(value: datetime, assume: tzinfo = UTC) -> datetime:
+    """An aware datetime in UTC. Naive input is read in ``assume``: sources that omit the zone
+    (Olist reports São Paulo local time) say which one they mean."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=assume)
+    return value.astimezone(UTC)
