@@ -1,0 +1,54 @@
+"""Fulfilment, shipment, pickup and tracking events in the canonical JSON, one or a batch."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from aftercart.api.problems import Problem
+from aftercart.integrations.canonical.schemas import EventBatchIn, EventIn, event_fact
+from aftercart.orders.services import facts_record
+
+router = Router(tags=["events"])
+
+
+class IngestOut(Schema):
+    received: int
+    accepted: int
+    duplicates: int
+    unmatched: int
+
+
+def _record(request: HttpRequest, events: list) -> IngestOut:
+    facts = [event_fact(e) for e in events]
+    result = facts_record(store=request.store, facts=facts)  # type: ignore[attr-defined]
+    return IngestOut(
+        received=result.received,
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        unmatched=result.orphaned,
+    )
+
+
+@router.post("", response={202: IngestOut}, summary="Post one event")
+def post_event(request: HttpRequest, payload: EventIn) -> tuple[int, IngestOut]:
+    """Record one event. The same event sent twice is counted as a duplicate and changes nothing."""
+    return 202, _record(request, [payload])
+
+
+@router.post("/batch", response={202: IngestOut}, summary="Post up to 1,000 events")
+def post_batch(request: HttpRequest, payload: EventBatchIn) -> tuple[int, IngestOut]:
+    """Record a batch atomically: every event is validated first, and one invalid event rejects
+    the whole batch (nothing is written). ``unmatched`` counts carrier events for tracking numbers
+    no shipment has yet; they are kept and attach when the shipment arrives."""
+    limit = settings.AFTERCART_MAX_BATCH
+    if len(payload.events) > limit:
+        raise Problem(
+            400,
+            "Too many events",
+            f"events: at most {limit} per request, got {len(payload.events)}",
+            kind="validation",
+            errors=[{"field": "events", "message": f"at most {limit} events per request"}],
+        )
+    return 202, _record(request, payload.events)

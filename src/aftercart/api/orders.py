@@ -1,0 +1,171 @@
+"""Orders: create, update, cancel, read with the next step, and the fact timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from aftercart.api.problems import Problem
+from aftercart.domain.next_step import NextStep
+from aftercart.domain.projection import OrderState
+from aftercart.integrations.canonical.schemas import (
+    OrderCancelledIn,
+    OrderIn,
+    OrderUpdateIn,
+    event_fact,
+    order_placed_fact,
+    order_updated_fact,
+)
+from aftercart.orders import selectors
+from aftercart.orders.models import Order
+from aftercart.orders.services import facts_record
+
+router = Router(tags=["orders"])
+
+
+class OrderOut(Schema):
+    id: str
+    order_id: str
+    number: str
+    stage: str
+    placed_at: datetime | None
+    email: str
+    currency: str
+    total: str | None
+    next_step: dict[str, Any]
+    lines: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    cancelled_at: datetime | None
+
+
+class OrderSummaryOut(Schema):
+    id: str
+    order_id: str
+    number: str
+    stage: str
+    next_step: str
+    placed_at: datetime | None
+    last_event_at: datetime | None
+
+
+class CancelIn(Schema):
+    reason: str = ""
+    cancelled_at: datetime | None = None
+
+
+class FactOut(Schema):
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    source: str
+    payload: dict[str, Any]
+
+
+def serialise(order: Order, state: OrderState, step: NextStep) -> dict[str, Any]:
+    """The API's order shape (also used by other touchpoints that want JSON)."""
+    data = state.to_json()
+    shipments = []
+    for s in data["shipments"].values():
+        s = dict(s)
+        s.pop("key", None)
+        shipments.append(s)
+    return {
+        "id": order.public_id,
+        "order_id": order.external_id,
+        "number": state.number,
+        "stage": state.stage.value,
+        "placed_at": state.placed_at,
+        "email": state.email,
+        "currency": state.currency,
+        "total": data["total"],
+        "next_step": step.to_json(),
+        "lines": list(data["lines"].values()),
+        "shipments": shipments,
+        "cancelled_at": state.cancelled_at,
+    }
+
+
+def _order_or_404(request: HttpRequest, order_id: str) -> Order:
+    order = selectors.order_by_external_id(request.store, order_id)  # type: ignore[attr-defined]
+    if order is None:
+        raise Problem(404, "Order not found", f"No order with order_id {order_id!r} in this store.")
+    return order
+
+
+def _read(request: HttpRequest, order_id: str) -> dict[str, Any]:
+    order = _order_or_404(request, order_id)
+    state, step = selectors.order_view(order, timezone.now())
+    return serialise(order, state, step)
+
+
+@router.post("", response={201: OrderOut, 200: OrderOut}, summary="Create an order")
+def create_order(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str, Any]]:
+    """Record that an order was placed. Posting the same order again changes nothing (200)."""
+    result = facts_record(store=request.store, facts=[order_placed_fact(payload)])  # type: ignore[attr-defined]
+    return (201 if result.accepted else 200), _read(request, payload.order_id)
+
+
+@router.get("", response=list[OrderSummaryOut], summary="List orders")
+def list_orders(
+    request: HttpRequest, stage: str | None = None, next_step: str | None = None, limit: int = Query(50, ge=1, le=500), after: str | None = None
+) -> list[dict[str, Any]]:
+    """Newest first; filter by ``stage`` or ``next_step``; page with ``after`` = the last ``id``."""
+    qs = Order.objects.filter(store=request.store).order_by("-public_id")  # type: ignore[attr-defined]
+    if stage:
+        qs = qs.filter(stage=stage)
+    if next_step:
+        qs = qs.filter(next_step=next_step)
+    if after:
+        qs = qs.filter(public_id__lt=after)
+    return [
+        {
+            "id": o.public_id,
+            "order_id": o.external_id,
+            "number": o.number,
+            "stage": o.stage,
+            "next_step": o.next_step,
+            "placed_at": o.placed_at,
+            "last_event_at": o.last_event_at,
+        }
+        for o in qs[:limit]
+    ]
+
+
+@router.get("/{order_id}", response=OrderOut, summary="Get an order with its next step")
+def get_order(request: HttpRequest, order_id: str) -> dict[str, Any]:
+    """The order's current state (projected from its facts) and the one next step."""
+    return _read(request, order_id)
+
+
+@router.patch("/{order_id}", response=OrderOut, summary="Update an order")
+def update_order(request: HttpRequest, order_id: str, payload: OrderUpdateIn) -> dict[str, Any]:
+    """Record changed order fields (address, lines, contact)."""
+    _order_or_404(request, order_id)
+    facts_record(store=request.store, facts=[order_updated_fact(order_id, payload)])  # type: ignore[attr-defined]
+    return _read(request, order_id)
+
+
+@router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order")
+def cancel_order(request: HttpRequest, order_id: str, payload: CancelIn) -> dict[str, Any]:
+    """Record that the store cancelled the order."""
+    _order_or_404(request, order_id)
+    event = OrderCancelledIn(
+        kind="order.cancelled",
+        order_id=order_id,
+        reason=payload.reason,
+        occurred_at=payload.cancelled_at or timezone.now(),
+        idempotency_key=f"order:{order_id}:cancelled",
+    )
+    facts_record(store=request.store, facts=[event_fact(event)])  # type: ignore[attr-defined]
+    return _read(request, order_id)
+
+
+@router.get("/{order_id}/timeline", response=list[FactOut], summary="Every fact of an order")
+def order_timeline(request: HttpRequest, order_id: str) -> list[Any]:
+    """Every fact recorded for the order, in the order it happened."""
+    return selectors.order_timeline(_order_or_404(request, order_id))
+

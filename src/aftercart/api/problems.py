@@ -1,0 +1,64 @@
+"""RFC 9457 problem details: every error the API and webhooks answer has this shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+
+PROBLEM_BASE = "https://aftercart.dev/problems/"
+CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error to answer as problem+json. ``errors`` list ``{field, message}`` pairs."""
+
+    def __init__(self, status: int, title: str, detail: str = "", *, kind: str = "", errors: list[dict] | None = None):
+        super().__init__(title)
+        self.status, self.title, self.detail = status, title, detail
+        self.kind = kind or {400: "invalid-request", 401: "unauthorized", 404: "not-found", 413: "too-large", 415: "unsupported-media-type"}.get(status, "error")
+        self.errors = errors or []
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": PROBLEM_BASE + self.kind, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> HttpResponse:
+    """The HTTP response for a problem."""
+    response = HttpResponse(json.dumps(problem.as_dict()), status=problem.status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def field_path(loc: tuple | list) -> str:
+    """pydantic's error location as one readable path: ``("body", "events", 3, "status")`` →
+    ``events[3].status``. The leading parameter source (body/query/path) is dropped."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    # ninja wraps the body under the parameter name: drop it when it is the only wrapper.
+    if len(parts) > 1 and parts[0] in ("payload", "body", "batch", "data"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and part.startswith(("line.", "shipment.", "tracking.", "pickup.", "order.")):
+            continue  # the discriminator value pydantic inserts for tagged unions
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
+
+
+def validation_problem(errors: list[dict]) -> Problem:
+    """A 400 naming every invalid field."""
+    items = [{"field": field_path(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in errors]
+    first = items[0] if items else {"field": "body", "message": "invalid"}
+    return Problem(400, "Invalid request", f"{first['field']}: {first['message']}", kind="validation", errors=items)

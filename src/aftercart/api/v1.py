@@ -1,0 +1,54 @@
+"""The REST API, ``/api/v1``: validate → call a service → serialise. No business rules here."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from aftercart.api import events, orders
+from aftercart.api.auth import StoreKey
+from aftercart.api.problems import Problem, problem_response, validation_problem
+
+api = NinjaAPI(
+    title="Aftercart API",
+    version="1",
+    description=(
+        "Orders, fulfilment and tracking events in, the order's state and its single next step out. "
+        "Authenticate with `Authorization: Bearer <store API key>`. Errors are RFC 9457 "
+        "`application/problem+json` naming the field."
+    ),
+    urls_namespace="api-v1",
+    auth=StoreKey(),
+)
+api.add_router("/orders", orders.router)
+api.add_router("/events", events.router)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problem_response(validation_problem(list(exc.errors)))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        Problem(401, "Unauthorized", "Send a valid store API key as 'Authorization: Bearer <key>'."),
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(Problem(exc.status_code, str(exc), field_hint(exc)))
+
+
+@api.exception_handler(Problem)
+def _problem(request: HttpRequest, exc: Problem) -> HttpResponse:
+    return problem_response(exc)
+
+
+def field_hint(exc: HttpError) -> str:
+    if exc.status_code == 400 and "parse" in str(exc).lower():
+        return "The body is not valid JSON."
+    return ""

@@ -1,0 +1,113 @@
+"""Inbound webhooks: Shopify and AfterShip. Verify the signature on the raw body, deduplicate by
+delivery id, parse into facts, record. 401 for a bad signature, 2xx for a duplicate, 400 naming
+the field for a payload we cannot read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from aftercart.api.problems import Problem, problem_response
+from aftercart.domain.facts import content_key
+from aftercart.integrations.aftership import parse as aftership
+from aftercart.integrations.shopify import parse as shopify
+from aftercart.orders.services import inbound_delivery_record
+from aftercart.stores.models import Store
+from aftercart.stores.selectors import store_by_slug
+
+
+def _store_or_404(slug: str) -> Store:
+    store = store_by_slug(slug)
+    if store is None:
+        raise Problem(404, "Unknown store", f"No store with slug {slug!r}.")
+    return store
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, "Invalid JSON", f"The body is not valid JSON: {exc}", kind="validation") from exc
+
+
+def _answer(is_new: bool, result: Any) -> JsonResponse:
+    return JsonResponse(
+        {
+            "duplicate": not is_new,
+            "received": result.received,
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "unmatched": result.orphaned,
+        },
+        status=202 if is_new else 200,
+    )
+
+
+def _problems(view):  # type: ignore[no-untyped-def]
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Problem as problem:
+            return problem_response(problem)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@csrf_exempt
+@require_POST
+@_problems
+def shopify_webhook(request: HttpRequest, store: str) -> HttpResponse:
+    """``/webhooks/shopify/<store>``: orders, fulfillments and fulfillment events."""
+    shop = _store_or_404(store)
+    if not shop.shopify_webhook_secret or not shopify.verify_hmac(
+        shop.shopify_webhook_secret, request.body, request.headers.get("X-Shopify-Hmac-Sha256")
+    ):
+        raise Problem(401, "Invalid signature", "X-Shopify-Hmac-Sha256 does not match the body.")
+    topic = request.headers.get("X-Shopify-Topic", "")
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id") or content_key(topic, request.body.hex())
+    payload = _json(request.body)
+    try:
+        facts = shopify.parse_webhook(topic, payload, webhook_id)
+    except shopify.UnsupportedTopic:
+        # Shopify disables endpoints that keep failing; a topic we do not use is simply ignored.
+        return JsonResponse({"ignored": True, "topic": topic}, status=200)
+    except shopify.ShopifyPayloadError as exc:
+        raise Problem(
+            400, "Invalid Shopify payload", f"{exc.field}: {exc.message}", kind="validation",
+            errors=[{"field": exc.field, "message": exc.message}],
+        ) from exc
+    is_new, result = inbound_delivery_record(
+        store=shop, source="shopify", delivery_id=webhook_id, topic=topic, facts=facts
+    )
+    return _answer(is_new, result)
+
+
+@csrf_exempt
+@require_POST
+@_problems
+def aftership_webhook(request: HttpRequest, store: str) -> HttpResponse:
+    """``/webhooks/aftership/<store>``: AfterShip tracking updates."""
+    shop = _store_or_404(store)
+    if not shop.aftership_webhook_secret or not aftership.verify_signature(
+        shop.aftership_webhook_secret, request.body, request.headers.get("aftership-hmac-sha256")
+    ):
+        raise Problem(401, "Invalid signature", "aftership-hmac-sha256 does not match the body.")
+    body = _json(request.body)
+    try:
+        facts = aftership.parse_webhook(body)
+    except aftership.AfterShipPayloadError as exc:
+        raise Problem(
+            400, "Invalid AfterShip payload", f"{exc.field}: {exc.message}", kind="validation",
+            errors=[{"field": exc.field, "message": exc.message}],
+        ) from exc
+    delivery_id = str(body.get("event_id") or content_key(request.body.hex()))
+    is_new, result = inbound_delivery_record(
+        store=shop, source="aftership", delivery_id=delivery_id, topic=str(body.get("event") or ""), facts=facts
+    )
+    return _answer(is_new, result)

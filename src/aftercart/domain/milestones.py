@@ -1,0 +1,112 @@
+"""Milestones: the customer-visible moments an order has reached, as stable keys.
+
+The planner compares the milestone set before and after new facts; what is new is what may be worth
+telling the customer. Keys name the milestone and what it is about (``shipped:<shipment>``), so the
+same milestone is never "new" twice, and a second parcel shipping is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aftercart.domain.projection import OrderState
+from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
+
+
+class Milestone(StrEnum):
+    """Every milestone a journey can message about."""
+
+    ORDER_CONFIRMED = "order_confirmed"
+    PREPARING = "preparing"
+    SHIPPED = "shipped"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    ATTEMPT_FAILED = "attempt_failed"
+    DELAYED = "delayed"
+    EXCEPTION = "exception"
+    ITEM_UNAVAILABLE = "item_unavailable"
+    CANCELLED = "cancelled"
+
+
+#: Milestones that always go out, whatever the frequency caps say.
+CRITICAL = frozenset(
+    {
+        Milestone.DELAYED,
+        Milestone.EXCEPTION,
+        Milestone.ITEM_UNAVAILABLE,
+        Milestone.ATTEMPT_FAILED,
+        Milestone.CANCELLED,
+    }
+)
+
+_PREPARING = {
+    FulfilmentStatus.ALLOCATED,
+    FulfilmentStatus.PICKING,
+    FulfilmentStatus.PACKED,
+    FulfilmentStatus.READY_TO_SHIP,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A milestone reached, about the whole order (``subject`` "") or one shipment or line."""
+
+    milestone: Milestone
+    subject: str = ""
+    detail: str = ""
+
+    @property
+    def key(self) -> str:
+        """Stable identity: the same moment always has the same key."""
+        return ":".join(p for p in (self.milestone.value, self.subject, self.detail) if p)
+
+
+def reached(state: OrderState) -> list[Reached]:
+    """Every milestone the order has reached, in journey order."""
+    out: list[Reached] = []
+    if state.placed_at is not None:
+        out.append(Reached(Milestone.ORDER_CONFIRMED))
+    if any(ln.status in _PREPARING for ln in state.lines.values()) or state.shipments:
+        out.append(Reached(Milestone.PREPARING))
+    shipped = [s for s in state.shipments.values() if s.created_at or s.first_scan_at]
+    for s in shipped:
+        out.append(Reached(Milestone.SHIPPED, s.key))
+    if shipped and state.unshipped_lines:
+        out.append(Reached(Milestone.PARTIALLY_SHIPPED, "", str(len(shipped))))
+    for s in state.shipments.values():
+        tags = {c.tag for c in s.checkpoints}
+        if CarrierTag.OUT_FOR_DELIVERY in tags:
+            out.append(Reached(Milestone.OUT_FOR_DELIVERY, s.key))
+        failures = sum(1 for c in s.checkpoints if c.tag is CarrierTag.ATTEMPT_FAIL)
+        for n in range(1, failures + 1):
+            out.append(Reached(Milestone.ATTEMPT_FAILED, s.key, str(n)))
+        if s.pickup is not None or CarrierTag.AVAILABLE_FOR_PICKUP in tags:
+            out.append(Reached(Milestone.READY_FOR_PICKUP, s.key))
+        exceptions = {c.subtag for c in s.checkpoints if c.tag is CarrierTag.EXCEPTION}
+        for subtag in sorted(exceptions - {Subtag.EXCEPTION_DELAYED}):
+            out.append(Reached(Milestone.EXCEPTION, s.key, subtag.value))
+        if Subtag.EXCEPTION_DELAYED in exceptions or (
+            s.first_estimated_delivery
+            and s.estimated_delivery
+            and s.estimated_delivery > s.first_estimated_delivery
+        ):
+            out.append(Reached(Milestone.DELAYED, s.key, s.estimated_delivery.isoformat() if s.estimated_delivery else ""))
+        if s.is_delivered:
+            out.append(Reached(Milestone.DELIVERED, s.key))
+    for line in state.lines.values():
+        if line.unavailable_quantity:
+            out.append(Reached(Milestone.ITEM_UNAVAILABLE, line.line_id))
+        if line.pickup is not None:
+            out.append(Reached(Milestone.READY_FOR_PICKUP, f"line:{line.line_id}"))
+    if state.cancelled_at is not None:
+        out.append(Reached(Milestone.CANCELLED))
+    return out
+
+
+def newly_reached(before: list[str], after: list[Reached]) -> list[Reached]:
+    """Milestones in ``after`` whose keys were not in ``before``."""
+    seen = set(before)
+    return [r for r in after if r.key not in seen]

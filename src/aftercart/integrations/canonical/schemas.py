@@ -1,0 +1,249 @@
+"""The canonical JSON Aftercart accepts over its REST API, and how it becomes facts.
+
+These models are the public contract for integrators (they appear in the OpenAPI document), so
+field names are plain, documented and stable. Validation errors name the field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aftercart.domain.carriers import carrier_slug
+from aftercart.domain.facts import Fact, FactKind, content_key, normalise_tracking_number, to_utc
+from aftercart.domain.vocabulary import AFTERSHIP_TAGS, CarrierTag, FulfilmentStatus, aftership_status
+
+Ref = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LineIn(_Strict):
+    """One order line."""
+
+    line_id: Ref
+    sku: str = Field("", max_length=128)
+    title: str = Field("", max_length=300)
+    variant: str = Field("", max_length=200)
+    product_id: str = Field("", max_length=128)
+    quantity: int = Field(1, ge=1, le=100_000)
+    unit_price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+
+
+class OrderIn(_Strict):
+    """An order as the store knows it. ``order_id`` is the store's own id."""
+
+    order_id: Ref
+    number: str = Field("", max_length=64, description='What the customer sees, e.g. "#1001".')
+    placed_at: datetime
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=32)
+    postal_code: str = Field("", max_length=32)
+    country: str = Field("", max_length=2, description="ISO 3166-1 alpha-2.")
+    customer_name: str = Field("", max_length=200)
+    locale: str = Field("", max_length=16)
+    timezone: str = Field("", max_length=64)
+    currency: str = Field("", max_length=3, description="ISO 4217.")
+    total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+    lines: list[LineIn] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and ("@" not in value or value.startswith("@") or value.endswith("@")):
+            raise ValueError("not an e-mail address")
+        return value.lower()
+
+
+class OrderUpdateIn(_Strict):
+    """Changed fields of an order; lines are merged by ``line_id``."""
+
+    updated_at: datetime
+    number: str | None = Field(None, max_length=64)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    postal_code: str | None = Field(None, max_length=32)
+    country: str | None = Field(None, max_length=2)
+    customer_name: str | None = Field(None, max_length=200)
+    locale: str | None = Field(None, max_length=16)
+    timezone: str | None = Field(None, max_length=64)
+    total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+    lines: list[LineIn] | None = Field(None, max_length=1000)
+
+
+class _EventBase(_Strict):
+    occurred_at: datetime
+    idempotency_key: str | None = Field(
+        None,
+        max_length=200,
+        description="Your id for this event. Sending the same key again is a harmless duplicate. "
+        "Defaults to a hash of the event's content.",
+    )
+
+
+class LineStatusIn(_EventBase):
+    """A fulfilment update for one order line (from an OMS, WMS or 3PL)."""
+
+    kind: Literal["line.status"]
+    order_id: Ref
+    line_id: Ref
+    status: FulfilmentStatus
+    quantity: int | None = Field(None, ge=1)
+    location: str = Field("", max_length=200)
+    reason: str = Field("", max_length=500)
+
+
+class ShipmentLineIn(_Strict):
+    line_id: Ref
+    quantity: int = Field(1, ge=1)
+
+
+class ShipmentCreatedIn(_EventBase):
+    """A parcel left (or is about to leave) the warehouse."""
+
+    kind: Literal["shipment.created"]
+    order_id: Ref
+    shipment_id: Ref
+    carrier: str = Field(..., min_length=1, max_length=64)
+    service: str = Field("", max_length=64)
+    tracking_number: str = Field("", max_length=64)
+    tracking_url: str = Field("", max_length=500)
+    lines: list[ShipmentLineIn] = Field(default_factory=list, max_length=1000)
+    estimated_delivery: date | None = None
+
+
+class TrackingEventIn(_EventBase):
+    """A carrier checkpoint. ``tag`` is ours (``in_transit``) or AfterShip's (``InTransit``)."""
+
+    kind: Literal["tracking.event"]
+    tracking_number: str = Field(..., min_length=1, max_length=64)
+    carrier: str = Field("", max_length=64)
+    order_id: str | None = Field(None, max_length=128)
+    shipment_id: str | None = Field(None, max_length=128)
+    tag: str
+    subtag: str | None = Field(None, max_length=48)
+    raw_code: str = Field("", max_length=64)
+    raw_message: str = Field("", max_length=500)
+    location: str = Field("", max_length=200)
+    estimated_delivery: date | None = None
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: str) -> str:
+        if value not in AFTERSHIP_TAGS and value not in CarrierTag.__members__.values():
+            allowed = ", ".join(t.value for t in CarrierTag)
+            raise ValueError(f"unknown tag; use one of: {allowed}")
+        return value
+
+
+class PickupLocationIn(_Strict):
+    name: str = Field("", max_length=200)
+    address: str = Field("", max_length=500)
+    hours: str = Field("", max_length=200)
+
+
+class PickupReadyIn(_EventBase):
+    """A parcel (``shipment_id``) or lines (``lines``) are ready to collect."""
+
+    kind: Literal["pickup.ready"]
+    order_id: Ref
+    shipment_id: str | None = Field(None, max_length=128)
+    lines: list[ShipmentLineIn] = Field(default_factory=list)
+    location: PickupLocationIn
+    deadline: datetime | None = None
+
+    @model_validator(mode="after")
+    def _what(self) -> PickupReadyIn:
+        if not self.shipment_id and not self.lines:
+            raise ValueError("give shipment_id or lines")
+        return self
+
+
+class PickupCollectedIn(_EventBase):
+    """The customer collected a pickup."""
+
+    kind: Literal["pickup.collected"]
+    order_id: Ref
+    shipment_id: str | None = Field(None, max_length=128)
+    lines: list[ShipmentLineIn] = Field(default_factory=list)
+
+
+class OrderCancelledIn(_EventBase):
+    """The store cancelled the order."""
+
+    kind: Literal["order.cancelled"]
+    order_id: Ref
+    reason: str = Field("", max_length=500)
+
+
+EventIn = Annotated[
+    LineStatusIn | ShipmentCreatedIn | TrackingEventIn | PickupReadyIn | PickupCollectedIn | OrderCancelledIn,
+    Field(discriminator="kind"),
+]
+
+
+class EventBatchIn(_Strict):
+    """Up to 1,000 events in one request; kept all or none."""
+
+    events: list[EventIn] = Field(..., min_length=1)
+
+
+# --- to facts ------------------------------------------------------------------------------------
+
+SOURCE = "api"
+
+
+def order_placed_fact(order: OrderIn) -> Fact:
+    """``order.placed`` from a created order."""
+    payload = order.model_dump(mode="json", exclude={"order_id", "placed_at"}, exclude_defaults=True)
+    return Fact(
+        kind=FactKind.ORDER_PLACED,
+        occurred_at=to_utc(order.placed_at),
+        idempotency_key=f"api:order:{order.order_id}:placed",
+        source=SOURCE,
+        order_ref=order.order_id,
+        payload=payload,
+    )
+
+
+def order_updated_fact(order_id: str, update: OrderUpdateIn) -> Fact:
+    """``order.updated`` with only the fields sent."""
+    payload = update.model_dump(mode="json", exclude={"updated_at"}, exclude_none=True)
+    return Fact(
+        kind=FactKind.ORDER_UPDATED,
+        occurred_at=to_utc(update.updated_at),
+        idempotency_key=f"api:order:{order_id}:updated:" + content_key(payload, update.updated_at),
+        source=SOURCE,
+        order_ref=order_id,
+        payload=payload,
+    )
+
+
+def event_fact(event: Any) -> Fact:
+    """The fact for one canonical event."""
+    data = event.model_dump(mode="json", exclude={"kind", "occurred_at", "idempotency_key"}, exclude_none=True)
+    order_ref = data.pop("order_id", None) or None
+    tracking = None
+    if isinstance(event, TrackingEventIn):
+        tag, subtag = aftership_status(event.tag, event.subtag)
+        data["tag"], data["subtag"] = tag.value, subtag.value
+        data["carrier"] = carrier_slug(event.carrier)
+        tracking = normalise_tracking_number(event.tracking_number)
+    elif isinstance(event, ShipmentCreatedIn):
+        data["carrier"] = carrier_slug(event.carrier)
+        tracking = normalise_tracking_number(event.tracking_number)
+    key = "api:" + (event.idempotency_key or content_key(event.kind, order_ref, data, event.occurred_at))
+    return Fact(
+        kind=FactKind(event.kind),
+        occurred_at=to_utc(event.occurred_at),
+        idempotency_key=key,
+        source=SOURCE,
+        order_ref=order_ref,
+        tracking_number=tracking,
+        payload=data,
+    )

@@ -1,0 +1,157 @@
+"""The fact ledger and the projections derived from it.
+
+``Fact`` rows are the truth and are only ever appended. ``Order``, ``OrderLine`` and ``Shipment``
+are caches of :func:`aftercart.domain.projection.project` over an order's facts, kept for queries
+and pages; ``aftercart rebuild`` recomputes them from the facts.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from aftercart.core.ids import new_public_id
+from aftercart.stores.models import Store
+
+
+class Order(models.Model):
+    """An order's cached projection, plus its public (opaque) id."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
+    external_id = models.CharField(max_length=128, help_text="The store's own order id.")
+    public_id = models.CharField(max_length=26, unique=True, default=new_public_id, editable=False)
+    number = models.CharField(max_length=64, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    postal_code = models.CharField(max_length=32, blank=True)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    stage = models.CharField(max_length=20, default="confirmation")
+    next_step = models.CharField(max_length=32, blank=True)
+    #: Milestones the order has reached (the planner compares old and new sets).
+    milestones = models.JSONField(default=list, blank=True)
+    state = models.JSONField(default=dict, blank=True)
+    fact_count = models.PositiveIntegerField(default=0)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "external_id"], name="order_unique_external_id"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "number"], name="order_store_number"),
+            models.Index(fields=["store", "stage"], name="order_store_stage"),
+            models.Index(fields=["store", "placed_at"], name="order_store_placed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or self.external_id
+
+
+class OrderLine(models.Model):
+    """One line of an order, as projected."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(max_length=128)
+    sku = models.CharField(max_length=128, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    variant = models.CharField(max_length=200, blank=True)
+    product_id = models.CharField(max_length=128, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=20, default="placed")
+    shipped_quantity = models.PositiveIntegerField(default=0)
+    unavailable_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "line_id"], name="line_unique_per_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}:{self.line_id}"
+
+
+class Shipment(models.Model):
+    """One parcel of an order, as projected; indexed for routing carrier events and sweeps."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="shipments")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    key = models.CharField(max_length=160)
+    carrier = models.CharField(max_length=64, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    tag = models.CharField(max_length=24, default="pending")
+    subtag = models.CharField(max_length=48, default="pending")
+    status_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    estimated_delivery = models.DateField(null=True, blank=True)
+    first_estimated_delivery = models.DateField(null=True, blank=True)
+    last_checkpoint_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "key"], name="shipment_unique_key")]
+        indexes = [
+            models.Index(fields=["store", "tracking_number"], name="shipment_tracking"),
+            models.Index(fields=["tag", "last_checkpoint_at"], name="shipment_tag_last_scan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}".strip() or self.key
+
+
+class Fact(models.Model):
+    """One inbound fact, appended once per (store, idempotency key) and never changed.
+
+    ``order`` is null for a carrier event whose parcel we do not know yet: it is kept (nothing is
+    lost) and attached when the shipment with that tracking number is reported.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="facts")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="facts")
+    kind = models.CharField(max_length=32)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    source = models.CharField(max_length=48)
+    idempotency_key = models.CharField(max_length=200)
+    order_ref = models.CharField(max_length=128, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "idempotency_key"], name="fact_unique_key"),
+        ]
+        indexes = [
+            models.Index(fields=["order", "occurred_at"], name="fact_order_time"),
+            models.Index(
+                fields=["store", "tracking_number"],
+                name="fact_orphan_tracking",
+                condition=models.Q(order__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class InboundDelivery(models.Model):
+    """One webhook delivery received, by the sender's delivery id (e.g. ``X-Shopify-Webhook-Id``).
+
+    Senders retry; this row lets a retry be answered 200 without parsing it again, and shows an
+    operator what arrived and what became of it.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="inbound_deliveries")
+    source = models.CharField(max_length=32)
+    delivery_id = models.CharField(max_length=200)
+    topic = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    facts_received = models.PositiveIntegerField(default=0)
+    facts_accepted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "source", "delivery_id"], name="inbound_delivery_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.delivery_id}"

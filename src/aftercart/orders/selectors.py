@@ -1,0 +1,66 @@
+"""Reads from the ledger and its projections."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from aftercart.domain.facts import Fact, FactKind
+from aftercart.domain.next_step import NextStep, next_step
+from aftercart.domain.projection import OrderState, project
+from aftercart.orders.models import Fact as FactRow
+from aftercart.orders.models import Order
+from aftercart.stores.models import Store
+
+#: SQLite caps bound parameters per statement; stay well below it when filtering by lists.
+IN_CHUNK = 900
+
+
+def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
+    """The domain facts of each order, in one query per chunk."""
+    by_order: dict[int, list[Fact]] = defaultdict(list)
+    fields = ("order_id", "kind", "occurred_at", "idempotency_key", "source", "order_ref", "tracking_number", "payload")
+    for chunk in _chunks(list(order_ids)):
+        for order_id, kind, occurred_at, key, source, order_ref, tracking, payload in FactRow.objects.filter(
+            order_id__in=chunk
+        ).values_list(*fields):
+            by_order[order_id].append(
+                Fact(
+                    kind=FactKind(kind),
+                    occurred_at=occurred_at,
+                    idempotency_key=key,
+                    source=source,
+                    order_ref=order_ref or None,
+                    tracking_number=tracking or None,
+                    payload=payload,
+                )
+            )
+    return by_order
+
+
+
+def _chunks(values: Sequence, size: int = IN_CHUNK):  # type: ignore[no-untyped-def]
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def order_state(order: Order) -> OrderState:
+    """The order's state, projected fresh from its facts (one query)."""
+    return project(facts_for_orders([order.pk]).get(order.pk, ()), order.external_id)
+
+
+def order_view(order: Order, now: datetime) -> tuple[OrderState, NextStep]:
+    """State and next step of one order, as every touchpoint shows it."""
+    state = order_state(order)
+    return state, next_step(state, now)
+
+
+def order_by_external_id(store: Store, external_id: str) -> Order | None:
+    """A store's order by the store's own id."""
+    return Order.objects.filter(store=store, external_id=external_id).first()
+
+
+def order_timeline(order: Order) -> list[FactRow]:
+    """Every fact of an order in the order it happened (the agent's and API's timeline)."""
+    return list(order.facts.order_by("occurred_at", "pk"))
