@@ -48,12 +48,20 @@ def api(client, api_token):
             import json
 
             body = data if isinstance(data, (str, bytes)) else json.dumps(data)
-            return client.post(path, body, content_type=extra.pop("content_type", "application/json"), **self.headers, **extra)
+            return client.post(
+                path,
+                body,
+                content_type=extra.pop("content_type", "application/json"),
+                **self.headers,
+                **extra,
+            )
 
         def patch(self, path, data=None, **extra):
             import json
 
-            return client.patch(path, json.dumps(data), content_type="application/json", **self.headers, **extra)
+            return client.patch(
+                path, json.dumps(data), content_type="application/json", **self.headers, **extra
+            )
 
         def get(self, path, **extra):
             return client.get(path, **self.headers, **extra)

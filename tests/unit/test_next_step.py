@@ -14,17 +14,41 @@ NOW = T0 + timedelta(days=2)
 
 
 def placed(*extra):
-    return [fact("order.placed", 0, "p", number="#7", lines=[{"line_id": "L1", "title": "Lamp"}, {"line_id": "L2", "title": "Bulb"}]), *extra]
+    return [
+        fact(
+            "order.placed",
+            0,
+            "p",
+            number="#7",
+            lines=[{"line_id": "L1", "title": "Lamp"}, {"line_id": "L2", "title": "Bulb"}],
+        ),
+        *extra,
+    ]
 
 
 def shipped(*scans, lines=("L1", "L2"), estimate=None):
     ship = fact(
-        "shipment.created", 30, "s", shipment_id="S1", carrier="UPS", tracking_number="1Z1",
-        tracking_url="https://ups.example/1Z1", lines=[{"line_id": ln, "quantity": 1} for ln in lines],
+        "shipment.created",
+        30,
+        "s",
+        shipment_id="S1",
+        carrier="UPS",
+        tracking_number="1Z1",
+        tracking_url="https://ups.example/1Z1",
+        lines=[{"line_id": ln, "quantity": 1} for ln in lines],
         estimated_delivery=estimate,
     )
     events = [
-        fact("tracking.event", 60 + i, f"e{i}", order=None, tracking="1Z1", tag=tag, subtag=subtag, raw_message=msg)
+        fact(
+            "tracking.event",
+            60 + i,
+            f"e{i}",
+            order=None,
+            tracking="1Z1",
+            tag=tag,
+            subtag=subtag,
+            raw_message=msg,
+        )
         for i, (tag, subtag, msg) in enumerate(scans)
     ]
     return placed(ship, *events)
@@ -34,7 +58,9 @@ CASES = {
     StepCode.AWAITING_FULFILMENT: placed(),
     StepCode.BEING_PREPARED: placed(fact("line.status", 10, "a", line_id="L1", status="allocated")),
     StepCode.SHIPPED: shipped(("in_transit", None, "Departed"), estimate="2026-03-06"),
-    StepCode.PARTIALLY_SHIPPED: shipped(("in_transit", None, "Departed"), lines=("L1",), estimate="2026-03-06"),
+    StepCode.PARTIALLY_SHIPPED: shipped(
+        ("in_transit", None, "Departed"), lines=("L1",), estimate="2026-03-06"
+    ),
     StepCode.OUT_FOR_DELIVERY: shipped(("out_for_delivery", None, "On vehicle")),
     StepCode.DELIVERED: shipped(("delivered", "delivered.signed", "Signed by ANA")),
     StepCode.ATTEMPT_FAILED: shipped(("attempt_fail", "attempt_fail.addressee_unavailable", "No one home")),
@@ -46,8 +72,14 @@ CASES = {
     StepCode.ITEM_UNAVAILABLE: placed(fact("line.status", 10, "u", line_id="L2", status="unavailable")),
     StepCode.CANCELLED: placed(fact("order.cancelled", 10, "c")),
     StepCode.READY_FOR_PICKUP: placed(
-        fact("pickup.ready", 10, "r", lines=[{"line_id": "L1"}, {"line_id": "L2"}],
-             location={"name": "Soho", "address": "1 Main St", "hours": "9-18"}, deadline="2026-03-09T18:00:00+00:00")
+        fact(
+            "pickup.ready",
+            10,
+            "r",
+            lines=[{"line_id": "L1"}, {"line_id": "L2"}],
+            location={"name": "Soho", "address": "1 Main St", "hours": "9-18"},
+            deadline="2026-03-09T18:00:00+00:00",
+        )
     ),
 }
 

@@ -62,10 +62,43 @@ def three_lines_two_parcels_one_unavailable():
             tracking_number="9400111899223197428490",
             lines=[{"line_id": "L2", "quantity": 2}],
         ),
-        fact("tracking.event", 240, "a-transit", order=None, tracking="1Z999AA10123456784", tag="in_transit", subtag="in_transit"),
-        fact("tracking.event", 2000, "a-deliv", order=None, tracking="1Z999AA10123456784", tag="delivered", subtag="delivered"),
-        fact("tracking.event", 2100, "a-late-scan", order=None, tracking="1Z999AA10123456784", tag="in_transit", subtag="in_transit"),
-        fact("tracking.event", 300, "b-transit", order=None, tracking="9400111899223197428490", tag="in_transit", subtag="in_transit", estimated_delivery="2026-03-06"),
+        fact(
+            "tracking.event",
+            240,
+            "a-transit",
+            order=None,
+            tracking="1Z999AA10123456784",
+            tag="in_transit",
+            subtag="in_transit",
+        ),
+        fact(
+            "tracking.event",
+            2000,
+            "a-deliv",
+            order=None,
+            tracking="1Z999AA10123456784",
+            tag="delivered",
+            subtag="delivered",
+        ),
+        fact(
+            "tracking.event",
+            2100,
+            "a-late-scan",
+            order=None,
+            tracking="1Z999AA10123456784",
+            tag="in_transit",
+            subtag="in_transit",
+        ),
+        fact(
+            "tracking.event",
+            300,
+            "b-transit",
+            order=None,
+            tracking="9400111899223197428490",
+            tag="in_transit",
+            subtag="in_transit",
+            estimated_delivery="2026-03-06",
+        ),
     ]
 
 
@@ -80,7 +113,11 @@ def test_split_shipments_and_unavailable_line_project_correctly():
     assert b.tag is CarrierTag.IN_TRANSIT
     assert str(b.estimated_delivery) == "2026-03-06"
     lines = state.lines
-    assert (lines["L1"].shipped_quantity, lines["L2"].shipped_quantity, lines["L3"].shipped_quantity) == (1, 2, 0)
+    assert (lines["L1"].shipped_quantity, lines["L2"].shipped_quantity, lines["L3"].shipped_quantity) == (
+        1,
+        2,
+        0,
+    )
     assert lines["L3"].status is FulfilmentStatus.UNAVAILABLE
     assert lines["L3"].open_quantity == 0
     assert state.unshipped_lines == []
@@ -90,8 +127,24 @@ def test_split_shipments_and_unavailable_line_project_correctly():
 def test_tracking_event_before_its_shipment_record_lands_on_the_same_parcel():
     facts = [
         fact("order.placed", 0, "p", lines=[{"line_id": "L1"}]),
-        fact("tracking.event", 5, "scan", order=None, tracking="ab 123", tag="InTransit", subtag="InTransit_002"),
-        fact("shipment.created", 10, "ship", shipment_id="S1", carrier="dhl_express", tracking_number="AB123", lines=[{"line_id": "L1", "quantity": 1}]),
+        fact(
+            "tracking.event",
+            5,
+            "scan",
+            order=None,
+            tracking="ab 123",
+            tag="InTransit",
+            subtag="InTransit_002",
+        ),
+        fact(
+            "shipment.created",
+            10,
+            "ship",
+            shipment_id="S1",
+            carrier="dhl_express",
+            tracking_number="AB123",
+            lines=[{"line_id": "L1", "quantity": 1}],
+        ),
     ]
     state = project(facts)
     assert list(state.shipments) == ["S1"]
@@ -135,10 +188,19 @@ def test_cancelled_order_before_shipping_is_cancelled():
 def test_pickup_ready_then_collected():
     facts = [
         fact("order.placed", 0, "p", lines=[{"line_id": "L1"}]),
-        fact("pickup.ready", 30, "ready", lines=[{"line_id": "L1", "quantity": 1}], location={"name": "Soho store"}, deadline="2026-03-09T18:00:00+00:00"),
+        fact(
+            "pickup.ready",
+            30,
+            "ready",
+            lines=[{"line_id": "L1", "quantity": 1}],
+            location={"name": "Soho store"},
+            deadline="2026-03-09T18:00:00+00:00",
+        ),
     ]
     assert project(facts).stage is Stage.PICKUP
-    collected = project(facts + [fact("pickup.collected", 90, "got", lines=[{"line_id": "L1", "quantity": 1}])])
+    collected = project(
+        facts + [fact("pickup.collected", 90, "got", lines=[{"line_id": "L1", "quantity": 1}])]
+    )
     assert collected.lines["L1"].status is FulfilmentStatus.PICKED_UP
     assert collected.stage is Stage.POST_DELIVERY
 
@@ -209,7 +271,14 @@ def test_any_permutation_and_duplication_gives_the_same_projection(facts, rnd, d
 @given(journeys(), st.lists(st.sampled_from(TAGS), min_size=1, max_size=5))
 def test_nothing_after_delivery_moves_a_parcel_back(facts, later_tags):
     delivered = facts + [
-        fact("shipment.created", 1, "shX", shipment_id="SX", tracking_number="TRKX", lines=[{"line_id": "L0", "quantity": 1}]),
+        fact(
+            "shipment.created",
+            1,
+            "shX",
+            shipment_id="SX",
+            tracking_number="TRKX",
+            lines=[{"line_id": "L0", "quantity": 1}],
+        ),
         fact("tracking.event", 6000, "dX", order=None, tracking="TRKX", tag="delivered"),
     ]
     later = [
@@ -227,3 +296,24 @@ def test_shipped_quantity_never_exceeds_ordered(facts):
     for line in project(facts).lines.values():
         assert 0 <= line.shipped_quantity <= line.quantity
         assert line.open_quantity >= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(journeys(), st.data())
+def test_folding_later_facts_onto_a_snapshot_equals_folding_everything(facts, data):
+    from aftercart.domain.projection import can_extend, from_snapshot, to_snapshot
+
+    ordered = sorted({f.idempotency_key: f for f in facts}.values(), key=lambda f: f.sort_key)
+    cut = data.draw(st.integers(1, len(ordered)))
+    base = from_snapshot(to_snapshot(project(ordered[:cut])))
+    assert can_extend(base, ordered[cut:])
+    extended = project(ordered[cut:], base=base)
+    assert to_snapshot(extended) == to_snapshot(project(facts))
+
+
+def test_a_fact_older_than_the_snapshot_cannot_be_folded_onto_it():
+    from aftercart.domain.projection import can_extend
+
+    facts = three_lines_two_parcels_one_unavailable()
+    base = project(facts[:6])
+    assert not can_extend(base, [facts[0]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from aftercart.api.problems import Problem
 from aftercart.integrations.canonical.schemas import EventBatchIn, EventIn, event_fact
@@ -32,13 +32,13 @@ def _record(request: HttpRequest, events: list) -> IngestOut:
 
 
 @router.post("", response={202: IngestOut}, summary="Post one event")
-def post_event(request: HttpRequest, payload: EventIn) -> tuple[int, IngestOut]:
+def post_event(request: HttpRequest, payload: EventIn) -> Status[IngestOut]:
     """Record one event. The same event sent twice is counted as a duplicate and changes nothing."""
-    return 202, _record(request, [payload])
+    return Status(202, _record(request, [payload]))
 
 
 @router.post("/batch", response={202: IngestOut}, summary="Post up to 1,000 events")
-def post_batch(request: HttpRequest, payload: EventBatchIn) -> tuple[int, IngestOut]:
+def post_batch(request: HttpRequest, payload: EventBatchIn) -> Status[IngestOut]:
     """Record a batch atomically: every event is validated first, and one invalid event rejects
     the whole batch (nothing is written). ``unmatched`` counts carrier events for tracking numbers
     no shipment has yet; they are kept and attach when the shipment arrives."""
@@ -51,4 +51,4 @@ def post_batch(request: HttpRequest, payload: EventBatchIn) -> tuple[int, Ingest
             kind="validation",
             errors=[{"field": "events", "message": f"at most {limit} events per request"}],
         )
-    return 202, _record(request, payload.events)
+    return Status(202, _record(request, payload.events))

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from aftercart.api.problems import Problem
 from aftercart.domain.next_step import NextStep
@@ -103,15 +103,19 @@ def _read(request: HttpRequest, order_id: str) -> dict[str, Any]:
 
 
 @router.post("", response={201: OrderOut, 200: OrderOut}, summary="Create an order")
-def create_order(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str, Any]]:
+def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
     """Record that an order was placed. Posting the same order again changes nothing (200)."""
     result = facts_record(store=request.store, facts=[order_placed_fact(payload)])  # type: ignore[attr-defined]
-    return (201 if result.accepted else 200), _read(request, payload.order_id)
+    return Status(201 if result.accepted else 200, _read(request, payload.order_id))
 
 
 @router.get("", response=list[OrderSummaryOut], summary="List orders")
 def list_orders(
-    request: HttpRequest, stage: str | None = None, next_step: str | None = None, limit: int = Query(50, ge=1, le=500), after: str | None = None
+    request: HttpRequest,
+    stage: str | None = None,
+    next_step: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    after: str | None = None,
 ) -> list[dict[str, Any]]:
     """Newest first; filter by ``stage`` or ``next_step``; page with ``after`` = the last ``id``."""
     qs = Order.objects.filter(store=request.store).order_by("-public_id")  # type: ignore[attr-defined]
@@ -168,4 +172,3 @@ def cancel_order(request: HttpRequest, order_id: str, payload: CancelIn) -> dict
 def order_timeline(request: HttpRequest, order_id: str) -> list[Any]:
     """Every fact recorded for the order, in the order it happened."""
     return selectors.order_timeline(_order_or_404(request, order_id))
-

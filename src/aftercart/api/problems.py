@@ -14,10 +14,18 @@ CONTENT_TYPE = "application/problem+json"
 class Problem(Exception):
     """An error to answer as problem+json. ``errors`` list ``{field, message}`` pairs."""
 
-    def __init__(self, status: int, title: str, detail: str = "", *, kind: str = "", errors: list[dict] | None = None):
+    def __init__(
+        self, status: int, title: str, detail: str = "", *, kind: str = "", errors: list[dict] | None = None
+    ):
         super().__init__(title)
         self.status, self.title, self.detail = status, title, detail
-        self.kind = kind or {400: "invalid-request", 401: "unauthorized", 404: "not-found", 413: "too-large", 415: "unsupported-media-type"}.get(status, "error")
+        self.kind = kind or {
+            400: "invalid-request",
+            401: "unauthorized",
+            404: "not-found",
+            413: "too-large",
+            415: "unsupported-media-type",
+        }.get(status, "error")
         self.errors = errors or []
 
     def as_dict(self) -> dict[str, Any]:
@@ -50,7 +58,9 @@ def field_path(loc: tuple | list) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif isinstance(part, str) and part.startswith(("line.", "shipment.", "tracking.", "pickup.", "order.")):
+        elif isinstance(part, str) and part.startswith(
+            ("line.", "shipment.", "tracking.", "pickup.", "order.")
+        ):
             continue  # the discriminator value pydantic inserts for tagged unions
         else:
             out += ("." if out else "") + str(part)
@@ -61,4 +71,6 @@ def validation_problem(errors: list[dict]) -> Problem:
     """A 400 naming every invalid field."""
     items = [{"field": field_path(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in errors]
     first = items[0] if items else {"field": "body", "message": "invalid"}
-    return Problem(400, "Invalid request", f"{first['field']}: {first['message']}", kind="validation", errors=items)
+    return Problem(
+        400, "Invalid request", f"{first['field']}: {first['message']}", kind="validation", errors=items
+    )

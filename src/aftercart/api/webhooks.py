@@ -79,7 +79,10 @@ def shopify_webhook(request: HttpRequest, store: str) -> HttpResponse:
         return JsonResponse({"ignored": True, "topic": topic}, status=200)
     except shopify.ShopifyPayloadError as exc:
         raise Problem(
-            400, "Invalid Shopify payload", f"{exc.field}: {exc.message}", kind="validation",
+            400,
+            "Invalid Shopify payload",
+            f"{exc.field}: {exc.message}",
+            kind="validation",
             errors=[{"field": exc.field, "message": exc.message}],
         ) from exc
     is_new, result = inbound_delivery_record(
@@ -103,11 +106,18 @@ def aftership_webhook(request: HttpRequest, store: str) -> HttpResponse:
         facts = aftership.parse_webhook(body)
     except aftership.AfterShipPayloadError as exc:
         raise Problem(
-            400, "Invalid AfterShip payload", f"{exc.field}: {exc.message}", kind="validation",
+            400,
+            "Invalid AfterShip payload",
+            f"{exc.field}: {exc.message}",
+            kind="validation",
             errors=[{"field": exc.field, "message": exc.message}],
         ) from exc
     delivery_id = str(body.get("event_id") or content_key(request.body.hex()))
     is_new, result = inbound_delivery_record(
-        store=shop, source="aftership", delivery_id=delivery_id, topic=str(body.get("event") or ""), facts=facts
+        store=shop,
+        source="aftership",
+        delivery_id=delivery_id,
+        topic=str(body.get("event") or ""),
+        facts=facts,
     )
     return _answer(is_new, result)

@@ -44,6 +44,10 @@ class IngestGuardMiddleware:
         is_xml = content_type in ("application/xml", "text/xml")
         if not is_json and not (is_xml and request.path.startswith(XML_ALLOWED_PREFIX)):
             return problem_response(
-                Problem(415, "Unsupported media type", "Send the body as JSON with 'Content-Type: application/json'.")
+                Problem(
+                    415,
+                    "Unsupported media type",
+                    "Send the body as JSON with 'Content-Type: application/json'.",
+                )
             )
         return None

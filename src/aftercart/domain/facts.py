@@ -26,6 +26,9 @@ times as ISO 8601):
     ``shipment_id`` or ``lines``, ``location: {name, address, hours}``, ``deadline``.
 ``pickup.collected``
     ``shipment_id`` or ``lines``.
+``feedback.received``
+    ``score`` (1–5), ``title, comment, feedback_id``: what the customer said after delivery. Kept
+    on the timeline; it does not change the order's state.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class FactKind(StrEnum):
     TRACKING_EVENT = "tracking.event"
     PICKUP_READY = "pickup.ready"
     PICKUP_COLLECTED = "pickup.collected"
+    FEEDBACK_RECEIVED = "feedback.received"
 
 
 #: Tie-break for facts with the same ``occurred_at``: the order a person would expect them in.
@@ -62,6 +66,7 @@ KIND_RANK = {
     FactKind.PICKUP_READY: 5,
     FactKind.PICKUP_COLLECTED: 6,
     FactKind.ORDER_CANCELLED: 7,
+    FactKind.FEEDBACK_RECEIVED: 8,
 }
 
 

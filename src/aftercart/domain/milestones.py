@@ -77,23 +77,24 @@ def reached(state: OrderState) -> list[Reached]:
     if shipped and state.unshipped_lines:
         out.append(Reached(Milestone.PARTIALLY_SHIPPED, "", str(len(shipped))))
     for s in state.shipments.values():
-        tags = {c.tag for c in s.checkpoints}
+        tags = set(s.tags_seen)
         if CarrierTag.OUT_FOR_DELIVERY in tags:
             out.append(Reached(Milestone.OUT_FOR_DELIVERY, s.key))
-        failures = sum(1 for c in s.checkpoints if c.tag is CarrierTag.ATTEMPT_FAIL)
-        for n in range(1, failures + 1):
+        for n in range(1, s.failed_attempts + 1):
             out.append(Reached(Milestone.ATTEMPT_FAILED, s.key, str(n)))
         if s.pickup is not None or CarrierTag.AVAILABLE_FOR_PICKUP in tags:
             out.append(Reached(Milestone.READY_FOR_PICKUP, s.key))
-        exceptions = {c.subtag for c in s.checkpoints if c.tag is CarrierTag.EXCEPTION}
+        exceptions = set(s.exception_subtags)
         for subtag in sorted(exceptions - {Subtag.EXCEPTION_DELAYED}):
-            out.append(Reached(Milestone.EXCEPTION, s.key, subtag.value))
-        if Subtag.EXCEPTION_DELAYED in exceptions or (
+            out.append(Reached(Milestone.EXCEPTION, s.key, subtag))
+        estimate_moved = bool(
             s.first_estimated_delivery
             and s.estimated_delivery
             and s.estimated_delivery > s.first_estimated_delivery
-        ):
-            out.append(Reached(Milestone.DELAYED, s.key, s.estimated_delivery.isoformat() if s.estimated_delivery else ""))
+        )
+        if Subtag.EXCEPTION_DELAYED in exceptions or estimate_moved:
+            new_date = s.estimated_delivery.isoformat() if s.estimated_delivery else ""
+            out.append(Reached(Milestone.DELAYED, s.key, new_date))
         if s.is_delivered:
             out.append(Reached(Milestone.DELIVERED, s.key))
     for line in state.lines.values():

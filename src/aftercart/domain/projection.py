@@ -14,7 +14,7 @@ Rules that make late or contradictory reports harmless live here and nowhere els
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -103,6 +103,13 @@ class ShipmentState:
     first_estimated_delivery: date | None = None
     checkpoints: list[Checkpoint] = field(default_factory=list)
     pickup: Pickup | None = None
+    # Summaries of the checkpoints, so that decisions never need the whole timeline (snapshots
+    # leave it out to stay small; see :func:`to_snapshot`).
+    tags_seen: list[str] = field(default_factory=list)
+    exception_subtags: list[str] = field(default_factory=list)
+    failed_attempts: int = 0
+    checkpoint_count: int = 0
+    last_checkpoint_at: datetime | None = None
 
     @property
     def is_delivered(self) -> bool:
@@ -133,6 +140,8 @@ class OrderState:
     last_event_at: datetime | None = None
     fact_count: int = 0
     stage: Stage = Stage.CONFIRMATION
+    #: The sort key of the last fact folded in: later facts can be folded onto this state as is.
+    last_sort_key: tuple[datetime, int, str] | None = None
 
     @property
     def active_lines(self) -> list[LineState]:
@@ -153,20 +162,56 @@ class OrderState:
             if ln.unavailable_quantity > 0 and ln.status is not FulfilmentStatus.CANCELLED
         ]
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-safe dict, for the stored cache and the API."""
-        return _jsonable(asdict(self))
+    def to_json(self, checkpoints: bool = True) -> dict[str, Any]:
+        """A JSON-safe dict, for the API and snapshots.
+
+        Written out by hand: ``dataclasses.asdict`` deep-copies every value and was the largest
+        cost of ingest.
+        """
+        return {
+            "order_ref": self.order_ref,
+            "number": self.number,
+            "placed_at": _iso(self.placed_at),
+            "email": self.email,
+            "phone": self.phone,
+            "postal_code": self.postal_code,
+            "country": self.country,
+            "customer_name": self.customer_name,
+            "locale": self.locale,
+            "timezone": self.timezone,
+            "currency": self.currency,
+            "total": None if self.total is None else str(self.total),
+            "lines": {k: _line_json(v) for k, v in self.lines.items()},
+            "shipments": {k: _shipment_json(v, checkpoints) for k, v in self.shipments.items()},
+            "cancelled_at": _iso(self.cancelled_at),
+            "cancel_reason": self.cancel_reason,
+            "last_event_at": _iso(self.last_event_at),
+            "fact_count": self.fact_count,
+            "stage": self.stage.value,
+            "last_sort_key": None
+            if self.last_sort_key is None
+            else [self.last_sort_key[0].isoformat(), self.last_sort_key[1], self.last_sort_key[2]],
+        }
 
 
-def project(facts: Iterable[Fact], order_ref: str = "") -> OrderState:
-    """Fold the facts of one order into its state. Order and duplicates of the input do not matter."""
+def project(facts: Iterable[Fact], order_ref: str = "", base: OrderState | None = None) -> OrderState:
+    """Fold the facts of one order into its state. Order and duplicates of the input do not matter.
+
+    With ``base``, fold onto that earlier state instead of from nothing; the caller guarantees
+    every fact sorts after ``base.last_sort_key`` (see :func:`can_extend`), which makes the result
+    the same as folding everything from scratch (checkpoint list aside: snapshots omit it).
+    """
     unique = {f.idempotency_key: f for f in facts}
     ordered = sorted(unique.values(), key=lambda f: f.sort_key)
-    state = OrderState(order_ref=order_ref or next((f.order_ref for f in ordered if f.order_ref), ""))
-    shipment_keys = _shipment_index(ordered)
+    if base is not None:
+        state = base
+    else:
+        first_ref = next((f.order_ref for f in ordered if f.order_ref), "")
+        state = OrderState(order_ref=order_ref or first_ref or "")
     for fact in ordered:
-        _apply(state, fact, shipment_keys)
+        _apply(state, fact)
         state.fact_count += 1
+        state.last_sort_key = fact.sort_key
         if state.last_event_at is None or fact.occurred_at > state.last_event_at:
             state.last_event_at = fact.occurred_at
     _attribute_shipped_quantities(state)
@@ -174,28 +219,31 @@ def project(facts: Iterable[Fact], order_ref: str = "") -> OrderState:
     return state
 
 
-def _shipment_index(facts: list[Fact]) -> dict[str, str]:
-    """tracking number → shipment key, from every ``shipment.created`` in the set.
+def can_extend(base: OrderState, facts: Iterable[Fact]) -> bool:
+    """Whether ``facts`` can be folded onto ``base``: all of them sort after what it has seen."""
+    if base.last_sort_key is None:
+        return False
+    return all(f.sort_key > base.last_sort_key for f in facts)
 
-    Built before folding so that a carrier scan stamped earlier than the shipment record (labels
-    are often scanned before the OMS reports the shipment) lands on the same parcel.
+
+def _shipment_for(state: OrderState, fact: Fact) -> ShipmentState:
+    """The shipment a fact is about, by shipment id or tracking number.
+
+    A carrier scan can arrive before the shipment record (labels are scanned before the OMS says
+    it shipped): it starts a parcel keyed by tracking number, which the shipment record later
+    renames to its id, so both orders of arrival end in the same state.
     """
-    index: dict[str, str] = {}
-    for fact in facts:
-        if fact.kind is FactKind.SHIPMENT_CREATED:
-            number = normalise_tracking_number(fact.payload.get("tracking_number"))
-            shipment_id = str(fact.payload.get("shipment_id") or "")
-            if number and shipment_id:
-                index[number] = shipment_id
-    return index
-
-
-def _shipment_for(state: OrderState, fact: Fact, index: Mapping[str, str]) -> ShipmentState:
     payload = fact.payload
     number = normalise_tracking_number(payload.get("tracking_number") or fact.tracking_number)
-    key = str(payload.get("shipment_id") or "") or (index.get(number, "") if number else "")
-    key = key or f"trk:{number}"
+    shipment_id = str(payload.get("shipment_id") or "")
+    if not shipment_id and number:
+        shipment_id = next((k for k, s in state.shipments.items() if s.tracking_number == number), "")
+    key = shipment_id or f"trk:{number}"
     shipment = state.shipments.get(key)
+    if shipment is None and number and f"trk:{number}" in state.shipments and shipment_id:
+        shipment = state.shipments.pop(f"trk:{number}")
+        shipment.key = key
+        state.shipments[key] = shipment
     if shipment is None:
         shipment = state.shipments[key] = ShipmentState(key=key)
     if number and not shipment.tracking_number:
@@ -205,7 +253,7 @@ def _shipment_for(state: OrderState, fact: Fact, index: Mapping[str, str]) -> Sh
     return shipment
 
 
-def _apply(state: OrderState, fact: Fact, index: Mapping[str, str]) -> None:
+def _apply(state: OrderState, fact: Fact) -> None:
     p = fact.payload
     kind = fact.kind
     if kind in (FactKind.ORDER_PLACED, FactKind.ORDER_UPDATED):
@@ -220,7 +268,7 @@ def _apply(state: OrderState, fact: Fact, index: Mapping[str, str]) -> None:
     elif kind is FactKind.LINE_STATUS:
         _apply_line_status(state, p, fact)
     elif kind is FactKind.SHIPMENT_CREATED:
-        shipment = _shipment_for(state, fact, index)
+        shipment = _shipment_for(state, fact)
         shipment.shipment_id = str(p.get("shipment_id") or shipment.shipment_id)
         shipment.service = str(p.get("service") or shipment.service)
         shipment.tracking_url = str(p.get("tracking_url") or shipment.tracking_url)
@@ -234,11 +282,11 @@ def _apply(state: OrderState, fact: Fact, index: Mapping[str, str]) -> None:
             shipment.estimated_delivery = estimate
             shipment.first_estimated_delivery = shipment.first_estimated_delivery or estimate
     elif kind is FactKind.TRACKING_EVENT:
-        _apply_tracking(_shipment_for(state, fact, index), p, fact)
+        _apply_tracking(_shipment_for(state, fact), p, fact)
     elif kind is FactKind.PICKUP_READY:
-        _apply_pickup_ready(state, p, fact, index)
+        _apply_pickup_ready(state, p, fact)
     elif kind is FactKind.PICKUP_COLLECTED:
-        _apply_pickup_collected(state, p, fact, index)
+        _apply_pickup_collected(state, p, fact)
 
 
 def _apply_order_fields(state: OrderState, p: Mapping[str, Any], fact: Fact) -> None:
@@ -304,6 +352,15 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact) -
         location=str(p.get("location") or ""),
     )
     shipment.checkpoints.append(checkpoint)
+    shipment.checkpoint_count += 1
+    if shipment.last_checkpoint_at is None or fact.occurred_at > shipment.last_checkpoint_at:
+        shipment.last_checkpoint_at = fact.occurred_at
+    if tag.value not in shipment.tags_seen:
+        shipment.tags_seen.append(tag.value)
+    if tag is CarrierTag.ATTEMPT_FAIL:
+        shipment.failed_attempts += 1
+    if tag is CarrierTag.EXCEPTION and subtag.value not in shipment.exception_subtags:
+        shipment.exception_subtags.append(subtag.value)
     estimate = _as_date(p.get("estimated_delivery"))
     if estimate and not shipment.is_delivered:
         shipment.estimated_delivery = estimate
@@ -334,11 +391,9 @@ def _pickup_from(p: Mapping[str, Any], fact: Fact) -> Pickup:
     )
 
 
-def _apply_pickup_ready(
-    state: OrderState, p: Mapping[str, Any], fact: Fact, index: Mapping[str, str]
-) -> None:
+def _apply_pickup_ready(state: OrderState, p: Mapping[str, Any], fact: Fact) -> None:
     if p.get("shipment_id") or p.get("tracking_number") or fact.tracking_number:
-        shipment = _shipment_for(state, fact, index)
+        shipment = _shipment_for(state, fact)
         shipment.pickup = _pickup_from(p, fact)
         if not shipment.is_delivered:
             shipment.tag, shipment.subtag = CarrierTag.AVAILABLE_FOR_PICKUP, Subtag.AVAILABLE_FOR_PICKUP
@@ -352,11 +407,9 @@ def _apply_pickup_ready(
         line.status, line.status_at = FulfilmentStatus.READY_FOR_PICKUP, fact.occurred_at
 
 
-def _apply_pickup_collected(
-    state: OrderState, p: Mapping[str, Any], fact: Fact, index: Mapping[str, str]
-) -> None:
+def _apply_pickup_collected(state: OrderState, p: Mapping[str, Any], fact: Fact) -> None:
     if p.get("shipment_id") or p.get("tracking_number") or fact.tracking_number:
-        shipment = _shipment_for(state, fact, index)
+        shipment = _shipment_for(state, fact)
         shipment.pickup = shipment.pickup or Pickup()
         shipment.pickup.collected_at = fact.occurred_at
         if not shipment.is_delivered:
@@ -455,13 +508,171 @@ def _as_datetime(value: Any) -> datetime | None:
         return None
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+# --- snapshots ------------------------------------------------------------------------------------
+
+
+def to_snapshot(state: OrderState) -> dict[str, Any]:
+    """A compact JSON-safe copy of the state to fold later facts onto, without the checkpoint list
+    (decisions use the per-shipment summaries; the timeline is read from the facts)."""
+    return state.to_json(checkpoints=False)
+
+
+def from_snapshot(data: Mapping[str, Any]) -> OrderState:
+    """The state a snapshot was taken of (its checkpoint lists empty)."""
+    state = OrderState(order_ref=data["order_ref"])
+    for name in (
+        "number",
+        "email",
+        "phone",
+        "postal_code",
+        "country",
+        "customer_name",
+        "locale",
+        "timezone",
+        "currency",
+        "cancel_reason",
+    ):
+        setattr(state, name, data.get(name) or "")
+    state.placed_at = _as_datetime(data.get("placed_at"))
+    state.cancelled_at = _as_datetime(data.get("cancelled_at"))
+    state.last_event_at = _as_datetime(data.get("last_event_at"))
+    state.total = _as_decimal(data["total"]) if data.get("total") is not None else None
+    state.fact_count = int(data.get("fact_count") or 0)
+    state.stage = Stage(data.get("stage") or Stage.CONFIRMATION)
+    key = data.get("last_sort_key")
+    if key:
+        moment = _as_datetime(key[0])
+        if moment is not None:
+            state.last_sort_key = (moment, int(key[1]), str(key[2]))
+    for line_id, ln in (data.get("lines") or {}).items():
+        state.lines[line_id] = LineState(
+            line_id=line_id,
+            sku=ln.get("sku", ""),
+            title=ln.get("title", ""),
+            variant=ln.get("variant", ""),
+            product_id=ln.get("product_id", ""),
+            quantity=int(ln.get("quantity", 1)),
+            unit_price=_as_decimal(ln["unit_price"]) if ln.get("unit_price") is not None else None,
+            status=FulfilmentStatus(ln.get("status", "placed")),
+            status_at=_as_datetime(ln.get("status_at")),
+            unavailable_quantity=int(ln.get("unavailable_quantity", 0)),
+            shipped_quantity=int(ln.get("shipped_quantity", 0)),
+            location=ln.get("location", ""),
+            pickup=_pickup_from_json(ln.get("pickup")),
+        )
+    for key_, sh in (data.get("shipments") or {}).items():
+        state.shipments[key_] = ShipmentState(
+            key=key_,
+            shipment_id=sh.get("shipment_id", ""),
+            carrier=sh.get("carrier", ""),
+            service=sh.get("service", ""),
+            tracking_number=sh.get("tracking_number", ""),
+            tracking_url=sh.get("tracking_url", ""),
+            lines={k: int(v) for k, v in (sh.get("lines") or {}).items()},
+            tag=CarrierTag(sh.get("tag", "pending")),
+            subtag=Subtag(sh.get("subtag", "pending")),
+            raw_code=sh.get("raw_code", ""),
+            raw_message=sh.get("raw_message", ""),
+            status_at=_as_datetime(sh.get("status_at")),
+            created_at=_as_datetime(sh.get("created_at")),
+            first_scan_at=_as_datetime(sh.get("first_scan_at")),
+            delivered_at=_as_datetime(sh.get("delivered_at")),
+            estimated_delivery=_as_date(sh.get("estimated_delivery")),
+            first_estimated_delivery=_as_date(sh.get("first_estimated_delivery")),
+            pickup=_pickup_from_json(sh.get("pickup")),
+            tags_seen=list(sh.get("tags_seen") or []),
+            exception_subtags=list(sh.get("exception_subtags") or []),
+            failed_attempts=int(sh.get("failed_attempts") or 0),
+            checkpoint_count=int(sh.get("checkpoint_count") or 0),
+            last_checkpoint_at=_as_datetime(sh.get("last_checkpoint_at")),
+        )
+    return state
+
+
+def _pickup_from_json(data: Mapping[str, Any] | None) -> Pickup | None:
+    if not data:
+        return None
+    return Pickup(
+        location_name=data.get("location_name", ""),
+        address=data.get("address", ""),
+        hours=data.get("hours", ""),
+        ready_at=_as_datetime(data.get("ready_at")),
+        deadline=_as_datetime(data.get("deadline")),
+        collected_at=_as_datetime(data.get("collected_at")),
+    )
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _pickup_json(p: Pickup | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {
+        "location_name": p.location_name,
+        "address": p.address,
+        "hours": p.hours,
+        "ready_at": _iso(p.ready_at),
+        "deadline": _iso(p.deadline),
+        "collected_at": _iso(p.collected_at),
+    }
+
+
+def _line_json(ln: LineState) -> dict[str, Any]:
+    return {
+        "line_id": ln.line_id,
+        "sku": ln.sku,
+        "title": ln.title,
+        "variant": ln.variant,
+        "product_id": ln.product_id,
+        "quantity": ln.quantity,
+        "unit_price": None if ln.unit_price is None else str(ln.unit_price),
+        "status": ln.status.value,
+        "status_at": _iso(ln.status_at),
+        "unavailable_quantity": ln.unavailable_quantity,
+        "shipped_quantity": ln.shipped_quantity,
+        "location": ln.location,
+        "pickup": _pickup_json(ln.pickup),
+    }
+
+
+def _shipment_json(s: ShipmentState, checkpoints: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": s.key,
+        "shipment_id": s.shipment_id,
+        "carrier": s.carrier,
+        "service": s.service,
+        "tracking_number": s.tracking_number,
+        "tracking_url": s.tracking_url,
+        "lines": dict(s.lines),
+        "tag": s.tag.value,
+        "subtag": s.subtag.value,
+        "raw_code": s.raw_code,
+        "raw_message": s.raw_message,
+        "status_at": _iso(s.status_at),
+        "created_at": _iso(s.created_at),
+        "first_scan_at": _iso(s.first_scan_at),
+        "delivered_at": _iso(s.delivered_at),
+        "estimated_delivery": _iso(s.estimated_delivery),
+        "first_estimated_delivery": _iso(s.first_estimated_delivery),
+        "pickup": _pickup_json(s.pickup),
+        "tags_seen": list(s.tags_seen),
+        "exception_subtags": list(s.exception_subtags),
+        "failed_attempts": s.failed_attempts,
+        "checkpoint_count": s.checkpoint_count,
+        "last_checkpoint_at": _iso(s.last_checkpoint_at),
+    }
+    if checkpoints:
+        data["checkpoints"] = [
+            {
+                "occurred_at": c.occurred_at.isoformat(),
+                "tag": c.tag.value,
+                "subtag": c.subtag.value,
+                "raw_code": c.raw_code,
+                "raw_message": c.raw_message,
+                "location": c.location,
+            }
+            for c in s.checkpoints
+        ]
+    return data

@@ -2,7 +2,8 @@
 
 ``Fact`` rows are the truth and are only ever appended. ``Order``, ``OrderLine`` and ``Shipment``
 are caches of :func:`aftercart.domain.projection.project` over an order's facts, kept for queries
-and pages; ``aftercart rebuild`` recomputes them from the facts.
+(lists, sweeps, routing carrier events); pages and the API project an order fresh from its facts.
+``aftercart rebuild`` recomputes the caches from the facts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ class Order(models.Model):
     next_step = models.CharField(max_length=32, blank=True)
     #: Milestones the order has reached (the planner compares old and new sets).
     milestones = models.JSONField(default=list, blank=True)
-    state = models.JSONField(default=dict, blank=True)
+    #: The projection as of ``fact_count`` facts (without checkpoint lists), so that facts arriving
+    #: in order are folded onto it instead of re-reading the order's whole history.
+    snapshot = models.JSONField(default=dict, blank=True)
     fact_count = models.PositiveIntegerField(default=0)
     last_event_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -150,7 +153,9 @@ class InboundDelivery(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "source", "delivery_id"], name="inbound_delivery_unique"),
+            models.UniqueConstraint(
+                fields=["store", "source", "delivery_id"], name="inbound_delivery_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,9 @@ from aftercart.domain.projection import OrderState
 
 
 class Receiver(Protocol):
-    def __call__(self, *, order: object, state: OrderState, reached: list[Reached], now: datetime) -> None: ...
+    def __call__(
+        self, *, order: object, state: OrderState, reached: list[Reached], now: datetime
+    ) -> None: ...
 
 
 _receivers: list[Callable[..., None]] = []

@@ -20,7 +20,16 @@ IN_CHUNK = 900
 def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
     """The domain facts of each order, in one query per chunk."""
     by_order: dict[int, list[Fact]] = defaultdict(list)
-    fields = ("order_id", "kind", "occurred_at", "idempotency_key", "source", "order_ref", "tracking_number", "payload")
+    fields = (
+        "order_id",
+        "kind",
+        "occurred_at",
+        "idempotency_key",
+        "source",
+        "order_ref",
+        "tracking_number",
+        "payload",
+    )
     for chunk in _chunks(list(order_ids)):
         for order_id, kind, occurred_at, key, source, order_ref, tracking, payload in FactRow.objects.filter(
             order_id__in=chunk
@@ -37,7 +46,6 @@ def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
                 )
             )
     return by_order
-
 
 
 def _chunks(values: Sequence, size: int = IN_CHUNK):  # type: ignore[no-untyped-def]

@@ -10,14 +10,24 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from aftercart.core.db import insert_rows, update_rows, update_rows_where
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
 from aftercart.domain.next_step import next_step
-from aftercart.domain.projection import OrderState, project
+from aftercart.domain.projection import (
+    LineState,
+    OrderState,
+    ShipmentState,
+    can_extend,
+    from_snapshot,
+    project,
+    to_snapshot,
+)
 from aftercart.orders import planner
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import InboundDelivery, Order, OrderLine, Shipment
@@ -61,6 +71,7 @@ def facts_record(*, store: Store, facts: Sequence[Fact], now: datetime | None = 
         order_for_tracking = _orders_for_tracking(store, new, orders)
         rows = []
         touched: set[int] = set()
+        fresh: dict[int, list[Fact]] = defaultdict(list)
         for fact in new:
             order = orders.get(fact.order_ref or "")
             tracking = normalise_tracking_number(fact.tracking_number or fact.payload.get("tracking_number"))
@@ -69,24 +80,26 @@ def facts_record(*, store: Store, facts: Sequence[Fact], now: datetime | None = 
                 result.orphaned += 1
             else:
                 touched.add(order_id)
+                fresh[order_id].append(fact)
             rows.append(
-                FactRow(
-                    store_id=store.pk,
-                    order_id=order_id,
-                    kind=fact.kind.value,
-                    occurred_at=fact.occurred_at,
-                    recorded_at=now,
-                    source=fact.source,
-                    idempotency_key=fact.idempotency_key,
-                    order_ref=fact.order_ref or "",
-                    tracking_number=tracking or "",
-                    payload=dict(fact.payload),
+                (
+                    store.pk,
+                    order_id,
+                    fact.kind.value,
+                    fact.occurred_at,
+                    now,
+                    fact.source,
+                    fact.idempotency_key,
+                    fact.order_ref or "",
+                    tracking or "",
+                    fact.payload,
                 )
             )
-        FactRow.objects.bulk_create(rows, ignore_conflicts=True)
-        touched |= _attach_orphans(store, new, orders)
+        insert_rows(FactRow, _FACT_COLUMNS, rows)
+        adopted = _attach_orphans(store, new, orders)
         result.accepted = len(new)
-        _reproject(sorted(touched), now)
+        touched |= adopted
+        _reproject(sorted(touched), now, fresh=fresh, full=adopted)
         result.order_ids = sorted(touched)
     return result
 
@@ -106,7 +119,7 @@ def orders_rebuild(
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         with transaction.atomic():
-            _reproject(chunk, now, notify=False)
+            _reproject(chunk, now, notify=False)  # no fresh facts: every order is re-read
         if progress:
             progress(len(chunk))
     return len(ids)
@@ -140,7 +153,9 @@ def _orders_for(store: Store, facts: list[Fact]) -> dict[str, Order]:
     missing = [ref for ref in refs if ref not in orders]
     if missing:
         # ignore_conflicts: a concurrent request may create the same order; we re-read below.
-        Order.objects.bulk_create([Order(store=store, external_id=ref) for ref in missing], ignore_conflicts=True)
+        Order.objects.bulk_create(
+            [Order(store=store, external_id=ref) for ref in missing], ignore_conflicts=True
+        )
         for chunk in _chunks(missing):
             orders.update(
                 {o.external_id: o for o in Order.objects.filter(store=store, external_id__in=chunk)}
@@ -190,41 +205,151 @@ def _attach_orphans(store: Store, facts: list[Fact], orders: dict[str, Order]) -
     return touched
 
 
-def _reproject(order_ids: Sequence[int], now: datetime, notify: bool = True) -> None:
+def _reproject(
+    order_ids: Sequence[int],
+    now: datetime,
+    *,
+    notify: bool = True,
+    fresh: dict[int, list[Fact]] | None = None,
+    full: set[int] | frozenset[int] = frozenset(),
+) -> None:
+    """Bring the cached projections of these orders up to date.
+
+    Facts that sort after an order's snapshot (the common case: carriers report in order) are
+    folded onto it; anything else (a late fact, adopted orphans, a rebuild) re-reads the order's
+    facts and folds them from scratch. Both give the same state (a tested property). Shipment and
+    line rows are compared with what the order had before and only differences are written.
+    """
     if not order_ids:
         return
-    facts = facts_for_orders(order_ids)
-    orders = {o.pk: o for o in Order.objects.filter(pk__in=order_ids)}
-    shipments: dict[int, dict[str, Shipment]] = defaultdict(dict)
-    for shipment in Shipment.objects.filter(order_id__in=order_ids):
-        shipments[shipment.order_id][shipment.key] = shipment
-    lines: dict[int, dict[str, OrderLine]] = defaultdict(dict)
-    for line in OrderLine.objects.filter(order_id__in=order_ids):
-        lines[line.order_id][line.line_id] = line
-
-    changed_orders, new_shipments, changed_shipments, new_lines, changed_lines = [], [], [], [], []
+    fresh = fresh or {}
+    orders = {
+        o.pk: o
+        for o in Order.objects.filter(pk__in=order_ids).only(
+            "id", "store_id", "external_id", "milestones", "snapshot"
+        )
+    }
+    states: dict[int, OrderState] = {}
+    before_shipments: dict[int, dict[str, tuple]] = {}
+    before_lines: dict[int, dict[str, tuple]] = {}
+    refold: list[int] = []
     for order_id, order in orders.items():
-        state = project(facts.get(order_id, ()), order.external_id)
+        new_facts = fresh.get(order_id)
+        if new_facts and order.snapshot and order_id not in full:
+            base = from_snapshot(order.snapshot)
+            if can_extend(base, new_facts):
+                before_shipments[order_id] = {k: _shipment_columns(s) for k, s in base.shipments.items()}
+                if any(f.kind not in _SCAN_ONLY for f in new_facts):
+                    before_lines[order_id] = {k: _line_columns(ln) for k, ln in base.lines.items()}
+                states[order_id] = project(new_facts, order.external_id, base=base)
+                continue
+        refold.append(order_id)
+    if refold:
+        history = facts_for_orders(refold)
+        for order_id in refold:
+            states[order_id] = project(history.get(order_id, ()), orders[order_id].external_id)
+            before_shipments[order_id], before_lines[order_id] = {}, {}
+        for chunk in _chunks(refold):
+            for order_id, key, *cols in Shipment.objects.filter(order_id__in=chunk).values_list(
+                "order_id", "key", *_SHIPMENT_FIELDS
+            ):
+                before_shipments[order_id][key] = tuple(cols)
+            for order_id, line_id, *cols in OrderLine.objects.filter(order_id__in=chunk).values_list(
+                "order_id", "line_id", *_LINE_FIELDS
+            ):
+                before_lines[order_id][line_id] = tuple(cols)
+
+    new_shipments, changed_shipments, stale_shipments = [], [], []
+    new_lines, changed_lines = [], []
+    for order_id, order in orders.items():
+        state = states[order_id]
         step = next_step(state, now)
         milestones = reached(state)
         if notify:
-            fresh = newly_reached(order.milestones, milestones)
-            if fresh:
-                planner.dispatch(order=order, state=state, reached=fresh, now=now)
+            newly = newly_reached(order.milestones, milestones)
+            if newly:
+                planner.dispatch(order=order, state=state, reached=newly, now=now)
         _copy_order(order, state, step.code.value, [m.key for m in milestones])
-        changed_orders.append(order)
-        _sync_shipments(order, state, shipments[order_id], new_shipments, changed_shipments)
-        _sync_lines(order, state, lines[order_id], new_lines, changed_lines)
+        old = before_shipments[order_id]
+        for key, shipment in state.shipments.items():
+            cols = _shipment_columns(shipment)
+            if key not in old:
+                new_shipments.append(
+                    Shipment(
+                        store_id=order.store_id,
+                        order_id=order_id,
+                        key=key,
+                        **dict(zip(_SHIPMENT_FIELDS, cols)),
+                    )
+                )
+            elif old[key] != cols:
+                changed_shipments.append((*cols, order_id, key))
+        stale_shipments += [(order_id, key) for key in old if key not in state.shipments]
+        if order_id in before_lines:
+            old_lines = before_lines[order_id]
+            for line_id, line in state.lines.items():
+                cols = _line_columns(line)
+                if line_id not in old_lines:
+                    new_lines.append(
+                        OrderLine(order_id=order_id, line_id=line_id, **dict(zip(_LINE_FIELDS, cols)))
+                    )
+                elif old_lines[line_id] != cols:
+                    changed_lines.append((*cols, order_id, line_id))
 
-    Order.objects.bulk_update(changed_orders, _ORDER_FIELDS)
+    update_rows(Order, _ORDER_FIELDS, list(orders.values()))
+    for order_id, key in stale_shipments:  # a parcel first known by tracking number, since renamed
+        Shipment.objects.filter(order_id=order_id, key=key).delete()
     Shipment.objects.bulk_create(new_shipments)
-    if changed_shipments:
-        Shipment.objects.bulk_update(changed_shipments, _SHIPMENT_FIELDS)
+    update_rows_where(Shipment, _SHIPMENT_FIELDS, ("order", "key"), changed_shipments)
     OrderLine.objects.bulk_create(new_lines)
-    if changed_lines:
-        OrderLine.objects.bulk_update(changed_lines, _LINE_FIELDS)
+    update_rows_where(OrderLine, _LINE_FIELDS, ("order", "line_id"), changed_lines)
 
 
+def _shipment_columns(s: ShipmentState) -> tuple:
+    """The cached columns of a shipment row, in ``_SHIPMENT_FIELDS`` order."""
+    return (
+        s.carrier[:64],
+        s.tracking_number[:64],
+        s.tag.value,
+        s.subtag.value,
+        s.status_at,
+        s.first_scan_at or s.created_at,
+        s.delivered_at,
+        s.estimated_delivery,
+        s.first_estimated_delivery,
+        s.last_checkpoint_at,
+    )
+
+
+def _line_columns(ln: LineState) -> tuple:
+    """The cached columns of a line row, in ``_LINE_FIELDS`` order."""
+    return (
+        ln.sku[:128],
+        ln.title[:300],
+        ln.variant[:200],
+        ln.product_id[:128],
+        ln.quantity,
+        None if ln.unit_price is None else ln.unit_price.quantize(_CENTS),
+        ln.status.value,
+        ln.shipped_quantity,
+        ln.unavailable_quantity,
+    )
+
+
+_CENTS = Decimal("0.01")
+_SCAN_ONLY = frozenset({FactKind.TRACKING_EVENT, FactKind.FEEDBACK_RECEIVED})
+_FACT_COLUMNS = (
+    "store",
+    "order",
+    "kind",
+    "occurred_at",
+    "recorded_at",
+    "source",
+    "idempotency_key",
+    "order_ref",
+    "tracking_number",
+    "payload",
+)
 _ORDER_FIELDS = [
     "number",
     "email",
@@ -235,7 +360,7 @@ _ORDER_FIELDS = [
     "stage",
     "next_step",
     "milestones",
-    "state",
+    "snapshot",
     "fact_count",
     "last_event_at",
 ]
@@ -274,7 +399,7 @@ def _copy_order(order: Order, state: OrderState, step_code: str, milestones: lis
     order.stage = state.stage.value
     order.next_step = step_code
     order.milestones = milestones
-    order.state = state.to_json()
+    order.snapshot = to_snapshot(state)
     order.fact_count = state.fact_count
     order.last_event_at = state.last_event_at
 
@@ -282,51 +407,6 @@ def _copy_order(order: Order, state: OrderState, step_code: str, milestones: lis
 def _postal(value: str) -> str:
     """Postal codes compare without spaces, dashes or case ("SW1A 1AA" = "sw1a1aa")."""
     return "".join(ch for ch in value if ch.isalnum()).upper()[:32]
-
-
-def _sync_shipments(order: Order, state: OrderState, existing: dict[str, Shipment], new: list, changed: list) -> None:
-    for key, s in state.shipments.items():
-        values = {
-            "carrier": s.carrier[:64],
-            "tracking_number": s.tracking_number[:64],
-            "tag": s.tag.value,
-            "subtag": s.subtag.value,
-            "status_at": s.status_at,
-            "shipped_at": s.first_scan_at or s.created_at,
-            "delivered_at": s.delivered_at,
-            "estimated_delivery": s.estimated_delivery,
-            "first_estimated_delivery": s.first_estimated_delivery,
-            "last_checkpoint_at": max((c.occurred_at for c in s.checkpoints), default=None),
-        }
-        row = existing.get(key)
-        if row is None:
-            new.append(Shipment(store_id=order.store_id, order=order, key=key[:160], **values))
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            changed.append(row)
-
-
-def _sync_lines(order: Order, state: OrderState, existing: dict[str, OrderLine], new: list, changed: list) -> None:
-    for line_id, ln in state.lines.items():
-        values = {
-            "sku": ln.sku[:128],
-            "title": ln.title[:300],
-            "variant": ln.variant[:200],
-            "product_id": ln.product_id[:128],
-            "quantity": ln.quantity,
-            "unit_price": ln.unit_price,
-            "status": ln.status.value,
-            "shipped_quantity": ln.shipped_quantity,
-            "unavailable_quantity": ln.unavailable_quantity,
-        }
-        row = existing.get(line_id)
-        if row is None:
-            new.append(OrderLine(order=order, line_id=line_id[:128], **values))
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            changed.append(row)
 
 
 def inbound_delivery_record(

@@ -226,7 +226,9 @@ def order_updated_fact(order_id: str, update: OrderUpdateIn) -> Fact:
 
 def event_fact(event: Any) -> Fact:
     """The fact for one canonical event."""
-    data = event.model_dump(mode="json", exclude={"kind", "occurred_at", "idempotency_key"}, exclude_none=True)
+    data = event.model_dump(
+        mode="json", exclude={"kind", "occurred_at", "idempotency_key"}, exclude_none=True
+    )
     order_ref = data.pop("order_id", None) or None
     tracking = None
     if isinstance(event, TrackingEventIn):

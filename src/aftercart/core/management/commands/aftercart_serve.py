@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--bind", default=os.environ.get("AFTERCART_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("AFTERCART_WEB_WORKERS", "2")))
-        parser.add_argument("--dev", action="store_true", help="Django's development server with auto-reload.")
+        parser.add_argument(
+            "--dev", action="store_true", help="Django's development server with auto-reload."
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["dev"]:

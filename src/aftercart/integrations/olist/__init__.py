@@ -1,0 +1,1 @@
+"""Olist (Brazilian marketplace) public dataset: CSV tables → canonical facts."""

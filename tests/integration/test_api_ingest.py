@@ -1,0 +1,209 @@
+"""The REST ingest path: validation, idempotency, atomicity, auth and the answers to bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from aftercart.orders.models import Fact, Order, Shipment
+
+pytestmark = pytest.mark.django_db
+
+ORDER = {
+    "order_id": "1001",
+    "number": "#1001",
+    "placed_at": "2026-03-02T09:00:00Z",
+    "email": "Ana@Example.com",
+    "postal_code": "SW1A 1AA",
+    "currency": "GBP",
+    "total": "144.99",
+    "lines": [
+        {"line_id": "L1", "sku": "JKT-M", "title": "Rain jacket", "quantity": 1, "unit_price": "120.00"},
+        {"line_id": "L2", "sku": "SCK", "title": "Wool socks", "quantity": 2, "unit_price": "12.50"},
+    ],
+}
+
+
+def ship(shipment_id="S1", tracking="1Z999AA10123456784", lines=("L1", "L2"), at="2026-03-02T15:00:00Z"):
+    return {
+        "kind": "shipment.created",
+        "order_id": "1001",
+        "shipment_id": shipment_id,
+        "carrier": "UPS",
+        "tracking_number": tracking,
+        "lines": [{"line_id": ln, "quantity": 1 if ln == "L1" else 2} for ln in lines],
+        "occurred_at": at,
+    }
+
+
+def scan(tag, at, tracking="1Z999AA10123456784", **extra):
+    return {"kind": "tracking.event", "tracking_number": tracking, "carrier": "ups", "tag": tag, "occurred_at": at, **extra}
+
+
+def test_order_created_once_and_read_back_with_its_next_step(api):
+    first = api.post("/api/v1/orders", ORDER)
+    assert first.status_code == 201, first.content
+    body = first.json()
+    assert body["number"] == "#1001"
+    assert body["email"] == "ana@example.com"
+    assert body["next_step"]["code"] == "awaiting_fulfilment"
+    assert len(body["id"]) == 26 and not body["id"].isdigit(), "public ids are opaque"
+    again = api.post("/api/v1/orders", ORDER)
+    assert again.status_code == 200
+    assert Fact.objects.count() == 1
+    order = Order.objects.get()
+    assert order.postal_code == "SW1A1AA"
+    assert api.get("/api/v1/orders/1001").json()["lines"][1]["quantity"] == 2
+
+
+def test_shipment_and_scans_move_the_order_to_delivered(api):
+    api.post("/api/v1/orders", ORDER)
+    batch = {
+        "events": [
+            ship(),
+            scan("InTransit", "2026-03-02T18:00:00Z", estimated_delivery="2026-03-05"),
+            scan("out_for_delivery", "2026-03-04T07:00:00Z"),
+            scan("delivered", "2026-03-04T12:00:00Z", subtag="Delivered_003", raw_message="Signed by ANA"),
+        ]
+    }
+    response = api.post("/api/v1/events/batch", batch)
+    assert response.status_code == 202, response.content
+    assert response.json() == {"received": 4, "accepted": 4, "duplicates": 0, "unmatched": 0}
+    order = api.get("/api/v1/orders/1001").json()
+    assert order["stage"] == "post_delivery"
+    assert order["next_step"]["code"] == "delivered"
+    shipment = order["shipments"][0]
+    assert (shipment["tag"], shipment["subtag"]) == ("delivered", "delivered.signed")
+    assert len(shipment["checkpoints"]) == 3
+    assert Shipment.objects.get().tag == "delivered"
+    replay = api.post("/api/v1/events/batch", batch).json()
+    assert replay["accepted"] == 0 and replay["duplicates"] == 4
+
+
+def test_one_invalid_event_rejects_the_batch_and_writes_nothing(api):
+    api.post("/api/v1/orders", ORDER)
+    before = Fact.objects.count()
+    bad = {"kind": "line.status", "order_id": "1001", "line_id": "L1", "status": "teleported", "occurred_at": "2026-03-02T10:00:00Z"}
+    response = api.post("/api/v1/events/batch", {"events": [ship(), bad]})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400
+    assert problem["errors"][0]["field"] == "events[1].status"
+    assert Fact.objects.count() == before
+
+
+def test_a_scan_before_its_shipment_is_kept_and_attached_later(api):
+    api.post("/api/v1/orders", ORDER)
+    early = api.post("/api/v1/events", scan("in_transit", "2026-03-02T16:00:00Z", tracking="1Z EARLY"))
+    assert early.status_code == 202
+    assert early.json()["unmatched"] == 1
+    assert Fact.objects.filter(order__isnull=True).count() == 1
+    api.post("/api/v1/events", ship(tracking="1zearly"))
+    assert Fact.objects.filter(order__isnull=True).count() == 0
+    shipment = api.get("/api/v1/orders/1001").json()["shipments"][0]
+    assert shipment["tag"] == "in_transit"
+    assert shipment["tracking_number"] == "1ZEARLY"
+
+
+def test_late_out_of_order_scan_is_folded_in_history_order(api):
+    api.post("/api/v1/orders", ORDER)
+    api.post("/api/v1/events", ship())
+    api.post("/api/v1/events", scan("delivered", "2026-03-04T12:00:00Z"))
+    api.post("/api/v1/events", scan("in_transit", "2026-03-03T08:00:00Z"))
+    order = api.get("/api/v1/orders/1001").json()
+    assert order["shipments"][0]["tag"] == "delivered"
+    times = [c["occurred_at"] for c in order["shipments"][0]["checkpoints"]]
+    assert times == sorted(times)
+
+
+def test_rebuild_reproduces_the_cached_projection(api):
+    api.post("/api/v1/orders", ORDER)
+    api.post("/api/v1/events/batch", {"events": [ship(), scan("attempt_fail", "2026-03-04T12:00:00Z")]})
+    before = list(Order.objects.values("stage", "next_step", "milestones", "snapshot"))
+    Order.objects.update(stage="confirmation", next_step="", snapshot={}, milestones=[])
+    call_command("aftercart_rebuild")
+    assert list(Order.objects.values("stage", "next_step", "milestones", "snapshot")) == before
+    assert before[0]["next_step"] == "attempt_failed"
+
+
+def test_batch_ingest_does_not_query_per_event(api):
+    api.post("/api/v1/orders", ORDER)
+    api.post("/api/v1/events", ship())
+
+    def queries_for(n, offset):
+        events = [scan("in_transit", f"2026-03-0{3 + offset}T{h:02d}:00:00Z", raw_code=str(h)) for h in range(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.post("/api/v1/events/batch", {"events": events}).status_code == 202
+        return len(ctx.captured_queries)
+
+    assert queries_for(20, 0) == queries_for(2, 1)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HTTP_AUTHORIZATION": "Bearer nope"}, {"HTTP_AUTHORIZATION": "Bearer ack_000000000000_forged"}],
+    ids=["missing", "malformed", "unknown"],
+)
+def test_requests_without_a_valid_key_get_401(client, store, headers):
+    response = client.post("/api/v1/orders", json.dumps(ORDER), content_type="application/json", **headers)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert Fact.objects.count() == 0
+
+
+def test_a_revoked_key_is_refused(client, store):
+    from aftercart.stores.services import api_key_issue, api_key_revoke
+
+    issued = api_key_issue(store=store)
+    api_key_revoke(api_key=issued.api_key)
+    response = client.get("/api/v1/orders", HTTP_AUTHORIZATION=f"Bearer {issued.token}")
+    assert response.status_code == 401
+
+
+def test_bad_bodies_get_clear_answers_and_write_nothing(api, settings):
+    settings.AFTERCART_MAX_BODY_BYTES = 2048
+    too_big = api.post("/api/v1/events/batch", {"events": [ship()] * 20})
+    assert too_big.status_code == 413
+    not_json = api.post("/api/v1/orders", "order_id=1", content_type="application/x-www-form-urlencoded")
+    assert not_json.status_code == 415
+    broken = api.post("/api/v1/orders", '{"order_id": ')
+    assert broken.status_code == 400
+    assert broken["Content-Type"] == "application/problem+json"
+    missing = api.post("/api/v1/orders", {"number": "#1"})
+    assert missing.status_code == 400
+    assert {e["field"] for e in missing.json()["errors"]} >= {"order_id", "placed_at"}
+    assert Fact.objects.count() == 0
+
+
+def test_more_than_the_batch_limit_is_refused(api, settings):
+    settings.AFTERCART_MAX_BATCH = 3
+    response = api.post("/api/v1/events/batch", {"events": [scan("in_transit", f"2026-03-03T0{i}:00:00Z") for i in range(4)]})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "events"
+
+
+def test_unknown_order_is_a_404_problem(api):
+    response = api.get("/api/v1/orders/nope")
+    assert response.status_code == 404
+    assert response.json()["title"] == "Order not found"
+
+
+def test_cancel_and_timeline(api):
+    api.post("/api/v1/orders", ORDER)
+    cancelled = api.post("/api/v1/orders/1001/cancel", {"reason": "customer asked"})
+    assert cancelled.json()["next_step"]["code"] == "cancelled"
+    timeline = api.get("/api/v1/orders/1001/timeline").json()
+    assert [f["kind"] for f in timeline] == ["order.placed", "order.cancelled"]
+
+
+def test_openapi_and_docs_are_served(client):
+    spec = client.get("/api/v1/openapi.json")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    assert "/api/v1/events/batch" in paths and "/api/v1/orders/{order_id}" in paths
+    assert client.get("/api/v1/docs").status_code == 200
