@@ -70,7 +70,14 @@ class OrderCase:
 
 BOB = "bob.norman@mail.example.com"
 ORDER_1001 = OrderCase(
-    "450789469", "#1001", "598.94", BOB, quantities=[1, 1, 1], postal_code="40202", country="US", phone="+557734881234"
+    "450789469",
+    "#1001",
+    "598.94",
+    BOB,
+    quantities=[1, 1, 1],
+    postal_code="40202",
+    country="US",
+    phone="+557734881234",
 )
 ORDER_1001_CANCELLED = OrderCase(**{**ORDER_1001.__dict__, "cancel_reason": "other"})
 
@@ -90,13 +97,23 @@ REST_ORDER_CASES: dict[int, OrderCase] = {
     14: ORDER_1001_CANCELLED,
     15: OrderCase("1073459976", "#1002", "238.47", currency="EUR", quantities=[3]),
     16: OrderCase(
-        "1073459980", "#1002", "199.00", "jane@example.com", quantities=[1], postal_code="K2P 1L4", country="CA"
+        "1073459980",
+        "#1002",
+        "199.00",
+        "jane@example.com",
+        quantities=[1],
+        postal_code="K2P 1L4",
+        country="CA",
     ),
     17: OrderCase("1073459983", "#1002", "199.00", BOB, quantities=[1], phone="+16136120707"),
-    18: OrderCase("1073459972", "#1002", "199.00", "foo@example.com", quantities=[1], shipments=["1069019863"]),
+    18: OrderCase(
+        "1073459972", "#1002", "199.00", "foo@example.com", quantities=[1], shipments=["1069019863"]
+    ),
     19: OrderCase("1073459966", "#1002", "199.00", quantities=[1]),
     20: OrderCase("1073459975", "#1002", "199.00", "foo@example.com", quantities=[1]),
-    21: OrderCase("1073459970", "#1002", "199.00", "foo@example.com", quantities=[1], shipments=["1069019862"]),
+    21: OrderCase(
+        "1073459970", "#1002", "199.00", "foo@example.com", quantities=[1], shipments=["1069019862"]
+    ),
     22: OrderCase(
         "1073459981",
         "#1002",
@@ -278,15 +295,19 @@ def test_orders_cancelled_falls_back_to_updated_at() -> None:
 
 def test_email_falls_back_to_contact_email_then_customer_and_is_lowercased() -> None:
     base = {"id": 1, "created_at": "2025-01-01T00:00:00Z"}
-    assert parse_webhook("orders/create", {**base, "email": "", "contact_email": "A@B.CO"})[0].payload["email"] == (
-        "a@b.co"
-    )
+    assert parse_webhook("orders/create", {**base, "email": "", "contact_email": "A@B.CO"})[0].payload[
+        "email"
+    ] == ("a@b.co")
     with_customer = {**base, "email": None, "customer": {"email": "Cust@Example.COM"}}
     assert parse_webhook("orders/create", with_customer)[0].payload["email"] == "cust@example.com"
 
 
 def test_billing_address_is_the_fallback_for_postal_code_and_country() -> None:
-    order = {"id": 1, "created_at": "2025-01-01T00:00:00Z", "billing_address": {"zip": "1011 AB", "country_code": "nl"}}
+    order = {
+        "id": 1,
+        "created_at": "2025-01-01T00:00:00Z",
+        "billing_address": {"zip": "1011 AB", "country_code": "nl"},
+    }
     p = parse_webhook("orders/create", order)[0].payload
     assert (p["postal_code"], p["country"]) == ("1011 AB", "NL")
 
@@ -315,12 +336,18 @@ REST_FULFILLMENT_CASES: dict[int, FulfillmentCase | None] = {
     2: FulfillmentCase("1069019880", "#☠1☢---4321", "ups", {"1071823219": 1}, "2025-07-02T16:38:15+00:00"),
     4: None,
     5: FulfillmentCase("1069019877", "MS1562678", None, {"1071823216": 1}, "2025-07-02T16:38:43+00:00"),
-    6: FulfillmentCase("1069019871", "1Z001985YW99744790", "ups", {"1071823210": 1}, "2025-07-02T16:38:40+00:00"),
+    6: FulfillmentCase(
+        "1069019871", "1Z001985YW99744790", "ups", {"1071823210": 1}, "2025-07-02T16:38:40+00:00"
+    ),
     7: FulfillmentCase("1069019873", "MS1562678", None, {"1071823212": 1}, "2025-07-02T16:38:41+00:00"),
-    8: FulfillmentCase("1069019868", "1Z001985YW99744790", "ups", {"1071823206": 1}, "2025-07-02T16:38:38+00:00"),
+    8: FulfillmentCase(
+        "1069019868", "1Z001985YW99744790", "ups", {"1071823206": 1}, "2025-07-02T16:38:38+00:00"
+    ),
     9: FulfillmentCase("1069019875", None, None, {"1071823214": 1}, "2025-07-02T16:38:42+00:00"),
     # update_tracking: the version is updated_at (11:38:39), not created_at (11:38:15)
-    10: FulfillmentCase("1069019869", "1Z001985YW99744790", "ups", {"1071823207": 1}, "2025-07-02T16:38:39+00:00"),
+    10: FulfillmentCase(
+        "1069019869", "1Z001985YW99744790", "ups", {"1071823207": 1}, "2025-07-02T16:38:39+00:00"
+    ),
     11: FulfillmentCase("1069019866", "1111", None, {"1071823203": 1}, "2025-07-02T16:38:37+00:00"),
     12: None,
 }
@@ -347,7 +374,9 @@ def assert_fulfillment(facts: list[Fact], case: FulfillmentCase | None, order_re
 @pytest.mark.shared_data
 @pytest.mark.parametrize("index", sorted(REST_FULFILLMENT_CASES), ids=lambda i: f"fulfillment.json#{i}")
 def test_rest_fulfillment_examples(index: int) -> None:
-    assert_fulfillment(parse_rest(rest_example("fulfillment", index)), REST_FULFILLMENT_CASES[index], "450789469")
+    assert_fulfillment(
+        parse_rest(rest_example("fulfillment", index)), REST_FULFILLMENT_CASES[index], "450789469"
+    )
 
 
 @pytest.mark.shared_data
@@ -360,7 +389,9 @@ def test_rest_fulfillment_example_3_is_a_count() -> None:
 def test_python_api_fulfillment_fixture(topic: str) -> None:
     body = load(f"{PY_FIXTURES}/fulfillment.json")["fulfillment"]
     # status "pending" (legacy fulfillment service): the fulfillment exists with its lines
-    case = FulfillmentCase("255858046", "1Z2345", "null_company", {"466157049": 1}, "2013-11-01T20:06:08+00:00")
+    case = FulfillmentCase(
+        "255858046", "1Z2345", "null_company", {"466157049": 1}, "2013-11-01T20:06:08+00:00"
+    )
     facts = parse_webhook(topic, body, "w-1")
     assert_fulfillment(facts, case, "450789469")
     assert facts[0].payload["tracking_url"] == "http://www.google.com/search?q=1Z2345"
@@ -601,7 +632,13 @@ def test_a_new_version_of_an_order_is_a_new_fact_and_the_same_instant_in_another
 
 ORDER = {"id": 1, "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z"}
 FULFILLMENT = {"id": 2, "order_id": 1, "status": "success", "created_at": "2025-01-01T00:00:00Z"}
-EVENT = {"id": 3, "fulfillment_id": 2, "order_id": 1, "status": "in_transit", "happened_at": "2025-01-01T00:00:00Z"}
+EVENT = {
+    "id": 3,
+    "fulfillment_id": 2,
+    "order_id": 1,
+    "status": "in_transit",
+    "happened_at": "2025-01-01T00:00:00Z",
+}
 
 
 @pytest.mark.parametrize(
@@ -621,10 +658,18 @@ EVENT = {"id": 3, "fulfillment_id": 2, "order_id": 1, "status": "in_transit", "h
         ("orders/create", {**ORDER, "customer": "bob"}, "customer"),
         ("orders/create", {**ORDER, "line_items": {"id": 1}}, "line_items"),
         ("orders/create", {**ORDER, "line_items": ["x"]}, "line_items[0]"),
-        ("orders/create", {**ORDER, "line_items": [{"id": 9, "quantity": 1}, {"quantity": 1}]}, "line_items[1].id"),
+        (
+            "orders/create",
+            {**ORDER, "line_items": [{"id": 9, "quantity": 1}, {"quantity": 1}]},
+            "line_items[1].id",
+        ),
         ("orders/create", {**ORDER, "line_items": [{"id": 9, "quantity": "two"}]}, "line_items[0].quantity"),
         ("orders/create", {**ORDER, "line_items": [{"id": 9, "quantity": -1}]}, "line_items[0].quantity"),
-        ("orders/create", {**ORDER, "line_items": [{"id": 9, "quantity": 1, "price": "?"}]}, "line_items[0].price"),
+        (
+            "orders/create",
+            {**ORDER, "line_items": [{"id": 9, "quantity": 1, "price": "?"}]},
+            "line_items[0].price",
+        ),
         ("orders/updated", {**ORDER, "fulfillments": [{"status": "success"}]}, "fulfillments[0].id"),
         ("orders/cancelled", {"id": 1}, "cancelled_at"),
         ("fulfillments/create", {**FULFILLMENT, "id": None}, "id"),
@@ -729,7 +774,9 @@ def test_fully_shipped_order_delivered_projects_to_post_delivery() -> None:
     event = copy.deepcopy(rest_example("fulfillment_event", 1)["fulfillment_event"])
     event.update(id=1, fulfillment_id=1069019863, order_id=1073459972, status="delivered")
     event.update(happened_at="2025-07-04T10:00:00-05:00")
-    facts = parse_webhook("orders/create", order, "a") + parse_webhook("fulfillment_events/create", event, "b")
+    facts = parse_webhook("orders/create", order, "a") + parse_webhook(
+        "fulfillment_events/create", event, "b"
+    )
     state = project(facts)
     assert state.shipments["1069019863"].tag is CarrierTag.DELIVERED
     assert state.lines["1071823184"].shipped_quantity == 1

@@ -448,7 +448,9 @@ def derive_stage(state: OrderState) -> Stage:
     if any(s.tag is CarrierTag.EXCEPTION for s in shipments) or state.unavailable_lines:
         return Stage.EXCEPTION
     waiting_pickup = any(
-        s.pickup and s.pickup.collected_at is None and not s.is_delivered for s in shipments
+        not s.is_delivered
+        and (s.tag is CarrierTag.AVAILABLE_FOR_PICKUP or (s.pickup and s.pickup.collected_at is None))
+        for s in shipments
     ) or any(ln.status is FulfilmentStatus.READY_FOR_PICKUP for ln in state.lines.values())
     if waiting_pickup:
         return Stage.PICKUP

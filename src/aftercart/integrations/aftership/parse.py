@@ -27,6 +27,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -111,7 +112,9 @@ def parse_webhook(body: Mapping[str, Any]) -> list[Fact]:
     estimate = _estimated_delivery(msg)
     if estimate:
         newest = max(facts, key=lambda f: f.occurred_at)
-        facts[facts.index(newest)] = _with_payload(newest, estimated_delivery=estimate)
+        facts[facts.index(newest)] = replace(
+            newest, payload={**newest.payload, "estimated_delivery": estimate}
+        )
     return facts
 
 
@@ -139,18 +142,6 @@ def _fact(at: datetime, key: str, order_ref: str | None, number: str, payload: d
         order_ref=order_ref,
         tracking_number=number,
         payload={k: v for k, v in payload.items() if v not in (None, "")},
-    )
-
-
-def _with_payload(fact: Fact, **extra: Any) -> Fact:
-    return Fact(
-        kind=fact.kind,
-        occurred_at=fact.occurred_at,
-        idempotency_key=fact.idempotency_key,
-        source=fact.source,
-        order_ref=fact.order_ref,
-        tracking_number=fact.tracking_number,
-        payload={**fact.payload, **extra},
     )
 
 

@@ -115,7 +115,7 @@ class ShopifyError(ValueError):
 
 
 class UnsupportedTopic(ShopifyError):
-    """A webhook topic this adapter does not read (the API acknowledges and ignores it)."""
+    """A webhook topic this adapter does not read; the caller decides how to answer Shopify."""
 
     def __init__(self, topic: str) -> None:
         self.topic = topic
