@@ -16,6 +16,7 @@ ALIASES = {
     "demo": "aftercart_demo",
     "bench": "aftercart_bench",
     "rebuild": "aftercart_rebuild",
+    "eta": "aftercart_eta",
 }
 
 

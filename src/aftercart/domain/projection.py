@@ -430,8 +430,8 @@ def _attribute_shipped_quantities(state: OrderState) -> None:
 
     Recomputed from scratch, so a shipment reported twice (create, then update) counts once.
     """
-    for line in state.lines.values():
-        line.shipped_quantity = 0
+    for existing in state.lines.values():
+        existing.shipped_quantity = 0
     for shipment in state.shipments.values():
         for line_id, quantity in shipment.lines.items():
             line = state.lines.get(line_id)

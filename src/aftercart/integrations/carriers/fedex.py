@@ -78,7 +78,8 @@ def parse(raw: str | bytes) -> ParsedTracking:
     if not isinstance(body, dict):
         return failed("unrecognised_response", "FedEx response is not a JSON object")
     errors = [_error(e, None, "error") for e in body.get("errors") or []]
-    output = body.get("output") if isinstance(body.get("output"), dict) else {}
+    output = body.get("output")
+    output = output if isinstance(output, dict) else {}
     errors.extend(_alerts(output.get("alerts")))
     results = output.get("completeTrackResults")
     if results is None:
