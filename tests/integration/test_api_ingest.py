@@ -41,7 +41,14 @@ def ship(shipment_id="S1", tracking="1Z999AA10123456784", lines=("L1", "L2"), at
 
 
 def scan(tag, at, tracking="1Z999AA10123456784", **extra):
-    return {"kind": "tracking.event", "tracking_number": tracking, "carrier": "ups", "tag": tag, "occurred_at": at, **extra}
+    return {
+        "kind": "tracking.event",
+        "tracking_number": tracking,
+        "carrier": "ups",
+        "tag": tag,
+        "occurred_at": at,
+        **extra,
+    }
 
 
 def test_order_created_once_and_read_back_with_its_next_step(api):
@@ -87,7 +94,13 @@ def test_shipment_and_scans_move_the_order_to_delivered(api):
 def test_one_invalid_event_rejects_the_batch_and_writes_nothing(api):
     api.post("/api/v1/orders", ORDER)
     before = Fact.objects.count()
-    bad = {"kind": "line.status", "order_id": "1001", "line_id": "L1", "status": "teleported", "occurred_at": "2026-03-02T10:00:00Z"}
+    bad = {
+        "kind": "line.status",
+        "order_id": "1001",
+        "line_id": "L1",
+        "status": "teleported",
+        "occurred_at": "2026-03-02T10:00:00Z",
+    }
     response = api.post("/api/v1/events/batch", {"events": [ship(), bad]})
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -136,7 +149,9 @@ def test_batch_ingest_does_not_query_per_event(api):
     api.post("/api/v1/events", ship())
 
     def queries_for(n, offset):
-        events = [scan("in_transit", f"2026-03-0{3 + offset}T{h:02d}:00:00Z", raw_code=str(h)) for h in range(n)]
+        events = [
+            scan("in_transit", f"2026-03-0{3 + offset}T{h:02d}:00:00Z", raw_code=str(h)) for h in range(n)
+        ]
         with CaptureQueriesContext(connection) as ctx:
             assert api.post("/api/v1/events/batch", {"events": events}).status_code == 202
         return len(ctx.captured_queries)
@@ -182,7 +197,9 @@ def test_bad_bodies_get_clear_answers_and_write_nothing(api, settings):
 
 def test_more_than_the_batch_limit_is_refused(api, settings):
     settings.AFTERCART_MAX_BATCH = 3
-    response = api.post("/api/v1/events/batch", {"events": [scan("in_transit", f"2026-03-03T0{i}:00:00Z") for i in range(4)]})
+    response = api.post(
+        "/api/v1/events/batch", {"events": [scan("in_transit", f"2026-03-03T0{i}:00:00Z") for i in range(4)]}
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "events"
 

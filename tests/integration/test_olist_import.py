@@ -53,7 +53,11 @@ def test_coherent_sample_imports_every_order_once() -> None:
 
     # delivered, one item, one seller (first row of the orders file)
     delivered = orders.get(external_id="261e71d2349c713eafa9f3df5972b95d")
-    assert (delivered.number, delivered.stage, delivered.next_step) == ("261E71D2", "post_delivery", "delivered")
+    assert (delivered.number, delivered.stage, delivered.next_step) == (
+        "261E71D2",
+        "post_delivery",
+        "delivered",
+    )
     assert delivered.placed_at == datetime(2018, 1, 20, 14, 15, 57, tzinfo=UTC)  # São Paulo 12:15:57, UTC-2
     assert (delivered.total, delivered.currency, delivered.postal_code) == (Decimal("172.62"), "BRL", "30840")
     [line] = delivered.lines.all()
@@ -132,7 +136,10 @@ def test_malformed_rows_are_reported_and_skipped(tmp_path: Path) -> None:
     assert "olist_order_items_dataset.csv:4: price is not a number" in out
     assert "malformed rows            2" in out
     o3 = orders.get(external_id="o3")
-    assert (o3.next_step, list(o3.lines.values_list("line_id", "status"))) == ("being_prepared", [("1", "picking")])
+    assert (o3.next_step, list(o3.lines.values_list("line_id", "status"))) == (
+        "being_prepared",
+        [("1", "picking")],
+    )
 
 
 def test_a_folder_without_orders_is_an_error(tmp_path: Path) -> None:

@@ -34,7 +34,9 @@ def shopify_post(client, store, topic, payload, webhook_id="wh-1", secret=None, 
 
 
 def sample_order():
-    path = shared_path("shopify", "webhook_samples", "orders_webhook_test_notification_820982911946154508.json")
+    path = shared_path(
+        "shopify", "webhook_samples", "orders_webhook_test_notification_820982911946154508.json"
+    )
     return json.loads(path.read_text())
 
 
@@ -67,7 +69,10 @@ def test_a_bad_signature_is_401_and_writes_nothing(client, store):
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     missing = client.post(
-        f"/webhooks/shopify/{store.slug}", b"{}", content_type="application/json", HTTP_X_SHOPIFY_TOPIC="orders/create"
+        f"/webhooks/shopify/{store.slug}",
+        b"{}",
+        content_type="application/json",
+        HTTP_X_SHOPIFY_TOPIC="orders/create",
     )
     assert missing.status_code == 401
     assert Fact.objects.count() == 0 and InboundDelivery.objects.count() == 0
@@ -130,7 +135,10 @@ def test_shopify_fulfillment_then_aftership_tracking_reach_the_same_parcel(clien
 def test_aftership_bad_signature_is_401(client, store):
     raw = (FIXTURES / "aftership" / "exception_lost.json").read_bytes()
     response = client.post(
-        f"/webhooks/aftership/{store.slug}", raw, content_type="application/json", HTTP_AFTERSHIP_HMAC_SHA256="bad"
+        f"/webhooks/aftership/{store.slug}",
+        raw,
+        content_type="application/json",
+        HTTP_AFTERSHIP_HMAC_SHA256="bad",
     )
     assert response.status_code == 401
     assert Fact.objects.count() == 0

@@ -24,7 +24,9 @@ ORDERS_HEADER = (
     '"order_id","customer_id","order_status","order_purchase_timestamp","order_approved_at",'
     '"order_delivered_carrier_date","order_delivered_customer_date","order_estimated_delivery_date"'
 )
-ITEMS_HEADER = '"order_id","order_item_id","product_id","seller_id","shipping_limit_date","price","freight_value"'
+ITEMS_HEADER = (
+    '"order_id","order_item_id","product_id","seller_id","shipping_limit_date","price","freight_value"'
+)
 REVIEWS_HEADER = (
     '"review_id","order_id","review_score","review_comment_title","review_comment_message",'
     '"review_creation_date","review_answer_timestamp"'
@@ -179,7 +181,9 @@ def test_cancelled_and_unavailable_orders(folder: Path) -> None:
 
     unavailable = project(orders["cccccccc55556666"])
     # Olist drops the items of unavailable orders: one placeholder line says something is missing.
-    assert [(ln.line_id, ln.status) for ln in unavailable.lines.values()] == [("1", FulfilmentStatus.UNAVAILABLE)]
+    assert [(ln.line_id, ln.status) for ln in unavailable.lines.values()] == [
+        ("1", FulfilmentStatus.UNAVAILABLE)
+    ]
     assert unavailable.stage is Stage.EXCEPTION
 
 

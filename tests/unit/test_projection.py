@@ -322,7 +322,14 @@ def test_a_fact_older_than_the_snapshot_cannot_be_folded_onto_it():
 def test_a_carrier_holding_the_parcel_for_pickup_is_the_pickup_stage():
     facts = [
         fact("order.placed", 0, "p", lines=[{"line_id": "L1"}]),
-        fact("shipment.created", 5, "s", shipment_id="S1", tracking_number="T1", lines=[{"line_id": "L1", "quantity": 1}]),
+        fact(
+            "shipment.created",
+            5,
+            "s",
+            shipment_id="S1",
+            tracking_number="T1",
+            lines=[{"line_id": "L1", "quantity": 1}],
+        ),
         fact("tracking.event", 9, "e", order=None, tracking="T1", tag="AvailableForPickup"),
     ]
     assert project(facts).stage is Stage.PICKUP

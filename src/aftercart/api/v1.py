@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from aftercart.api import events, orders
+from aftercart.api import carriers, events, orders
 from aftercart.api.auth import StoreKey
 from aftercart.api.problems import Problem, problem_response, validation_problem
 
@@ -23,6 +23,7 @@ api = NinjaAPI(
 )
 api.add_router("/orders", orders.router)
 api.add_router("/events", events.router)
+api.add_router("/carriers", carriers.router)
 
 
 @api.exception_handler(ValidationError)

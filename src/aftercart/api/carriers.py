@@ -1,0 +1,106 @@
+"""Raw carrier tracking responses (UPS, FedEx, USPS, DHL Express, Canada Post) and EasyPost
+trackers/events, posted as the carrier or EasyPost returned them."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from aftercart.api.problems import Problem
+from aftercart.integrations.carriers.common import CarrierError
+from aftercart.integrations.carriers.parse import PARSERS, parse_tracking_response
+from aftercart.integrations.easypost.parse import parse_payload
+from aftercart.orders.services import facts_record
+
+router = Router(tags=["carriers"])
+
+
+class CarrierErrorOut(Schema):
+    code: str
+    message: str
+    tracking_number: str | None = None
+    level: str
+
+
+class CarrierIngestOut(Schema):
+    received: int
+    accepted: int
+    duplicates: int
+    unmatched: int
+    tracking_numbers: list[str]
+    errors: list[CarrierErrorOut]
+
+
+@router.post(
+    "/{carrier}/tracking",
+    response={202: CarrierIngestOut},
+    summary="Post a raw carrier tracking response",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/xml": {"schema": {"type": "string"}},
+            },
+            "required": True,
+        }
+    },
+)
+def post_carrier_response(request: HttpRequest, carrier: str) -> Status[CarrierIngestOut]:
+    """The body is the carrier's own tracking response (JSON for UPS, FedEx and USPS; XML for
+    DHL Express and Canada Post). Each checkpoint becomes a ``tracking.event``; re-posting the same
+    response is harmless. Carrier errors (unknown tracking number, ...) come back in ``errors``."""
+    parsed = parse_tracking_response(carrier, request.body)
+    if any(e.code == "unsupported_carrier" for e in parsed.errors):
+        raise Problem(
+            404,
+            "Unsupported carrier",
+            f"No tracking parser for {carrier!r}; supported: {', '.join(sorted(PARSERS))}.",
+        )
+    result = facts_record(store=request.store, facts=parsed.facts)  # type: ignore[attr-defined]
+    return Status(
+        202,
+        CarrierIngestOut(
+            received=result.received,
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            unmatched=result.orphaned,
+            tracking_numbers=parsed.tracking_numbers,
+            errors=[_error(e) for e in parsed.errors],
+        ),
+    )
+
+
+def _error(e: CarrierError) -> CarrierErrorOut:
+    return CarrierErrorOut(code=e.code, message=e.message, tracking_number=e.tracking_number, level=e.level)
+
+
+@router.post(
+    "/easypost",
+    response={202: CarrierIngestOut},
+    summary="Post an EasyPost Tracker, Event or list of trackers",
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
+    },
+)
+def post_easypost(request: HttpRequest) -> Status[CarrierIngestOut]:
+    """An EasyPost ``Tracker``, a webhook ``Event`` wrapping one, or a list response."""
+    try:
+        body = json.loads(request.body)
+    except ValueError as exc:
+        raise Problem(400, "Invalid JSON", str(exc), kind="validation") from exc
+    facts = parse_payload(body)
+    result = facts_record(store=request.store, facts=facts)  # type: ignore[attr-defined]
+    numbers = sorted({f.tracking_number for f in facts if f.tracking_number})
+    return Status(
+        202,
+        CarrierIngestOut(
+            received=result.received,
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            unmatched=result.orphaned,
+            tracking_numbers=numbers,
+            errors=[],
+        ),
+    )
