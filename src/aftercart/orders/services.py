@@ -279,7 +279,7 @@ def _reproject(
                         store_id=order.store_id,
                         order_id=order_id,
                         key=key,
-                        **dict(zip(_SHIPMENT_FIELDS, cols)),
+                        **dict(zip(_SHIPMENT_FIELDS, cols, strict=True)),
                     )
                 )
             elif old[key] != cols:
@@ -291,7 +291,9 @@ def _reproject(
                 cols = _line_columns(line)
                 if line_id not in old_lines:
                     new_lines.append(
-                        OrderLine(order_id=order_id, line_id=line_id, **dict(zip(_LINE_FIELDS, cols)))
+                        OrderLine(
+                            order_id=order_id, line_id=line_id, **dict(zip(_LINE_FIELDS, cols, strict=True))
+                        )
                     )
                 elif old_lines[line_id] != cols:
                     changed_lines.append((*cols, order_id, line_id))

@@ -44,7 +44,7 @@ class ImportSummary:
     seconds: float = 0.0
 
 
-class _ConsoleTarget(io.TextIOBase):
+class ConsoleStream(io.TextIOBase):
     """Lets rich write through a command's stderr wrapper (so ``call_command(stderr=...)`` sees
     it) without Django appending newlines or colouring rich's own control sequences."""
 
@@ -112,7 +112,7 @@ class OlistImporter(Importer):
         batch_size = max(1, options["batch_size"])
         summary = ImportSummary()
         started = time.monotonic()
-        console = Console(file=_ConsoleTarget(command.stderr), highlight=False)
+        console = Console(file=ConsoleStream(command.stderr), highlight=False)
 
         def report(problem: Malformed) -> None:
             summary.malformed_count += 1

@@ -1,0 +1,179 @@
+"""``aftercart bench <name> ...``: measure a hot path on a database of its own.
+
+One subcommand per benchmark (``ingest`` today). Each runs in two processes: this one creates a
+temporary database (a SQLite file, or ``aftercart_bench_<random>`` on the PostgreSQL server
+``--database-url`` names) and drops it afterwards; a child process (this same command with the
+hidden ``--in-child`` flag and ``DATABASE_URL`` pointing at that database) migrates it, measures and
+prints its figures as one JSON line. The user's own database is never opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import tempfile
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from aftercart.benchmarks import RichReporter, database_label, run_child, temporary_database
+
+
+class Benchmark:
+    """One benchmark: its arguments, how the child measures, how the parent shows the result.
+    Subclass and add to :data:`BENCHMARKS`."""
+
+    name = ""
+    help = ""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Arguments after ``aftercart bench <name>`` (besides the common ones)."""
+
+    def child_argv(self, options: dict[str, Any]) -> list[str]:
+        """The benchmark's own arguments, to pass on to the child process."""
+        return []
+
+    def measure(self, options: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover
+        """Run in the child, on a fresh migrated database; return the JSON-safe figures."""
+        raise NotImplementedError
+
+    def render(self, command: Command, result: dict[str, Any]) -> None:  # pragma: no cover
+        """Show the figures to a person."""
+        raise NotImplementedError
+
+
+class IngestBenchmark(Benchmark):
+    """Carrier-webhook firehose through validation, ledger, projection and planner hook."""
+
+    name = "ingest"
+    help = (
+        "Stream N canonical tracking events (1%% re-sent, 5%% late) through validation, ledger, "
+        "projection and planner hook; compare with a plain executemany INSERT floor."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """``--events``, ``--batch``, ``--active``, ``--seed``."""
+        parser.add_argument("--events", type=int, required=True, help="Tracking events to stream (N).")
+        parser.add_argument("--batch", type=int, default=1000, help="Events per facts_record call.")
+        parser.add_argument(
+            "--active", type=int, default=2000, help="Parcels moving at once (batch locality)."
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Stream seed (runs are reproducible).")
+
+    def child_argv(self, options: dict[str, Any]) -> list[str]:
+        """Pass the stream's shape on."""
+        return [
+            f"--events={options['events']}",
+            f"--batch={options['batch']}",
+            f"--active={options['active']}",
+            f"--seed={options['seed']}",
+        ]
+
+    def measure(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Run :func:`run_ingest` with a progress bar on stderr."""
+        from aftercart.benchmarks.ingest import IngestConfig, run_ingest
+
+        config = IngestConfig(
+            events=options["events"], batch=options["batch"], active=options["active"], seed=options["seed"]
+        )
+        return run_ingest(config, reporter=RichReporter()).to_json()
+
+    def render(self, command: Command, result: dict[str, Any]) -> None:
+        """A table of the figures and the issue's targets."""
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"aftercart bench ingest — {result['database']}", show_header=True)
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        rows = [
+            ("events", f"{result['events']:,}"),
+            ("batch / active parcels", f"{result['batch']:,} / {result['active']:,}"),
+            ("shipments set up", f"{result['shipments']:,}"),
+            ("re-sent (duplicates)", f"{result['duplicates']:,}"),
+            ("out of order", f"{result['out_of_order']:,}"),
+            ("end to end", f"{result['end_to_end_events_per_s']:,.0f} events/s"),
+            ("  of which validate + event_fact", f"{result['parse_seconds']:.2f} s"),
+            ("  of which facts_record", f"{result['record_seconds']:.2f} s"),
+            ("floor (executemany INSERT)", f"{result['floor_events_per_s']:,.0f} events/s"),
+            ("end to end / floor", f"{result['ratio']:.1%}"),
+            ("timed seconds (end to end)", f"{result['seconds']:.2f}"),
+            ("peak RSS", f"{result['peak_rss_mb']:.0f} MB"),
+            ("CPUs available", str(result["cpus"])),
+        ]
+        for row in rows:
+            table.add_row(*row)
+        buffer = io.StringIO()
+        # Through the command's stdout (so call_command(stdout=...) sees it), in colour on a terminal.
+        console = Console(file=buffer, force_terminal=command.stdout.isatty(), width=100, highlight=False)
+        console.print(table)
+        checks = [
+            ("≥ 10,000 events/s end to end", result["end_to_end_events_per_s"] >= 10_000),
+            ("≥ 10% of the floor", result["ratio"] >= 0.10),
+            ("peak RSS < 500 MB", result["peak_rss_mb"] < 500),
+        ]
+        for label, met in checks:
+            console.print(f"  target {label}: {'[green]met[/]' if met else '[red]not met[/]'}")
+        command.stdout.write(buffer.getvalue(), ending="")
+
+
+BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (IngestBenchmark(),)}
+
+
+class Command(BaseCommand):
+    help = "Benchmarks, each on a temporary database of its own: " + ", ".join(BENCHMARKS) + "."
+    # Nothing is served and the user's database is never opened: start-up checks only add noise.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
+        for benchmark in BENCHMARKS.values():
+            sub = subparsers.add_parser(benchmark.name, help=benchmark.help, description=benchmark.help)
+            benchmark.add_arguments(sub)
+            sub.add_argument("--json", action="store_true", help="Print one JSON object, nothing else.")
+            sub.add_argument(
+                "--database-url",
+                help="A PostgreSQL server to create a temporary database on, e.g. "
+                "postgresql://postgres@127.0.0.1:5432/postgres. Default: a temporary SQLite file.",
+            )
+            # The child process: DATABASE_URL already names the fresh database.
+            sub.add_argument("--in-child", action="store_true", help=argparse.SUPPRESS)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        benchmark = BENCHMARKS[options["benchmark"]]
+        if options["in_child"]:
+            self._measure(benchmark, options)
+            return
+        try:
+            database_label(options["database_url"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        argv = ["aftercart_bench", benchmark.name, *benchmark.child_argv(options), "--in-child"]
+        try:
+            with (
+                tempfile.TemporaryDirectory(prefix="aftercart-bench-var-") as var_dir,
+                temporary_database(options["database_url"]) as url,
+            ):
+                result = run_child(argv, url, var_dir)
+        except (RuntimeError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+        except Exception as exc:  # e.g. psycopg cannot reach the server
+            raise CommandError(f"{type(exc).__name__}: {exc}") from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+        else:
+            benchmark.render(self, result)
+        if not result.get("ok", True):
+            problems = "\n  ".join(result.get("problems", []))
+            raise CommandError(f"the final state is WRONG:\n  {problems}")
+
+    def _measure(self, benchmark: Benchmark, options: dict[str, Any]) -> None:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        result = benchmark.measure(options)
+        # One line on the real stdout: the parent reads the last line.
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()

@@ -1,0 +1,1 @@
+"""The demo: two simulated shops with a month of realistic orders (``aftercart demo``)."""
