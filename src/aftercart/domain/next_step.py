@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from aftercart.domain.carriers import carrier_info
 from aftercart.domain.projection import OrderState, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
@@ -259,7 +260,7 @@ def next_step(state: OrderState, now: datetime) -> NextStep:
 
 
 def _shipment_step(state: OrderState, shipment: ShipmentState, now: datetime) -> NextStep:
-    carrier = shipment.carrier or gettext_noop("the carrier")
+    carrier = carrier_info(shipment.carrier).name if shipment.carrier else gettext_noop("the carrier")
     params = {
         "carrier": carrier,
         "tracking_number": shipment.tracking_number,

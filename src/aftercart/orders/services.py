@@ -49,12 +49,15 @@ class RecordResult:
     order_ids: list[int] = field(default_factory=list)
 
 
-def facts_record(*, store: Store, facts: Sequence[Fact], now: datetime | None = None) -> RecordResult:
+def facts_record(
+    *, store: Store, facts: Sequence[Fact], now: datetime | None = None, notify: bool = True
+) -> RecordResult:
     """Append new facts to the ledger (each idempotency key once) and update the projections.
 
     Duplicates, in the batch or already stored, are counted and ignored. A carrier event for a
     tracking number no shipment has yet is kept unattached and joins its order when the shipment
-    is reported.
+    is reported. ``notify=False`` is for backfills (imports of history): projections are updated
+    and milestones recorded, but the planner is not told, so nobody is messaged about the past.
     """
     now = now or timezone.now()
     result = RecordResult(received=len(facts))
@@ -99,7 +102,7 @@ def facts_record(*, store: Store, facts: Sequence[Fact], now: datetime | None = 
         adopted = _attach_orphans(store, new, orders)
         result.accepted = len(new)
         touched |= adopted
-        _reproject(sorted(touched), now, fresh=fresh, full=adopted)
+        _reproject(sorted(touched), now, notify=notify, fresh=fresh, full=adopted)
         result.order_ids = sorted(touched)
     return result
 

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aftercart.core.management.commands.aftercart_import import ConsoleStream
+from aftercart.core.console import ConsoleStream
 from aftercart.demo.services import (
     OPERATOR_PASSWORD,
     OPERATOR_USERNAME,
@@ -31,6 +31,8 @@ from aftercart.demo.simulate import BRANDS
 
 
 class Command(BaseCommand):
+    """``aftercart demo [--serve] [--reset] [--seed N] [--orders N]``."""
+
     help = "Seed two demo shops with a month of simulated orders, an operator login and API keys."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -8,17 +8,17 @@ orders per call, so a large file never sits in memory as facts and a crash loses
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aftercart.core.console import ConsoleStream
 from aftercart.domain.facts import Fact
 from aftercart.integrations.olist.parse import Malformed, OlistReader, count_lines
 from aftercart.orders.services import facts_record
@@ -42,24 +42,6 @@ class ImportSummary:
     malformed: list[Malformed] = field(default_factory=list)
     malformed_count: int = 0
     seconds: float = 0.0
-
-
-class ConsoleStream(io.TextIOBase):
-    """Lets rich write through a command's stderr wrapper (so ``call_command(stderr=...)`` sees
-    it) without Django appending newlines or colouring rich's own control sequences."""
-
-    def __init__(self, wrapper: OutputWrapper) -> None:
-        self._wrapper = wrapper
-
-    def write(self, text: str) -> int:  # type: ignore[override]
-        self._wrapper.write(text, style_func=lambda s: s, ending="")
-        return len(text)
-
-    def flush(self) -> None:
-        self._wrapper.flush()
-
-    def isatty(self) -> bool:
-        return self._wrapper.isatty()
 
 
 class Importer:
@@ -119,9 +101,9 @@ class OlistImporter(Importer):
             if len(summary.malformed) < SUMMARY_LIMIT:
                 summary.malformed.append(problem)
             if summary.malformed_count <= STDERR_LIMIT:
-                console.print(f"malformed row skipped: {problem}", markup=False)
+                console.print(f"malformed row skipped: {problem}", markup=False, soft_wrap=True)
             elif summary.malformed_count == STDERR_LIMIT + 1:
-                console.print("... further malformed rows are only counted", markup=False)
+                console.print("... further malformed rows are only counted", markup=False, soft_wrap=True)
 
         try:
             reader = OlistReader.from_directory(directory, report)
@@ -134,28 +116,28 @@ class OlistImporter(Importer):
         lookup_lines = sum(count_lines(reader.tables[t]) for t in reader.lookup_tables)
         order_lines = count_lines(reader.tables["orders"])
         columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
+            TextColumn("{task.description:<14}"),
+            BarColumn(bar_width=24),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
+            TextColumn("lines {task.fields[status]}"),
             TimeElapsedColumn(),
         )
         # A live bar only on a terminal: in logs and under call_command the summary says it all.
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
-            lookups = progress.add_task("Reading items, payments, reviews…", total=lookup_lines, status="")
+            lookups = progress.add_task("Lookup tables", total=lookup_lines, status="")
             reader.load(advance=lambda n: progress.advance(lookups, n))
             progress.update(lookups, completed=lookup_lines)
-            task = progress.add_task("Importing orders (lines)", total=order_lines, status="")
+            task = progress.add_task("Orders", total=order_lines, status="")
 
             def record(batch: list[Fact]) -> None:
-                result = facts_record(store=store, facts=batch)
+                result = facts_record(
+                    store=store, facts=batch, notify=False
+                )  # history: never message about it
                 summary.facts_received += result.received
                 summary.facts_accepted += result.accepted
                 summary.duplicates += result.duplicates
                 summary.orphaned += result.orphaned
-                progress.update(
-                    task, status=f"{summary.orders:,} orders, {summary.facts_accepted:,} new facts"
-                )
+                progress.update(task, status=f"· {summary.orders:,} orders")
 
             for batch in _batches(reader.orders(advance=lambda n: progress.advance(task, n)), batch_size):
                 summary.orders += len(batch)
@@ -180,6 +162,8 @@ IMPORTERS: dict[str, Importer] = {importer.name: importer for importer in (Olist
 
 
 class Command(BaseCommand):
+    """``aftercart import FORMAT ...``: one subcommand per entry of :data:`IMPORTERS`."""
+
     help = "Import orders from files into the ledger (formats: " + ", ".join(IMPORTERS) + ")."
 
     def add_arguments(self, parser: CommandParser) -> None:

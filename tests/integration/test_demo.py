@@ -1,0 +1,172 @@
+"""``aftercart demo``: the simulated shops cover every situation, deterministically, idempotently."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from aftercart.demo.services import DEMO_SLUGS, demo_reset, seed_demo
+from aftercart.demo.simulate import simulate
+from aftercart.orders.models import Fact, Order, OrderLine, Shipment
+from aftercart.stores.models import Store
+
+pytestmark = pytest.mark.django_db
+
+#: A Wednesday afternoon in both shops' time zones (11:00 in New York, 16:00 in Paris): carriers
+#: are out delivering, warehouses are packing.
+NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
+
+REQUIRED_STEPS = {
+    "lost",
+    "damaged",
+    "attempt_failed",
+    "delayed",
+    "ready_for_pickup",
+    "item_unavailable",
+    "partially_shipped",
+    "delivered",
+    "out_for_delivery",
+    "being_prepared",
+    "cancelled",
+}
+
+
+def snapshot() -> list[tuple[str, str, str, str, str]]:
+    return sorted(
+        Order.objects.filter(store__slug__in=DEMO_SLUGS).values_list(
+            "store__slug", "number", "external_id", "stage", "next_step"
+        )
+    )
+
+
+def test_seed_covers_every_situation() -> None:
+    summary = seed_demo(seed=7, orders=520, now=NOW)
+
+    orders = Order.objects.filter(store__slug__in=DEMO_SLUGS)
+    assert orders.count() == summary.orders == 520
+    assert summary.facts_accepted == Fact.objects.filter(store__slug__in=DEMO_SLUGS).count() > 5_000
+    # carrier scans arrive by tracking number only, like webhooks, and all find their order
+    assert summary.orphaned == 0 and not Fact.objects.filter(order__isnull=True).exists()
+    assert not Fact.objects.filter(occurred_at__gt=NOW).exists(), "the simulation is cut at now"
+    assert orders.filter(placed_at__lt=datetime(2026, 2, 16, tzinfo=UTC)).count() == 0  # last 30 days
+
+    steps = set(orders.values_list("next_step", flat=True))
+    assert steps >= REQUIRED_STEPS, f"missing: {REQUIRED_STEPS - steps}"
+    assert set(summary.by_next_step) == steps and sum(summary.by_next_step.values()) == 520
+    for code in REQUIRED_STEPS:
+        assert summary.examples[code], code
+
+    northwind, lumiere = Store.objects.get(slug="northwind"), Store.objects.get(slug="lumiere")
+    assert (northwind.name, northwind.country, northwind.timezone, northwind.default_locale) == (
+        "Northwind Outfitters",
+        "US",
+        "America/New_York",
+        "en",
+    )
+    assert (lumiere.name, lumiere.country, lumiere.timezone, lumiere.default_locale) == (
+        "Maison Lumière",
+        "FR",
+        "Europe/Paris",
+        "fr",
+    )
+    for store in (northwind, lumiere):
+        assert {"primary_colour", "accent_colour", "logo_url", "support_email", "support_phone"} <= set(
+            store.branding
+        )
+        assert store.branding["logo_url"].startswith("data:image/svg+xml")
+        assert store.branding["footer_links"]
+    assert summary.carriers == {
+        "lumiere": ["dhl_express", "dpd", "laposte", "ups"],
+        "northwind": ["dhl_express", "fedex", "ups", "usps"],
+    }
+    assert set(summary.orders_by_store) == {"northwind", "lumiere"}
+
+    shipments = Shipment.objects.filter(store__slug__in=DEMO_SLUGS)
+    assert shipments.filter(subtag="exception.lost").exists()
+    assert shipments.filter(subtag="exception.damaged").exists()
+    delayed = shipments.filter(subtag="exception.delayed")
+    assert delayed.exists()
+    assert all(s.estimated_delivery > s.first_estimated_delivery for s in delayed)
+    assert shipments.filter(subtag__startswith="attempt_fail.addressee_unavailable").exists()
+    # a failed attempt that was delivered the next day
+    redelivered = Fact.objects.filter(kind="tracking.event", payload__tag="attempt_fail").values_list(
+        "order_id", flat=True
+    )
+    assert orders.filter(pk__in=list(redelivered), next_step="delivered").exists()
+    assert OrderLine.objects.filter(order__in=orders, status="unavailable").exists()
+    # click and collect, waiting and collected
+    assert orders.filter(next_step="ready_for_pickup", stage="pickup").exists()
+    assert OrderLine.objects.filter(order__in=orders, status="picked_up").exists()
+    # split shipments: two parcels, and orders still being prepared at each warehouse step
+    partial = orders.filter(next_step="partially_shipped")
+    assert all(o.shipments.count() == 1 and o.lines.filter(shipped_quantity=0).exists() for o in partial)
+    assert any(o.shipments.count() == 2 for o in orders.filter(next_step="delivered"))
+    preparing = set(
+        OrderLine.objects.filter(order__next_step="being_prepared").values_list("status", flat=True)
+    )
+    assert preparing & {"allocated", "picking", "packed"}
+
+
+def test_same_seed_same_shops_and_seeding_twice_adds_nothing() -> None:
+    first = seed_demo(seed=7, orders=520, now=NOW)
+    before = snapshot()
+    facts = Fact.objects.count()
+
+    again = seed_demo(seed=7, orders=520, now=NOW)
+    assert again.facts_accepted == 0 and again.duplicates == again.facts_received == first.facts_received
+    assert snapshot() == before and Fact.objects.count() == facts
+
+    assert demo_reset() == 520
+    assert not Store.objects.filter(slug__in=DEMO_SLUGS).exists() and Fact.objects.count() == 0
+    seed_demo(seed=7, orders=520, now=NOW)
+    assert snapshot() == before  # same numbers, same ids, same stages and next steps
+
+
+def test_simulation_is_deterministic_and_depends_on_the_seed() -> None:
+    def keys(seed: int) -> list[tuple[str, str]]:
+        return [
+            (f.idempotency_key, f.occurred_at.isoformat())
+            for o in simulate(seed=seed, orders=60, now=NOW)
+            for f in o.facts()
+        ]
+
+    assert keys(7) == keys(7)
+    assert keys(7) != keys(8)
+
+
+def test_demo_command(client) -> None:
+    out = StringIO()
+    call_command("aftercart_demo", "--orders", "60", stdout=out)
+    text = out.getvalue()
+    assert "Seeded 60 orders" in text
+    assert "demo / aftercart-demo" in text
+    assert "/api/v1/docs" in text
+    user = get_user_model().objects.get(username="demo")
+    assert user.is_superuser and user.is_staff and user.check_password("aftercart-demo")
+
+    # the printed key works against the API, for the printed example order
+    curl = next(line for line in text.splitlines() if "curl" in line)
+    token = curl.split("Bearer ")[1].split('"')[0]
+    path = curl.split("8000")[1]
+    response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200, response.content
+    assert (
+        response.json()["next_step"]["code"]
+        == Order.objects.get(external_id=path.rsplit("/", 1)[1]).next_step
+    )
+
+    out = StringIO()
+    call_command("aftercart_demo", "--orders", "60", stdout=out)
+    assert "not seeding again" in out.getvalue()
+    assert Order.objects.filter(store__slug__in=DEMO_SLUGS).count() == 60
+    # the earlier key was revoked when new ones were issued
+    assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+    out = StringIO()
+    call_command("aftercart_demo", "--reset", "--orders", "40", "--seed", "3", stdout=out)
+    assert "Removed the demo shops and their 60 orders" in out.getvalue()
+    assert Order.objects.filter(store__slug__in=DEMO_SLUGS).count() == 40
