@@ -224,3 +224,32 @@ def test_openapi_and_docs_are_served(client):
     paths = spec.json()["paths"]
     assert "/api/v1/events/batch" in paths and "/api/v1/orders/{order_id}" in paths
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_patch_changes_only_what_is_sent(api):
+    api.post("/api/v1/orders", ORDER)
+    response = api.patch(
+        "/api/v1/orders/1001",
+        {"updated_at": "2026-03-02T11:00:00Z", "email": "NEW@example.com", "lines": [{"line_id": "L2", "title": "Merino socks"}]},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["email"] == "new@example.com"
+    socks = next(line for line in body["lines"] if line["line_id"] == "L2")
+    assert (socks["title"], socks["quantity"]) == ("Merino socks", 2), "a field left out keeps its value"
+
+
+def test_listing_filters_by_stage_and_rejects_unknown_values(api):
+    api.post("/api/v1/orders", ORDER)
+    assert [o["order_id"] for o in api.get("/api/v1/orders?stage=confirmation").json()] == ["1001"]
+    assert api.get("/api/v1/orders?stage=fulfilment").json() == []
+    bad = api.get("/api/v1/orders?stage=bogus")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "stage"
+
+
+def test_validation_messages_read_cleanly(api):
+    response = api.post("/api/v1/orders", {**ORDER, "email": "not-an-address"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error == {"field": "email", "message": "not an e-mail address"}

@@ -7,7 +7,6 @@ import pytest
 from aftercart.domain.vocabulary import (
     AFTERSHIP_SUBTAGS,
     AFTERSHIP_TAGS,
-    TAG_PROGRESS,
     CarrierTag,
     Subtag,
     aftership_status,
@@ -21,10 +20,9 @@ def test_every_subtag_names_its_tag(subtag: Subtag) -> None:
 
 
 @pytest.mark.parametrize("tag", list(CarrierTag), ids=lambda t: t.value)
-def test_every_tag_has_a_plain_subtag_and_a_progress(tag: CarrierTag) -> None:
+def test_every_tag_has_a_plain_subtag(tag: CarrierTag) -> None:
     assert default_subtag(tag).tag is tag
     assert default_subtag(tag).value == tag.value
-    assert tag in TAG_PROGRESS
 
 
 def test_aftership_tags_cover_all_nine_tags() -> None:

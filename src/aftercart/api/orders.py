@@ -10,8 +10,9 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from aftercart.api.problems import Problem
-from aftercart.domain.next_step import NextStep
+from aftercart.domain.next_step import NextStep, StepCode
 from aftercart.domain.projection import OrderState
+from aftercart.domain.vocabulary import Stage
 from aftercart.integrations.canonical.schemas import (
     OrderCancelledIn,
     OrderIn,
@@ -112,17 +113,18 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any
 @router.get("", response=list[OrderSummaryOut], summary="List orders")
 def list_orders(
     request: HttpRequest,
-    stage: str | None = None,
-    next_step: str | None = None,
+    stage: Stage | None = None,
+    next_step: StepCode | None = None,
     limit: int = Query(50, ge=1, le=500),
     after: str | None = None,
 ) -> list[dict[str, Any]]:
     """Newest first; filter by ``stage`` or ``next_step``; page with ``after`` = the last ``id``."""
     qs = Order.objects.filter(store=request.store).order_by("-public_id")  # type: ignore[attr-defined]
     if stage:
-        qs = qs.filter(stage=stage)
+        qs = qs.filter(stage=stage.value)
     if next_step:
-        qs = qs.filter(next_step=next_step)
+        # The code cached when the order's facts last changed (a sweep refreshes time-based ones).
+        qs = qs.filter(next_step=next_step.value)
     if after:
         qs = qs.filter(public_id__lt=after)
     return [

@@ -67,9 +67,14 @@ def field_path(loc: tuple | list) -> str:
     return out or "body"
 
 
+def _message(error: dict) -> str:
+    # pydantic prefixes messages raised by our validators with "Value error, ": noise to a reader.
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
 def validation_problem(errors: list[dict]) -> Problem:
     """A 400 naming every invalid field."""
-    items = [{"field": field_path(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in errors]
+    items = [{"field": field_path(e.get("loc", ())), "message": _message(e)} for e in errors]
     first = items[0] if items else {"field": "body", "message": "invalid"}
     return Problem(
         400, "Invalid request", f"{first['field']}: {first['message']}", kind="validation", errors=items

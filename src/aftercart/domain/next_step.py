@@ -142,7 +142,7 @@ TEXTS: dict[StepCode, tuple[str, str]] = {
     ),
     StepCode.DELIVERY_PROBLEM: (
         gettext_noop("There is a problem with your delivery"),
-        gettext_noop("{carrier} reported: {carrier_message}. Contact us and we will sort it out."),
+        gettext_noop("{carrier} reported: “{carrier_message}” Contact us and we will sort it out."),
     ),
     StepCode.ITEM_UNAVAILABLE: (
         gettext_noop("An item in your order is unavailable"),

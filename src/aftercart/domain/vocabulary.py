@@ -36,11 +36,6 @@ class FulfilmentStatus(StrEnum):
     ON_HOLD = "on_hold"
 
 
-#: Statuses from which a line does not move on by itself.
-TERMINAL_FULFILMENT = frozenset(
-    {FulfilmentStatus.PICKED_UP, FulfilmentStatus.CANCELLED, FulfilmentStatus.HANDED_TO_CARRIER}
-)
-
 #: Forward order of the warehouse flow; used to ignore a late "picking" after "packed".
 FULFILMENT_PROGRESS = {
     FulfilmentStatus.PLACED: 0,
@@ -204,21 +199,6 @@ def _enum_or_none(enum: type[E], value: str | None) -> E | None:
         return enum(value) if value else None
     except ValueError:
         return None
-
-
-#: How far along the journey each tag is. A shipment's status only moves back when the carrier
-#: says why (an exception or a failed attempt); "delivered" is final for the projection.
-TAG_PROGRESS = {
-    CarrierTag.PENDING: 0,
-    CarrierTag.EXPIRED: 0,
-    CarrierTag.INFO_RECEIVED: 1,
-    CarrierTag.IN_TRANSIT: 2,
-    CarrierTag.EXCEPTION: 2,
-    CarrierTag.OUT_FOR_DELIVERY: 3,
-    CarrierTag.ATTEMPT_FAIL: 3,
-    CarrierTag.AVAILABLE_FOR_PICKUP: 4,
-    CarrierTag.DELIVERED: 5,
-}
 
 
 class Stage(StrEnum):

@@ -20,6 +20,8 @@ class Order(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
     external_id = models.CharField(max_length=128, help_text="The store's own order id.")
     public_id = models.CharField(max_length=26, unique=True, default=new_public_id, editable=False)
+    #: Raising it revokes every tracking link issued before (links carry the version they had).
+    token_version = models.PositiveIntegerField(default=0)
     number = models.CharField(max_length=64, blank=True)
     email = models.CharField(max_length=254, blank=True)
     postal_code = models.CharField(max_length=32, blank=True)
@@ -43,6 +45,8 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["store", "number"], name="order_store_number"),
+            # /track without a store looks orders up by number alone.
+            models.Index(fields=["number"], name="order_number"),
             models.Index(fields=["store", "stage"], name="order_store_stage"),
             models.Index(fields=["store", "placed_at"], name="order_store_placed"),
         ]

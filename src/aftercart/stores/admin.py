@@ -1,13 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from aftercart.stores.models import ApiKey, Store
+from aftercart.stores.services import api_key_issue, api_key_revoke
 
 
 class ApiKeyInline(admin.TabularInline):
+    """Keys are listed, never typed in: a key's secret exists only in the moment it is issued."""
+
     model = ApiKey
     extra = 0
-    fields = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "created_at", "last_used_at")
+    can_delete = False
+    fields = ("name", "prefix", "created_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Store)
@@ -15,3 +24,31 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "country", "timezone", "default_locale")
     search_fields = ("name", "slug")
     inlines = [ApiKeyInline]
+    actions = ["issue_api_key"]
+
+    @admin.action(description="Issue a new API key (shown once)")
+    def issue_api_key(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
+        for store in queryset:
+            issued = api_key_issue(store=store, name=f"admin:{request.user}")
+            self.message_user(
+                request,
+                f"{store.name}: {issued.token} — copy it now; it is not stored and cannot be shown again.",
+                messages.WARNING,
+            )
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("store", "name", "prefix", "created_at", "revoked_at")
+    list_filter = ("store",)
+    readonly_fields = ("store", "name", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # issue keys from the store's "Issue a new API key" action
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for api_key in queryset.filter(revoked_at=None):
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, "Revoked. Requests with these keys now get 401.")

@@ -35,6 +35,18 @@ class LineIn(_Strict):
     unit_price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
 
 
+class LineUpdateIn(_Strict):
+    """Changed fields of one order line; fields left out keep their value."""
+
+    line_id: Ref
+    sku: str | None = Field(None, max_length=128)
+    title: str | None = Field(None, max_length=300)
+    variant: str | None = Field(None, max_length=200)
+    product_id: str | None = Field(None, max_length=128)
+    quantity: int | None = Field(None, ge=1, le=100_000)
+    unit_price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+
+
 class OrderIn(_Strict):
     """An order as the store knows it. ``order_id`` is the store's own id."""
 
@@ -73,7 +85,12 @@ class OrderUpdateIn(_Strict):
     locale: str | None = Field(None, max_length=16)
     timezone: str | None = Field(None, max_length=64)
     total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
-    lines: list[LineIn] | None = Field(None, max_length=1000)
+    lines: list[LineUpdateIn] | None = Field(None, max_length=1000)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else OrderIn._email(value)
 
 
 class _EventBase(_Strict):

@@ -1,0 +1,627 @@
+"""The customer tracking page: order lookup, language choice, branding and the page's context.
+
+The page decides nothing about the order: it shows the projected state and the one
+:func:`~aftercart.domain.next_step.next_step`, translating its message ids and filling their
+params (carrier slugs become carrier names, ISO dates become dates in the customer's time zone
+and language). :func:`tracking_context` is the whole of that translation, so other touchpoints'
+tests can compare against exactly what the page shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import string
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from aftercart.domain.carriers import CARRIERS, carrier_info, carrier_slug
+from aftercart.domain.next_step import Action, ActionCode, NextStep
+from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
+from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
+from aftercart.orders.models import Order
+from aftercart.orders.selectors import order_view
+from aftercart.stores.models import Store
+
+# --- lookup --------------------------------------------------------------------------------------
+
+#: Most orders one number can match across stores; numbers are per store, so a few can collide.
+MAX_CANDIDATES = 20
+
+
+def normalise_number(raw: str) -> str:
+    """An order number as typed ("#1001", " 1001 ", "ac-1001") without the "#" and spaces, upper case."""
+    return re.sub(r"\s+", "", raw or "").lstrip("#").upper()[:64]
+
+
+def normalise_email(raw: str) -> str:
+    """E-mail addresses compare case-insensitively (orders store them lower-cased)."""
+    return (raw or "").strip().lower()[:254]
+
+
+def normalise_postal_code(raw: str) -> str:
+    """Postal codes compare without spaces, dashes or case; the same rule the order cache applies
+    when it stores them (``aftercart.orders.services._postal``)."""
+    return "".join(ch for ch in (raw or "") if ch.isalnum()).upper()[:32]
+
+
+def _same(given: str, stored: str) -> bool:
+    # Compare fixed-length digests so the time taken says nothing about how much of the secret
+    # matched or how long it is; an empty value never matches (an order without a postal code
+    # must not open for an empty or punctuation-only answer).
+    a = hashlib.sha256(given.encode()).digest()
+    b = hashlib.sha256(stored.encode()).digest()
+    return hmac.compare_digest(a, b) & bool(given) & bool(stored)
+
+
+def find_order(number: str, contact: str, store: Store | None = None) -> Order | None:
+    """The order with this number whose e-mail or postal code is ``contact``, else ``None``.
+
+    Every miss (unknown number, wrong e-mail, wrong postal code) takes the same path: one query,
+    then the same comparisons against each candidate (or one stand-in), so neither the answer nor
+    its timing tells which part was wrong.
+    """
+    core = normalise_number(number)
+    email, postal = normalise_email(contact), normalise_postal_code(contact)
+    # Stores spell numbers with or without "#" and customers type either, in either case.
+    candidates: Sequence[Order | None] = [None]
+    if core:  # an empty number must never match the orders that have none
+        variants = {core, f"#{core}", core.lower(), f"#{core.lower()}"}
+        query = Order.objects.filter(number__in=variants).select_related("store")
+        if store is not None:
+            query = query.filter(store=store)
+        candidates = list(query[:MAX_CANDIDATES]) or [None]
+    found: Order | None = None
+    for order in candidates:
+        matches = _same(email, order.email if order else "\0") | _same(
+            postal, order.postal_code if order else "\0"
+        )
+        if matches and order is not None and found is None:
+            found = order
+    return found
+
+
+# --- language and time zone ----------------------------------------------------------------------
+
+
+def supported_language(code: str | None) -> str | None:
+    """The configured language for a code ("es-MX" → "es", "pt_BR" → "pt-br"), else ``None``."""
+    if not code or len(code) > 32:
+        return None
+    try:
+        return translation.get_supported_language_variant(translation.to_language(code.strip()))
+    except (LookupError, ValueError):
+        return None
+
+
+def accept_languages(header: str) -> list[str]:
+    """Language tags from an ``Accept-Language`` header, most preferred first."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate((header or "").split(",")[:30]):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        tag = tag.strip()
+        if tag and tag != "*" and quality > 0:
+            ranked.append((-quality, index, tag))
+    return [tag for _q, _i, tag in sorted(ranked)]
+
+
+def choose_language(
+    request: HttpRequest, state: OrderState | None = None, store: Store | None = None, explicit: str = ""
+) -> str:
+    """The page's language: ``?lang=`` (or ``explicit``), then the order's locale, then the
+    browser's Accept-Language, then the store's default, then the site default."""
+    candidates = [explicit or request.GET.get("lang", "")]
+    if state is not None:
+        candidates.append(state.locale)
+    candidates += accept_languages(request.headers.get("Accept-Language", ""))
+    if store is not None:
+        candidates.append(store.default_locale)
+    for code in candidates:
+        language = supported_language(code)
+        if language:
+            return language
+    return settings.LANGUAGE_CODE
+
+
+def order_zone(state: OrderState | None, store: Store | None) -> ZoneInfo:
+    """The customer's time zone: the order's, else the store's, else UTC."""
+    for name in (state.timezone if state else "", store.timezone if store else ""):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def language_links(
+    request: HttpRequest, current: str, keep: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The language switcher: one plain link per language, keeping the query (or just ``keep``)."""
+    links = []
+    for code, name in settings.LANGUAGES:
+        if keep is None:
+            query = request.GET.copy()
+        else:
+            query = QueryDict(mutable=True)
+            query.update({k: v for k, v in keep.items() if v})
+        query["lang"] = code
+        links.append(
+            {"code": code, "name": name, "href": f"?{query.urlencode()}", "current": code == current}
+        )
+    return links
+
+
+# --- branding ------------------------------------------------------------------------------------
+
+DEFAULT_PRIMARY = "#1f2933"
+DEFAULT_ACCENT = "#0b5cad"
+_HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def parse_colour(value: Any) -> tuple[int, int, int] | None:
+    """An ``#rgb`` or ``#rrggbb`` colour as a tuple, else ``None`` (anything else is ignored)."""
+    match = _HEX.match(str(value or "").strip())
+    if not match:
+        return None
+    digits = match.group(1)
+    if len(digits) == 3:
+        digits = "".join(ch * 2 for ch in digits)
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def relative_luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio between two colours (1 to 21)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+WHITE, BLACK = (255, 255, 255), (0, 0, 0)
+
+
+def text_colour_on(background: tuple[int, int, int]) -> tuple[int, int, int]:
+    """White or black, whichever reads better on ``background``; pure black and white guarantee at
+    least 4.58:1 on any background, so brand colours can never make text unreadable."""
+    return WHITE if contrast_ratio(WHITE, background) >= contrast_ratio(BLACK, background) else BLACK
+
+
+def darken_to_contrast(
+    colour: tuple[int, int, int], against: tuple[int, int, int] = WHITE, ratio: float = 4.5
+) -> tuple[int, int, int]:
+    """``colour``, darkened just enough to reach ``ratio`` against ``against`` (for link text)."""
+    r, g, b = colour
+    for step in range(101):
+        factor = 1 - step / 100
+        candidate = (round(r * factor), round(g * factor), round(b * factor))
+        if contrast_ratio(candidate, against) >= ratio:
+            return candidate
+    return BLACK
+
+
+def brand_theme(branding: Mapping[str, Any] | None) -> dict[str, str]:
+    """CSS colours for a store's branding, with safe defaults and readable text on each.
+
+    ``primary`` fills the header, ``accent`` the buttons; ``link`` is the accent darkened until it
+    reads at 4.5:1 on the white page.
+    """
+    branding = branding or {}
+    primary = parse_colour(branding.get("primary_colour")) or parse_colour(DEFAULT_PRIMARY)
+    accent = parse_colour(branding.get("accent_colour")) or parse_colour(DEFAULT_ACCENT)
+    assert primary is not None and accent is not None  # the defaults parse
+    link = darken_to_contrast(accent)
+    return {
+        "primary": _hex(primary),
+        "on_primary": _hex(text_colour_on(primary)),
+        "accent": _hex(accent),
+        "on_accent": _hex(text_colour_on(accent)),
+        "link": _hex(link),
+    }
+
+
+def safe_url(url: Any, schemes: tuple[str, ...] = ("https", "http")) -> str:
+    """``url`` if it is an absolute URL with an allowed scheme, else "" (no ``javascript:``)."""
+    text = str(url or "").strip()
+    if not text or any(ch in text for ch in "\r\n\t\0"):
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in schemes or (
+        parts.scheme.lower() in ("http", "https") and not parts.netloc
+    ):
+        return ""
+    return text
+
+
+def store_view(store: Store | None, order_number: str = "") -> dict[str, Any]:
+    """What the page shows of a store: name, logo and support contacts (validated). A support URL
+    may carry ``{order_number}``, filled in here so the help desk opens on the right order."""
+    if store is None:
+        return {"name": "Aftercart", "logo_url": "", "support": {}, "footer_links": [], "slug": ""}
+    branding = store.branding or {}
+    email = str(branding.get("support_email") or "").strip()
+    phone = str(branding.get("support_phone") or "").strip()
+    links = []
+    for item in branding.get("footer_links") or []:
+        if isinstance(item, Mapping):
+            url = safe_url(item.get("url"), ("https", "http", "mailto"))
+            label = str(item.get("label") or "").strip()
+            if url and label:
+                links.append({"label": label, "url": url})
+    return {
+        "name": store.name,
+        "slug": store.slug,
+        "logo_url": safe_url(branding.get("logo_url")),
+        "support": {
+            # Strict on purpose: the address goes into a mailto: URL as is.
+            "email": email
+            if re.fullmatch(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", email)
+            else "",
+            "phone": phone,
+            "phone_href": "tel:" + re.sub(r"[^0-9+]", "", phone) if re.search(r"\d", phone) else "",
+            "url": safe_url(branding.get("support_url")).replace(
+                "{order_number}", quote(order_number, safe="")
+            ),
+        },
+        "footer_links": links,
+    }
+
+
+# --- translating the next step -------------------------------------------------------------------
+
+#: Words the domain puts in params when it has nothing better; they are message ids too.
+_DOMAIN_WORDS = frozenset({"soon", "the carrier", "the pickup point"})
+_DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline"})
+
+
+class _Blank(dict):
+    """Params for ``str.format_map``: a placeholder with no value renders empty, not an error."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(message_id: str, params: Mapping[str, str]) -> str:
+    """Translate a message id and fill its ``{placeholders}``.
+
+    A translation that does not format (a broken catalogue) falls back to the English id, so a
+    translator's typo never takes the page down.
+    """
+    for text in (gettext(message_id), message_id):
+        try:
+            return text.format_map(_Blank(params))
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+            continue
+    return message_id
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a message id or translation uses."""
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+def format_when(value: date | datetime | str, zone: ZoneInfo) -> str:
+    """A date, or a moment in the customer's zone, in the active language's format."""
+    if isinstance(value, str):
+        try:
+            parsed: date | datetime = (
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if "T" in value
+                else date.fromisoformat(value)
+            )
+        except ValueError:
+            return value
+        value = parsed
+    if isinstance(value, datetime):
+        moment = value.astimezone(zone) if timezone.is_aware(value) else value
+        return formats.date_format(moment, "DATETIME_FORMAT")
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def localise_params(params: Mapping[str, str], zone: ZoneInfo) -> dict[str, str]:
+    """The step's params as the customer reads them (call with the language active): carrier
+    names instead of slugs, dates in their format and zone, the domain's stand-in words translated."""
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        text = str(value)
+        if text in _DOMAIN_WORDS:
+            text = gettext(text)
+        elif key == "carrier" and text in CARRIERS:  # a slug; display names pass through as they are
+            text = CARRIERS[text].name
+        elif key in _DATE_PARAMS and text not in ("", "-"):
+            text = format_when(text, zone)
+        out[key] = text
+    return out
+
+
+#: The e-mail subject for each choice sent to the store's support (message ids, like the domain's).
+SUBJECTS = {
+    ActionCode.CONTACT_SUPPORT: gettext_noop("Question about order {number}"),
+    ActionCode.WAIT_FOR_ITEM: gettext_noop("Order {number}: I will wait for {items}"),
+    ActionCode.REFUND_ITEM: gettext_noop("Order {number}: please refund {items}"),
+    ActionCode.SUBSTITUTE_ITEM: gettext_noop("Order {number}: I would like a substitute for {items}"),
+    ActionCode.START_RETURN: gettext_noop("Order {number}: I would like to return something"),
+}
+
+
+def support_href(support: Mapping[str, str], subject: str) -> str:
+    """Where "contact us" goes: e-mail with the subject filled in, else the support page (see
+    :func:`store_view`), else the phone; "" when the store gave none."""
+    if support.get("email"):
+        return f"mailto:{support['email']}?subject={quote(subject)}"
+    if support.get("url"):
+        return support["url"]
+    return support.get("phone_href", "")
+
+
+def maps_href(address: str) -> str:
+    """A maps search for an address (``AFTERCART_MAPS_URL`` with ``{query}``, Google Maps by default)."""
+    template = getattr(
+        settings, "AFTERCART_MAPS_URL", "https://www.google.com/maps/search/?api=1&query={query}"
+    )
+    return template.format(query=quote(address, safe=""))
+
+
+def action_view(
+    action: Action, state: OrderState, support: Mapping[str, str], zone: ZoneInfo
+) -> dict[str, Any] | None:
+    """One action as a link (label, href), or ``None`` when there is nowhere real for it to go."""
+    params = localise_params(action.params, zone)
+    label = fill(action.label, params)
+    number = state.number or state.order_ref
+    href = ""
+    if action.code in (ActionCode.TRACK_PARCEL, ActionCode.RESCHEDULE_DELIVERY):
+        href = safe_url(action.params.get("tracking_url")) or _carrier_page(state, action.params)
+    elif action.code is ActionCode.GET_DIRECTIONS:
+        address = action.params.get("address", "")
+        href = maps_href(address) if address and address != "-" else ""
+    else:
+        # The choices (wait, refund, substitute, return) go to the store's support with the
+        # choice written in the subject: a real message a person will act on, not a stub button.
+        items = _line_titles(state, action.params.get("lines", ""))
+        subject_id = SUBJECTS.get(action.code, SUBJECTS[ActionCode.CONTACT_SUPPORT])
+        href = support_href(support, fill(subject_id, {"number": number, "items": items}))
+    if not href:
+        return None
+    return {"code": action.code.value, "label": label, "href": href}
+
+
+def _carrier_page(state: OrderState, params: Mapping[str, str]) -> str:
+    """The carrier's public page for the parcel an action is about (by its tracking number)."""
+    number = params.get("tracking_number", "")
+    shipment = next((s for s in state.shipments.values() if number and s.tracking_number == number), None)
+    slug = shipment.carrier if shipment and shipment.carrier else carrier_slug(params.get("carrier", ""))
+    return carrier_info(slug).url_for(number)
+
+
+def _line_titles(state: OrderState, line_ids: str) -> str:
+    ids = [i for i in line_ids.split(",") if i]
+    return ", ".join(_title(state.lines.get(i), i) for i in ids)
+
+
+def _title(line: LineState | None, fallback: str = "") -> str:
+    if line is None:
+        return fallback or gettext("Item")
+    return line.title or line.sku or gettext("Item")
+
+
+def step_view(
+    step: NextStep, state: OrderState, support: Mapping[str, str], zone: ZoneInfo
+) -> dict[str, Any]:
+    """The next step as the page shows it (call with the language active)."""
+    params = localise_params(step.params, zone)
+    actions = [a for a in (action_view(x, state, support, zone) for x in step.actions) if a]
+    return {
+        "code": step.code.value,
+        "headline": _sentence(fill(step.headline, params)),
+        "detail": _sentence(fill(step.detail, params)),
+        "actions": actions,
+    }
+
+
+def _sentence(text: str) -> str:
+    # "{carrier} could not deliver" with the stand-in "the carrier" must still start a sentence.
+    return text[:1].upper() + text[1:]
+
+
+# --- shipments and lines -------------------------------------------------------------------------
+
+TAG_LABELS = {
+    CarrierTag.PENDING: _("Waiting for the carrier"),
+    CarrierTag.INFO_RECEIVED: _("Label created"),
+    CarrierTag.IN_TRANSIT: _("In transit"),
+    CarrierTag.OUT_FOR_DELIVERY: _("Out for delivery"),
+    CarrierTag.ATTEMPT_FAIL: _("Delivery attempted"),
+    CarrierTag.DELIVERED: _("Delivered"),
+    CarrierTag.AVAILABLE_FOR_PICKUP: _("Ready for pickup"),
+    CarrierTag.EXCEPTION: _("Problem reported"),
+    CarrierTag.EXPIRED: _("No recent updates"),
+}
+
+LINE_LABELS = {
+    FulfilmentStatus.PLACED: _("Ordered"),
+    FulfilmentStatus.CONFIRMED: _("Confirmed"),
+    FulfilmentStatus.ALLOCATED: _("Reserved for you"),
+    FulfilmentStatus.PICKING: _("Being picked"),
+    FulfilmentStatus.PACKED: _("Packed"),
+    FulfilmentStatus.READY_TO_SHIP: _("Ready to ship"),
+    FulfilmentStatus.HANDED_TO_CARRIER: _("Handed to the carrier"),
+    FulfilmentStatus.READY_FOR_PICKUP: _("Ready for pickup"),
+    FulfilmentStatus.PICKED_UP: _("Collected"),
+    FulfilmentStatus.UNAVAILABLE: _("Unavailable"),
+    FulfilmentStatus.CANCELLED: _("Cancelled"),
+    FulfilmentStatus.ON_HOLD: _("On hold"),
+}
+
+
+def pickup_view(pickup: Pickup | None) -> dict[str, Any] | None:
+    """Where and until when a pickup waits, or ``None``."""
+    if pickup is None or not (pickup.location_name or pickup.address):
+        return None
+    return {
+        "name": pickup.location_name,
+        "address": pickup.address,
+        "hours": pickup.hours,
+        "deadline": pickup.deadline,
+        "collected_at": pickup.collected_at,
+        "maps_href": maps_href(pickup.address) if pickup.address else "",
+    }
+
+
+def shipment_view(shipment: ShipmentState, state: OrderState, now: datetime, anchor: str) -> dict[str, Any]:
+    """One parcel: carrier, tracking link, estimate, timeline (newest first) and its items."""
+    carrier = carrier_info(shipment.carrier)
+    # Newest first; ties keep the order they were reported in, reversed with the rest.
+    ordered = sorted(enumerate(shipment.checkpoints), key=lambda pair: (pair[1].occurred_at, pair[0]))
+    checkpoints = [
+        {
+            "at": c.occurred_at,
+            "label": str(TAG_LABELS.get(c.tag, c.tag.value)),
+            "message": c.raw_message,
+            "location": c.location,
+        }
+        for _i, c in reversed(ordered)
+    ]
+    items = []
+    for line_id, quantity in shipment.lines.items():
+        line = state.lines.get(line_id)
+        items.append(
+            {"title": _title(line, line_id), "variant": line.variant if line else "", "quantity": quantity}
+        )
+    # The same rule as the next step: a carrier date that has passed is not repeated as a promise.
+    estimate = shipment.estimated_delivery
+    if estimate is not None and (shipment.is_delivered or estimate < now.date()):
+        estimate = None
+    return {
+        "anchor": anchor,
+        "carrier": carrier.name or gettext("the carrier"),
+        "tracking_number": shipment.tracking_number,
+        "tracking_href": safe_url(shipment.tracking_url) or carrier.url_for(shipment.tracking_number),
+        "status": str(TAG_LABELS.get(shipment.tag, shipment.tag.value)),
+        "tag": shipment.tag.value,
+        "delivered_at": shipment.delivered_at,
+        "estimate": estimate,
+        "checkpoints": checkpoints,
+        "items": items,
+        "pickup": pickup_view(shipment.pickup) if not shipment.is_delivered else None,
+    }
+
+
+def line_views(line: LineState) -> list[dict[str, Any]]:
+    """An order line's units not (yet) shipped: those still to come and those unavailable, apart."""
+    if line.status is FulfilmentStatus.CANCELLED:
+        return []
+    rows = []
+    waiting = line.status if line.status is not FulfilmentStatus.UNAVAILABLE else FulfilmentStatus.PLACED
+    if line.open_quantity:
+        rows.append((line.open_quantity, waiting, False))
+    if line.unavailable_quantity:
+        rows.append((line.unavailable_quantity, FulfilmentStatus.UNAVAILABLE, True))
+    return [
+        {
+            "title": _title(line, line.line_id),
+            "variant": line.variant,
+            "quantity": quantity,
+            "status": str(LINE_LABELS.get(status, status.value)),
+            "unavailable": unavailable,
+            "pickup": pickup_view(line.pickup) if status is FulfilmentStatus.READY_FOR_PICKUP else None,
+        }
+        for quantity, status, unavailable in rows
+    ]
+
+
+def _shipment_order(shipment: ShipmentState) -> tuple[datetime, str]:
+    moment = shipment.created_at or shipment.first_scan_at or shipment.status_at
+    return (moment or datetime.max.replace(tzinfo=ZoneInfo("UTC")), shipment.key)
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def tracking_context(
+    order: Order,
+    now: datetime,
+    language: str,
+    *,
+    state: OrderState | None = None,
+    step: NextStep | None = None,
+) -> dict[str, Any]:
+    """Everything the tracking page shows for ``order`` at ``now`` in ``language``.
+
+    Projects the order fresh from its facts unless ``state`` and ``step`` are given. Strings are
+    translated here; datetimes stay aware and the template shows them in ``zone``.
+    """
+    if state is None or step is None:
+        state, step = order_view(order, now)
+    store = order.store
+    zone = order_zone(state, store)
+    shop = store_view(store, state.number or order.number)
+    with translation.override(language):
+        step_ctx = step_view(step, state, shop["support"], zone)
+        shipments = sorted(state.shipments.values(), key=_shipment_order)
+        views = [shipment_view(s, state, now, f"parcel-{i}") for i, s in enumerate(shipments, start=1)]
+        for index, view in enumerate(views, start=1):
+            view["position"], view["total"] = index, len(views)
+        focus_index = next((i for i, s in enumerate(shipments) if s.key == step.shipment_key), None)
+        focus = views.pop(focus_index) if focus_index is not None else None
+        lines = [row for ln in state.lines.values() for row in line_views(ln)]
+        cancelled = [
+            {"title": _title(ln, ln.line_id), "variant": ln.variant, "quantity": ln.quantity}
+            for ln in state.lines.values()
+            if ln.status is FulfilmentStatus.CANCELLED
+        ]
+    return {
+        "language": language,
+        "zone": zone.key,
+        "store": shop,
+        "theme": brand_theme(store.branding),
+        "order_number": state.number or order.number,
+        "placed_at": state.placed_at,
+        "cancelled_at": state.cancelled_at,
+        "step": step_ctx,
+        "focus_shipment": focus,
+        "other_shipments": views,
+        "open_lines": lines,
+        "cancelled_lines": cancelled,
+    }
+
+
+def render_next_step_html(order: Order, now: datetime | None = None, language: str = "") -> str:
+    """The next-step block of the tracking page as HTML, for cross-channel consistency tests."""
+    now = now or timezone.now()
+    state, step = order_view(order, now)
+    language = supported_language(language or state.locale or order.store.default_locale) or "en"
+    context = tracking_context(order, now, language, state=state, step=step)
+    with translation.override(language):
+        return render_to_string("web/track/_next_step.html", context)
