@@ -17,6 +17,7 @@ ALIASES = {
     "bench": "aftercart_bench",
     "rebuild": "aftercart_rebuild",
     "eta": "aftercart_eta",
+    "deliver": "aftercart_deliver",
 }
 
 

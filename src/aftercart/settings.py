@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "aftercart.core",
     "aftercart.stores",
     "aftercart.orders",
+    "aftercart.notifications",
     "aftercart.web",
 ]
 
@@ -144,6 +145,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AFTERCART_LOG_LEVEL", "WARNING")},
 }
+
+# E-mail (SMTP). Messages are sent by `aftercart worker`, never during a request.
+EMAIL_BACKEND = os.environ.get("AFTERCART_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("AFTERCART_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("AFTERCART_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("AFTERCART_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("AFTERCART_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("AFTERCART_SMTP_STARTTLS")
+EMAIL_USE_SSL = env_bool("AFTERCART_SMTP_SSL")
+EMAIL_TIMEOUT = env_int("AFTERCART_SMTP_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("AFTERCART_FROM_EMAIL", "Aftercart <no-reply@aftercart.localhost>")
+#: Off: the planner still records decisions, but the worker sends nothing.
+AFTERCART_NOTIFICATIONS_ENABLED = env_bool("AFTERCART_NOTIFICATIONS_ENABLED", True)
 
 # --- Aftercart ---------------------------------------------------------------------------------
 #: Largest request body the ingest endpoints accept (bytes); larger gets 413.

@@ -230,7 +230,11 @@ def test_patch_changes_only_what_is_sent(api):
     api.post("/api/v1/orders", ORDER)
     response = api.patch(
         "/api/v1/orders/1001",
-        {"updated_at": "2026-03-02T11:00:00Z", "email": "NEW@example.com", "lines": [{"line_id": "L2", "title": "Merino socks"}]},
+        {
+            "updated_at": "2026-03-02T11:00:00Z",
+            "email": "NEW@example.com",
+            "lines": [{"line_id": "L2", "title": "Merino socks"}],
+        },
     )
     assert response.status_code == 200, response.content
     body = response.json()

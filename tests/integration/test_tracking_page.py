@@ -18,7 +18,7 @@ from django.utils.translation import trans_real
 
 from aftercart.domain.next_step import _UNKNOWN, ACTION_LABELS, TEXTS
 from aftercart.orders.models import Order
-from aftercart.web.tokens import SALT, make_tracking_token, read_tracking_token
+from aftercart.orders.tokens import SALT, make_tracking_token, read_tracking_token
 from aftercart.web.tracking import (
     brand_theme,
     contrast_ratio,

@@ -17,14 +17,14 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from aftercart.orders.selectors import order_view
-from aftercart.stores.models import Store
-from aftercart.web.ratelimit import client_ip, lookup_limits
-from aftercart.web.tokens import (
+from aftercart.orders.tokens import (
     link_days_after_delivery,
     link_expired,
     make_tracking_token,
     read_tracking_token,
 )
+from aftercart.stores.models import Store
+from aftercart.web.ratelimit import client_ip, lookup_limits
 from aftercart.web.tracking import (
     brand_theme,
     choose_language,

@@ -1,20 +1,33 @@
-"""``aftercart worker``: runs background tasks from the database queue (django-tasks-db)."""
+"""``aftercart worker``: background work — queued tasks (django-tasks-db) and the message outbox."""
 
 from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from aftercart.notifications.worker import start_delivery_thread
+
 
 class Command(BaseCommand):
-    help = "Run the background worker: delivers queued work with retries."
+    help = "Run the background worker: queued tasks and due messages, with retries."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--batch", action="store_true", help="Process what is queued, then exit.")
-        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument("--batch", action="store_true", help="Process what is due now, then exit.")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between task polls.")
+        parser.add_argument(
+            "--deliver-interval", type=float, default=5.0, help="Seconds between outbox polls."
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
-        argv = ["--interval", str(opts["interval"])]
         if opts["batch"]:
-            argv.append("--batch")
-        call_command("db_worker", *argv)
+            call_command("aftercart_deliver", "--once")
+            call_command("db_worker", "--batch", "--interval", str(opts["interval"]))
+            return
+        # The outbox is polled in a thread beside the task worker: messages fall due by time
+        # (consolidation windows, quiet hours, retries), which no enqueued task would signal.
+        thread, stop = start_delivery_thread(interval=opts["deliver_interval"])
+        try:
+            call_command("db_worker", "--interval", str(opts["interval"]))
+        finally:
+            stop.set()
+            thread.join(30)

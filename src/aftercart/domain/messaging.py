@@ -1,0 +1,356 @@
+"""Which messages to send about newly reached milestones, when, and which to hold back.
+
+:func:`plan_messages` is the whole policy, as a pure function: the planner hands it the milestones
+an order has just reached, the order's current state and what this customer was recently sent or is
+about to be sent; it answers one :class:`Decision` per milestone and channel. The outbox stores every
+decision, including the ones not sent, so "why did (not) this customer hear from us?" has an answer.
+
+The rules, in the order they apply to each milestone:
+
+1. **Historical** — when the order's newest fact is older than ``max_age`` (an import, a replay),
+   nothing is said: it would be news about the past.
+2. **Stale** — a milestone the current state has moved past is never sent ("shipped" for a parcel
+   that is now delivered, "preparing" once something shipped): see :func:`stale_reason`.
+3. **No contact** — no e-mail address (or phone number for SMS).
+4. **Consolidated** — several milestones reached together make one message per channel, led by the
+   most important (critical first); the others are recorded as consolidated into it.
+5. **Consolidation window** — a non-critical message is scheduled ``consolidation_window`` later
+   (critical ones go now), and a newer message for the same order and channel replaces a pending
+   one (``supersedes``) while keeping its earlier send time, so milestones landing within the window
+   become one message. Messages render the order's *latest* state when sent, never a copy taken here.
+6. **Quiet hours** — on channels that have them (SMS: 21:00–08:00 in the customer's time zone) a
+   message falling inside them is held until they end, not dropped.
+7. **Frequency cap** — at most one non-critical message per customer and channel within the cap
+   (e-mail 16 h, SMS 24 h); critical milestones are never capped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aftercart.domain.milestones import CRITICAL, Milestone, Reached
+from aftercart.domain.projection import OrderState
+from aftercart.domain.vocabulary import CarrierTag
+
+
+class Channel(StrEnum):
+    """Where a message goes."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class Action(StrEnum):
+    """What to do with a planned message."""
+
+    SEND = "send"  # at ``send_at``
+    HOLD = "hold"  # send later than it would have gone (quiet hours), at ``send_at``
+    SUPPRESS = "suppress"  # never; ``reason`` says why
+
+
+#: Most important first: the milestone that leads a consolidated message. Critical ones come first
+#: whatever their rank here (see :func:`_importance`).
+RANK: dict[Milestone, int] = {
+    m: i
+    for i, m in enumerate(
+        [
+            Milestone.CANCELLED,
+            Milestone.EXCEPTION,
+            Milestone.ITEM_UNAVAILABLE,
+            Milestone.ATTEMPT_FAILED,
+            Milestone.DELAYED,
+            Milestone.READY_FOR_PICKUP,
+            Milestone.DELIVERED,
+            Milestone.OUT_FOR_DELIVERY,
+            Milestone.PARTIALLY_SHIPPED,
+            Milestone.SHIPPED,
+            Milestone.PREPARING,
+            Milestone.ORDER_CONFIRMED,
+        ]
+    )
+}
+
+#: Milestones whose subject is a shipment key (``ready_for_pickup`` also has ``line:<id>`` subjects).
+SHIPMENT_MILESTONES = frozenset(
+    {
+        Milestone.SHIPPED,
+        Milestone.OUT_FOR_DELIVERY,
+        Milestone.ATTEMPT_FAILED,
+        Milestone.READY_FOR_PICKUP,
+        Milestone.EXCEPTION,
+        Milestone.DELAYED,
+        Milestone.DELIVERED,
+    }
+)
+
+_CONTACT_MISSING = {Channel.EMAIL: "no e-mail address", Channel.SMS: "no phone number"}
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A daily span of local time in which a channel does not disturb (may wrap midnight)."""
+
+    start: time
+    end: time
+
+    def contains(self, local: time) -> bool:
+        """Whether a local wall-clock time falls inside the quiet span."""
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def release(self, at: datetime, zone: tzinfo) -> datetime | None:
+        """When a message due at ``at`` may go: ``None`` if not inside quiet hours, else the end of
+        the quiet span in ``zone``, as an aware datetime in the same zone as ``at``."""
+        local = at.astimezone(zone)
+        if not self.contains(local.time()):
+            return None
+        day: date = local.date()
+        if self.start > self.end and local.time() >= self.start:
+            day += timedelta(days=1)  # evening side of a span that wraps midnight: ends tomorrow
+        # Wall-clock end in the customer's zone; an end inside a DST gap maps to a real instant
+        # (PEP 495, fold=0), never an error.
+        end = datetime.combine(day, self.end, tzinfo=zone)
+        return end.astimezone(at.tzinfo)
+
+
+@dataclass(frozen=True, slots=True)
+class MessagingPolicy:
+    """The knobs of smart sending. The defaults are the product's defaults."""
+
+    consolidation_window: timedelta = timedelta(minutes=15)
+    frequency_cap: Mapping[Channel, timedelta] = field(
+        default_factory=lambda: {Channel.EMAIL: timedelta(hours=16), Channel.SMS: timedelta(hours=24)}
+    )
+    quiet_hours: Mapping[Channel, QuietHours] = field(
+        default_factory=lambda: {Channel.SMS: QuietHours(time(21, 0), time(8, 0))}
+    )
+    critical: frozenset[Milestone] = CRITICAL
+    #: Facts older than this describe the past (imports, replays): nothing is sent about them.
+    max_age: timedelta = timedelta(days=3)
+
+
+DEFAULT_POLICY = MessagingPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """A message this customer was sent, or is due to be sent, on one channel.
+
+    ``at`` is when it went (or is due to go). ``replaceable`` marks a message of the *same order*
+    still waiting to go: a newer message for that order replaces it instead of counting against
+    the frequency cap; ``dedupe_key`` names it.
+    """
+
+    channel: Channel
+    milestone: Milestone
+    at: datetime
+    critical: bool
+    replaceable: bool = False
+    dedupe_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do about one milestone on one channel."""
+
+    channel: Channel
+    milestone: Milestone
+    subject: str
+    key: str  # the milestone's key (``Reached.key``)
+    dedupe_key: str
+    action: Action
+    send_at: datetime | None
+    reason: str = ""
+    critical: bool = False
+    #: Dedupe keys of pending messages of this order and channel this one replaces.
+    supersedes: tuple[str, ...] = ()
+
+    @property
+    def goes(self) -> bool:
+        """Whether a message will be sent (now, later or after quiet hours)."""
+        return self.action is not Action.SUPPRESS
+
+
+def dedupe_key(order_key: str, channel: Channel, reached: Reached) -> str:
+    """The outbox's unique key for a milestone on a channel: the same moment is told once.
+
+    Long keys (long tracking numbers, dates) are shortened with a hash so they fit the column.
+    """
+    key = f"{order_key}:{channel.value}:{reached.key}"
+    if len(key) <= 200:
+        return key
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return f"{key[:160]}~{digest}"
+
+
+def stale_reason(milestone: Milestone, subject: str, state: OrderState) -> str:
+    """Why the current state makes telling this milestone wrong ("" when it is still news).
+
+    Used when planning and again just before sending, so a message is never contradicted by what
+    the customer's parcel has done since.
+    """
+    if milestone in SHIPMENT_MILESTONES and not subject.startswith("line:"):
+        shipment = state.shipments.get(subject)
+        if shipment is None:
+            # The parcel was first known by tracking number and since renamed to its shipment id:
+            # its milestones are reached again under the new key.
+            return "superseded: shipment renamed"
+        if shipment.is_delivered and milestone is not Milestone.DELIVERED:
+            return "superseded by delivered"
+        if milestone is Milestone.SHIPPED and CarrierTag.OUT_FOR_DELIVERY.value in shipment.tags_seen:
+            return "superseded by out_for_delivery"
+    if milestone is Milestone.PREPARING and state.shipments:
+        return "superseded by shipped"
+    if milestone is Milestone.PARTIALLY_SHIPPED and state.shipments and not state.unshipped_lines:
+        return "superseded by shipped"
+    if state.cancelled_at is not None and milestone in (Milestone.ORDER_CONFIRMED, Milestone.PREPARING):
+        return "superseded by cancelled"
+    return ""
+
+
+def plan_messages(
+    *,
+    reached: Iterable[Reached],
+    state: OrderState,
+    now: datetime,
+    channels: Mapping[Milestone, Collection[Channel]],
+    recent: Iterable[Recent] = (),
+    policy: MessagingPolicy = DEFAULT_POLICY,
+    order_key: str = "",
+    store_timezone: str = "UTC",
+) -> list[Decision]:
+    """Decide, for each newly reached milestone and each channel enabled for it, whether a message
+    is sent, held or suppressed, and when. Pure and deterministic: same inputs, same decisions, in
+    the same order, whatever order ``reached`` and ``recent`` come in.
+
+    ``order_key`` identifies the order globally in dedupe keys (defaults to ``state.order_ref``);
+    quiet hours use ``state.timezone``, else ``store_timezone``.
+    """
+    order_key = order_key or state.order_ref
+    unique = sorted({r.key: r for r in reached}.values(), key=lambda r: _importance(r, policy))
+    recent = sorted(recent, key=lambda r: (r.channel.value, r.at, r.dedupe_key))
+    historical = bool(state.last_event_at and now - state.last_event_at > policy.max_age)
+    decisions: list[Decision] = []
+    for channel in Channel:
+        lead: Decision | None = None
+        for r in unique:
+            if channel not in channels.get(r.milestone, ()):
+                continue
+            critical = r.milestone in policy.critical
+            base = Decision(
+                channel=channel,
+                milestone=r.milestone,
+                subject=r.subject,
+                key=r.key,
+                dedupe_key=dedupe_key(order_key, channel, r),
+                action=Action.SUPPRESS,
+                send_at=None,
+                critical=critical,
+            )
+            reason = ""
+            if historical:
+                reason = f"historical: last event more than {_span(policy.max_age)} ago"
+            else:
+                reason = stale_reason(r.milestone, r.subject, state)
+            if not reason and not _contact(state, channel):
+                reason = _CONTACT_MISSING[channel]
+            if not reason and lead is not None:
+                reason = f"consolidated into {lead.key}"
+            if reason:
+                decisions.append(replace(base, reason=reason))
+                continue
+            lead = _schedule(base, state=state, now=now, recent=recent, policy=policy, tz=store_timezone)
+            decisions.append(lead)
+    return decisions
+
+
+def retry_delay(
+    attempt: int, *, base: timedelta, cap: timedelta, rand: random.Random | None = None
+) -> timedelta:
+    """How long to wait before retry number ``attempt`` (1 = after the first failure): exponential
+    backoff with full jitter, uniform in [1 s, min(cap, base·2^(attempt-1))].
+
+    Full jitter spreads retries of many messages that failed together (an SMTP outage) instead of
+    having them all return at once; the one-second floor keeps a retry strictly in the future.
+    """
+    ceiling = min(cap.total_seconds(), base.total_seconds() * 2 ** max(attempt - 1, 0))
+    draw = (rand or random).uniform(0, ceiling)
+    return timedelta(seconds=max(1.0, draw))
+
+
+# --- internals ----------------------------------------------------------------------------------
+
+
+def _importance(r: Reached, policy: MessagingPolicy) -> tuple[bool, int, str]:
+    return (r.milestone not in policy.critical, RANK.get(r.milestone, len(RANK)), r.key)
+
+
+def _contact(state: OrderState, channel: Channel) -> str:
+    return (state.email if channel is Channel.EMAIL else state.phone).strip()
+
+
+def _schedule(
+    d: Decision,
+    *,
+    state: OrderState,
+    now: datetime,
+    recent: list[Recent],
+    policy: MessagingPolicy,
+    tz: str,
+) -> Decision:
+    """Send time, replaced messages, quiet hours and frequency cap of a message's lead milestone."""
+    mine = [r for r in recent if r.channel is d.channel]
+    # A pending message of this order is replaced by the newer one, unless it is critical and the
+    # newer one is not (bad news is never withdrawn in favour of routine news).
+    replaced = [r for r in mine if r.replaceable and (d.critical or not r.critical)]
+    send_at = now if d.critical else now + policy.consolidation_window
+    if replaced:
+        # Keep the earliest send time: the window opens with the first milestone, so a stream of
+        # scans cannot postpone a message indefinitely.
+        send_at = max(now, min([send_at, *(r.at for r in replaced)]))
+    action, reason = Action.SEND, ""
+    quiet = policy.quiet_hours.get(d.channel)
+    if quiet is not None:
+        zone = _zone(state.timezone or tz)
+        release = quiet.release(send_at, zone)
+        if release is not None:
+            action, send_at = Action.HOLD, release
+            reason = f"quiet hours until {release.astimezone(zone):%H:%M} {zone}"
+    cap = policy.frequency_cap.get(d.channel)
+    if cap and not d.critical:
+        for r in mine:
+            if not r.critical and not r.replaceable and abs(r.at - send_at) < cap:
+                return replace(d, reason=f"frequency cap ({_span(cap)})")
+    return replace(
+        d,
+        action=action,
+        send_at=send_at,
+        reason=reason,
+        supersedes=tuple(sorted(r.dedupe_key for r in replaced if r.dedupe_key)),
+    )
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        # A malformed zone from a source must not stop planning; UTC is the documented fallback.
+        return ZoneInfo("UTC")
+
+
+def _span(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    if seconds % 86400 == 0 and seconds > 2 * 86400:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}min"

@@ -1,0 +1,230 @@
+"""E-mail over SMTP: a branded HTML + plain-text message rendering the order's next step.
+
+Subject and body show the same next step as the tracking page (:mod:`aftercart.domain.next_step`),
+translated into the customer's language. Every message carries:
+
+* a ``Message-ID`` derived from the outbox row's dedupe key, the same on every attempt: delivery is
+  at-least-once (a worker that dies after the SMTP server accepted a message but before recording
+  it sends it again), and receivers and mailbox providers recognise the repeat by this id;
+* ``List-Unsubscribe`` + ``List-Unsubscribe-Post`` (RFC 8058 one-click), which large mailbox
+  providers require of bulk senders; ``Auto-Submitted: auto-generated`` (RFC 3834) so auto-responders
+  stay quiet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+from email.utils import formataddr
+from typing import Any
+
+import css_inline
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.validators import validate_email
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+
+from aftercart.domain.messaging import Channel
+from aftercart.domain.next_step import ActionCode
+from aftercart.domain.projection import OrderState
+from aftercart.notifications import links
+from aftercart.notifications.channels import Outbound, PermanentError, RetryableError
+from aftercart.notifications.models import Message
+from aftercart.stores.models import Store
+
+#: Seconds an SMTP connect or command may take; Django's default is to wait forever.
+DEFAULT_TIMEOUT = 20
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+_DEFAULT_PRIMARY = "#1f2937"
+_DEFAULT_ACCENT = "#2563eb"
+# Styles go in the template's <style> block and are inlined here: many mail clients drop <style>.
+# Remote stylesheets are never fetched (no network at send time); @media rules are kept in a
+# <style> tag since they cannot be inlined.
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
+
+
+class EmailTransport:
+    """Sends through Django's configured e-mail backend (SMTP in production), one connection per
+    delivery batch."""
+
+    channel = Channel.EMAIL
+
+    def __init__(self) -> None:
+        self._connection: BaseEmailBackend | None = None
+
+    def address(self, state: OrderState) -> str:
+        """The order's latest e-mail address."""
+        return state.email.strip()
+
+    def send(self, outbound: Outbound) -> str:
+        """Render and send one message; return its Message-ID."""
+        try:
+            validate_email(outbound.address)
+        except ValidationError as exc:
+            raise PermanentError(f"invalid address: {outbound.address!r}") from exc
+        email = build_email(outbound)
+        try:
+            connection = self._open()
+            connection.send_messages([email])
+        except smtplib.SMTPRecipientsRefused as exc:
+            self._reset()
+            codes = [code for code, _ in exc.recipients.values()]
+            detail = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
+            if codes and all(500 <= code < 600 for code in codes):
+                raise PermanentError(f"recipient refused: {detail}") from exc
+            raise RetryableError(f"recipient refused (temporary): {detail}") from exc
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
+            # Our credentials or sender address: the operator's to fix, never this message's
+            # fault, so retry rather than give the message up.
+            self._reset()
+            raise RetryableError(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except smtplib.SMTPResponseException as exc:
+            self._reset()
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentError(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+            raise RetryableError(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            # Connection refused or dropped, timeouts, TLS errors: the server may be back later.
+            self._reset()
+            raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
+        return str(email.extra_headers["Message-ID"])
+
+    def close(self) -> None:
+        """Close the SMTP connection of this batch."""
+        self._reset()
+
+    def _open(self) -> BaseEmailBackend:
+        if self._connection is None:
+            timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_TIMEOUT
+            connection = get_connection(fail_silently=False, timeout=timeout)
+            connection.open()
+            self._connection = connection
+        return self._connection
+
+    def _reset(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            # A broken connection may fail to close; it is gone either way.
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def message_id(message: Message, from_address: str) -> str:
+    """The Message-ID of an outbox row: the same on every attempt, unique per installation.
+
+    A keyed hash of the dedupe key, so the id reveals nothing about the order and two installations
+    sending from one domain cannot collide.
+    """
+    digest = salted_hmac("aftercart.notifications.message-id", message.dedupe_key).hexdigest()[:32]
+    domain = from_address.rpartition("@")[2] or "aftercart.invalid"
+    return f"<{digest}@{domain}>"
+
+
+def build_email(outbound: Outbound) -> EmailMultiAlternatives:
+    """The complete e-mail for one outbox row, rendered from the latest next step."""
+    message = outbound.message
+    store: Store = message.store
+    branding = store.branding or {}
+    from_address = str(branding.get("from_email") or settings.DEFAULT_FROM_EMAIL)
+    context = email_context(outbound)
+    with translation.override(context["locale"]):
+        text = render_to_string("notifications/email/message.txt", context)
+        html = _INLINER.inline(render_to_string("notifications/email/message.html", context))
+    headers = {
+        "Message-ID": message_id(message, from_address),
+        "List-Unsubscribe": f"<{context['preferences_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    support = str(branding.get("support_email") or "")
+    email = EmailMultiAlternatives(
+        subject=context["subject"],
+        body=text,
+        from_email=formataddr((store.name, from_address)),
+        to=[outbound.address],
+        reply_to=[support] if support else None,
+        headers=headers,
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def email_context(outbound: Outbound) -> dict[str, Any]:
+    """Template context: the next step translated into the customer's language, brand and links."""
+    message, state, step = outbound.message, outbound.state, outbound.step
+    store: Store = message.store
+    branding = store.branding or {}
+    locale = state.locale or store.default_locale or settings.LANGUAGE_CODE
+    tracking = links.tracking_url(message.order)
+    with translation.override(locale):
+        headline, detail = step.render(gettext)
+        number = state.number or message.order.external_id
+        subject = gettext("%(headline)s · order %(number)s") % {"headline": headline, "number": number}
+        actions = [
+            {
+                "label": _fill(gettext(a.label), a.params),
+                "url": _action_url(a.code, a.params, tracking, branding),
+            }
+            for a in step.actions
+        ]
+        language = translation.get_language() or "en"
+    return {
+        "locale": locale,
+        "language": language,
+        "subject": " ".join(subject.split()),  # a header: no line breaks, whatever the data says
+        "headline": headline,
+        "detail": detail,
+        "step_code": step.code.value,
+        "actions": actions,
+        "order_number": number,
+        "lines": [
+            {"title": ln.title or ln.sku or ln.line_id, "variant": ln.variant, "quantity": ln.quantity}
+            for ln in state.active_lines
+        ],
+        "store_name": store.name,
+        "logo_url": str(branding.get("logo_url") or ""),
+        "primary_colour": _colour(branding.get("primary_colour"), _DEFAULT_PRIMARY),
+        "accent_colour": _colour(branding.get("accent_colour"), _DEFAULT_ACCENT),
+        "support_email": str(branding.get("support_email") or ""),
+        "support_url": str(branding.get("support_url") or ""),
+        "tracking_url": tracking,
+        "preferences_url": links.preferences_url(message.order, message.channel),
+    }
+
+
+def _action_url(code: ActionCode, params: dict[str, str], tracking: str, branding: dict[str, Any]) -> str:
+    """Where an action's button leads. Carrier actions go to the carrier when it gave a URL; the
+    rest go to the tracking page, which offers every action of the same next step."""
+    if code in (ActionCode.TRACK_PARCEL, ActionCode.RESCHEDULE_DELIVERY) and params.get("tracking_url"):
+        return params["tracking_url"]
+    if code is ActionCode.CONTACT_SUPPORT:
+        if branding.get("support_url"):
+            return str(branding["support_url"])
+        if branding.get("support_email"):
+            return f"mailto:{branding['support_email']}"
+    return tracking
+
+
+def _fill(text: str, params: dict[str, str]) -> str:
+    """``str.format`` that leaves unknown placeholders as they are instead of failing a send."""
+
+    class _Keep(dict[str, str]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    return text.format_map(_Keep(params))
+
+
+def _colour(value: object, default: str) -> str:
+    # Branding is merchant-entered JSON that lands inside CSS: accept hex colours only.
+    return value if isinstance(value, str) and _COLOUR.match(value) else default
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

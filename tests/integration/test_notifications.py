@@ -1,0 +1,576 @@
+"""The notification engine end to end: facts in through the ledger, e-mail out to a real SMTP server.
+
+A local aiosmtpd server on 127.0.0.1 stands in for the mail relay; time is passed explicitly
+(``now``) so the consolidation window, leases and backoff are exercised without sleeping.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from aftercart.domain.facts import Fact, FactKind
+from aftercart.notifications import services
+from aftercart.notifications.links import preferences_token_read
+from aftercart.notifications.models import DeliveryAttempt, Message
+from aftercart.notifications.services import LEASE, message_deliver_due, messages_claim
+from aftercart.orders.models import Order
+from aftercart.orders.services import facts_record
+
+pytestmark = pytest.mark.django_db
+
+WINDOW = timedelta(minutes=15)
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives and refuses some mailboxes with a 550."""
+
+    def __init__(self) -> None:
+        self.received: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content)
+        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 2.0.0 Ok: queued"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def received(self):
+        return self.inbox.received
+
+
+@pytest.fixture
+def mail_settings(settings):
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "orders@acme.example"
+    settings.AFTERCART_BASE_URL = "https://track.acme.example"
+    return settings
+
+
+@pytest.fixture
+def smtp(mail_settings):
+    """A running SMTP server the e-mail backend is pointed at."""
+    server = SmtpServer(mail_settings.EMAIL_PORT)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def now():
+    return timezone.now().replace(microsecond=0)
+
+
+def fact(kind, at, key, order="1001", tracking=None, **payload):
+    return Fact(
+        kind=FactKind(kind),
+        occurred_at=at,
+        idempotency_key=key,
+        source="test",
+        order_ref=order,
+        tracking_number=tracking,
+        payload=payload,
+    )
+
+
+def placed(at, email_address="ana@example.com", order="1001"):
+    return fact(
+        "order.placed",
+        at,
+        f"placed-{order}",
+        order=order,
+        number=f"#{order}",
+        email=email_address,
+        lines=[{"line_id": "L1", "title": "Rain jacket", "quantity": 1}],
+    )
+
+
+def shipped(at, sid="S1", tracking="1Z999AA10123456784"):
+    return fact(
+        "shipment.created",
+        at,
+        f"ship-{sid}",
+        shipment_id=sid,
+        carrier="UPS",
+        tracking_number=tracking,
+        lines=[{"line_id": "L1", "quantity": 1}],
+    )
+
+
+def scan(at, tag, subtag=None, tracking="1Z999AA10123456784"):
+    return fact(
+        "tracking.event",
+        at,
+        f"scan-{tag}-{at.isoformat()}",
+        order=None,
+        tracking=tracking,
+        carrier="ups",
+        tag=tag,
+        subtag=subtag,
+        raw_message="Carrier says so",
+    )
+
+
+def record(store, *facts, at):
+    return facts_record(store=store, facts=list(facts), now=at)
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+
+def test_order_placed_is_confirmed_by_email_after_the_window(store, smtp, now):
+    store.branding = {"primary_colour": "#ff6600", "support_email": "help@acme.example"}
+    store.save()
+    record(store, placed(now), at=now)
+    message = Message.objects.get()
+    assert (message.milestone, message.status, message.send_at) == (
+        "order_confirmed",
+        "pending",
+        now + WINDOW,
+    )
+    assert message_deliver_due(now=now + timedelta(minutes=14)).claimed == 0, "not before the window ends"
+
+    report = message_deliver_due(now=now + timedelta(minutes=16))
+    assert report.sent == 1
+    [received] = smtp.received
+    message.refresh_from_db()
+    assert message.status == "sent" and message.attempts == 1
+    assert received["To"] == "ana@example.com"
+    assert "Acme Outfitters" in received["From"] and "orders@acme.example" in received["From"]
+    assert received["Reply-To"] == "help@acme.example"
+    assert "Order received" in received["Subject"] and "#1001" in received["Subject"]
+    assert received["Message-ID"] == message.provider_message_id
+    assert received["Message-ID"].endswith("@acme.example>")
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = received["List-Unsubscribe"].strip()  # long header values are folded
+    assert unsubscribe.startswith("<https://track.acme.example/p/") and unsubscribe.endswith(">")
+    order = Order.objects.get()
+    assert preferences_token_read(unsubscribe[1:-1].rsplit("/p/", 1)[1]) == (order.public_id, "email")
+    raw_headers = smtp.inbox.raw[0].split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ")
+    assert b"List-Unsubscribe:  <https://track.acme.example/p/" in raw_headers, "a plain URL, not RFC 2047"
+    assert received["Auto-Submitted"] == "auto-generated"
+    assert received.get_content_type() == "multipart/alternative"
+    text = received.get_body(("plain",)).get_content()
+    html = received.get_body(("html",)).get_content()
+    assert "Order received" in text and "Rain jacket" in text and "https://track.acme.example/" in text
+    assert "Order received" in html
+    assert "<h1 style=" in html, "CSS is inlined: many mail clients drop <style>"
+    style_block = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert style_block.strip().startswith("@media"), "only rules that cannot be inlined stay in <style>"
+    assert "#ff6600" in html.split('class="brand"', 1)[1].split(">", 1)[0], "the store's colour"
+    [attempt] = DeliveryAttempt.objects.all()
+    assert attempt.outcome == "sent" and attempt.finished_at >= attempt.started_at
+    assert message_deliver_due(now=now + timedelta(hours=1)).claimed == 0, "sent once"
+
+
+def test_the_email_renders_the_order_next_step_in_the_customer_language(store, smtp, now):
+    from django.utils import translation
+
+    from aftercart.orders.selectors import order_view
+
+    spanish = fact(
+        "order.placed",
+        now,
+        "placed-es",
+        number="#2002",
+        email="lucia@example.com",
+        locale="es",
+        lines=[{"line_id": "L1", "title": "Chaqueta"}],
+    )
+    record(store, spanish, shipped(now), scan(now, "exception", "exception.damaged"), at=now)
+    message_deliver_due(now=now)
+    [received] = smtp.received
+    _, step = order_view(Order.objects.get(), now)
+    with translation.override("es"):
+        headline, detail = step.render(translation.gettext)
+    assert received["Subject"].strip().startswith(headline)
+    html = received.get_body(("html",)).get_content()
+    assert '<html lang="es">' in html and headline in html
+    assert " ".join(detail.split()) in " ".join(received.get_body(("plain",)).get_content().split())
+
+
+def test_lost_parcel_goes_immediately_even_inside_the_frequency_cap(store, smtp, now):
+    start = now - timedelta(hours=3)
+    record(store, placed(start), at=start)
+    message_deliver_due(now=start + timedelta(minutes=16))  # the confirmation goes out
+    record(store, shipped(now - timedelta(hours=1)), at=now - timedelta(hours=1))
+    by_milestone = {m.milestone: m for m in Message.objects.all()}
+    assert by_milestone["shipped"].status == "suppressed"
+    assert by_milestone["shipped"].reason == "frequency cap (16h)"
+    assert by_milestone["preparing"].reason == "superseded by shipped"
+
+    record(store, scan(now, "exception", "exception.lost"), at=now)
+    lost = Message.objects.get(milestone="exception")
+    assert (lost.status, lost.critical, lost.send_at) == ("pending", True, now)
+    assert message_deliver_due(now=now).sent == 1
+    assert len(smtp.received) == 2
+    assert "Your parcel is lost" in smtp.received[-1]["Subject"]
+
+
+def test_shipped_then_delivered_within_the_window_sends_only_delivered(store, smtp, now):
+    start = now - timedelta(hours=20)
+    record(store, placed(start), at=start)
+    message_deliver_due(now=start + timedelta(minutes=16))
+    record(store, shipped(now), scan(now, "in_transit"), at=now)
+    record(store, scan(now + timedelta(minutes=5), "delivered"), at=now + timedelta(minutes=5))
+    statuses = {
+        m.milestone: (m.status, m.reason) for m in Message.objects.exclude(milestone="order_confirmed")
+    }
+    assert statuses["shipped"] == ("superseded", "superseded by delivered:S1")
+    assert statuses["delivered"][0] == "pending"
+    assert Message.objects.get(milestone="delivered").send_at == now + WINDOW, "the window is not extended"
+    message_deliver_due(now=now + timedelta(minutes=16))
+    assert [m["Subject"].split(" · ")[0] for m in smtp.received] == ["Order received", "Delivered"]
+
+
+def test_a_pending_message_the_state_has_moved_past_is_withdrawn_at_send_time(store, smtp, now, settings):
+    start = now - timedelta(hours=20)
+    record(store, placed(start), at=start)
+    message_deliver_due(now=start + timedelta(minutes=16))
+    record(store, shipped(now), at=now)
+    # Delivered arrives while planning is switched off (say, a rebuild): nothing replaced the
+    # pending "shipped" message, yet it must not go out.
+    settings.AFTERCART_NOTIFICATIONS_ENABLED = False
+    record(store, scan(now + timedelta(minutes=3), "delivered"), at=now + timedelta(minutes=3))
+    report = message_deliver_due(now=now + timedelta(minutes=16))
+    assert report.superseded == 1 and report.sent == 0
+    shipped_message = Message.objects.get(milestone="shipped")
+    assert (shipped_message.status, shipped_message.reason) == ("superseded", "superseded by delivered")
+    assert len(smtp.received) == 1
+
+
+def test_split_shipments_reported_a_minute_apart_make_one_message(store, smtp, now):
+    start = now - timedelta(hours=20)
+    lines = [{"line_id": "L1", "title": "Jacket"}, {"line_id": "L2", "title": "Socks"}]
+    record(store, fact("order.placed", start, "p", email="ana@example.com", lines=lines), at=start)
+    message_deliver_due(now=start + timedelta(minutes=16))
+    a = fact(
+        "shipment.created",
+        now,
+        "a",
+        shipment_id="A",
+        carrier="UPS",
+        tracking_number="1ZA",
+        lines=[{"line_id": "L1", "quantity": 1}],
+    )
+    b = fact(
+        "shipment.created",
+        now + timedelta(minutes=1),
+        "b",
+        shipment_id="B",
+        carrier="DHL",
+        tracking_number="JJD1",
+        lines=[{"line_id": "L2", "quantity": 1}],
+    )
+    record(store, a, at=now)
+    record(store, b, at=now + timedelta(minutes=1))
+    live = Message.objects.filter(status="pending")
+    assert live.count() == 1
+    report = message_deliver_due(now=now + timedelta(minutes=16))
+    assert report.sent == 1 and len(smtp.received) == 2
+
+
+def test_a_duplicate_fact_does_not_make_a_second_message(store, smtp, now):
+    record(store, placed(now), at=now)
+    again = record(store, placed(now), at=now + timedelta(minutes=1))
+    assert again.duplicates == 1
+    assert Message.objects.count() == 1
+
+
+def test_planning_costs_one_read_and_one_insert_inside_the_ledger_transaction(store, now, settings):
+    settings.AFTERCART_NOTIFICATIONS_ENABLED = False
+    with CaptureQueriesContext(connection) as without:
+        record(store, placed(now, order="1"), at=now)
+    settings.AFTERCART_NOTIFICATIONS_ENABLED = True
+    with CaptureQueriesContext(connection) as with_planning:
+        record(store, placed(now, order="2"), at=now)
+    extra = [q["sql"] for q in with_planning.captured_queries[len(without.captured_queries) - 1 :]]
+    assert len(with_planning.captured_queries) - len(without.captured_queries) == 2, extra
+    assert Message.objects.count() == 1
+
+
+def test_the_api_ingest_plans_messages(api, now):
+    order = {
+        "order_id": "A-1",
+        "number": "#A1",
+        "placed_at": now.isoformat(),
+        "email": "Ana@Example.com",
+        "lines": [{"line_id": "L1", "sku": "JKT", "title": "Jacket", "quantity": 1}],
+    }
+    assert api.post("/api/v1/orders", order).status_code == 201
+    message = Message.objects.get()
+    assert (message.channel, message.milestone, message.recipient) == (
+        "email",
+        "order_confirmed",
+        "ana@example.com",
+    )
+
+
+def test_no_email_address_is_recorded_not_sent(store, smtp, now):
+    record(store, placed(now, email_address=""), at=now)
+    message = Message.objects.get()
+    assert (message.status, message.reason) == ("suppressed", "no e-mail address")
+    assert message_deliver_due(now=now + timedelta(hours=1)).claimed == 0
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+def test_smtp_down_is_retried_with_backoff_then_sent_exactly_once(store, mail_settings, now):
+    record(store, placed(now), at=now)
+    due = now + timedelta(minutes=16)
+    report = message_deliver_due(now=due)  # nothing listens on the port yet
+    assert (report.claimed, report.retrying) == (1, 1)
+    message = Message.objects.get()
+    assert message.status == "failed" and message.next_attempt_at > due and message.claimed_until is None
+    assert message.next_attempt_at <= due + services.RETRY_BASE + timedelta(seconds=5)
+    [attempt] = DeliveryAttempt.objects.all()
+    assert attempt.outcome == "retryable" and "Connection" in attempt.error
+
+    server = SmtpServer(mail_settings.EMAIL_PORT)
+    server.start()
+    try:
+        assert message_deliver_due(now=due).claimed == 0, "not before its retry time"
+        assert message_deliver_due(now=message.next_attempt_at).sent == 1
+        assert message_deliver_due(now=message.next_attempt_at + timedelta(days=1)).claimed == 0
+        assert len(server.received) == 1
+    finally:
+        server.stop()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 2)
+    assert list(message.delivery_attempts.values_list("outcome", flat=True)) == ["retryable", "sent"]
+
+
+def test_retries_give_up_after_max_attempts(store, mail_settings, now):
+    record(store, placed(now), at=now)
+    at = now + timedelta(minutes=16)
+    for _ in range(services.MAX_ATTEMPTS):
+        message_deliver_due(now=at)
+        message = Message.objects.get()
+        at = message.next_attempt_at or at
+    assert (message.status, message.next_attempt_at, message.attempts) == (
+        "failed",
+        None,
+        services.MAX_ATTEMPTS,
+    )
+    assert message.reason == f"gave up after {services.MAX_ATTEMPTS} attempts"
+
+
+def test_mailbox_unavailable_is_a_permanent_failure(store, smtp, now):
+    smtp.inbox.refuse.add("ana@example.com")
+    record(store, placed(now), at=now)
+    report = message_deliver_due(now=now + timedelta(minutes=16))
+    assert report.failed == 1
+    message = Message.objects.get()
+    assert (message.status, message.next_attempt_at, message.reason) == ("failed", None, "permanent failure")
+    assert "550" in message.last_error
+    assert DeliveryAttempt.objects.get().outcome == "permanent"
+    assert message_deliver_due(now=now + timedelta(days=2)).claimed == 0
+    assert smtp.received == []
+
+
+def test_an_invalid_address_fails_permanently_without_a_connection(store, mail_settings, now):
+    record(store, placed(now, email_address="not an address"), at=now)
+    assert message_deliver_due(now=now + timedelta(minutes=16)).failed == 1
+    assert "invalid address" in Message.objects.get().last_error
+
+
+def test_a_worker_killed_between_sending_and_recording_resends_with_the_same_message_id(
+    store, smtp, now, monkeypatch
+):
+    record(store, placed(now), at=now)
+    due = now + timedelta(minutes=16)
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(services, "_record_outcome", killed)
+    report = message_deliver_due(now=due)
+    assert (report.claimed, report.errors) == (1, 1)
+    assert len(smtp.received) == 1, "the SMTP server accepted it"
+    message = Message.objects.get()
+    assert message.status == "sending" and message.claimed_until == due + LEASE, "not lost: still claimed"
+    monkeypatch.undo()
+
+    assert message_deliver_due(now=due + LEASE - timedelta(seconds=1)).claimed == 0, "lease still held"
+    report = message_deliver_due(now=due + LEASE + timedelta(seconds=1))
+    assert report.sent == 1
+    # At-least-once: the message went twice, and receivers can tell it is the same message.
+    assert len(smtp.received) == 2
+    assert smtp.received[0]["Message-ID"] == smtp.received[1]["Message-ID"]
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 2)
+    first, second = message.delivery_attempts.all()
+    assert first.outcome == "retryable" and "lease expired" in first.error
+    assert second.outcome == "sent"
+
+
+def test_a_claimed_message_is_claimed_by_one_worker_only(store, now):
+    record(store, placed(now, order="1"), placed(now, order="2", email_address="bo@example.com"), at=now)
+    due = now + timedelta(minutes=16)
+    first = messages_claim(now=due, limit=10)
+    assert len(first) == 2
+    assert messages_claim(now=due, limit=10) == [], "a second worker gets nothing while the lease holds"
+    assert messages_claim(now=due + LEASE - timedelta(seconds=1), limit=10) == []
+    assert sorted(messages_claim(now=due + LEASE + timedelta(seconds=1), limit=10)) == sorted(first)
+    assert set(Message.objects.values_list("attempts", flat=True)) == {2}
+
+
+def test_the_deliver_command_runs_once(store, smtp, now, capsys):
+    from django.core.management import call_command
+
+    record(store, placed(now - timedelta(minutes=20)), at=now - timedelta(minutes=20))
+    call_command("aftercart_deliver", "--once")
+    assert len(smtp.received) == 1
+    assert "sent 1" in capsys.readouterr().out
+
+
+def test_the_background_task_delivers_due_messages(store, smtp, now):
+    from aftercart.notifications.tasks import deliver_due_messages
+
+    record(store, placed(now - timedelta(minutes=20)), at=now - timedelta(minutes=20))
+    assert deliver_due_messages.call(limit=10)["sent"] == 1
+    assert len(smtp.received) == 1
+
+
+def test_messages_planned_concurrently_for_one_order_are_consolidated_when_sent(
+    store, smtp, now, monkeypatch
+):
+    from aftercart.notifications import receivers
+
+    start = now - timedelta(hours=20)
+    record(store, placed(start), at=start)
+    message_deliver_due(now=start + timedelta(minutes=16))
+    # Two ingest transactions running at once do not see each other's outbox rows.
+    monkeypatch.setattr(receivers, "recent_for_customer", lambda **kwargs: [])
+    record(store, shipped(now, sid="A", tracking="1ZA"), at=now)
+    record(store, shipped(now + timedelta(seconds=1), sid="B", tracking="1ZB"), at=now + timedelta(seconds=1))
+    assert Message.objects.filter(milestone="shipped", status="pending").count() == 2
+
+    report = message_deliver_due(now=now + timedelta(minutes=16))
+    assert (report.sent, report.deferred) == (1, 1), "one message per order and channel per batch"
+    assert len(smtp.received) == 2
+    withdrawn = Message.objects.get(milestone="shipped", status="superseded")
+    assert withdrawn.reason == "consolidated into shipped when sent"
+    assert message_deliver_due(now=now + timedelta(hours=1)).claimed == 0
+
+
+def test_the_frequency_cap_holds_for_what_is_sent_even_when_planning_raced(store, smtp, now, monkeypatch):
+    from aftercart.notifications import receivers
+
+    monkeypatch.setattr(receivers, "recent_for_customer", lambda **kwargs: [])
+    record(store, placed(now, order="1"), placed(now, order="2"), at=now)
+    assert Message.objects.filter(status="pending").count() == 2
+    report = message_deliver_due(now=now + timedelta(minutes=16))
+    assert (report.sent, report.suppressed) == (1, 1)
+    assert Message.objects.get(status="suppressed").reason == "frequency cap (16h) at send time"
+    assert len(smtp.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_never_claim_the_same_message(store, now):
+    """Real concurrency needs real connections: threads racing on PostgreSQL (SQLite serialises
+    writers, which the sequential test above already covers)."""
+    import threading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL) for concurrent connections")
+    facts = [placed(now, order=str(n), email_address=f"c{n}@example.com") for n in range(60)]
+    record(store, *facts, at=now)
+    due = now + timedelta(minutes=16)
+    results: list[list[int]] = []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        from django.db import connections
+
+        barrier.wait()
+        try:
+            results.append(messages_claim(now=due, limit=60))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [pk for batch in results for pk in batch]
+    assert len(claimed) == len(set(claimed)) == 60, "every message claimed exactly once"
+    assert set(Message.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_the_admin_lists_messages_and_their_attempts(admin_client, store, smtp, now):
+    record(store, placed(now), at=now)
+    message_deliver_due(now=now + timedelta(minutes=16))
+    message = Message.objects.get()
+    assert admin_client.get("/admin/notifications/message/").status_code == 200
+    page = admin_client.get(f"/admin/notifications/message/{message.pk}/change/")
+    assert page.status_code == 200 and b"sent" in page.content
+
+
+def test_a_message_that_kills_every_worker_runs_out_of_attempts(store, smtp, now, monkeypatch):
+    record(store, placed(now), at=now)
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(services, "_record_outcome", killed)
+    at = now + timedelta(minutes=16)
+    for _ in range(services.MAX_ATTEMPTS + 1):
+        message_deliver_due(now=at)
+        at += LEASE + timedelta(seconds=1)
+    message = Message.objects.get()
+    assert (message.status, message.reason) == ("failed", f"gave up after {services.MAX_ATTEMPTS} attempts")
+    assert message_deliver_due(now=at + timedelta(days=1)).claimed == 0
+    assert len(smtp.received) == services.MAX_ATTEMPTS
+
+
+def test_a_channel_without_a_transport_fails_without_retrying(store, now):
+    record(store, placed(now), at=now)
+    Message.objects.update(channel="pigeon")
+    assert message_deliver_due(now=now + timedelta(minutes=16)).failed == 1
+    assert Message.objects.get().reason == "no transport for channel 'pigeon'"
