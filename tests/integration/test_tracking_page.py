@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import trans_real
 
-from aftercart.domain.next_step import _UNKNOWN, ACTION_LABELS, TEXTS
+from aftercart.domain.next_step import _UNKNOWN, ACTION_LABELS, NO_ESTIMATE_DETAILS, TEXTS
 from aftercart.orders.models import Order
 from aftercart.orders.tokens import SALT, make_tracking_token, read_tracking_token
 from aftercart.web.tracking import (
@@ -430,6 +430,7 @@ def test_tracking_context_and_next_step_html_match_the_page(client, api, order, 
 DOMAIN_IDS = sorted(
     {text for pair in TEXTS.values() for text in pair}
     | set(ACTION_LABELS.values())
+    | set(NO_ESTIMATE_DETAILS.values())
     | {_UNKNOWN, "the carrier", "the pickup point"}
 )
 

@@ -129,3 +129,10 @@ def test_an_exception_outranks_a_parcel_that_is_fine():
     step = next_step(project(facts), NOW)
     assert step.code is StepCode.LOST
     assert step.shipment_key == "S1"
+
+
+def test_no_date_is_said_plainly_not_as_expected_by_soon():
+    facts = shipped(("in_transit", None, "Departed"))
+    _, detail = next_step(project(facts), NOW).render()
+    assert "Expected by" not in detail
+    assert detail.startswith("UPS has your parcel")

@@ -83,5 +83,7 @@ def carrier_slug(name: str | None) -> str:
 
 
 def carrier_info(slug: str) -> Carrier:
-    """Display name and tracking URL for a slug; an unknown slug is shown as given."""
-    return CARRIERS.get(slug) or Carrier(slug, slug.replace("_", " ").title() if slug else "")
+    """Display name and tracking URL for a slug (or a carrier name as a source spells it); an
+    unknown carrier is shown as given."""
+    known = CARRIERS.get(slug) or CARRIERS.get(carrier_slug(slug))
+    return known or Carrier(slug, slug.replace("_", " ").title() if slug.islower() else slug)

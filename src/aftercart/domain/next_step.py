@@ -197,6 +197,16 @@ TEXTS: dict[StepCode, tuple[str, str]] = {
 
 _UNKNOWN = gettext_noop("soon")
 
+#: Details used instead when there is no date to give: "Expected by soon." helps nobody.
+NO_ESTIMATE_DETAILS: dict[StepCode, str] = {
+    StepCode.SHIPPED: gettext_noop(
+        "{carrier} has your parcel. We will show a delivery date as soon as they share one."
+    ),
+    StepCode.DELAYED: gettext_noop(
+        "{carrier} is running late and has not given a new date yet. We are keeping an eye on it."
+    ),
+}
+
 
 def next_step(state: OrderState, now: datetime) -> NextStep:
     """The single next step for this order at ``now``: its most urgent situation, with what the
@@ -343,6 +353,8 @@ def _step(
     shipment_key: str = "",
 ) -> NextStep:
     headline, detail = TEXTS[code]
+    if params.get("estimate") == _UNKNOWN and code in NO_ESTIMATE_DETAILS:
+        detail = NO_ESTIMATE_DETAILS[code]
     return NextStep(code, headline, detail, params, actions, deadline, shipment_key)
 
 
