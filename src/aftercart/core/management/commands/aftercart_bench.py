@@ -10,8 +10,8 @@ prints its figures as one JSON line. The user's own database is never opened.
 from __future__ import annotations
 
 import argparse
-import io
 import json
+import signal
 import sys
 import tempfile
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aftercart.benchmarks import RichReporter, database_label, run_child, temporary_database
+from aftercart.core.console import ConsoleStream
 
 
 class Benchmark:
@@ -61,6 +62,11 @@ class IngestBenchmark(Benchmark):
             "--active", type=int, default=2000, help="Parcels moving at once (batch locality)."
         )
         parser.add_argument("--seed", type=int, default=1, help="Stream seed (runs are reproducible).")
+        parser.add_argument(
+            "--no-receivers",
+            action="store_true",
+            help="Disconnect the planner's receivers (e.g. notifications) to see what they cost.",
+        )
 
     def child_argv(self, options: dict[str, Any]) -> list[str]:
         """Pass the stream's shape on."""
@@ -69,6 +75,7 @@ class IngestBenchmark(Benchmark):
             f"--batch={options['batch']}",
             f"--active={options['active']}",
             f"--seed={options['seed']}",
+            *(["--no-receivers"] if options["no_receivers"] else []),
         ]
 
     def measure(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +83,11 @@ class IngestBenchmark(Benchmark):
         from aftercart.benchmarks.ingest import IngestConfig, run_ingest
 
         config = IngestConfig(
-            events=options["events"], batch=options["batch"], active=options["active"], seed=options["seed"]
+            events=options["events"],
+            batch=options["batch"],
+            active=options["active"],
+            seed=options["seed"],
+            receivers=not options["no_receivers"],
         )
         return run_ingest(config, reporter=RichReporter()).to_json()
 
@@ -92,6 +103,7 @@ class IngestBenchmark(Benchmark):
             ("events", f"{result['events']:,}"),
             ("batch / active parcels", f"{result['batch']:,} / {result['active']:,}"),
             ("shipments set up", f"{result['shipments']:,}"),
+            ("orders touched per batch", f"{result['orders_per_batch']:,.0f}"),
             ("re-sent (duplicates)", f"{result['duplicates']:,}"),
             ("out of order", f"{result['out_of_order']:,}"),
             ("end to end", f"{result['end_to_end_events_per_s']:,.0f} events/s"),
@@ -100,14 +112,15 @@ class IngestBenchmark(Benchmark):
             ("floor (executemany INSERT)", f"{result['floor_events_per_s']:,.0f} events/s"),
             ("end to end / floor", f"{result['ratio']:.1%}"),
             ("timed seconds (end to end)", f"{result['seconds']:.2f}"),
+            ("  CPU seconds of this process", f"{result['cpu_seconds']:.2f}"),
             ("peak RSS", f"{result['peak_rss_mb']:.0f} MB"),
             ("CPUs available", str(result["cpus"])),
+            ("planner receivers", "\n".join(result["planner_receivers"]) or "none"),
         ]
         for row in rows:
             table.add_row(*row)
-        buffer = io.StringIO()
-        # Through the command's stdout (so call_command(stdout=...) sees it), in colour on a terminal.
-        console = Console(file=buffer, force_terminal=command.stdout.isatty(), width=100, highlight=False)
+        # Through the command's stdout, so call_command(stdout=...) sees it too.
+        console = Console(file=ConsoleStream(command.stdout), highlight=False)
         console.print(table)
         checks = [
             ("≥ 10,000 events/s end to end", result["end_to_end_events_per_s"] >= 10_000),
@@ -116,10 +129,13 @@ class IngestBenchmark(Benchmark):
         ]
         for label, met in checks:
             console.print(f"  target {label}: {'[green]met[/]' if met else '[red]not met[/]'}")
-        command.stdout.write(buffer.getvalue(), ending="")
 
 
 BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (IngestBenchmark(),)}
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 class Command(BaseCommand):
@@ -151,6 +167,9 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         argv = ["aftercart_bench", benchmark.name, *benchmark.child_argv(options), "--in-child"]
+        # A plain `kill` must still drop the temporary database: turn SIGTERM into an exception so
+        # the context managers below clean up (subprocess.run kills the child on the way out).
+        signal.signal(signal.SIGTERM, _terminate)
         try:
             with (
                 tempfile.TemporaryDirectory(prefix="aftercart-bench-var-") as var_dir,
