@@ -28,8 +28,8 @@ def placed(ref):
 def received():
     calls = []
 
-    def receiver(*, order, state, reached, now):
-        calls.append((order.external_id, [r.key for r in reached]))
+    def receiver(*, items, now):
+        calls.extend((item.order.external_id, [r.key for r in item.reached]) for item in items)
 
     planner.connect(receiver)
     yield calls
@@ -49,3 +49,66 @@ def test_a_backfill_updates_projections_but_tells_nobody(store, received):
     from aftercart.orders.models import Order
 
     assert Order.objects.get(external_id="B").milestones == ["order_confirmed"]
+
+
+def _scan(n, tracking="1Z1"):
+    return Fact(
+        kind=FactKind.TRACKING_EVENT,
+        occurred_at=datetime(2026, 3, 3, n, tzinfo=UTC),
+        idempotency_key=f"scan:{tracking}:{n}",
+        source="test",
+        tracking_number=tracking,
+        payload={"tag": "in_transit", "raw_message": f"scan {n}"},
+    )
+
+
+def _shipped(ref, tracking="1Z1"):
+    return Fact(
+        kind=FactKind.SHIPMENT_CREATED,
+        occurred_at=datetime(2026, 3, 2, 12, tzinfo=UTC),
+        idempotency_key=f"ship:{ref}",
+        source="test",
+        order_ref=ref,
+        payload={"shipment_id": "S1", "tracking_number": tracking, "lines": [{"line_id": "L1"}]},
+    )
+
+
+def test_states_kept_in_memory_between_batches_give_the_stored_projection(
+    store, django_capture_on_commit_callbacks
+):
+    from aftercart.orders import state_cache
+    from aftercart.orders.models import Order
+    from aftercart.orders.services import orders_rebuild
+
+    state_cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        facts_record(store=store, facts=[placed("C"), _shipped("C")])
+    for n in range(1, 6):
+        with django_capture_on_commit_callbacks(execute=True):
+            facts_record(store=store, facts=[_scan(n)])
+    assert len(state_cache._entries) > 0
+    cached = Order.objects.values("stage", "next_step", "milestones", "snapshot", "fact_count").get()
+    state_cache.clear()
+    orders_rebuild(store=store)
+    assert Order.objects.values("stage", "next_step", "milestones", "snapshot", "fact_count").get() == cached
+    assert cached["fact_count"] == 7
+
+
+def test_a_rolled_back_batch_leaves_no_cached_state_behind(store, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from aftercart.orders import state_cache
+    from aftercart.orders.models import Order
+
+    state_cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        facts_record(store=store, facts=[placed("D"), _shipped("D", "1ZD")])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        facts_record(store=store, facts=[_scan(1, "1ZD")])
+        raise RuntimeError("the surrounding transaction fails")
+    assert Order.objects.get(external_id="D").fact_count == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        facts_record(store=store, facts=[_scan(2, "1ZD")])
+    order = Order.objects.get(external_id="D")
+    assert order.fact_count == 3, "the rolled-back scan is neither stored nor folded in"
+    assert order.snapshot["shipments"]["S1"]["checkpoint_count"] == 1

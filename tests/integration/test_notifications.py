@@ -485,7 +485,7 @@ def test_messages_planned_concurrently_for_one_order_are_consolidated_when_sent(
     record(store, placed(start), at=start)
     message_deliver_due(now=start + timedelta(minutes=16))
     # Two ingest transactions running at once do not see each other's outbox rows.
-    monkeypatch.setattr(receivers, "recent_for_customer", lambda **kwargs: [])
+    monkeypatch.setattr(receivers, "recent_for_customers", lambda **kwargs: {})
     record(store, shipped(now, sid="A", tracking="1ZA"), at=now)
     record(store, shipped(now + timedelta(seconds=1), sid="B", tracking="1ZB"), at=now + timedelta(seconds=1))
     assert Message.objects.filter(milestone="shipped", status="pending").count() == 2
@@ -501,8 +501,10 @@ def test_messages_planned_concurrently_for_one_order_are_consolidated_when_sent(
 def test_the_frequency_cap_holds_for_what_is_sent_even_when_planning_raced(store, smtp, now, monkeypatch):
     from aftercart.notifications import receivers
 
-    monkeypatch.setattr(receivers, "recent_for_customer", lambda **kwargs: [])
-    record(store, placed(now, order="1"), placed(now, order="2"), at=now)
+    # Two ingest transactions at once do not see each other's outbox rows.
+    monkeypatch.setattr(receivers, "recent_for_customers", lambda **kwargs: {})
+    record(store, placed(now, order="1"), at=now)
+    record(store, placed(now, order="2"), at=now)
     assert Message.objects.filter(status="pending").count() == 2
     report = message_deliver_due(now=now + timedelta(minutes=16))
     assert (report.sent, report.suppressed) == (1, 1)
@@ -574,3 +576,24 @@ def test_a_channel_without_a_transport_fails_without_retrying(store, now):
     Message.objects.update(channel="pigeon")
     assert message_deliver_due(now=now + timedelta(minutes=16)).failed == 1
     assert Message.objects.get().reason == "no transport for channel 'pigeon'"
+
+
+def test_orders_of_one_customer_in_one_batch_see_each_others_messages(store, smtp, now):
+    record(store, placed(now, order="1"), placed(now, order="2"), at=now)
+    statuses = sorted(Message.objects.values_list("status", flat=True))
+    assert statuses == ["pending", "suppressed"], "the frequency cap holds within a batch too"
+
+
+def test_planning_a_batch_reads_the_outbox_once(store, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def outbox_reads(n, offset):
+        facts = [
+            placed(now, order=f"{offset}-{i}", email_address=f"c{offset}{i}@example.com") for i in range(n)
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            record(store, *facts, at=now)
+        return sum('FROM "notifications_message"' in q["sql"] for q in ctx.captured_queries)
+
+    assert outbox_reads(20, "a") == outbox_reads(2, "b") == 1

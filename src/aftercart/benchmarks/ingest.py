@@ -453,7 +453,7 @@ def _planner_receivers(keep: bool) -> Iterator[list[str]]:
     from aftercart.orders import planner
 
     # The planner lists its receivers only internally; reading the list is all we need.
-    connected = list(planner._receivers)
+    connected = planner.receivers()
     if not keep:
         for receiver in connected:
             planner.disconnect(receiver)

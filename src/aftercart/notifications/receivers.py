@@ -1,22 +1,29 @@
 """The planner receiver: newly reached milestones → outbox rows, inside the ledger's transaction.
 
-Runs for every order that reaches a new milestone during ingest, so it is kept to one read (this
-customer's recent messages) and one bulk insert, and does no I/O: sending happens later, from the
+Runs once per ledger batch for the orders that reached new milestones, so it is kept to one read
+(those customers' recent messages) and one bulk insert, and does no I/O: sending happens later, from the
 outbox (:func:`aftercart.notifications.services.message_deliver_due`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 
-from aftercart.domain.messaging import DEFAULT_POLICY, Channel, MessagingPolicy, plan_messages
-from aftercart.domain.milestones import Milestone, Reached
-from aftercart.domain.projection import OrderState
-from aftercart.notifications.selectors import recent_for_customer
-from aftercart.notifications.services import messages_record
+from aftercart.domain.messaging import (
+    DEFAULT_POLICY,
+    Channel,
+    Decision,
+    MessagingPolicy,
+    Recent,
+    plan_messages,
+)
+from aftercart.domain.milestones import Milestone
+from aftercart.notifications.selectors import RecentRow, recent_for_customers, recent_for_order
+from aftercart.notifications.services import messages_record_many
+from aftercart.orders.planner import Planned
 from aftercart.stores.models import Store
 
 #: Which channels each milestone goes out on, until per-store journeys are configurable:
@@ -24,42 +31,87 @@ from aftercart.stores.models import Store
 DEFAULT_CHANNELS: dict[Milestone, frozenset[Channel]] = {m: frozenset({Channel.EMAIL}) for m in Milestone}
 
 
-def plan_notifications(*, order: Any, state: OrderState, reached: list[Reached], now: datetime) -> None:
-    """Plan messages for the milestones ``order`` has just reached and write them to the outbox.
+def plan_notifications(*, items: Sequence[Planned], now: datetime) -> None:
+    """Plan messages for the milestones a ledger batch's orders have just reached and write them
+    to the outbox: one read of the customers' recent messages and one insert for the whole batch.
 
-    ``order`` is the ``Order`` row being re-projected (only its ids are used: the caller loads few
-    fields). Disabled entirely by ``AFTERCART_NOTIFICATIONS_ENABLED = False``.
+    Orders of the same customer in one batch see each other's decisions, as if planned one after
+    the other. Disabled entirely by ``AFTERCART_NOTIFICATIONS_ENABLED = False``.
     """
-    if not reached or not getattr(settings, "AFTERCART_NOTIFICATIONS_ENABLED", True):
+    if not getattr(settings, "AFTERCART_NOTIFICATIONS_ENABLED", True):
         return
     policy: MessagingPolicy = DEFAULT_POLICY
     channels = DEFAULT_CHANNELS
-    enabled = {c for r in reached for c in channels.get(r.milestone, ())}
-    contacts = {
-        c: address
-        for c, address in ((Channel.EMAIL, state.email.strip().lower()), (Channel.SMS, state.phone.strip()))
-        if c in enabled
-    }
-    recent = []
-    if any(contacts.values()):
-        horizon = now - max(policy.frequency_cap.values(), default=policy.consolidation_window)
-        recent = recent_for_customer(
-            store_id=order.store_id, order_id=order.pk, contacts=contacts, since=horizon
+    work = []
+    for item in items:
+        if not item.reached:
+            continue
+        enabled = {c for r in item.reached for c in channels.get(r.milestone, ())}
+        contacts = {
+            c: address
+            for c, address in (
+                (Channel.EMAIL, item.state.email.strip().lower()),
+                (Channel.SMS, item.state.phone.strip()),
+            )
+            if c in enabled
+        }
+        work.append((item, contacts))
+    if not work:
+        return
+    horizon = now - max(policy.frequency_cap.values(), default=policy.consolidation_window)
+    known = recent_for_customers(
+        contacts=[(item.order.store_id, c, a) for item, contacts in work for c, a in contacts.items() if a],
+        since=horizon,
+    )
+    zones = _store_zones(
+        {
+            item.order.store_id
+            for item, contacts in work
+            if not item.state.timezone and _needs_zone(contacts, policy)
+        }
+    )
+    records: list[tuple[int, int, list[Decision], dict[Channel, str]]] = []
+    for item, contacts in work:
+        order = item.order
+        mine = [(order.store_id, c, a) for c, a in contacts.items() if a]
+        recent = recent_for_order((row for contact in mine for row in known.get(contact, ())), order.pk)
+        decisions = plan_messages(
+            reached=item.reached,
+            state=item.state,
+            now=now,
+            channels=channels,
+            recent=recent,
+            policy=policy,
+            order_key=str(order.pk),
+            store_timezone=zones.get(order.store_id, "UTC"),
         )
-    store_timezone = "UTC"
-    if not state.timezone and any(contacts.get(c) for c in policy.quiet_hours):
-        # Only channels with quiet hours need the store's zone; e-mail-only journeys skip the read.
-        store_timezone = Store.objects.values_list("timezone", flat=True).get(pk=order.store_id)
-    decisions = plan_messages(
-        reached=reached,
-        state=state,
-        now=now,
-        channels=channels,
-        recent=recent,
-        policy=policy,
-        order_key=str(order.pk),
-        store_timezone=store_timezone,
-    )
-    messages_record(
-        order_id=order.pk, store_id=order.store_id, decisions=decisions, recipients=contacts, now=now
-    )
+        records.append((order.pk, order.store_id, decisions, contacts))
+        # Later orders of the same customer in this batch must count these, as if planned later.
+        for d in decisions:
+            if d.goes and d.send_at is not None and contacts.get(d.channel):
+                contact = (order.store_id, d.channel, contacts[d.channel])
+                known.setdefault(contact, []).append(
+                    RecentRow(
+                        order_id=order.pk,
+                        recent=Recent(
+                            channel=d.channel,
+                            milestone=d.milestone,
+                            at=d.send_at,
+                            critical=d.critical,
+                            dedupe_key=d.dedupe_key,
+                        ),
+                        pending_unattempted=True,
+                    )
+                )
+    messages_record_many(records=records, now=now)
+
+
+def _needs_zone(contacts: dict[Channel, str], policy: MessagingPolicy) -> bool:
+    # Only channels with quiet hours need the store's zone; e-mail-only journeys skip the read.
+    return any(contacts.get(c) for c in policy.quiet_hours)
+
+
+def _store_zones(store_ids: set[int]) -> dict[int, str]:
+    if not store_ids:
+        return {}
+    return dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "timezone"))

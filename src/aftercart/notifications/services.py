@@ -48,21 +48,17 @@ _CLAIMABLE = (Message.Status.PENDING, Message.Status.FAILED, Message.Status.SEND
 _ABANDONED = "lease expired: the worker stopped before recording the outcome (it may have been sent)"
 
 
-def messages_record(
+def messages_record_many(
     *,
-    order_id: int,
-    store_id: int,
-    decisions: Sequence[Decision],
-    recipients: Mapping[Channel, str],
+    records: Sequence[tuple[int, int, Sequence[Decision], Mapping[Channel, str]]],
     now: datetime,
 ) -> None:
-    """Write planned messages to the outbox (inside the caller's transaction: no I/O).
+    """Write planned messages to the outbox (inside the caller's transaction: no I/O). Each record
+    is (order id, store id, decisions, recipients by channel).
 
     A dedupe key already present is skipped, not an error: the same milestone is told once. Pending
     messages a decision supersedes are withdrawn if nobody has tried to send them yet.
     """
-    if not decisions:
-        return
     rows = [
         Message(
             store_id=store_id,
@@ -79,16 +75,34 @@ def messages_record(
             next_attempt_at=d.send_at if d.goes else None,
             created_at=now,
         )
+        for order_id, store_id, decisions, recipients in records
         for d in decisions
     ]
+    if not rows:
+        return
     Message.objects.bulk_create(rows, ignore_conflicts=True)
-    for d in decisions:
-        if d.goes and d.supersedes:
-            Message.objects.filter(
-                dedupe_key__in=d.supersedes, status=Message.Status.PENDING, attempts=0
-            ).update(
-                status=Message.Status.SUPERSEDED, reason=f"superseded by {d.key}"[:300], next_attempt_at=None
-            )
+    for _, _, decisions, _ in records:
+        for d in decisions:
+            if d.goes and d.supersedes:
+                Message.objects.filter(
+                    dedupe_key__in=d.supersedes, status=Message.Status.PENDING, attempts=0
+                ).update(
+                    status=Message.Status.SUPERSEDED,
+                    reason=f"superseded by {d.key}"[:300],
+                    next_attempt_at=None,
+                )
+
+
+def messages_record(
+    *,
+    order_id: int,
+    store_id: int,
+    decisions: Sequence[Decision],
+    recipients: Mapping[Channel, str],
+    now: datetime,
+) -> None:
+    """Write one order's planned messages (see :func:`messages_record_many`)."""
+    messages_record_many(records=[(order_id, store_id, decisions, recipients)], now=now)
 
 
 def _due(now: datetime) -> Q:

@@ -1,42 +1,58 @@
 """Where the projection hands newly reached milestones to whoever acts on them.
 
-Receivers run inside the ledger's transaction, so what they write (outbox rows) commits or rolls back
-with the facts that caused it. They must not do I/O: sending happens later, from the outbox.
+Receivers get every order of a ledger batch at once, so they can read and write in bulk (one query
+per batch, not per order). They run inside the ledger's transaction, so what they write (outbox
+rows) commits or rolls back with the facts that caused it. They must not do I/O: sending happens
+later, from the outbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any
 
 from aftercart.domain.milestones import Reached
 from aftercart.domain.projection import OrderState
 
 
-class Receiver(Protocol):
-    def __call__(
-        self, *, order: object, state: OrderState, reached: list[Reached], now: datetime
-    ) -> None: ...
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One order whose re-projection reached new milestones. ``order`` is the ``Order`` row, loaded
+    with few fields: use its ids."""
+
+    order: Any
+    state: OrderState
+    reached: list[Reached]
 
 
-_receivers: list[Callable[..., None]] = []
+Receiver = Callable[..., None]  # receiver(*, items: Sequence[Planned], now: datetime) -> None
+
+_receivers: list[Receiver] = []
 
 
-def connect(receiver: Callable[..., None]) -> Callable[..., None]:
+def connect(receiver: Receiver) -> Receiver:
     """Register a receiver (usable as a decorator)."""
     if receiver not in _receivers:
         _receivers.append(receiver)
     return receiver
 
 
-def disconnect(receiver: Callable[..., None]) -> None:
-    """Unregister a receiver (tests)."""
+def disconnect(receiver: Receiver) -> None:
+    """Unregister a receiver (tests, benchmarks)."""
     if receiver in _receivers:
         _receivers.remove(receiver)
 
 
-def dispatch(*, order: object, state: OrderState, reached: list[Reached], now: datetime) -> None:
-    """Hand newly reached milestones to every receiver."""
+def receivers() -> list[Receiver]:
+    """The receivers connected now."""
+    return list(_receivers)
+
+
+def dispatch(*, items: Sequence[Planned], now: datetime) -> None:
+    """Hand a batch's newly reached milestones to every receiver."""
+    if not items:
+        return
     for receiver in _receivers:
-        receiver(order=order, state=state, reached=reached, now=now)
+        receiver(items=items, now=now)

@@ -28,7 +28,7 @@ from aftercart.domain.projection import (
     project,
     to_snapshot,
 )
-from aftercart.orders import planner
+from aftercart.orders import planner, state_cache
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import InboundDelivery, Order, OrderLine, Shipment
 from aftercart.orders.selectors import facts_for_orders
@@ -226,26 +226,39 @@ def _reproject(
     if not order_ids:
         return
     fresh = fresh or {}
+    # Locked: two transactions folding new facts onto the same order must take turns, or the second
+    # would overwrite the first's snapshot (PostgreSQL; SQLite already serialises writers).
     orders = {
         o.pk: o
-        for o in Order.objects.filter(pk__in=order_ids).only(
-            "id", "store_id", "external_id", "milestones", "snapshot"
-        )
+        for o in Order.objects.filter(pk__in=order_ids)
+        .select_for_update()
+        .only("id", "store_id", "external_id", "fact_count")
     }
+    previous: dict[int, tuple[OrderState, list[str]]] = {}
+    for order_id, order in orders.items():
+        cached = state_cache.take(order_id, order.fact_count)
+        if cached is not None:
+            previous[order_id] = cached
+    misses = [order_id for order_id in orders if order_id not in previous]
+    for chunk in _chunks(misses):
+        for order_id, snapshot, milestones in Order.objects.filter(pk__in=chunk).values_list(
+            "pk", "snapshot", "milestones"
+        ):
+            previous[order_id] = (from_snapshot(snapshot) if snapshot else None, milestones)  # type: ignore[assignment]
     states: dict[int, OrderState] = {}
     before_shipments: dict[int, dict[str, tuple]] = {}
     before_lines: dict[int, dict[str, tuple]] = {}
     refold: list[int] = []
     for order_id, order in orders.items():
         new_facts = fresh.get(order_id)
-        if new_facts and order.snapshot and order_id not in full:
-            base = from_snapshot(order.snapshot)
-            if can_extend(base, new_facts):
-                before_shipments[order_id] = {k: _shipment_columns(s) for k, s in base.shipments.items()}
-                if any(f.kind not in _SCAN_ONLY for f in new_facts):
-                    before_lines[order_id] = {k: _line_columns(ln) for k, ln in base.lines.items()}
-                states[order_id] = project(new_facts, order.external_id, base=base)
-                continue
+        base = previous[order_id][0]
+        order.milestones = previous[order_id][1]
+        if new_facts and base is not None and order_id not in full and can_extend(base, new_facts):
+            before_shipments[order_id] = {k: _shipment_columns(s) for k, s in base.shipments.items()}
+            if any(f.kind not in _SCAN_ONLY for f in new_facts):
+                before_lines[order_id] = {k: _line_columns(ln) for k, ln in base.lines.items()}
+            states[order_id] = project(new_facts, order.external_id, base=base)
+            continue
         refold.append(order_id)
     if refold:
         history = facts_for_orders(refold)
@@ -262,6 +275,7 @@ def _reproject(
             ):
                 before_lines[order_id][line_id] = tuple(cols)
 
+    planned: list[planner.Planned] = []
     new_shipments, changed_shipments, stale_shipments = [], [], []
     new_lines, changed_lines = [], []
     for order_id, order in orders.items():
@@ -271,7 +285,7 @@ def _reproject(
         if notify:
             newly = newly_reached(order.milestones, milestones)
             if newly:
-                planner.dispatch(order=order, state=state, reached=newly, now=now)
+                planned.append(planner.Planned(order=order, state=state, reached=newly))
         _copy_order(order, state, step.code.value, [m.key for m in milestones])
         old = before_shipments[order_id]
         for key, shipment in state.shipments.items():
@@ -301,7 +315,11 @@ def _reproject(
                 elif old_lines[line_id] != cols:
                     changed_lines.append((*cols, order_id, line_id))
 
+    planner.dispatch(items=planned, now=now)
     update_rows(Order, _ORDER_FIELDS, list(orders.values()))
+    state_cache.put_on_commit(
+        (order_id, order.fact_count, states[order_id], order.milestones) for order_id, order in orders.items()
+    )
     for order_id, key in stale_shipments:  # a parcel first known by tracking number, since renamed
         Shipment.objects.filter(order_id=order_id, key=key).delete()
     Shipment.objects.bulk_create(new_shipments)

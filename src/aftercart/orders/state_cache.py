@@ -1,0 +1,55 @@
+"""A per-process cache of recently projected order states.
+
+Ingest folds new facts onto an order's previous state; reading that state back from its stored
+snapshot (JSON decode, then rebuilding the dataclasses) was the largest per-event cost of a carrier
+firehose. A worker that keeps ingesting for the same orders can keep their states in memory instead.
+
+Safe by construction:
+
+* an entry is only used when its ``fact_count`` equals the order row's, read under the row lock in
+  the same transaction, so any write by another process (or a rebuild) makes it a miss;
+* an entry is *taken* (removed) before the fold mutates it, and states are put back only when the
+  transaction commits, so a rolled-back batch never leaves a state the database does not have.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from aftercart.domain.projection import OrderState
+
+#: Orders kept; a firehose touches each active order every few batches.
+MAX_ENTRIES = 50_000
+
+_entries: OrderedDict[int, tuple[int, OrderState, list[str]]] = OrderedDict()
+
+
+def take(order_id: int, fact_count: int) -> tuple[OrderState, list[str]] | None:
+    """The cached state and milestone keys of an order if they are as of ``fact_count`` facts."""
+    entry = _entries.pop(order_id, None)
+    if entry is None or entry[0] != fact_count:
+        return None
+    return entry[1], entry[2]
+
+
+def put_on_commit(items: Iterable[tuple[int, int, OrderState, list[str]]]) -> None:
+    """Cache (order id, fact count, state, milestones) once the surrounding transaction commits."""
+    batch = list(items)
+    if batch:
+        transaction.on_commit(lambda: _put(batch))
+
+
+def clear() -> None:
+    """Forget everything (tests)."""
+    _entries.clear()
+
+
+def _put(batch: list[tuple[int, int, OrderState, list[str]]]) -> None:
+    for order_id, fact_count, state, milestones in batch:
+        _entries[order_id] = (fact_count, state, milestones)
+        _entries.move_to_end(order_id)
+    while len(_entries) > MAX_ENTRIES:
+        _entries.popitem(last=False)
