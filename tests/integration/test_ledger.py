@@ -112,3 +112,20 @@ def test_a_rolled_back_batch_leaves_no_cached_state_behind(store, django_capture
     order = Order.objects.get(external_id="D")
     assert order.fact_count == 3, "the rolled-back scan is neither stored nor folded in"
     assert order.snapshot["shipments"]["S1"]["checkpoint_count"] == 1
+
+
+def test_projected_receivers_see_every_reprojected_order(store):
+    seen = []
+
+    def receiver(*, items, now):
+        seen.extend((item.order.external_id, len(item.reached)) for item in items)
+
+    planner.connect_projected(receiver)
+    try:
+        facts_record(store=store, facts=[placed("E"), _shipped("E", "1ZE")])
+        facts_record(store=store, facts=[_scan(1, "1ZE")])
+        facts_record(store=store, facts=[_scan(2, "1ZE")])
+    finally:
+        planner.disconnect_projected(receiver)
+    assert [external_id for external_id, _ in seen] == ["E", "E", "E"]
+    assert seen[2][1] == 0, "a scan that reaches nothing new is still handed over"

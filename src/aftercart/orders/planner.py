@@ -30,6 +30,9 @@ class Planned:
 Receiver = Callable[..., None]  # receiver(*, items: Sequence[Planned], now: datetime) -> None
 
 _receivers: list[Receiver] = []
+#: Receivers of *every* re-projected order, milestones or not (exception detection needs to see a
+#: new scan that resolves a stall). Same signature; ``reached`` may be empty.
+_projected_receivers: list[Receiver] = []
 
 
 def connect(receiver: Receiver) -> Receiver:
@@ -56,3 +59,29 @@ def dispatch(*, items: Sequence[Planned], now: datetime) -> None:
         return
     for receiver in _receivers:
         receiver(items=items, now=now)
+
+
+def connect_projected(receiver: Receiver) -> Receiver:
+    """Register a receiver for every re-projected order of a batch (usable as a decorator)."""
+    if receiver not in _projected_receivers:
+        _projected_receivers.append(receiver)
+    return receiver
+
+
+def disconnect_projected(receiver: Receiver) -> None:
+    """Unregister a receiver registered with :func:`connect_projected`."""
+    if receiver in _projected_receivers:
+        _projected_receivers.remove(receiver)
+
+
+def dispatch_projected(*, items: Sequence[Planned], now: datetime) -> None:
+    """Hand every re-projected order of a batch to the receivers registered for them."""
+    if not items:
+        return
+    for receiver in _projected_receivers:
+        receiver(items=items, now=now)
+
+
+def wants_projected() -> bool:
+    """Whether anyone listens for every re-projected order (saves building the list otherwise)."""
+    return bool(_projected_receivers)

@@ -276,6 +276,8 @@ def _reproject(
                 before_lines[order_id][line_id] = tuple(cols)
 
     planned: list[planner.Planned] = []
+    projected: list[planner.Planned] = []
+    want_projected = notify and planner.wants_projected()
     new_shipments, changed_shipments, stale_shipments = [], [], []
     new_lines, changed_lines = [], []
     for order_id, order in orders.items():
@@ -286,6 +288,8 @@ def _reproject(
             newly = newly_reached(order.milestones, milestones)
             if newly:
                 planned.append(planner.Planned(order=order, state=state, reached=newly))
+            if want_projected:
+                projected.append(planner.Planned(order=order, state=state, reached=newly))
         _copy_order(order, state, step.code.value, [m.key for m in milestones])
         old = before_shipments[order_id]
         for key, shipment in state.shipments.items():
@@ -316,6 +320,7 @@ def _reproject(
                     changed_lines.append((*cols, order_id, line_id))
 
     planner.dispatch(items=planned, now=now)
+    planner.dispatch_projected(items=projected, now=now)
     update_rows(Order, _ORDER_FIELDS, list(orders.values()))
     state_cache.put_on_commit(
         (order_id, order.fact_count, states[order_id], order.milestones) for order_id, order in orders.items()
