@@ -159,6 +159,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("AFTERCART_FROM_EMAIL", "Aftercart <no-reply
 #: Off: the planner still records decisions, but the worker sends nothing.
 AFTERCART_NOTIFICATIONS_ENABLED = env_bool("AFTERCART_NOTIFICATIONS_ENABLED", True)
 
+# Other channels' API base URLs (overridable so tests and proxies can stand in for them).
+AFTERCART_TWILIO_BASE_URL = os.environ.get("AFTERCART_TWILIO_BASE_URL", "")
+AFTERCART_KLAVIYO_BASE_URL = os.environ.get("AFTERCART_KLAVIYO_BASE_URL", "https://a.klaviyo.com")
+AFTERCART_ITERABLE_BASE_URL = os.environ.get("AFTERCART_ITERABLE_BASE_URL", "https://api.iterable.com")
+
 # --- Aftercart ---------------------------------------------------------------------------------
 #: Largest request body the ingest endpoints accept (bytes); larger gets 413.
 AFTERCART_MAX_BODY_BYTES = env_int("AFTERCART_MAX_BODY_BYTES", 1024 * 1024)

@@ -380,3 +380,65 @@ def test_policy_is_configurable():
     state = state_of(placed())
     [d] = plan(state, reached(state), T0, policy=policy)
     assert d.send_at == T0
+
+
+# --- event channels (Klaviyo, Iterable, webhook) ------------------------------------------------
+
+EVENTS = {m: {Channel.EMAIL, Channel.KLAVIYO, Channel.ITERABLE, Channel.WEBHOOK} for m in Milestone}
+
+
+def test_event_channels_send_every_milestone_at_once_unconsolidated():
+    state = state_of(placed(), ship("A", 30, lines=("L1",)), ship("B", 31, lines=("L2",)))
+    now = T0 + timedelta(minutes=31)
+    decisions = plan(state, reached(state), now, channels=EVENTS)
+    [email] = going(d for d in decisions if d.channel is Channel.EMAIL)
+    for channel in (Channel.KLAVIYO, Channel.ITERABLE, Channel.WEBHOOK):
+        mine = going(d for d in decisions if d.channel is channel)
+        assert {d.key for d in mine} == {"order_confirmed", "shipped:A", "shipped:B"}, channel
+        assert all(d.send_at == now and d.supersedes == () and d.reason == "" for d in mine)
+    assert email.send_at == now + WINDOW, "e-mail still consolidates and waits"
+
+
+def test_event_channels_never_send_stale_or_historical_milestones():
+    state = state_of(placed(), ship("S1", 30), scan("S1", 50, "delivered"))
+    decisions = plan(state, reached(state), T0 + timedelta(minutes=51), channels=EVENTS)
+    webhook = {d.milestone: d for d in decisions if d.channel is Channel.WEBHOOK}
+    assert webhook[Milestone.SHIPPED].reason == "superseded by delivered"
+    assert webhook[Milestone.DELIVERED].goes
+    old = plan(state, reached(state), T0 + timedelta(days=4), channels=EVENTS)
+    assert not going(old) and all(d.reason.startswith("historical") for d in old)
+
+
+def test_event_channels_ignore_quiet_hours_caps_and_pending_messages():
+    night = T0.replace(hour=23)
+    state = state_of(placed(minutes=14 * 60))
+    recent = [
+        Recent(
+            channel=Channel.KLAVIYO,
+            milestone=Milestone.SHIPPED,
+            at=night - timedelta(hours=1),
+            critical=False,
+        ),
+        Recent(
+            channel=Channel.KLAVIYO,
+            milestone=Milestone.PREPARING,
+            at=night,
+            critical=False,
+            replaceable=True,
+            dedupe_key="7:klaviyo:preparing",
+        ),
+    ]
+    [d] = plan(
+        state, reached(state), night, recent=recent, channels={Milestone.ORDER_CONFIRMED: {Channel.KLAVIYO}}
+    )
+    assert (d.action, d.send_at, d.supersedes) == (Action.SEND, night, ())
+
+
+def test_event_channel_contacts():
+    no_email = state_of(placed(email="", phone="+34600111222"))
+    decisions = plan(no_email, reached(no_email), T0, channels=EVENTS)
+    by = {d.channel: d for d in decisions}
+    assert by[Channel.WEBHOOK].goes, "the store's endpoint needs no customer address"
+    assert by[Channel.KLAVIYO].goes, "a Klaviyo profile can be found by phone"
+    assert by[Channel.ITERABLE].reason == "no e-mail address"
+    assert by[Channel.KLAVIYO].dedupe_key == "7:klaviyo:order_confirmed"

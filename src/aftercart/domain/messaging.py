@@ -22,6 +22,12 @@ The rules, in the order they apply to each milestone:
    message falling inside them is held until they end, not dropped.
 7. **Frequency cap** — at most one non-critical message per customer and channel within the cap
    (e-mail 16 h, SMS 24 h); critical milestones are never capped.
+
+**Event channels** (Klaviyo, Iterable, the store's webhook) are not messages to the customer but
+events fed to the store's own tools, which apply their own flows, caps and quiet hours. Rules 1–3
+hold for them (the past and contradicted milestones are never news), rules 4 and 5 do not: every
+milestone is its own event, sent at once, and never replaces another. No quiet hours or frequency
+cap are configured for them by default.
 """
 
 from __future__ import annotations
@@ -44,6 +50,14 @@ class Channel(StrEnum):
 
     EMAIL = "email"
     SMS = "sms"
+    KLAVIYO = "klaviyo"
+    ITERABLE = "iterable"
+    WEBHOOK = "webhook"
+
+
+#: Channels that carry events to the store's own tools rather than messages to the customer: one
+#: per milestone, immediately (see the module docstring).
+EVENT_CHANNELS = frozenset({Channel.KLAVIYO, Channel.ITERABLE, Channel.WEBHOOK})
 
 
 class Action(StrEnum):
@@ -89,7 +103,13 @@ SHIPMENT_MILESTONES = frozenset(
     }
 )
 
-_CONTACT_MISSING = {Channel.EMAIL: "no e-mail address", Channel.SMS: "no phone number"}
+_CONTACT_MISSING = {
+    Channel.EMAIL: "no e-mail address",
+    Channel.SMS: "no phone number",
+    Channel.KLAVIYO: "no e-mail address or phone number",
+    Channel.ITERABLE: "no e-mail address",
+    Channel.WEBHOOK: "no endpoint",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +147,13 @@ class MessagingPolicy:
     """The knobs of smart sending. The defaults are the product's defaults."""
 
     consolidation_window: timedelta = timedelta(minutes=15)
+    #: Per channel; zero means no cap (event channels: the store's tools apply their own).
     frequency_cap: Mapping[Channel, timedelta] = field(
-        default_factory=lambda: {Channel.EMAIL: timedelta(hours=16), Channel.SMS: timedelta(hours=24)}
+        default_factory=lambda: {
+            Channel.EMAIL: timedelta(hours=16),
+            Channel.SMS: timedelta(hours=24),
+            **{c: timedelta(0) for c in EVENT_CHANNELS},
+        }
     )
     quiet_hours: Mapping[Channel, QuietHours] = field(
         default_factory=lambda: {Channel.SMS: QuietHours(time(21, 0), time(8, 0))}
@@ -136,6 +161,8 @@ class MessagingPolicy:
     critical: frozenset[Milestone] = CRITICAL
     #: Facts older than this describe the past (imports, replays): nothing is sent about them.
     max_age: timedelta = timedelta(days=3)
+    #: Channels sent one event per milestone, at once, never consolidated or replaced.
+    event_channels: frozenset[Channel] = EVENT_CHANNELS
 
 
 DEFAULT_POLICY = MessagingPolicy()
@@ -242,6 +269,8 @@ def plan_messages(
     decisions: list[Decision] = []
     for channel in Channel:
         lead: Decision | None = None
+        # Events are not consolidated: each milestone is one event the store's tools may act on.
+        consolidate = channel not in policy.event_channels
         for r in unique:
             if channel not in channels.get(r.milestone, ()):
                 continue
@@ -268,8 +297,10 @@ def plan_messages(
             if reason:
                 decisions.append(replace(base, reason=reason))
                 continue
-            lead = _schedule(base, state=state, now=now, recent=recent, policy=policy, tz=store_timezone)
-            decisions.append(lead)
+            scheduled = _schedule(base, state=state, now=now, recent=recent, policy=policy, tz=store_timezone)
+            decisions.append(scheduled)
+            if consolidate:
+                lead = scheduled
     return decisions
 
 
@@ -295,7 +326,14 @@ def _importance(r: Reached, policy: MessagingPolicy) -> tuple[bool, int, str]:
 
 
 def _contact(state: OrderState, channel: Channel) -> str:
-    return (state.email if channel is Channel.EMAIL else state.phone).strip()
+    if channel is Channel.WEBHOOK:
+        return "store"  # goes to the store's endpoint, whoever the customer is
+    if channel is Channel.SMS:
+        return state.phone.strip()
+    if channel is Channel.KLAVIYO:
+        # A Klaviyo profile is identified by e-mail or phone number.
+        return state.email.strip() or state.phone.strip()
+    return state.email.strip()
 
 
 def _schedule(
@@ -309,10 +347,12 @@ def _schedule(
 ) -> Decision:
     """Send time, replaced messages, quiet hours and frequency cap of a message's lead milestone."""
     mine = [r for r in recent if r.channel is d.channel]
+    event = d.channel in policy.event_channels
     # A pending message of this order is replaced by the newer one, unless it is critical and the
-    # newer one is not (bad news is never withdrawn in favour of routine news).
-    replaced = [r for r in mine if r.replaceable and (d.critical or not r.critical)]
-    send_at = now if d.critical else now + policy.consolidation_window
+    # newer one is not (bad news is never withdrawn in favour of routine news). Events replace
+    # nothing: each is its own fact for the store's tools.
+    replaced = [] if event else [r for r in mine if r.replaceable and (d.critical or not r.critical)]
+    send_at = now if d.critical or event else now + policy.consolidation_window
     if replaced:
         # Keep the earliest send time: the window opens with the first milestone, so a stream of
         # scans cannot postpone a message indefinitely.

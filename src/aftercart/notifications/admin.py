@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from aftercart.notifications.models import DeliveryAttempt, Message
+from aftercart.notifications.models import ChannelConfig, DeliveryAttempt, Message
 from aftercart.notifications.services import message_retry_now
 
 
@@ -45,3 +45,12 @@ class MessageAdmin(admin.ModelAdmin):
     def retry_now(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
         retried = sum(message_retry_now(message=m) for m in queryset)
         self.message_user(request, f"{retried} message(s) queued again.")
+
+
+@admin.register(ChannelConfig)
+class ChannelConfigAdmin(admin.ModelAdmin):
+    """Per-store channel settings; the start-up check validates the enabled ones."""
+
+    list_display = ("store", "channel", "enabled", "updated_at")
+    list_filter = ("channel", "enabled")
+    list_select_related = ("store",)

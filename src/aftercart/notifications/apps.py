@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Customer notifications"
 
     def ready(self) -> None:
-        from aftercart.notifications import receivers
+        # Imported for its @register: the start-up check of per-store channel settings.
+        from aftercart.notifications import checks, receivers  # noqa: F401
         from aftercart.orders import planner
 
         # connect() ignores a receiver already registered, so a second ready() (tests) is harmless.

@@ -92,3 +92,34 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}#{self.number}:{self.outcome or 'in flight'}"
+
+
+class ChannelConfig(models.Model):
+    """A store's settings for one channel beyond e-mail (credentials, endpoint), and whether the
+    planner uses it. E-mail needs none: it goes through the installation's mail server.
+
+    Required ``settings`` keys per channel (checked at start-up, see
+    :mod:`aftercart.notifications.checks`): SMS ``account_sid``, ``auth_token``, ``from``; Klaviyo
+    and Iterable ``api_key``; webhook ``url`` and ``secret`` (``whsec_…``, Standard Webhooks).
+    """
+
+    class ChannelName(models.TextChoices):
+        SMS = "sms", "SMS (Twilio)"
+        KLAVIYO = "klaviyo", "Klaviyo"
+        ITERABLE = "iterable", "Iterable"
+        WEBHOOK = "webhook", "Webhook"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="channel_configs")
+    channel = models.CharField(max_length=16, choices=ChannelName.choices)
+    enabled = models.BooleanField(default=True)
+    #: Credentials and endpoint; secrets are stored as entered (encrypting them at rest is to come).
+    settings = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "channel"], name="channel_config_unique_per_store")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}:{self.channel}"

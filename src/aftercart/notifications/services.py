@@ -44,6 +44,8 @@ MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=5)
 RETRY_CAP = timedelta(hours=6)
 
+#: Channels where every milestone is its own event: never consolidated when sent.
+_EVENT_CHANNELS = frozenset(c.value for c in DEFAULT_POLICY.event_channels)
 _CLAIMABLE = (Message.Status.PENDING, Message.Status.FAILED, Message.Status.SENDING)
 _ABANDONED = "lease expired: the worker stopped before recording the outcome (it may have been sent)"
 
@@ -130,9 +132,9 @@ def _claim(*, now: datetime, limit: int, lease: timedelta) -> tuple[list[int], i
     for pk, order_id, channel in candidates.values_list("pk", "order_id", "channel")[: limit * 2]:
         if len(claimed) == limit:
             break
-        if (order_id, channel) in seen:
+        if (order_id, channel) in seen and channel not in _EVENT_CHANNELS:
             # One message per order and channel per batch: the first, sent with the latest state,
-            # withdraws the others still pending (see _attempt_start).
+            # withdraws the others still pending (see _attempt_start). Events are each their own.
             deferred += 1
             continue
         won = Message.objects.filter(_due(now), pk=pk).update(
@@ -270,14 +272,15 @@ def _attempt_start(message: Message, now: datetime) -> DeliveryAttempt:
         # This message renders the order's latest state, so it says all that the other pending
         # messages of this order and channel would (they were planned for milestones already
         # reached): withdraw them. This also consolidates messages that concurrent ingest
-        # transactions planned without seeing each other.
-        Message.objects.filter(
-            order_id=message.order_id, channel=message.channel, status=Message.Status.PENDING, attempts=0
-        ).exclude(pk=message.pk).update(
-            status=Message.Status.SUPERSEDED,
-            reason=f"consolidated into {message.milestone} when sent",
-            next_attempt_at=None,
-        )
+        # transactions planned without seeing each other. Not for events: each milestone is one.
+        if message.channel not in _EVENT_CHANNELS:
+            Message.objects.filter(
+                order_id=message.order_id, channel=message.channel, status=Message.Status.PENDING, attempts=0
+            ).exclude(pk=message.pk).update(
+                status=Message.Status.SUPERSEDED,
+                reason=f"consolidated into {message.milestone} when sent",
+                next_attempt_at=None,
+            )
         # Attempts of a worker that died mid-send are closed now that the lease has expired.
         DeliveryAttempt.objects.filter(message=message, outcome=DeliveryAttempt.Outcome.IN_FLIGHT).update(
             outcome=DeliveryAttempt.Outcome.RETRYABLE, finished_at=now, error=_ABANDONED
