@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Query, Router, Schema, Status
 
 from aftercart.api.problems import Problem
+from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.next_step import NextStep, StepCode
 from aftercart.domain.projection import OrderState
 from aftercart.domain.vocabulary import Stage
@@ -83,11 +84,20 @@ def serialise(order: Order, state: OrderState, step: NextStep) -> dict[str, Any]
         "email": state.email,
         "currency": state.currency,
         "total": data["total"],
-        "next_step": step.to_json(),
+        "next_step": _step_json(step, state),
         "lines": list(data["lines"].values()),
         "shipments": shipments,
         "cancelled_at": state.cancelled_at,
     }
+
+
+def _step_json(step: NextStep, state: OrderState) -> dict[str, Any]:
+    """The next step with the same wording the customer sees (in English: the API's language);
+    ``params`` stay raw (ISO dates, carrier slugs) for programs."""
+    data = step.to_json()
+    with translation.override("en"):
+        data["headline"], data["detail"] = render_next_step(step, customer_zone(state))
+    return data
 
 
 def _order_or_404(request: HttpRequest, order_id: str) -> Order:

@@ -12,24 +12,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import string
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from aftercart.domain.carriers import CARRIERS, carrier_info, carrier_slug
+from aftercart.core.i18n import (
+    customer_zone,
+    fill,
+    localise_params,
+    sentence,
+)
+from aftercart.domain.carriers import carrier_info, carrier_slug
 from aftercart.domain.next_step import Action, ActionCode, NextStep
 from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
-from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
+from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.stores.models import Store
@@ -143,13 +148,7 @@ def choose_language(
 
 def order_zone(state: OrderState | None, store: Store | None) -> ZoneInfo:
     """The customer's time zone: the order's, else the store's, else UTC."""
-    for name in (state.timezone if state else "", store.timezone if store else ""):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+    return customer_zone(state, store.timezone if store else "")
 
 
 def language_links(
@@ -300,71 +299,6 @@ def store_view(store: Store | None, order_number: str = "") -> dict[str, Any]:
 
 # --- translating the next step -------------------------------------------------------------------
 
-#: Words the domain puts in params when it has nothing better; they are message ids too.
-_DOMAIN_WORDS = frozenset({"soon", "the carrier", "the pickup point"})
-_DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline"})
-
-
-class _Blank(dict):
-    """Params for ``str.format_map``: a placeholder with no value renders empty, not an error."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def fill(message_id: str, params: Mapping[str, str]) -> str:
-    """Translate a message id and fill its ``{placeholders}``.
-
-    A translation that does not format (a broken catalogue) falls back to the English id, so a
-    translator's typo never takes the page down.
-    """
-    for text in (gettext(message_id), message_id):
-        try:
-            return text.format_map(_Blank(params))
-        except (ValueError, KeyError, IndexError, AttributeError, TypeError):
-            continue
-    return message_id
-
-
-def placeholders(text: str) -> set[str]:
-    """The ``{names}`` a message id or translation uses."""
-    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
-
-
-def format_when(value: date | datetime | str, zone: ZoneInfo) -> str:
-    """A date, or a moment in the customer's zone, in the active language's format."""
-    if isinstance(value, str):
-        try:
-            parsed: date | datetime = (
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
-                if "T" in value
-                else date.fromisoformat(value)
-            )
-        except ValueError:
-            return value
-        value = parsed
-    if isinstance(value, datetime):
-        moment = value.astimezone(zone) if timezone.is_aware(value) else value
-        return formats.date_format(moment, "DATETIME_FORMAT")
-    return formats.date_format(value, "DATE_FORMAT")
-
-
-def localise_params(params: Mapping[str, str], zone: ZoneInfo) -> dict[str, str]:
-    """The step's params as the customer reads them (call with the language active): carrier
-    names instead of slugs, dates in their format and zone, the domain's stand-in words translated."""
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        text = str(value)
-        if text in _DOMAIN_WORDS:
-            text = gettext(text)
-        elif key == "carrier" and text in CARRIERS:  # a slug; display names pass through as they are
-            text = CARRIERS[text].name
-        elif key in _DATE_PARAMS and text not in ("", "-"):
-            text = format_when(text, zone)
-        out[key] = text
-    return out
-
-
 #: The e-mail subject for each choice sent to the store's support (message ids, like the domain's).
 SUBJECTS = {
     ActionCode.CONTACT_SUPPORT: gettext_noop("Question about order {number}"),
@@ -444,15 +378,10 @@ def step_view(
     actions = [a for a in (action_view(x, state, support, zone) for x in step.actions) if a]
     return {
         "code": step.code.value,
-        "headline": _sentence(fill(step.headline, params)),
-        "detail": _sentence(fill(step.detail, params)),
+        "headline": sentence(fill(step.headline, params)),
+        "detail": sentence(fill(step.detail, params)),
         "actions": actions,
     }
-
-
-def _sentence(text: str) -> str:
-    # "{carrier} could not deliver" with the stand-in "the carrier" must still start a sentence.
-    return text[:1].upper() + text[1:]
 
 
 # --- shipments and lines -------------------------------------------------------------------------
@@ -523,8 +452,11 @@ def shipment_view(shipment: ShipmentState, state: OrderState, now: datetime, anc
     estimate = shipment.estimated_delivery
     if estimate is not None and (shipment.is_delivered or estimate < now.date()):
         estimate = None
+    # A parcel the carrier has lost, damaged or is sending back has no delivery date to show.
+    settled = shipment.tag is CarrierTag.EXCEPTION and shipment.subtag is not Subtag.EXCEPTION_DELAYED
     return {
         "anchor": anchor,
+        "show_estimate": not settled,
         "carrier": carrier.name or gettext("the carrier"),
         "tracking_number": shipment.tracking_number,
         "tracking_href": safe_url(shipment.tracking_url) or carrier.url_for(shipment.tracking_number),

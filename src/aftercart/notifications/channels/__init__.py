@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils import translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
 
+from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def event_payload(outbound: Outbound) -> dict[str, Any]:
     store = message.store
     locale = state.locale or store.default_locale or "en"
     with translation.override(locale):
-        headline, detail = step.render(gettext)
+        headline, detail = render_next_step(step, customer_zone(state, store.timezone))
     return {
         "milestone": message.milestone,
         "subject": message.subject,

@@ -30,6 +30,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
+from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
 from aftercart.domain.next_step import ActionCode
 from aftercart.domain.projection import OrderState
@@ -163,7 +164,7 @@ def email_context(outbound: Outbound) -> dict[str, Any]:
     locale = state.locale or store.default_locale or settings.LANGUAGE_CODE
     tracking = links.tracking_url(message.order)
     with translation.override(locale):
-        headline, detail = step.render(gettext)
+        headline, detail = render_next_step(step, customer_zone(state, store.timezone))
         number = state.number or message.order.external_id
         subject = gettext("%(headline)s · order %(number)s") % {"headline": headline, "number": number}
         actions = [

@@ -18,11 +18,11 @@ import phonenumbers
 import requests
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
 from aftercart.domain.projection import OrderState
 from aftercart.notifications import links
@@ -110,6 +110,6 @@ def sms_body(outbound: Outbound) -> str:
     message, state = outbound.message, outbound.state
     locale = state.locale or message.store.default_locale or settings.LANGUAGE_CODE
     with translation.override(locale):
-        headline, _ = outbound.step.render(gettext)
+        headline, _ = render_next_step(outbound.step, customer_zone(state, message.store.timezone))
     text = " ".join(f"{message.store.name}: {headline}".split())  # one line, whatever the data says
     return f"{text} {links.tracking_url(message.order)}"

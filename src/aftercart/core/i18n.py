@@ -1,0 +1,109 @@
+"""The next step in the customer's words: one rendering for every touchpoint.
+
+The domain's :class:`~aftercart.domain.next_step.NextStep` carries English message ids and raw
+params (carrier slugs, ISO dates, stand-in words such as "the carrier"). The tracking page, e-mail,
+SMS and event channels all turn it into text here, so a customer who starts in an e-mail and lands
+on the page reads the same sentence, dates and carrier name in both.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+
+from aftercart.domain.carriers import CARRIERS
+from aftercart.domain.next_step import NextStep
+from aftercart.domain.projection import OrderState
+
+#: Words the domain puts in params when it has nothing better; they are message ids too.
+DOMAIN_WORDS = frozenset({"soon", "the carrier", "the pickup point"})
+DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline"})
+
+
+class _Blank(dict):
+    """Params for ``str.format_map``: a placeholder with no value renders empty, not an error."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(message_id: str, params: Mapping[str, str]) -> str:
+    """Translate a message id and fill its ``{placeholders}``.
+
+    A translation that does not format (a broken catalogue) falls back to the English id, so a
+    translator's typo never takes a page or a message down.
+    """
+    for text in (gettext(message_id), message_id):
+        try:
+            return text.format_map(_Blank(params))
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+            continue
+    return message_id
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a message id or translation uses."""
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+def customer_zone(state: OrderState | None, store_timezone: str = "") -> ZoneInfo:
+    """The customer's time zone: the order's, else the store's, else UTC."""
+    for name in (state.timezone if state else "", store_timezone):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def format_when(value: date | datetime | str, zone: ZoneInfo) -> str:
+    """A date, or a moment in the customer's zone, in the active language's format."""
+    if isinstance(value, str):
+        try:
+            parsed: date | datetime = (
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if "T" in value
+                else date.fromisoformat(value)
+            )
+        except ValueError:
+            return value
+        value = parsed
+    if isinstance(value, datetime):
+        moment = value.astimezone(zone) if timezone.is_aware(value) else value
+        return formats.date_format(moment, "DATETIME_FORMAT")
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def localise_params(params: Mapping[str, str], zone: ZoneInfo) -> dict[str, str]:
+    """The step's params as the customer reads them (call with the language active): carrier
+    names instead of slugs, dates in their format and zone, the domain's stand-in words translated."""
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        text = str(value)
+        if text in DOMAIN_WORDS:
+            text = gettext(text)
+        elif key == "carrier" and text in CARRIERS:  # a slug; display names pass through as they are
+            text = CARRIERS[text].name
+        elif key in DATE_PARAMS and text not in ("", "-"):
+            text = format_when(text, zone)
+        out[key] = text
+    return out
+
+
+def sentence(text: str) -> str:
+    """Capitalised, and without the doubled full stop a date ending in "p.m." leaves."""
+    # "{carrier} could not deliver" with the stand-in "the carrier" must still start a sentence.
+    text = text[:1].upper() + text[1:]
+    return text.replace("..", ".")
+
+
+def render_next_step(step: NextStep, zone: ZoneInfo) -> tuple[str, str]:
+    """Headline and detail in the active language, as every touchpoint shows them."""
+    params = localise_params(step.params, zone)
+    return sentence(fill(step.headline, params)), sentence(fill(step.detail, params))
