@@ -18,6 +18,7 @@ ALIASES = {
     "rebuild": "aftercart_rebuild",
     "eta": "aftercart_eta",
     "deliver": "aftercart_deliver",
+    "sweep": "aftercart_sweep",
 }
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "aftercart.stores",
     "aftercart.orders",
     "aftercart.notifications",
+    "aftercart.cases",
     "aftercart.web",
 ]
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("webhooks/shopify/<slug:store>", shopify_webhook, name="webhook-shopify"),
     path("webhooks/aftership/<slug:store>", aftership_webhook, name="webhook-aftership"),
+    path("ops/", include("aftercart.cases.urls")),
     path("", include("aftercart.web.urls")),
 ]

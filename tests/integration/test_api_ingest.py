@@ -156,7 +156,8 @@ def test_batch_ingest_does_not_query_per_event(api):
             assert api.post("/api/v1/events/batch", {"events": events}).status_code == 202
         return len(ctx.captured_queries)
 
-    assert queries_for(20, 0) == queries_for(2, 1)
+    queries_for(2, 0)  # the first scans open what time reveals (a stall): not what is measured
+    assert queries_for(20, 1) == queries_for(2, 2)
 
 
 @pytest.mark.parametrize(

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 from io import StringIO
+from itertools import islice
 from types import GeneratorType
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from aftercart.benchmarks.ingest import (
+    DELIVERY_LAG,
     REPORT_KEYS,
     IngestConfig,
     StreamStats,
+    batch_clock,
     check_state,
     run_ingest,
     tracking_events,
@@ -74,6 +78,14 @@ def test_a_batch_touches_many_parcels_when_many_are_moving() -> None:
 
     assert parcels_per_batch(2000) > 600  # a firehose: most events of a batch are different orders
     assert parcels_per_batch(200) < 300  # a small window: each order gets ~5 events per batch
+
+
+def test_each_batch_is_recorded_just_after_its_newest_event() -> None:
+    """A live feed's clock: otherwise weeks of simulated journeys would all look years overdue."""
+    batch = list(islice(tracking_events(SMALL), 1000))
+    newest = max(datetime.fromisoformat(e["occurred_at"]) for e in batch)
+    assert batch_clock(batch) == newest + DELIVERY_LAG
+    assert timedelta(0) < DELIVERY_LAG <= timedelta(minutes=10)
 
 
 @pytest.mark.django_db

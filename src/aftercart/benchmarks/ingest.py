@@ -12,6 +12,11 @@ checkpoints arrive in time order across all of them (so one batch touches many o
 makes 10–20 checkpoints (sometimes a failed attempt or a delay with a new estimate), 1% of events are
 re-sent exactly and 5% arrive after a later checkpoint of their parcel. Events are made lazily:
 memory does not grow with ``events``.
+
+The run keeps a simulated clock: each batch is recorded with ``now`` just after its newest event, as
+a live firehose would be. With the wall clock instead, weeks of simulated journeys would all be
+"years late" at once, and the exception detection, next step and messaging would measure a flood
+of overdue parcels no real feed sends.
 """
 
 from __future__ import annotations
@@ -34,9 +39,11 @@ from aftercart.benchmarks import Reporter
 SETUP_PARCELS_PER_CALL = 500
 #: How far back a re-sent event may reach (carriers re-send recent events, not last month's).
 RESEND_WINDOW = 4096
-#: Journeys start from here: fixed, so runs are reproducible, and early enough that even a long run
-#: with a small window stays in the past (the next step treats future timestamps differently).
+#: Journeys start from here: fixed, so runs are reproducible. The run keeps its own clock (see
+#: :func:`batch_clock`), so the date itself does not matter.
 EPOCH = datetime(2020, 1, 6, tzinfo=UTC)
+#: How long after its newest event a batch is recorded: a webhook's delivery delay.
+DELIVERY_LAG = timedelta(minutes=2)
 
 #: The keys of the JSON report, in the order the issue lists them.
 REPORT_KEYS = (
@@ -388,6 +395,13 @@ def tracking_events(
         yield event
 
 
+def batch_clock(batch: list[dict[str, Any]]) -> datetime:
+    """The simulated "now" a batch is recorded at: its newest event plus a delivery delay."""
+    # One timestamp format throughout the stream, so the newest string is the newest time.
+    newest = max(event["occurred_at"] for event in batch)
+    return datetime.fromisoformat(newest) + DELIVERY_LAG
+
+
 def _order_json(parcel: Parcel) -> dict[str, Any]:
     placed = EPOCH + timedelta(minutes=parcel.start - 2 * 24 * 60)
     lines = [
@@ -448,21 +462,29 @@ def run_ingest(config: IngestConfig, *, reporter: Reporter | None = None, store:
 
 @contextmanager
 def _planner_receivers(keep: bool) -> Iterator[list[str]]:
-    """Yield the names of the connected planner receivers; without ``keep``, disconnect them for
-    the duration."""
+    """Yield the names of the connected planner receivers (milestone receivers, and receivers of
+    every re-projected order marked "(every order)"); without ``keep``, disconnect them all for the
+    duration."""
     from aftercart.orders import planner
 
-    # The planner lists its receivers only internally; reading the list is all we need.
-    connected = planner.receivers()
+    milestone = planner.receivers()
+    # The planner has no public listing of its every-order receivers; reading the list is enough.
+    projected = list(getattr(planner, "_projected_receivers", ()))
     if not keep:
-        for receiver in connected:
+        for receiver in milestone:
             planner.disconnect(receiver)
+        for receiver in projected:
+            planner.disconnect_projected(receiver)
     try:
-        yield [f"{r.__module__}.{r.__qualname__}" for r in connected] if keep else []
+        names = [f"{r.__module__}.{r.__qualname__}" for r in milestone]
+        names += [f"{r.__module__}.{r.__qualname__} (every order)" for r in projected]
+        yield names if keep else []
     finally:
         if not keep:
-            for receiver in connected:
+            for receiver in milestone:
                 planner.connect(receiver)
+            for receiver in projected:
+                planner.connect_projected(receiver)
 
 
 def _run(config: IngestConfig, store: Any, reporter: Reporter) -> IngestReport:
@@ -491,10 +513,11 @@ def _run(config: IngestConfig, store: Any, reporter: Reporter) -> IngestReport:
     while batch := list(islice(stream, config.batch)):
         touched += len({event["tracking_number"] for event in batch})
         batches += 1
+        now = batch_clock(batch)
         c0, t0 = time.process_time(), time.perf_counter()
         facts = [event_fact(validate(event)) for event in batch]
         t1 = time.perf_counter()
-        result = facts_record(store=store, facts=facts)
+        result = facts_record(store=store, facts=facts, now=now)
         t2, c2 = time.perf_counter(), time.process_time()
         parse_seconds += t1 - t0
         record_seconds += t2 - t1
@@ -559,7 +582,8 @@ def _setup(config: IngestConfig, store: Any, reporter: Reporter) -> int:
         for parcel in pending:
             facts.append(order_placed_fact(OrderIn.model_validate(_order_json(parcel))))
             facts.append(event_fact(ShipmentCreatedIn.model_validate(_shipment_json(parcel))))
-        facts_record(store=store, facts=facts)
+        now = max(f.occurred_at for f in facts) + DELIVERY_LAG
+        facts_record(store=store, facts=facts, now=now)
         pending.clear()
 
     def admit(parcel: Parcel) -> None:

@@ -1,10 +1,12 @@
-"""``aftercart worker``: background work — queued tasks (django-tasks-db) and the message outbox."""
+"""``aftercart worker``: background work — queued tasks (django-tasks-db), the message outbox and the
+periodic exception sweep."""
 
 from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from aftercart.cases.worker import start_sweep_thread
 from aftercart.notifications.worker import start_delivery_thread
 
 
@@ -20,14 +22,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["batch"]:
+            call_command("aftercart_sweep", "--once")
             call_command("aftercart_deliver", "--once")
             call_command("db_worker", "--batch", "--interval", str(opts["interval"]))
             return
         # The outbox is polled in a thread beside the task worker: messages fall due by time
         # (consolidation windows, quiet hours, retries), which no enqueued task would signal.
-        thread, stop = start_delivery_thread(interval=opts["deliver_interval"])
+        threads = [
+            start_delivery_thread(interval=opts["deliver_interval"]),
+            start_sweep_thread(interval=opts["sweep_interval"]),
+        ]
         try:
             call_command("db_worker", "--interval", str(opts["interval"]))
         finally:
-            stop.set()
-            thread.join(30)
+            for _, stop in threads:
+                stop.set()
+            for thread, _ in threads:
+                thread.join(30)

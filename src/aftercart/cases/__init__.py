@@ -1,0 +1,1 @@
+"""Exception cases: problems detected on orders, opened once per cause, resolved by later facts."""

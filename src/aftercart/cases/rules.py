@@ -1,0 +1,43 @@
+"""Detection rules from settings: ``AFTERCART_EXCEPTION_RULES`` plus the store's country."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+
+from aftercart.domain.exceptions import DetectionRules
+
+
+def rules_for(country: str = "") -> DetectionRules:
+    """The rules for a store in ``country`` (its holidays do not count as business hours).
+
+    ``AFTERCART_EXCEPTION_RULES`` may set ``default_stall_hours``, ``stall_hours`` (per carrier slug),
+    ``not_picked_up_hours``, ``handling_sla_days`` and ``pickup_warning_hours``.
+    """
+    raw = getattr(settings, "AFTERCART_EXCEPTION_RULES", None) or {}
+    return _rules(_frozen(raw), (country or "").upper())
+
+
+def _frozen(raw: dict[str, Any]) -> tuple:
+    # Settings are dicts (unhashable); freeze them so the parsed rules are cached per value and a
+    # test's override_settings is still seen.
+    return tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in raw.items()))
+
+
+@lru_cache(maxsize=64)
+def _rules(frozen: tuple, country: str) -> DetectionRules:
+    raw = dict(frozen)
+    base = DetectionRules()
+    return DetectionRules(
+        default_stall_hours=int(raw.get("default_stall_hours", base.default_stall_hours)),
+        stall_hours={str(k).lower(): int(v) for k, v in dict(raw.get("stall_hours", ())).items()},
+        not_picked_up_hours=int(raw.get("not_picked_up_hours", base.not_picked_up_hours)),
+        handling_sla_days=int(raw.get("handling_sla_days", base.handling_sla_days)),
+        pickup_warning=timedelta(
+            hours=float(raw.get("pickup_warning_hours", base.pickup_warning.total_seconds() / 3600))
+        ),
+        country=country,
+    )

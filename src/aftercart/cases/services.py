@@ -1,0 +1,212 @@
+"""Writes of exception cases: bring the open cases of orders in line with what :func:`detect` says.
+
+Both the ingest hook (every re-projected order) and the sweep (orders time may have turned into a
+problem) call :func:`exceptions_sync_many`, so a cause opens the same way whichever path sees it
+first, and the conditional unique constraint makes the loser of a race a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+from aftercart.cases import selectors
+from aftercart.cases.models import OrderException
+from aftercart.cases.rules import rules_for
+from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
+from aftercart.domain.projection import OrderState, from_snapshot, project
+from aftercart.orders.models import Order
+from aftercart.orders.selectors import facts_for_orders
+from aftercart.stores.models import Store
+
+_IN_CHUNK = 900
+
+
+@dataclass
+class SyncResult:
+    """What a sync did. ``opened`` are the new rows (what the notification engine should hear of)."""
+
+    opened: list[OrderException] = field(default_factory=list)
+    resolved: list[OrderException] = field(default_factory=list)
+    updated: int = 0
+
+
+def exceptions_sync(
+    *, order: Order, state: OrderState, now: datetime, rules: DetectionRules | None = None
+) -> SyncResult:
+    """Open and resolve one order's cases so they match what is detected at ``now``."""
+    fixed = rules
+    return exceptions_sync_many(
+        items=[(order, state)], now=now, rules=(lambda store_id: fixed) if fixed else None
+    )
+
+
+def exceptions_sync_many(
+    *,
+    items: Sequence[tuple[Order, OrderState]],
+    now: datetime,
+    rules: Callable[[int], DetectionRules | None] | None = None,
+) -> SyncResult:
+    """Sync the cases of many orders: one read of their open cases, one insert, one update per kind
+    of change. ``rules(store_id)`` gives each store's rules (default: settings and store country).
+
+    Runs inside the caller's transaction when there is one (the ledger's), so cases commit with the
+    facts that opened or resolved them.
+    """
+    result = SyncResult()
+    if not items:
+        return result
+    rules_of = _rules_lookup({o.store_id for o, _ in items}, rules)
+    detected: dict[int, dict[tuple[str, str], OpenCause]] = {}
+    for order, state in items:
+        causes = detect(state, now, rules_of(order.store_id))
+        detected[order.pk] = {c.key: c for c in causes}
+    open_rows = selectors.open_cases_for_orders(list(detected))
+    states = {order.pk: (order, state) for order, state in items}
+    new_rows: list[OrderException] = []
+    to_resolve: dict[str, list[OrderException]] = defaultdict(list)
+    detail_changes: list[OrderException] = []
+    for order_id, causes in detected.items():
+        order, state = states[order_id]
+        existing = {(row.kind, row.subject): row for row in open_rows.get(order_id, ())}
+        for key, cause in causes.items():
+            row = existing.get(key)
+            if row is None:
+                new_rows.append(_new_row(order, state, cause, now))
+            elif row.detail != cause.detail[:200]:
+                row.detail = cause.detail[:200]
+                detail_changes.append(row)
+        for key, row in existing.items():
+            if key not in causes:
+                row.resolved_at = now
+                row.resolution = _resolution(row, state)
+                to_resolve[row.resolution].append(row)
+    if new_rows:
+        # ignore_conflicts: a concurrent sync of the same order already opened the cause; the
+        # conditional unique index keeps it to one row, and losing the race is not an error.
+        OrderException.objects.bulk_create(new_rows, ignore_conflicts=True)
+        result.opened = new_rows
+    for resolution, rows in to_resolve.items():
+        ids = [r.pk for r in rows]
+        for start in range(0, len(ids), _IN_CHUNK):
+            OrderException.objects.filter(
+                pk__in=ids[start : start + _IN_CHUNK], resolved_at__isnull=True
+            ).update(resolved_at=now, resolution=resolution)
+        result.resolved += rows
+    if detail_changes:
+        OrderException.objects.bulk_update(detail_changes, ["detail"])
+        result.updated = len(detail_changes)
+    return result
+
+
+def _rules_lookup(
+    store_ids: set[int], rules: Callable[[int], DetectionRules | None] | None
+) -> Callable[[int], DetectionRules]:
+    if rules is not None:
+        fixed = rules
+
+        def given(store_id: int) -> DetectionRules:
+            return fixed(store_id) or rules_for("")
+
+        return given
+    countries = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "country"))
+    return lambda store_id: rules_for(countries.get(store_id, ""))
+
+
+def _new_row(order: Order, state: OrderState, cause: OpenCause, now: datetime) -> OrderException:
+    shipment = state.shipments.get(cause.subject) if cause.subject else None
+    return OrderException(
+        store_id=order.store_id,
+        order_id=order.pk,
+        kind=cause.kind.value,
+        subject=cause.subject[:160],
+        shipment_key=shipment.key[:160] if shipment else "",
+        carrier=(shipment.carrier.lower()[:64] if shipment else ""),
+        severity=cause.severity.value,
+        queue=cause.queue.value,
+        detail=cause.detail[:200],
+        opened_at=now,
+    )
+
+
+def _resolution(row: OrderException, state: OrderState) -> str:
+    """Why the facts closed a case, in words the queue shows."""
+    if row.shipment_key:
+        shipment = state.shipments.get(row.shipment_key)
+        if shipment is None:
+            return "shipment gone"
+        if shipment.is_delivered:
+            return "delivered"
+        return f"carrier: {shipment.tag.value}"
+    if state.cancelled_at is not None:
+        return "order cancelled"
+    return "cleared"
+
+
+@dataclass
+class SweepResult:
+    """What a sweep found and did, and how long selection and syncing took."""
+
+    candidates: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    opened: int = 0
+    resolved: int = 0
+    select_seconds: float = 0.0
+    sync_seconds: float = 0.0
+    newly_opened: list[OrderException] = field(default_factory=list)
+
+
+def exceptions_sweep(*, now: datetime, batch: int = 5000, rules: DetectionRules | None = None) -> SweepResult:
+    """Find orders that time alone may have turned into a problem, and sync only those.
+
+    Candidates come from set-based queries on the cached ``Shipment``/``OrderLine``/``Order``
+    columns (wall-clock bounds, a superset of what business hours allow), minus causes already open;
+    then each batch of candidate orders is locked, its state read from the snapshot (no fact
+    history), and synced, in one transaction per batch.
+    """
+    rules = rules or rules_for("")
+    result = SweepResult()
+    started = time.perf_counter()
+    by_rule = selectors.sweep_candidates(now=now, rules=rules)
+    result.select_seconds = time.perf_counter() - started
+    result.by_rule = {name: len(ids) for name, ids in by_rule.items()}
+    ids = sorted(set().union(*by_rule.values()))
+    result.candidates = len(ids)
+    started = time.perf_counter()
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            synced = exceptions_sync_many(items=_states(ids[start : start + batch]), now=now)
+        result.opened += len(synced.opened)
+        result.resolved += len(synced.resolved)
+        result.newly_opened += synced.opened
+    result.sync_seconds = time.perf_counter() - started
+    return result
+
+
+def _states(order_ids: Sequence[int]) -> list[tuple[Order, OrderState]]:
+    """The candidates' states, locked against a concurrent ingest of the same orders (which would
+    otherwise sync from an older state after us)."""
+    out: list[tuple[Order, OrderState]] = []
+    missing: list[Order] = []
+    for start in range(0, len(order_ids), _IN_CHUNK):
+        chunk = order_ids[start : start + _IN_CHUNK]
+        rows = (
+            Order.objects.filter(pk__in=chunk)
+            .select_for_update()
+            .only("id", "store_id", "external_id", "snapshot")
+            .order_by("pk")
+        )
+        for order in rows:
+            if order.snapshot:
+                out.append((order, from_snapshot(order.snapshot)))
+            else:
+                missing.append(order)
+    if missing:  # never projected with snapshots (old rows): fold their facts
+        history = facts_for_orders([o.pk for o in missing])
+        out += [(o, project(history.get(o.pk, ()), o.external_id)) for o in missing]
+    return out

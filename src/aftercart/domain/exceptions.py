@@ -1,0 +1,320 @@
+"""Exception rules: which problems an order has right now, as a pure function of its state and time.
+
+:func:`detect` is the only place that decides whether a parcel is stalled, late, lost, or a line is
+unavailable. It runs on every re-projected order (a new fact can open *or* close a problem) and in the
+periodic sweep (time alone can open one: nothing happening *is* the problem for a stalled parcel).
+Because it is a function of (state, now, rules) only, both paths agree, and the caller turns the
+difference between what it returns and what is recorded as open into "opened" and "resolved".
+
+A cause is identified by ``(kind, subject)``: the same problem with the same parcel or line is one
+cause however often it is detected. ``detail`` (a new delivery date, a deadline) is information about
+the cause, not part of its identity, so a delay that moves again updates the open record instead of
+opening a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+import holidays as holidays_lib
+
+from aftercart.domain.milestones import Milestone
+from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
+from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
+
+
+class ExceptionKind(StrEnum):
+    """Every problem the team can be asked to look at."""
+
+    STALLED = "stalled"
+    NOT_PICKED_UP = "not_picked_up"
+    DELAYED = "delayed"
+    ATTEMPT_FAILED = "attempt_failed"
+    RETURNING_TO_SENDER = "returning_to_sender"
+    LOST = "lost"
+    DAMAGED = "damaged"
+    PICKUP_EXPIRING = "pickup_expiring"
+    PICKUP_EXPIRED = "pickup_expired"
+    NOT_SHIPPED_IN_SLA = "not_shipped_in_sla"
+    ITEM_UNAVAILABLE = "item_unavailable"
+
+
+class Severity(StrEnum):
+    """How urgently a person should look: critical ones are customer-visible failures."""
+
+    WARNING = "warning"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Queue(StrEnum):
+    """Which team owns a kind of problem by default."""
+
+    CARRIER = "carrier"
+    WAREHOUSE = "warehouse"
+    CUSTOMER = "customer"
+
+
+SEVERITY: dict[ExceptionKind, Severity] = {
+    ExceptionKind.STALLED: Severity.HIGH,
+    ExceptionKind.NOT_PICKED_UP: Severity.HIGH,
+    ExceptionKind.DELAYED: Severity.WARNING,
+    ExceptionKind.ATTEMPT_FAILED: Severity.HIGH,
+    ExceptionKind.RETURNING_TO_SENDER: Severity.CRITICAL,
+    ExceptionKind.LOST: Severity.CRITICAL,
+    ExceptionKind.DAMAGED: Severity.CRITICAL,
+    ExceptionKind.PICKUP_EXPIRING: Severity.WARNING,
+    ExceptionKind.PICKUP_EXPIRED: Severity.HIGH,
+    ExceptionKind.NOT_SHIPPED_IN_SLA: Severity.HIGH,
+    ExceptionKind.ITEM_UNAVAILABLE: Severity.CRITICAL,
+}
+
+#: Default owner of each kind: the carrier desk chases parcels, the warehouse ships and restocks,
+#: customer care talks to the customer about what only they can do (collect, re-arrange delivery).
+QUEUE: dict[ExceptionKind, Queue] = {
+    ExceptionKind.STALLED: Queue.CARRIER,
+    ExceptionKind.NOT_PICKED_UP: Queue.WAREHOUSE,
+    ExceptionKind.DELAYED: Queue.CARRIER,
+    ExceptionKind.ATTEMPT_FAILED: Queue.CUSTOMER,
+    ExceptionKind.RETURNING_TO_SENDER: Queue.CARRIER,
+    ExceptionKind.LOST: Queue.CARRIER,
+    ExceptionKind.DAMAGED: Queue.CARRIER,
+    ExceptionKind.PICKUP_EXPIRING: Queue.CUSTOMER,
+    ExceptionKind.PICKUP_EXPIRED: Queue.CUSTOMER,
+    ExceptionKind.NOT_SHIPPED_IN_SLA: Queue.WAREHOUSE,
+    ExceptionKind.ITEM_UNAVAILABLE: Queue.WAREHOUSE,
+}
+
+#: The customer-facing milestone an opened exception corresponds to, where one exists today.
+#: Fact-driven kinds (delayed, lost, unavailable ...) already reach these milestones through
+#: :func:`aftercart.domain.milestones.reached`; time-driven kinds (stalled, pickup expiring, not
+#: shipped in SLA) have none, which is why the ledger hands newly opened exceptions on separately.
+CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
+    ExceptionKind.STALLED: Milestone.EXCEPTION,
+    ExceptionKind.NOT_PICKED_UP: None,  # the merchant's problem: tell the team, not the customer
+    ExceptionKind.DELAYED: Milestone.DELAYED,
+    ExceptionKind.ATTEMPT_FAILED: Milestone.ATTEMPT_FAILED,
+    ExceptionKind.RETURNING_TO_SENDER: Milestone.EXCEPTION,
+    ExceptionKind.LOST: Milestone.EXCEPTION,
+    ExceptionKind.DAMAGED: Milestone.EXCEPTION,
+    ExceptionKind.PICKUP_EXPIRING: None,  # needs a "pickup expiring" milestone (not in the enum yet)
+    ExceptionKind.PICKUP_EXPIRED: None,
+    ExceptionKind.NOT_SHIPPED_IN_SLA: None,
+    ExceptionKind.ITEM_UNAVAILABLE: Milestone.ITEM_UNAVAILABLE,
+}
+
+_LOST = {Subtag.EXCEPTION_LOST}
+_DAMAGED = {Subtag.EXCEPTION_DAMAGED}
+_RETURNING = {Subtag.EXCEPTION_RETURN_TO_SENDER, Subtag.EXCEPTION_RETURNED_TO_SENDER}
+#: A parcel the carrier has and is moving: silence from it for too long means it is stuck.
+_MOVING = {CarrierTag.IN_TRANSIT, CarrierTag.OUT_FOR_DELIVERY}
+#: A label exists but the carrier has not scanned the parcel yet.
+_LABEL_ONLY = {CarrierTag.PENDING, CarrierTag.INFO_RECEIVED}
+#: Lines the merchant no longer has to ship (or that leave by another route than a parcel).
+_NOT_TO_SHIP = {
+    FulfilmentStatus.CANCELLED,
+    FulfilmentStatus.PICKED_UP,
+    FulfilmentStatus.READY_FOR_PICKUP,
+    FulfilmentStatus.UNAVAILABLE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCause:
+    """A problem that exists now: its kind, what it is about (a shipment key, ``line:<id>`` or ""
+    for the whole order) and a human detail that may change while the cause stays the same."""
+
+    kind: ExceptionKind
+    subject: str = ""
+    detail: str = field(default="", compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity of the cause: two detections with the same key are the same problem."""
+        return (self.kind.value, self.subject)
+
+    @property
+    def severity(self) -> Severity:
+        """How urgent this kind is."""
+        return SEVERITY[self.kind]
+
+    @property
+    def queue(self) -> Queue:
+        """Who owns this kind by default."""
+        return QUEUE[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionRules:
+    """Thresholds, per store. Durations count business hours: a weekend without scans is not a stall.
+
+    ``stall_hours`` overrides :attr:`default_stall_hours` per carrier slug (lower-case); ``country``
+    is the store's, whose public holidays do not count (none when empty).
+    """
+
+    default_stall_hours: int = 48
+    stall_hours: Mapping[str, int] = field(default_factory=dict)
+    not_picked_up_hours: int = 48
+    handling_sla_days: int = 2
+    pickup_warning: timedelta = timedelta(hours=24)
+    country: str = ""
+
+    def stall_hours_for(self, carrier: str) -> int:
+        """The stall threshold, in business hours, for one carrier."""
+        return int(self.stall_hours.get(carrier.strip().lower(), self.default_stall_hours))
+
+    @property
+    def min_stall_hours(self) -> int:
+        """The smallest stall threshold of any carrier: a sweep that selects by wall-clock age can
+        use it as a safe lower bound (business hours never exceed wall-clock hours)."""
+        return min([self.default_stall_hours, *self.stall_hours.values()])
+
+
+DEFAULT_RULES = DetectionRules()
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    if not country:
+        return frozenset()
+    try:
+        return frozenset(holidays_lib.country_holidays(country, years=year))
+    except (NotImplementedError, KeyError, ValueError, AttributeError):
+        return frozenset()  # a country `holidays` does not know: weekends only
+
+
+def is_business_day(day: date, country: str = "") -> bool:
+    """Monday to Friday and not a public holiday of ``country``."""
+    return day.weekday() < 5 and day not in _holidays(country, day.year)
+
+
+def business_hours_between(start: datetime, end: datetime, country: str = "", cap: float = 0.0) -> float:
+    """Hours from ``start`` to ``end`` that fall on business days (whole days count, in UTC).
+
+    With ``cap``, counting stops once it is reached: callers only ask "at least N hours?", and a parcel
+    silent for a year should not cost a year of days.
+    """
+    if end <= start:
+        return 0.0
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    total = 0.0
+    cursor = start
+    while cursor < end:
+        midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), UTC)
+        stop = min(midnight, end)
+        if is_business_day(cursor.date(), country):
+            total += (stop - cursor).total_seconds() / 3600
+            if cap and total >= cap:
+                return total
+        cursor = stop
+    return total
+
+
+def _waited(since: datetime | None, now: datetime, hours: float, country: str) -> bool:
+    return since is not None and business_hours_between(since, now, country, cap=hours) >= hours
+
+
+def detect(state: OrderState, now: datetime, rules: DetectionRules = DEFAULT_RULES) -> set[OpenCause]:
+    """Every problem the order has at ``now``. Pure and deterministic: same input, same answer.
+
+    A delivered (or collected) parcel has no parcel problems, whatever its history: what the
+    customer cares about has happened. A cancelled order keeps its parcel problems (a parcel
+    already sent can still be lost) but not its fulfilment ones.
+    """
+    causes: set[OpenCause] = set()
+    for shipment in state.shipments.values():
+        if not shipment.is_delivered:
+            causes |= _shipment_causes(shipment, now, rules)
+    if state.cancelled_at is None:
+        causes |= _line_causes(state, now, rules)
+    return causes
+
+
+def _shipment_causes(s: ShipmentState, now: datetime, rules: DetectionRules) -> set[OpenCause]:
+    out: set[OpenCause] = set()
+    key = s.key
+    # Carrier-reported problems hold while they are the parcel's *current* status: a later scan
+    # (problem resolved, back in transit) closes them.
+    if s.subtag in _LOST:
+        out.add(OpenCause(ExceptionKind.LOST, key, s.raw_message[:200]))
+    elif s.subtag in _DAMAGED:
+        out.add(OpenCause(ExceptionKind.DAMAGED, key, s.raw_message[:200]))
+    elif s.subtag in _RETURNING:
+        out.add(OpenCause(ExceptionKind.RETURNING_TO_SENDER, key, s.raw_message[:200]))
+    if s.tag is CarrierTag.ATTEMPT_FAIL:
+        out.add(OpenCause(ExceptionKind.ATTEMPT_FAILED, key, f"attempt {s.failed_attempts}"))
+    delay = _delay(s, now)
+    if delay is not None:
+        out.add(OpenCause(ExceptionKind.DELAYED, key, delay))
+    if s.tag in _MOVING:
+        last = s.last_checkpoint_at or s.status_at
+        hours = rules.stall_hours_for(s.carrier)
+        if _waited(last, now, hours, rules.country):
+            out.add(OpenCause(ExceptionKind.STALLED, key, f"no scan since {_iso(last)}"))
+    elif s.tag in _LABEL_ONLY and s.first_scan_at is None:
+        since = s.created_at or s.status_at
+        if _waited(since, now, rules.not_picked_up_hours, rules.country):
+            out.add(OpenCause(ExceptionKind.NOT_PICKED_UP, key, f"label since {_iso(since)}"))
+    waiting = s.tag is CarrierTag.AVAILABLE_FOR_PICKUP or s.pickup is not None
+    if waiting and s.pickup is not None:
+        cause = _pickup_cause(s.pickup, key, now, rules)
+        if cause is not None:
+            out.add(cause)
+    return out
+
+
+def _delay(s: ShipmentState, now: datetime) -> str | None:
+    """Why the parcel counts as late, or ``None``: the carrier said so, the estimate moved past the
+    first promise, or the promised day is over and the parcel is not here."""
+    promise = s.first_estimated_delivery
+    latest = s.estimated_delivery
+    if latest is not None and promise is not None and latest > promise:
+        return latest.isoformat()
+    if s.subtag is Subtag.EXCEPTION_DELAYED:
+        return latest.isoformat() if latest else "reported by carrier"
+    if promise is not None and now.astimezone(UTC).date() > max(promise, latest or promise):
+        return f"overdue since {promise.isoformat()}"
+    return None
+
+
+def _pickup_cause(pickup: Pickup, subject: str, now: datetime, rules: DetectionRules) -> OpenCause | None:
+    if pickup.collected_at is not None or pickup.deadline is None:
+        return None
+    deadline = pickup.deadline
+    if now >= deadline:
+        return OpenCause(ExceptionKind.PICKUP_EXPIRED, subject, deadline.isoformat())
+    if now >= deadline - rules.pickup_warning:
+        return OpenCause(ExceptionKind.PICKUP_EXPIRING, subject, deadline.isoformat())
+    return None
+
+
+def _line_causes(state: OrderState, now: datetime, rules: DetectionRules) -> set[OpenCause]:
+    out: set[OpenCause] = set()
+    for line in state.lines.values():
+        subject = f"line:{line.line_id}"
+        if line.unavailable_quantity > 0 and line.status is not FulfilmentStatus.CANCELLED:
+            out.add(
+                OpenCause(ExceptionKind.ITEM_UNAVAILABLE, subject, f"{line.unavailable_quantity} unit(s)")
+            )
+        if line.pickup is not None and line.status is FulfilmentStatus.READY_FOR_PICKUP:
+            cause = _pickup_cause(line.pickup, subject, now, rules)
+            if cause is not None:
+                out.add(cause)
+    late = [ln for ln in state.lines.values() if _to_ship(ln)]
+    sla_hours = rules.handling_sla_days * 24
+    if late and _waited(state.placed_at, now, sla_hours, rules.country):
+        names = ", ".join(sorted(ln.line_id for ln in late))
+        out.add(OpenCause(ExceptionKind.NOT_SHIPPED_IN_SLA, "", f"unshipped: {names}"[:200]))
+    return out
+
+
+def _to_ship(line: LineState) -> bool:
+    return line.status not in _NOT_TO_SHIP and line.open_quantity > 0
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else "unknown"
