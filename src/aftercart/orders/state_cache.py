@@ -21,8 +21,9 @@ from django.db import transaction
 
 from aftercart.domain.projection import OrderState
 
-#: Orders kept; a firehose touches each active order every few batches.
-MAX_ENTRIES = 50_000
+#: Orders kept; a firehose touches each active order every few batches. Bounded so memory stays
+#: flat however long the worker runs (each entry is a few KB).
+MAX_ENTRIES = 20_000
 
 _entries: OrderedDict[int, tuple[int, OrderState, list[str]]] = OrderedDict()
 
@@ -49,6 +50,10 @@ def clear() -> None:
 
 def _put(batch: list[tuple[int, int, OrderState, list[str]]]) -> None:
     for order_id, fact_count, state, milestones in batch:
+        # Like a stored snapshot, a cached state keeps no checkpoint lists (decisions use the
+        # per-shipment summaries); otherwise every cached parcel's timeline would stay in memory.
+        for shipment in state.shipments.values():
+            shipment.checkpoints.clear()
         _entries[order_id] = (fact_count, state, milestones)
         _entries.move_to_end(order_id)
     while len(_entries) > MAX_ENTRIES:
