@@ -222,6 +222,14 @@ def test_pickup_expiring_then_expired_then_collected(store):
     assert exceptions_sweep(now=ready_at + timedelta(hours=1)).opened == 0
     exceptions_sweep(now=deadline - timedelta(hours=2))
     expiring = only_open("pickup_expiring")
+    from aftercart.notifications.models import Message
+
+    reminder = Message.objects.get(milestone="pickup_expiring")
+    assert (reminder.critical, reminder.status, reminder.channel) == (True, "pending", "email"), (
+        reminder.reason
+    )
+    exceptions_sweep(now=deadline - timedelta(hours=1))
+    assert Message.objects.filter(milestone="pickup_expiring").count() == 1, "reminded once"
     exceptions_sweep(now=deadline + timedelta(hours=1))
     expiring.refresh_from_db()
     assert expiring.resolved_at is not None
@@ -310,6 +318,7 @@ def test_queue_page_lists_open_cases_with_filters_and_links_to_the_timeline(stor
     assert client.get("/ops/exceptions").status_code == 302, "staff only"
 
 
+@pytest.mark.django_db(transaction=True)  # the task worker closes its connection when done
 def test_the_worker_batch_mode_sweeps(store):
     """`aftercart worker --batch` runs the sweep (at the real now): a parcel last scanned in March
     2026 has long stalled."""

@@ -442,3 +442,23 @@ def test_event_channel_contacts():
     assert by[Channel.KLAVIYO].goes, "a Klaviyo profile can be found by phone"
     assert by[Channel.ITERABLE].reason == "no e-mail address"
     assert by[Channel.KLAVIYO].dedupe_key == "7:klaviyo:order_confirmed"
+
+
+def test_a_time_driven_reminder_is_not_mistaken_for_history():
+    from aftercart.domain.messaging import TIME_DRIVEN, plan_messages
+    from aftercart.domain.milestones import Milestone, Reached
+    from aftercart.domain.projection import OrderState
+
+    assert Milestone.PICKUP_EXPIRING in TIME_DRIVEN
+    old = datetime(2026, 3, 1, tzinfo=UTC)
+    state = OrderState(order_ref="o", email="a@example.com", last_event_at=old)
+    now = old + timedelta(days=5)
+    channels = {m: {Channel.EMAIL} for m in Milestone}
+    reminder = plan_messages(
+        reached=[Reached(Milestone.PICKUP_EXPIRING, "line:L1")], state=state, now=now, channels=channels
+    )
+    backfill = plan_messages(
+        reached=[Reached(Milestone.SHIPPED, "S1")], state=state, now=now, channels=channels
+    )
+    assert reminder[0].goes and reminder[0].critical
+    assert not backfill[0].goes and backfill[0].reason.startswith("historical")

@@ -14,9 +14,18 @@ from django.conf import settings
 from aftercart.cases.services import SyncResult, exceptions_sync_many
 from aftercart.orders.planner import Planned
 
-#: Hooks told of the cases each batch opened (the notification engine's, once wired). Each gets
+#: Hooks told of the cases each batch opened. Each gets
 #: ``(result: SyncResult, items: Sequence[Planned], now: datetime)``.
 on_opened: list = []
+
+
+def _message_opened(result: SyncResult, items: Sequence[Planned], now: datetime) -> None:
+    from aftercart.cases.notify import notify_opened
+
+    notify_opened(result.opened, {i.order.pk: (i.order, i.state) for i in items}, now)
+
+
+on_opened.append(_message_opened)
 
 
 def sync_exceptions(*, items: Sequence[Planned], now: datetime) -> None:

@@ -180,7 +180,12 @@ def exceptions_sweep(*, now: datetime, batch: int = 5000, rules: DetectionRules 
     started = time.perf_counter()
     for start in range(0, len(ids), batch):
         with transaction.atomic():
-            synced = exceptions_sync_many(items=_states(ids[start : start + batch]), now=now)
+            states = _states(ids[start : start + batch])
+            synced = exceptions_sync_many(items=states, now=now)
+            if synced.opened:
+                from aftercart.cases.notify import notify_opened
+
+                notify_opened(synced.opened, {order.pk: (order, state) for order, state in states}, now)
         result.opened += len(synced.opened)
         result.resolved += len(synced.resolved)
         result.newly_opened += synced.opened

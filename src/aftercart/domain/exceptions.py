@@ -101,11 +101,15 @@ CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
     ExceptionKind.RETURNING_TO_SENDER: Milestone.EXCEPTION,
     ExceptionKind.LOST: Milestone.EXCEPTION,
     ExceptionKind.DAMAGED: Milestone.EXCEPTION,
-    ExceptionKind.PICKUP_EXPIRING: None,  # needs a "pickup expiring" milestone (not in the enum yet)
+    ExceptionKind.PICKUP_EXPIRING: Milestone.PICKUP_EXPIRING,
     ExceptionKind.PICKUP_EXPIRED: None,
     ExceptionKind.NOT_SHIPPED_IN_SLA: None,
     ExceptionKind.ITEM_UNAVAILABLE: Milestone.ITEM_UNAVAILABLE,
 }
+
+#: Kinds whose customer message only an opened exception can trigger (time revealed them; no fact
+#: reaches their milestone). The others' milestones come from the facts already.
+MESSAGED_ON_OPEN = frozenset({ExceptionKind.PICKUP_EXPIRING})
 
 _LOST = {Subtag.EXCEPTION_LOST}
 _DAMAGED = {Subtag.EXCEPTION_DAMAGED}

@@ -79,6 +79,7 @@ RANK: dict[Milestone, int] = {
             Milestone.ITEM_UNAVAILABLE,
             Milestone.ATTEMPT_FAILED,
             Milestone.DELAYED,
+            Milestone.PICKUP_EXPIRING,
             Milestone.READY_FOR_PICKUP,
             Milestone.DELIVERED,
             Milestone.OUT_FOR_DELIVERY,
@@ -90,6 +91,10 @@ RANK: dict[Milestone, int] = {
     )
 }
 
+#: Milestones that time reaches, not a fact: an order whose last fact is old is not history for them
+#: (a parcel waiting days at a pickup point is exactly when the reminder matters).
+TIME_DRIVEN = frozenset({Milestone.PICKUP_EXPIRING})
+
 #: Milestones whose subject is a shipment key (``ready_for_pickup`` also has ``line:<id>`` subjects).
 SHIPMENT_MILESTONES = frozenset(
     {
@@ -97,6 +102,7 @@ SHIPMENT_MILESTONES = frozenset(
         Milestone.OUT_FOR_DELIVERY,
         Milestone.ATTEMPT_FAILED,
         Milestone.READY_FOR_PICKUP,
+        Milestone.PICKUP_EXPIRING,
         Milestone.EXCEPTION,
         Milestone.DELAYED,
         Milestone.DELIVERED,
@@ -235,6 +241,10 @@ def stale_reason(milestone: Milestone, subject: str, state: OrderState) -> str:
             return "superseded by delivered"
         if milestone is Milestone.SHIPPED and CarrierTag.OUT_FOR_DELIVERY.value in shipment.tags_seen:
             return "superseded by out_for_delivery"
+    if milestone is Milestone.PICKUP_EXPIRING and subject.startswith("line:"):
+        line = state.lines.get(subject.removeprefix("line:"))
+        if line is not None and line.pickup is not None and line.pickup.collected_at is not None:
+            return "superseded by collected"
     if milestone is Milestone.PREPARING and state.shipments:
         return "superseded by shipped"
     if milestone is Milestone.PARTIALLY_SHIPPED and state.shipments and not state.unshipped_lines:
@@ -286,7 +296,7 @@ def plan_messages(
                 critical=critical,
             )
             reason = ""
-            if historical:
+            if historical and r.milestone not in TIME_DRIVEN:
                 reason = f"historical: last event more than {_span(policy.max_age)} ago"
             else:
                 reason = stale_reason(r.milestone, r.subject, state)

@@ -24,6 +24,8 @@ class Milestone(StrEnum):
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
     READY_FOR_PICKUP = "ready_for_pickup"
+    #: Reached by time, not by a fact: the exception sweep sees a pickup deadline coming up.
+    PICKUP_EXPIRING = "pickup_expiring"
     ATTEMPT_FAILED = "attempt_failed"
     DELAYED = "delayed"
     EXCEPTION = "exception"
@@ -38,6 +40,7 @@ CRITICAL = frozenset(
         Milestone.EXCEPTION,
         Milestone.ITEM_UNAVAILABLE,
         Milestone.ATTEMPT_FAILED,
+        Milestone.PICKUP_EXPIRING,
         Milestone.CANCELLED,
     }
 )
