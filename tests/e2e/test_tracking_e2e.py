@@ -294,3 +294,30 @@ def test_on_a_phone_the_page_fits_and_a_screenshot_is_kept(mobile_page, base, se
     width, height = struct.unpack(">II", data[16:24])
     assert width == MOBILE["width"], f"screenshot is {width}px wide"
     assert height >= MOBILE["height"]
+
+
+# --- customer choices ----------------------------------------------------------------------------
+
+
+def test_choosing_a_refund_for_an_unavailable_item_in_a_real_browser(page, base, seed, api, clock):
+    """The order page hides its token from other sites (referrer policy), yet its own form must
+    still pass CSRF in a browser: the answer is recorded and the page says so at once."""
+    order = seed(*transit_scans(clock))
+    unavailable = {
+        "kind": "line.status",
+        "order_id": "1001",
+        "line_id": "L2",
+        "status": "unavailable",
+        "occurred_at": iso(clock - timedelta(hours=1)),
+    }
+    assert api.post("/api/v1/events", unavailable).status_code == 202
+    page.goto(f"{base}/t/{make_tracking_token(order)}")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("button[data-choice=refund]")
+    page.wait_for_load_state()
+    check_not_refused(posted.value)
+    assert page.locator("p.notice[role=status]").count() == 1
+    assert page.locator("button[data-choice]").count() == 0, "answered: no second chance to click"
+    from aftercart.orders.models import Fact
+
+    assert Fact.objects.filter(kind="customer.choice", order__external_id="1001").count() == 1

@@ -334,7 +334,7 @@ def test_language_falls_back_from_order_locale_to_accept_language(client, api, s
     assert "Bestellung eingegangen" in client.get(url, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
 
 
-def test_unavailable_item_choices_go_to_support_with_the_choice_in_the_subject(client, api, order):
+def test_unavailable_item_choices_are_forms_that_record_the_answer_not_mail_links(client, api, order):
     send(
         api,
         {
@@ -347,11 +347,9 @@ def test_unavailable_item_choices_go_to_support_with_the_choice_in_the_subject(c
     )
     html = client.get(f"/t/{make_tracking_token(order)}").content.decode()
     assert "An item in your order is unavailable" in html
-    assert (
-        "mailto:help@acme.example?subject=Order%20%231001%3A%20I%20will%20wait%20for%20Wool%20socks" in html
-    )
-    assert "mailto:help@acme.example?subject=Order%20%231001%3A%20please%20refund%20Wool%20socks" in html
-    assert ">Wait for the item</a>" in html and ">Refund the item</a>" in html
+    assert "I%20will%20wait%20for" not in html and "please%20refund" not in html, "one way to answer"
+    assert f'action="/t/{make_tracking_token(order)}/choices"' in html
+    assert 'value="wait"' in html and 'value="refund"' in html
 
 
 def test_ready_for_pickup_shows_where_and_until_when_with_directions(client, api, order, frozen):

@@ -333,3 +333,35 @@ def test_a_carrier_holding_the_parcel_for_pickup_is_the_pickup_stage():
         fact("tracking.event", 9, "e", order=None, tracking="T1", tag="AvailableForPickup"),
     ]
     assert project(facts).stage is Stage.PICKUP
+
+
+# --- customer choices ------------------------------------------------------------------------------
+
+
+def test_an_answered_unavailable_line_no_longer_needs_the_customer():
+    from aftercart.domain.projection import from_snapshot, to_snapshot
+
+    facts = three_lines_two_parcels_one_unavailable()
+    assert [ln.line_id for ln in project(facts).unavailable_lines] == ["L3"]
+    answered = project(
+        [
+            *facts,
+            fact("customer.choice", 100, "choice:L3", line_id="L3", choice="refund"),
+            # A later answer for the same line (another key) does not replace the first.
+            fact("customer.choice", 101, "choice:L3:again", line_id="L3", choice="wait"),
+        ]
+    )
+    assert answered.lines["L3"].customer_choice == "refund"
+    assert answered.unavailable_lines == []
+    assert answered.awaited_lines == []
+    assert answered.stage is not Stage.EXCEPTION
+    assert from_snapshot(to_snapshot(answered)).lines["L3"].customer_choice == "refund"
+
+
+def test_waiting_keeps_the_line_to_come_and_unknown_choices_change_nothing():
+    facts = three_lines_two_parcels_one_unavailable()
+    odd = project([*facts, fact("customer.choice", 100, "c1", line_id="L3", choice="shrug")])
+    assert odd.lines["L3"].customer_choice == ""
+    waiting = project([*facts, fact("customer.choice", 100, "c2", line_id="L3", choice="wait")])
+    assert [ln.line_id for ln in waiting.awaited_lines] == ["L3"]
+    assert waiting.unavailable_lines == []

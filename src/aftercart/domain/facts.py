@@ -29,6 +29,9 @@ times as ISO 8601):
 ``feedback.received``
     ``score`` (1–5), ``title, comment, feedback_id``: what the customer said after delivery. Kept
     on the timeline; it does not change the order's state.
+``customer.choice``
+    ``line_id, choice`` (``"wait"``, ``"refund"`` or ``"substitute"``): the customer's answer to an
+    unavailable line, given on the tracking page. The first answer for a line is the one that counts.
 """
 
 from __future__ import annotations
@@ -54,6 +57,15 @@ class FactKind(StrEnum):
     PICKUP_READY = "pickup.ready"
     PICKUP_COLLECTED = "pickup.collected"
     FEEDBACK_RECEIVED = "feedback.received"
+    CUSTOMER_CHOICE = "customer.choice"
+
+
+class CustomerChoice(StrEnum):
+    """What a customer can choose for a line the store cannot supply."""
+
+    WAIT = "wait"
+    REFUND = "refund"
+    SUBSTITUTE = "substitute"
 
 
 #: Tie-break for facts with the same ``occurred_at``: the order a person would expect them in.
@@ -67,6 +79,7 @@ KIND_RANK = {
     FactKind.PICKUP_COLLECTED: 6,
     FactKind.ORDER_CANCELLED: 7,
     FactKind.FEEDBACK_RECEIVED: 8,
+    FactKind.CUSTOMER_CHOICE: 9,
 }
 
 

@@ -232,6 +232,8 @@ def next_step(state: OrderState, now: datetime) -> NextStep:
         return min(urgent, key=lambda c: PRIORITY[c.code])
     in_transit = [c for c in candidates if c.code is StepCode.SHIPPED]
     unshipped = [ln for ln in state.unshipped_lines if ln.unavailable_quantity < ln.quantity]
+    # A line the customer chose to wait for is still to come: the order is not done without it.
+    unshipped += [ln for ln in state.awaited_lines if ln not in unshipped]
     if in_transit and unshipped:
         first = in_transit[0]
         params = {**first.params, "shipped_count": str(len(state.shipments))}

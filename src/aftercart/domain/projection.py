@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
+from aftercart.domain.facts import CustomerChoice, Fact, FactKind, normalise_tracking_number
 from aftercart.domain.vocabulary import (
     FULFILMENT_PROGRESS,
     CarrierTag,
@@ -71,6 +71,8 @@ class LineState:
     shipped_quantity: int = 0
     location: str = ""
     pickup: Pickup | None = None
+    #: The customer's answer to the line being unavailable (a :class:`CustomerChoice` value), or "".
+    customer_choice: str = ""
 
     @property
     def open_quantity(self) -> int:
@@ -155,11 +157,25 @@ class OrderState:
 
     @property
     def unavailable_lines(self) -> list[LineState]:
-        """Lines the merchant cannot supply (in whole or in part)."""
+        """Lines the merchant cannot supply (in whole or in part) and the customer has not yet
+        answered (wait, refund or substitute): the ones that still need the customer."""
         return [
             ln
             for ln in self.lines.values()
-            if ln.unavailable_quantity > 0 and ln.status is not FulfilmentStatus.CANCELLED
+            if ln.unavailable_quantity > 0
+            and ln.status is not FulfilmentStatus.CANCELLED
+            and not ln.customer_choice
+        ]
+
+    @property
+    def awaited_lines(self) -> list[LineState]:
+        """Unavailable lines the customer chose to wait for: still to come, once restocked."""
+        return [
+            ln
+            for ln in self.lines.values()
+            if ln.unavailable_quantity > 0
+            and ln.status is not FulfilmentStatus.CANCELLED
+            and ln.customer_choice == CustomerChoice.WAIT
         ]
 
     def to_json(self, checkpoints: bool = True) -> dict[str, Any]:
@@ -287,6 +303,21 @@ def _apply(state: OrderState, fact: Fact) -> None:
         _apply_pickup_ready(state, p, fact)
     elif kind is FactKind.PICKUP_COLLECTED:
         _apply_pickup_collected(state, p, fact)
+    elif kind is FactKind.CUSTOMER_CHOICE:
+        _apply_customer_choice(state, p)
+
+
+def _apply_customer_choice(state: OrderState, p: Mapping[str, Any]) -> None:
+    """The first answer for a line counts; an answer for an unknown line or an unknown choice is
+    kept in the ledger but changes nothing."""
+    line = state.lines.get(str(p.get("line_id") or ""))
+    try:
+        choice = CustomerChoice(str(p.get("choice") or ""))
+    except ValueError:
+        return
+    if line is None or line.customer_choice:
+        return
+    line.customer_choice = choice.value
 
 
 def _apply_order_fields(state: OrderState, p: Mapping[str, Any], fact: Fact) -> None:
@@ -561,6 +592,7 @@ def from_snapshot(data: Mapping[str, Any]) -> OrderState:
             shipped_quantity=int(ln.get("shipped_quantity", 0)),
             location=ln.get("location", ""),
             pickup=_pickup_from_json(ln.get("pickup")),
+            customer_choice=ln.get("customer_choice", ""),
         )
     for key_, sh in (data.get("shipments") or {}).items():
         state.shipments[key_] = ShipmentState(
@@ -636,6 +668,7 @@ def _line_json(ln: LineState) -> dict[str, Any]:
         "shipped_quantity": ln.shipped_quantity,
         "location": ln.location,
         "pickup": _pickup_json(ln.pickup),
+        "customer_choice": ln.customer_choice,
     }
 
 

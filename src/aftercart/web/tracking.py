@@ -32,6 +32,7 @@ from aftercart.core.i18n import (
     sentence,
 )
 from aftercart.domain.carriers import carrier_info, carrier_slug
+from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import Action, ActionCode, NextStep
 from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
@@ -327,10 +328,16 @@ def maps_href(address: str) -> str:
     return template.format(query=quote(address, safe=""))
 
 
+#: Choices the tracking page answers itself, with a form that records a ``customer.choice`` fact.
+_ANSWERED_ON_THE_PAGE = frozenset({ActionCode.WAIT_FOR_ITEM, ActionCode.REFUND_ITEM})
+
+
 def action_view(
     action: Action, state: OrderState, support: Mapping[str, str], zone: ZoneInfo
 ) -> dict[str, Any] | None:
     """One action as a link (label, href), or ``None`` when there is nowhere real for it to go."""
+    if action.code in _ANSWERED_ON_THE_PAGE:
+        return None  # the page's own choice forms record these in the ledger (see track_choice)
     params = localise_params(action.params, zone)
     label = fill(action.label, params)
     number = state.number or state.order_ref
@@ -470,6 +477,45 @@ def shipment_view(shipment: ShipmentState, state: OrderState, now: datetime, anc
     }
 
 
+#: The buttons offered for an unavailable line. Substitutes are not offered until stores can say
+#: which one they have; until then a customer who wants one writes to support.
+CHOICE_LABELS = {
+    CustomerChoice.WAIT: _("I will wait for it"),
+    CustomerChoice.REFUND: _("Refund it"),
+}
+
+#: How a line the customer has answered for shows its answer.
+ANSWER_LABELS = {
+    CustomerChoice.WAIT: _("You chose to wait"),
+    CustomerChoice.REFUND: _("You chose a refund"),
+    CustomerChoice.SUBSTITUTE: _("You chose a substitute"),
+}
+
+
+def offered_choices(state: OrderState, line: LineState) -> tuple[str, ...]:
+    """The choices the customer can make for ``line`` now: only for an unavailable line they have
+    not answered yet (the first answer counts), else none."""
+    if line not in state.unavailable_lines:
+        return ()
+    return tuple(choice.value for choice in CHOICE_LABELS)
+
+
+def choice_views(state: OrderState) -> list[dict[str, Any]]:
+    """One form per unavailable, unanswered line: its title and the buttons (call with the
+    language active)."""
+    return [
+        {
+            "line_id": line.line_id,
+            "title": _title(line, line.line_id),
+            "options": [
+                {"value": value, "label": str(CHOICE_LABELS[CustomerChoice(value)])}
+                for value in offered_choices(state, line)
+            ],
+        }
+        for line in state.unavailable_lines
+    ]
+
+
 def line_views(line: LineState) -> list[dict[str, Any]]:
     """An order line's units not (yet) shipped: those still to come and those unavailable, apart."""
     if line.status is FulfilmentStatus.CANCELLED:
@@ -487,10 +533,18 @@ def line_views(line: LineState) -> list[dict[str, Any]]:
             "quantity": quantity,
             "status": str(LINE_LABELS.get(status, status.value)),
             "unavailable": unavailable,
+            "answer": _answer(line) if unavailable else "",
             "pickup": pickup_view(line.pickup) if status is FulfilmentStatus.READY_FOR_PICKUP else None,
         }
         for quantity, status, unavailable in rows
     ]
+
+
+def _answer(line: LineState) -> str:
+    try:
+        return str(ANSWER_LABELS[CustomerChoice(line.customer_choice)])
+    except ValueError:
+        return ""
 
 
 def _shipment_order(shipment: ShipmentState) -> tuple[datetime, str]:
@@ -528,6 +582,7 @@ def tracking_context(
         focus_index = next((i for i, s in enumerate(shipments) if s.key == step.shipment_key), None)
         focus = views.pop(focus_index) if focus_index is not None else None
         lines = [row for ln in state.lines.values() for row in line_views(ln)]
+        choices = choice_views(state)
         cancelled = [
             {"title": _title(ln, ln.line_id), "variant": ln.variant, "quantity": ln.quantity}
             for ln in state.lines.values()
@@ -545,6 +600,7 @@ def tracking_context(
         "focus_shipment": focus,
         "other_shipments": views,
         "open_lines": lines,
+        "choices": choices,
         "cancelled_lines": cancelled,
     }
 

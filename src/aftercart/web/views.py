@@ -14,9 +14,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aftercart.domain.facts import CustomerChoice, Fact, FactKind
 from aftercart.orders.selectors import order_view
+from aftercart.orders.services import facts_record
 from aftercart.orders.tokens import (
     link_days_after_delivery,
     link_expired,
@@ -31,6 +33,7 @@ from aftercart.web.tracking import (
     find_order,
     language_links,
     normalise_number,
+    offered_choices,
     store_view,
     supported_language,
     tracking_context,
@@ -143,7 +146,51 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
         return _private(_render(request, "web/track/link_problem.html", context, language, status=410))
     context = tracking_context(order, now, language, state=state, step=step)
     context["languages"] = language_links(request, language)
+    context["choice_url"] = reverse("web:track-choice", kwargs={"token": token})
+    context["answered"] = request.GET.get("answered") == "1"
     return _private(_render(request, "web/track/order.html", context, language))
+
+
+@never_cache
+@csrf_protect
+@require_POST
+def track_choice(request: HttpRequest, token: str) -> HttpResponse:
+    """``POST /t/<token>/choices``: the customer's answer (wait, refund…) for an unavailable line.
+
+    The answer is a ``customer.choice`` fact in the ledger, keyed per order and line so that a
+    double submit, or a second answer later, changes nothing: the first answer counts. Then back to
+    the page (303), which shows the answer and the next step that follows from it.
+    """
+    order = read_tracking_token(token)
+    if order is None:
+        language = choose_language(request)
+        context = _page(request, None, language, reason="invalid")
+        return _private(_render(request, "web/track/link_problem.html", context, language, status=404))
+    now = timezone.now()
+    state = order_view(order, now)[0]
+    language = choose_language(request, state=state, store=order.store)
+    if link_expired(state, now):
+        context = _page(request, order.store, language, reason="expired", days=link_days_after_delivery())
+        return _private(_render(request, "web/track/link_problem.html", context, language, status=410))
+    page_url = reverse("web:track-order", kwargs={"token": token})
+    line_id = str(request.POST.get("line", ""))[:128]
+    choice = str(request.POST.get("choice", ""))[:32]
+    line = state.lines.get(line_id)
+    if line is None or choice not in offered_choices(state, line):
+        context = _page(request, order.store, language, page_url=page_url)
+        return _private(_render(request, "web/track/choice_problem.html", context, language, status=400))
+    fact = Fact(
+        kind=FactKind.CUSTOMER_CHOICE,
+        occurred_at=max(now, state.last_event_at or now),
+        idempotency_key=f"choice:{order.public_id}:{line_id}",
+        source="tracking_page",
+        order_ref=order.external_id,
+        payload={"line_id": line_id, "choice": CustomerChoice(choice).value},
+    )
+    facts_record(store=order.store, facts=[fact], now=now)
+    response = HttpResponseRedirect(f"{page_url}?{urlencode({'answered': '1'})}")
+    response.status_code = 303  # See Other: the browser GETs the page, and Back does not re-post
+    return _private(response)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
