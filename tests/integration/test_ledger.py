@@ -129,3 +129,98 @@ def test_projected_receivers_see_every_reprojected_order(store):
         planner.disconnect_projected(receiver)
     assert [external_id for external_id, _ in seen] == ["E", "E", "E"]
     assert seen[2][1] == 0, "a scan that reaches nothing new is still handed over"
+
+
+_ORDER_COLUMNS = (
+    "number",
+    "email",
+    "postal_code",
+    "placed_at",
+    "currency",
+    "total",
+    "stage",
+    "next_step",
+    "milestones",
+    "snapshot",
+    "fact_count",
+    "last_event_at",
+)
+
+
+_SHIPMENT_COLUMNS = (
+    "carrier",
+    "tracking_number",
+    "tag",
+    "subtag",
+    "status_at",
+    "shipped_at",
+    "delivered_at",
+    "estimated_delivery",
+    "first_estimated_delivery",
+    "last_checkpoint_at",
+)
+
+
+def test_batches_of_scans_only_keep_the_order_row_equal_to_a_rebuild(
+    store, django_capture_on_commit_callbacks
+):
+    """Scan-only batches write back only the columns scans can move; the order's own fields stay as
+    they were, and an order update between scans still lands."""
+    from aftercart.orders import state_cache
+    from aftercart.orders.models import Order, Shipment
+    from aftercart.orders.services import orders_rebuild
+
+    order = Fact(
+        kind=FactKind.ORDER_PLACED,
+        occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
+        idempotency_key="p:F",
+        source="test",
+        order_ref="F",
+        payload={
+            "number": "#1001",
+            "email": "Ana@Example.com",
+            "postal_code": "sw1a 1aa",
+            "currency": "GBP",
+            "total": "42.50",
+            "lines": [{"line_id": "L1"}],
+        },
+    )
+    updated = Fact(
+        kind=FactKind.ORDER_UPDATED,
+        occurred_at=datetime(2026, 3, 3, 2, 30, tzinfo=UTC),
+        idempotency_key="u:F",
+        source="test",
+        order_ref="F",
+        payload={"email": "ana.new@example.com"},
+    )
+    state_cache.clear()
+    batches = [
+        [order, _shipped("F", "1ZF")],
+        [_scan(1, "1ZF")],
+        [_scan(2, "1ZF")],
+        [updated],
+        [_scan(3, "1ZF")],
+    ]
+    for batch in batches:
+        with django_capture_on_commit_callbacks(execute=True):
+            facts_record(store=store, facts=batch)
+    delivered = Fact(
+        kind=FactKind.TRACKING_EVENT,
+        occurred_at=datetime(2026, 3, 4, 9, tzinfo=UTC),
+        idempotency_key="scan:1ZF:delivered",
+        source="test",
+        tracking_number="1ZF",
+        payload={"tag": "delivered", "raw_message": "Delivered", "estimated_delivery": "2026-03-05"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        facts_record(store=store, facts=[delivered])
+    live = Order.objects.values(*_ORDER_COLUMNS).get(external_id="F")
+    assert (live["number"], live["email"], live["postal_code"]) == ("#1001", "ana.new@example.com", "SW1A1AA")
+    assert (live["fact_count"], live["stage"]) == (7, "post_delivery")
+    assert "delivered:S1" in live["milestones"]
+    parcel = Shipment.objects.filter(order__external_id="F").values(*_SHIPMENT_COLUMNS).get()
+    assert (parcel["tag"], parcel["tracking_number"]) == ("delivered", "1ZF")
+    state_cache.clear()
+    orders_rebuild(store=store)
+    assert Order.objects.values(*_ORDER_COLUMNS).get(external_id="F") == live
+    assert Shipment.objects.filter(order__external_id="F").values(*_SHIPMENT_COLUMNS).get() == parcel

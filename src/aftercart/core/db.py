@@ -3,36 +3,91 @@
 The ORM prepares every value through several layers of field methods; for the few field types the
 ledger writes in bulk we adapt values directly, once per backend, and run one prepared statement
 with ``executemany`` (which psycopg pipelines and SQLite runs in a loop in C).
+
+JSON is encoded with orjson: encoding every fact's payload and every order's snapshot with the
+standard library was the largest single cost of a carrier firehose (about 8% of ingest, against
+about 1% with orjson). The text differs only in spacing and in writing non-ASCII characters as they
+are instead of ``\\u`` escapes; both decode to the same values.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
+from operator import attrgetter
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS  # like json.dumps, which writes int keys as strings
 
-def _adapter(field: models.Field) -> Callable[[Any], Any]:
+
+def json_dumps(value: Any) -> str:
+    """Compact JSON text of ``value``, as ``json.dumps(value, separators=(",", ":"))`` would give
+    it (same values; non-ASCII unescaped). A type orjson cannot encode (a ``Decimal``) goes to the
+    standard library, which raises the error it always did."""
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"))
+
+
+def _json_bytes(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS)
+    except TypeError:
+        return json.dumps(value).encode()
+
+
+def _sqlite_datetime(v: Any) -> str | None:
+    # What Django's SQLite backend stores: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    if v is None:
+        return None
+    if v.tzinfo is UTC:  # the common case; one C call instead of replace() then str()
+        return v.isoformat(" ")[:-6]
+    return str(v.astimezone(UTC).replace(tzinfo=None))
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How to turn a value of ``field`` into a parameter; ``None`` when it goes as it is."""
     vendor = connection.vendor
     if isinstance(field, models.DateTimeField):
-        if vendor == "sqlite":
-            # What Django's SQLite backend stores: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]".
-            return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
-        return lambda v: v
+        return _sqlite_datetime if vendor == "sqlite" else None
     if isinstance(field, models.DateField):
-        return lambda v: None if v is None else (v.isoformat() if vendor == "sqlite" else v)
+        return (lambda v: None if v is None else v.isoformat()) if vendor == "sqlite" else None
     if isinstance(field, models.JSONField):
         if vendor == "postgresql":
             from psycopg.types.json import Jsonb
 
-            return lambda v: None if v is None else Jsonb(v)
-        return lambda v: None if v is None else json.dumps(v, separators=(",", ":"))
+            return lambda v: None if v is None else Jsonb(v, dumps=_json_bytes)
+        return lambda v: None if v is None else json_dumps(v)
+    if isinstance(field, models.ForeignKey) and isinstance(
+        field.target_field, (models.AutoField, models.BigAutoField)
+    ):
+        # An id is stored as it is; anything else (a string id from a form) is prepared as usual.
+        return lambda v: (
+            v if v is None or type(v) is int else field.get_db_prep_save(v, connection=connection)
+        )
     if isinstance(field, (models.DecimalField, models.ForeignKey)):
-        return lambda v: field.get_db_prep_save(v, connection=connection)
-    return lambda v: v
+        return lambda v: None if v is None else field.get_db_prep_save(v, connection=connection)
+    return None
+
+
+def _adapted(
+    adapters: Sequence[Callable[[Any], Any] | None], rows: Iterable[Sequence[Any]]
+) -> list[list[Any]]:
+    """Rows of parameters: each value passed through its column's adapter, if it has one (most
+    columns, text and integers, have none: the per-value call was a good part of the cost)."""
+    active = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, adapt in active:
+            values[i] = adapt(values[i])
+        out.append(values)
+    return out
 
 
 def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -50,7 +105,7 @@ def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Seq
         ", ".join(qn(f.column) for f in fields),  # type: ignore[union-attr]
         ", ".join(["%s"] * len(fields)),
     )
-    params = [[adapt(value) for adapt, value in zip(adapters, row, strict=True)] for row in rows]
+    params = _adapted(adapters, rows)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -72,11 +127,8 @@ def update_rows(model: type[models.Model], field_names: Sequence[str], objs: Seq
         ", ".join(f"{qn(f.column)} = %s" for f in fields),  # type: ignore[union-attr]
         qn(meta.pk.column),  # type: ignore[union-attr]
     )
-    attnames = [f.attname for f in fields]  # type: ignore[union-attr]
-    params = [
-        [adapt(getattr(obj, name)) for adapt, name in zip(adapters, attnames, strict=True)] + [obj.pk]
-        for obj in objs
-    ]
+    values = attrgetter(*[f.attname for f in fields], "pk")  # type: ignore[union-attr]
+    params = _adapted([*adapters, None], (values(obj) for obj in objs))  # (..., pk) per object
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -102,6 +154,6 @@ def update_rows_where(
         ", ".join(f"{c} = %s" for c in columns[:n]),
         " AND ".join(f"{c} = %s" for c in columns[n:]),
     )
-    params = [[adapt(value) for adapt, value in zip(adapters, row, strict=True)] for row in rows]
+    params = _adapted(adapters, rows)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

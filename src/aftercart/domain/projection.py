@@ -52,6 +52,15 @@ class Pickup:
     ready_at: datetime | None = None
     deadline: datetime | None = None
     collected_at: datetime | None = None
+    #: The deadline before the customer extended it (once), or ``None`` if never extended.
+    extended_from: datetime | None = None
+    #: The customer asked for it to be delivered instead: nobody is coming to collect it.
+    delivery_requested: bool = False
+
+    @property
+    def awaiting_collection(self) -> bool:
+        """Still waiting for the customer to come: not collected, not switched to delivery."""
+        return self.collected_at is None and not self.delivery_requested
 
 
 @dataclass(slots=True)
@@ -73,6 +82,8 @@ class LineState:
     pickup: Pickup | None = None
     #: The customer's answer to the line being unavailable (a :class:`CustomerChoice` value), or "".
     customer_choice: str = ""
+    #: What the store offers instead of an unavailable line (its title), or "" when it offers none.
+    substitute: str = ""
 
     @property
     def open_quantity(self) -> int:
@@ -135,6 +146,10 @@ class OrderState:
     timezone: str = ""
     currency: str = ""
     total: Decimal | None = None
+    #: The customer ticked "text me about this order" (or the store's SMS consent) when ordering:
+    #: without it no SMS is sent (see :mod:`aftercart.domain.messaging`). Withdrawn by a later
+    #: ``order.updated`` carrying ``sms_consent: false``.
+    sms_consent: bool = False
     lines: dict[str, LineState] = field(default_factory=dict)
     shipments: dict[str, ShipmentState] = field(default_factory=dict)
     cancelled_at: datetime | None = None
@@ -142,6 +157,8 @@ class OrderState:
     last_event_at: datetime | None = None
     fact_count: int = 0
     stage: Stage = Stage.CONFIRMATION
+    #: The customer's answer to the whole order being late (keep waiting or cancel), or "".
+    customer_choice: str = ""
     #: The sort key of the last fact folded in: later facts can be folded onto this state as is.
     last_sort_key: tuple[datetime, int, str] | None = None
 
@@ -169,13 +186,14 @@ class OrderState:
 
     @property
     def awaited_lines(self) -> list[LineState]:
-        """Unavailable lines the customer chose to wait for: still to come, once restocked."""
+        """Unavailable lines the customer chose to wait for (or to take the substitute of): still
+        to come, once restocked or replaced."""
         return [
             ln
             for ln in self.lines.values()
             if ln.unavailable_quantity > 0
             and ln.status is not FulfilmentStatus.CANCELLED
-            and ln.customer_choice == CustomerChoice.WAIT
+            and ln.customer_choice in (CustomerChoice.WAIT, CustomerChoice.SUBSTITUTE)
         ]
 
     def to_json(self, checkpoints: bool = True) -> dict[str, Any]:
@@ -197,6 +215,7 @@ class OrderState:
             "timezone": self.timezone,
             "currency": self.currency,
             "total": None if self.total is None else str(self.total),
+            "sms_consent": self.sms_consent,
             "lines": {k: _line_json(v) for k, v in self.lines.items()},
             "shipments": {k: _shipment_json(v, checkpoints) for k, v in self.shipments.items()},
             "cancelled_at": _iso(self.cancelled_at),
@@ -204,6 +223,7 @@ class OrderState:
             "last_event_at": _iso(self.last_event_at),
             "fact_count": self.fact_count,
             "stage": self.stage.value,
+            "customer_choice": self.customer_choice,
             "last_sort_key": None
             if self.last_sort_key is None
             else [self.last_sort_key[0].isoformat(), self.last_sort_key[1], self.last_sort_key[2]],
@@ -304,20 +324,56 @@ def _apply(state: OrderState, fact: Fact) -> None:
     elif kind is FactKind.PICKUP_COLLECTED:
         _apply_pickup_collected(state, p, fact)
     elif kind is FactKind.CUSTOMER_CHOICE:
-        _apply_customer_choice(state, p)
+        _apply_customer_choice(state, p, fact)
 
 
-def _apply_customer_choice(state: OrderState, p: Mapping[str, Any]) -> None:
-    """The first answer for a line counts; an answer for an unknown line or an unknown choice is
-    kept in the ledger but changes nothing."""
-    line = state.lines.get(str(p.get("line_id") or ""))
+_LINE_ANSWERS = (CustomerChoice.WAIT, CustomerChoice.REFUND, CustomerChoice.SUBSTITUTE)
+_PICKUP_ANSWERS = (CustomerChoice.EXTEND_PICKUP, CustomerChoice.SWITCH_TO_DELIVERY)
+
+
+def _apply_customer_choice(state: OrderState, p: Mapping[str, Any], fact: Fact) -> None:
+    """Fold a customer's answer. What was valid is decided when it is recorded
+    (:mod:`aftercart.domain.options`); here only rules that keep late or repeated answers
+    harmless: the first answer for an unavailable line or for the whole order counts, a pickup is
+    extended at most once and never after it was collected or switched to delivery, and a cancel
+    holds only while nothing has shipped. An answer about something unknown changes nothing (it
+    stays in the ledger)."""
     try:
         choice = CustomerChoice(str(p.get("choice") or ""))
     except ValueError:
         return
-    if line is None or line.customer_choice:
-        return
-    line.customer_choice = choice.value
+    if choice in _LINE_ANSWERS:
+        line = state.lines.get(str(p.get("line_id") or ""))
+        if line is not None and not line.customer_choice:
+            line.customer_choice = choice.value
+    elif choice in _PICKUP_ANSWERS:
+        pickup = _pickup_for_choice(state, p)
+        if pickup is None or not pickup.awaiting_collection:
+            return
+        if choice is CustomerChoice.SWITCH_TO_DELIVERY:
+            pickup.delivery_requested = True
+        elif pickup.extended_from is None and pickup.deadline is not None:
+            deadline = _as_datetime(p.get("deadline"))
+            if deadline is not None and deadline > pickup.deadline:
+                pickup.extended_from, pickup.deadline = pickup.deadline, deadline
+    elif not state.customer_choice and state.cancelled_at is None:
+        if choice is CustomerChoice.CANCEL:
+            if state.shipments:
+                return  # too late: something left already (the store is told by the webhook)
+            state.cancelled_at = fact.occurred_at
+            state.cancel_reason = "cancelled by the customer: order late"
+            for line in state.lines.values():
+                if line.status is not FulfilmentStatus.PICKED_UP:
+                    line.status = FulfilmentStatus.CANCELLED
+        state.customer_choice = choice.value
+
+
+def _pickup_for_choice(state: OrderState, p: Mapping[str, Any]) -> Pickup | None:
+    if p.get("line_id"):
+        line = state.lines.get(str(p["line_id"]))
+        return line.pickup if line is not None and line.status is FulfilmentStatus.READY_FOR_PICKUP else None
+    shipment = state.shipments.get(str(p.get("shipment_id") or ""))
+    return shipment.pickup if shipment is not None and not shipment.is_delivered else None
 
 
 def _apply_order_fields(state: OrderState, p: Mapping[str, Any], fact: Fact) -> None:
@@ -338,6 +394,8 @@ def _apply_order_fields(state: OrderState, p: Mapping[str, Any], fact: Fact) -> 
             setattr(state, name, str(p[name]))
     if p.get("total") is not None:
         state.total = _as_decimal(p["total"])
+    if p.get("sms_consent") is not None:
+        state.sms_consent = p["sms_consent"] is True
     for item in p.get("lines") or ():
         line_id = str(item["line_id"])
         line = state.lines.get(line_id) or LineState(line_id=line_id)
@@ -368,6 +426,7 @@ def _apply_line_status(state: OrderState, p: Mapping[str, Any], fact: Fact) -> N
         line.location = str(p["location"])
     if new is FulfilmentStatus.UNAVAILABLE:
         line.unavailable_quantity = min(int(p.get("quantity") or line.quantity), line.quantity)
+        line.substitute = str(p.get("substitute") or "")[:200]
     elif new is not FulfilmentStatus.CANCELLED:
         line.unavailable_quantity = 0
 
@@ -480,9 +539,13 @@ def derive_stage(state: OrderState) -> Stage:
         return Stage.EXCEPTION
     waiting_pickup = any(
         not s.is_delivered
-        and (s.tag is CarrierTag.AVAILABLE_FOR_PICKUP or (s.pickup and s.pickup.collected_at is None))
+        and (s.pickup.awaiting_collection if s.pickup else s.tag is CarrierTag.AVAILABLE_FOR_PICKUP)
         for s in shipments
-    ) or any(ln.status is FulfilmentStatus.READY_FOR_PICKUP for ln in state.lines.values())
+    ) or any(
+        ln.status is FulfilmentStatus.READY_FOR_PICKUP
+        and (ln.pickup is None or ln.pickup.awaiting_collection)
+        for ln in state.lines.values()
+    )
     if waiting_pickup:
         return Stage.PICKUP
     undelivered = [s for s in shipments if not s.is_delivered]
@@ -570,8 +633,10 @@ def from_snapshot(data: Mapping[str, Any]) -> OrderState:
     state.cancelled_at = _as_datetime(data.get("cancelled_at"))
     state.last_event_at = _as_datetime(data.get("last_event_at"))
     state.total = _as_decimal(data["total"]) if data.get("total") is not None else None
+    state.sms_consent = data.get("sms_consent") is True
     state.fact_count = int(data.get("fact_count") or 0)
     state.stage = Stage(data.get("stage") or Stage.CONFIRMATION)
+    state.customer_choice = data.get("customer_choice") or ""
     key = data.get("last_sort_key")
     if key:
         moment = _as_datetime(key[0])
@@ -593,6 +658,7 @@ def from_snapshot(data: Mapping[str, Any]) -> OrderState:
             location=ln.get("location", ""),
             pickup=_pickup_from_json(ln.get("pickup")),
             customer_choice=ln.get("customer_choice", ""),
+            substitute=ln.get("substitute", ""),
         )
     for key_, sh in (data.get("shipments") or {}).items():
         state.shipments[key_] = ShipmentState(
@@ -633,6 +699,8 @@ def _pickup_from_json(data: Mapping[str, Any] | None) -> Pickup | None:
         ready_at=_as_datetime(data.get("ready_at")),
         deadline=_as_datetime(data.get("deadline")),
         collected_at=_as_datetime(data.get("collected_at")),
+        extended_from=_as_datetime(data.get("extended_from")),
+        delivery_requested=bool(data.get("delivery_requested")),
     )
 
 
@@ -650,6 +718,8 @@ def _pickup_json(p: Pickup | None) -> dict[str, Any] | None:
         "ready_at": _iso(p.ready_at),
         "deadline": _iso(p.deadline),
         "collected_at": _iso(p.collected_at),
+        "extended_from": _iso(p.extended_from),
+        "delivery_requested": p.delivery_requested,
     }
 
 
@@ -669,6 +739,7 @@ def _line_json(ln: LineState) -> dict[str, Any]:
         "location": ln.location,
         "pickup": _pickup_json(ln.pickup),
         "customer_choice": ln.customer_choice,
+        "substitute": ln.substitute,
     }
 
 

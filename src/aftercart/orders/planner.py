@@ -19,8 +19,9 @@ from aftercart.domain.projection import OrderState
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """One order whose re-projection reached new milestones. ``order`` is the ``Order`` row, loaded
-    with few fields: use its ids."""
+    """One order whose re-projection reached new milestones. ``order`` is the order's row as the
+    ledger loaded it (an ``Order``, or the ledger's lighter ``OrderRow``): use its ``pk``,
+    ``store_id`` and ``external_id`` only."""
 
     order: Any
     state: OrderState
