@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--deliver-interval", type=float, default=5.0, help="Seconds between outbox polls."
         )
+        parser.add_argument(
+            "--sweep-interval", type=float, default=300.0, help="Seconds between exception sweeps."
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["batch"]:
