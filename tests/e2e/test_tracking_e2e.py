@@ -321,3 +321,40 @@ def test_choosing_a_refund_for_an_unavailable_item_in_a_real_browser(page, base,
     from aftercart.orders.models import Fact
 
     assert Fact.objects.filter(kind="customer.choice", order__external_id="1001").count() == 1
+
+
+def test_extending_a_pickup_deadline_in_a_real_browser(page, base, api, store, clock):
+    """A click-and-collect order whose deadline is tonight: the customer extends it once from the
+    page; the page answers at once with the later deadline and offers no second extension."""
+    store.branding = {"support_email": "help@acme.example"}
+    store.save()
+    assert (
+        api.post("/api/v1/orders", {**ORDER, "placed_at": iso(clock - timedelta(days=3))}).status_code == 201
+    )
+    deadline = clock + timedelta(hours=10)
+    ready = {
+        "kind": "pickup.ready",
+        "order_id": "1001",
+        "lines": [{"line_id": "L1", "quantity": 1}, {"line_id": "L2", "quantity": 2}],
+        "location": {"name": "Acme Soho", "address": "1 Soho Square, London", "hours": "9:00-18:00"},
+        "deadline": iso(deadline),
+        "occurred_at": iso(clock - timedelta(days=1)),
+    }
+    assert api.post("/api/v1/events", ready).status_code == 202
+    order = Order.objects.get(external_id="1001")
+    page.goto(f"{base}/t/{make_tracking_token(order)}")
+    assert page.locator("form.choice[data-situation=pickup_not_collected]").count() == 2
+    form = page.locator("form.choice").first
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        form.locator("button[data-choice=extend_pickup]").click()
+    page.wait_for_load_state()
+    check_not_refused(posted.value)
+    assert page.locator("p.notice[role=status]").count() == 1
+    shown = {
+        datetime.fromisoformat(value)
+        for value in page.locator("time[datetime]").evaluate_all("els => els.map(e => e.dateTime)")
+    }
+    assert deadline + timedelta(days=3) in shown, f"the later deadline is shown: {shown}"
+    from aftercart.orders.models import Fact
+
+    assert Fact.objects.filter(kind="customer.choice", payload__choice="extend_pickup").count() == 1

@@ -82,8 +82,11 @@ def test_refund_from_the_page_is_a_fact_and_moves_the_next_step_on(order):
     url = f"/t/{make_tracking_token(order)}"
     html = client.get(url).content.decode()
     assert 'data-step="item_unavailable"' in html
-    assert f'<form class="choice" method="post" action="{url}/choices">' in html
-    assert 'name="line" value="L2"' in html
+    assert (
+        f'<form class="choice" method="post" action="{url}/choices" data-situation="item_unavailable">'
+        in html
+    )
+    assert 'name="subject" value="line:L2"' in html
     assert 'name="choice" value="wait"' in html and 'name="choice" value="refund"' in html
     assert 'name="choice" value="substitute"' not in html, "no substitute the store has not offered"
     assert "What would you like us to do about Wool socks?" in html
@@ -105,7 +108,7 @@ def test_refund_from_the_page_is_a_fact_and_moves_the_next_step_on(order):
     assert 'data-step="being_prepared"' in page
     assert "Thank you, we have your answer" in page
     assert "You chose a refund" in page
-    assert '<form class="choice"' not in page, "an answered line offers no more buttons"
+    assert 'data-situation="item_unavailable"' not in page, "an answered line offers no more buttons"
 
 
 def test_waiting_keeps_the_item_to_come_and_shows_the_answer(client, order):

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone, translation
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from aftercart.api.problems import Problem
+from aftercart.cases.choices import customer_choice_record, order_options
 from aftercart.core.i18n import customer_zone, render_next_step
+from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import NextStep, StepCode
+from aftercart.domain.options import ChoiceRefused, Refusal
 from aftercart.domain.projection import OrderState
 from aftercart.domain.vocabulary import Stage
 from aftercart.integrations.canonical.schemas import (
@@ -25,6 +28,7 @@ from aftercart.integrations.canonical.schemas import (
 from aftercart.orders import selectors
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
+from aftercart.orders.windows import delivery_window, promise_json, window_json
 
 router = Router(tags=["orders"])
 
@@ -42,6 +46,22 @@ class OrderOut(Schema):
     lines: list[dict[str, Any]]
     shipments: list[dict[str, Any]]
     cancelled_at: datetime | None
+    #: What the customer may choose now (the same offers the tracking page shows).
+    options: list[dict[str, Any]] = []
+    #: The earliest–latest delivery window learned from the store's history (null until it has
+    #: enough deliveries, and once delivered): ``earliest``, ``latest``, ``stage``, ``share``,
+    #: ``explanation``.
+    delivery_window: dict[str, Any] | None = None
+    #: The window promised at confirmation, kept as made (null when none was made).
+    promise: dict[str, Any] | None = None
+
+
+class ChoiceIn(Schema):
+    """A customer's answer, given through a store agent. ``subject`` is an offer's ``subject`` from
+    ``GET /orders/{order_id}`` (``line:<id>``, a shipment id, or "" for the whole order)."""
+
+    subject: str = Field("", max_length=200)
+    choice: CustomerChoice
 
 
 class OrderSummaryOut(Schema):
@@ -109,8 +129,13 @@ def _order_or_404(request: HttpRequest, order_id: str) -> Order:
 
 def _read(request: HttpRequest, order_id: str) -> dict[str, Any]:
     order = _order_or_404(request, order_id)
-    state, step = selectors.order_view(order, timezone.now())
-    return serialise(order, state, step)
+    now = timezone.now()
+    state, step = selectors.order_view(order, now)
+    data = serialise(order, state, step)
+    data["options"] = [offer.to_json() for offer in order_options(order=order, state=state, now=now)]
+    data["delivery_window"] = window_json(delivery_window(order, state, now))
+    data["promise"] = promise_json(order)
+    return data
 
 
 @router.post("", response={201: OrderOut, 200: OrderOut}, summary="Create an order")
@@ -178,6 +203,45 @@ def cancel_order(request: HttpRequest, order_id: str, payload: CancelIn) -> dict
     )
     facts_record(store=request.store, facts=[event_fact(event)])  # type: ignore[attr-defined]
     return _read(request, order_id)
+
+
+#: What an agent is told when a choice cannot be recorded (problem+json ``detail``).
+REFUSAL_DETAILS = {
+    Refusal.NOT_OFFERED: "That choice is not on offer for this subject now; GET the order for its options.",
+    Refusal.ALREADY_ANSWERED: "The customer has already answered this; the first answer counts.",
+    Refusal.ALREADY_EXTENDED: "The pickup deadline can be extended only once, and it already was.",
+    Refusal.ALREADY_SHIPPED: "The order can no longer be cancelled: part of it has already shipped.",
+}
+
+
+@router.post(
+    "/{order_id}/choices", response={201: OrderOut, 200: OrderOut}, summary="Record a customer's choice"
+)
+def record_choice(request: HttpRequest, order_id: str, payload: ChoiceIn) -> Status[dict[str, Any]]:
+    """Record the customer's answer to an exception (from the order's ``options``), as a store
+    agent would on their behalf: the same check and the same ledger fact as the tracking page.
+    A choice not (or no longer) on offer answers 409 with the reason and writes nothing."""
+    order = _order_or_404(request, order_id)
+    now = timezone.now()
+    state = selectors.order_state(order)
+    try:
+        recorded = customer_choice_record(
+            order=order,
+            state=state,
+            subject=payload.subject,
+            choice=payload.choice.value,
+            source="api",
+            now=now,
+        )
+    except ChoiceRefused as refused:
+        raise Problem(
+            409,
+            "Choice not available",
+            REFUSAL_DETAILS[refused.reason],
+            kind=f"choice-{refused.reason.value.replace('_', '-')}",
+            errors=[{"field": "choice", "message": refused.reason.value}],
+        ) from None
+    return Status(201 if recorded.accepted else 200, _read(request, order_id))
 
 
 @router.get("/{order_id}/timeline", response=list[FactOut], summary="Every fact of an order")

@@ -115,7 +115,9 @@ def _rules_lookup(
 
         return given
     countries = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "country"))
-    return lambda store_id: rules_for(countries.get(store_id, ""))
+    # Once per store, not per order: rules_for reads and freezes the settings on every call.
+    by_store = {store_id: rules_for(countries.get(store_id, "")) for store_id in store_ids}
+    return lambda store_id: by_store.get(store_id) or rules_for(countries.get(store_id, ""))
 
 
 def _new_row(order: Order, state: OrderState, cause: OpenCause, now: datetime) -> OrderException:

@@ -10,6 +10,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from aftercart.cases.services import exceptions_sweep
+from aftercart.orders.windows import promises_make
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,12 @@ def sweep_loop(*, stop: threading.Event, interval: float = 300.0) -> None:
             exceptions_sweep(now=timezone.now())
         except Exception:
             logger.exception("exception sweep failed; retrying in %ss", interval)
+        try:
+            # New orders' delivery promises, kept as made (off the ingest path: a prediction per
+            # order, and a model fit now and then, have no place in the ledger's transaction).
+            promises_make(now=timezone.now())
+        except Exception:
+            logger.exception("delivery promises failed; retrying in %ss", interval)
         stop.wait(interval)
 
 

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import holidays as holidays_lib
 
+from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
@@ -92,7 +93,8 @@ QUEUE: dict[ExceptionKind, Queue] = {
 #: The customer-facing milestone an opened exception corresponds to, where one exists today.
 #: Fact-driven kinds (delayed, lost, unavailable ...) already reach these milestones through
 #: :func:`aftercart.domain.milestones.reached`; time-driven kinds (stalled, pickup expiring, not
-#: shipped in SLA) have none, which is why the ledger hands newly opened exceptions on separately.
+#: shipped in SLA) reach none, which is why the ledger hands newly opened exceptions on separately
+#: (:data:`MESSAGED_ON_OPEN`). A stall has no wording of its own yet and is not messaged.
 CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
     ExceptionKind.STALLED: Milestone.EXCEPTION,
     ExceptionKind.NOT_PICKED_UP: None,  # the merchant's problem: tell the team, not the customer
@@ -103,13 +105,13 @@ CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
     ExceptionKind.DAMAGED: Milestone.EXCEPTION,
     ExceptionKind.PICKUP_EXPIRING: Milestone.PICKUP_EXPIRING,
     ExceptionKind.PICKUP_EXPIRED: None,
-    ExceptionKind.NOT_SHIPPED_IN_SLA: None,
+    ExceptionKind.NOT_SHIPPED_IN_SLA: Milestone.LATE_TO_SHIP,  # the customer may keep waiting or cancel
     ExceptionKind.ITEM_UNAVAILABLE: Milestone.ITEM_UNAVAILABLE,
 }
 
 #: Kinds whose customer message only an opened exception can trigger (time revealed them; no fact
 #: reaches their milestone). The others' milestones come from the facts already.
-MESSAGED_ON_OPEN = frozenset({ExceptionKind.PICKUP_EXPIRING})
+MESSAGED_ON_OPEN = frozenset({ExceptionKind.PICKUP_EXPIRING, ExceptionKind.NOT_SHIPPED_IN_SLA})
 
 _LOST = {Subtag.EXCEPTION_LOST}
 _DAMAGED = {Subtag.EXCEPTION_DAMAGED}
@@ -286,8 +288,8 @@ def _delay(s: ShipmentState, now: datetime) -> str | None:
 
 
 def _pickup_cause(pickup: Pickup, subject: str, now: datetime, rules: DetectionRules) -> OpenCause | None:
-    if pickup.collected_at is not None or pickup.deadline is None:
-        return None
+    if not pickup.awaiting_collection or pickup.deadline is None:
+        return None  # collected, or the customer asked for delivery instead: nobody is late
     deadline = pickup.deadline
     if now >= deadline:
         return OpenCause(ExceptionKind.PICKUP_EXPIRED, subject, deadline.isoformat())
@@ -300,7 +302,10 @@ def _line_causes(state: OrderState, now: datetime, rules: DetectionRules) -> set
     out: set[OpenCause] = set()
     for line in state.lines.values():
         subject = f"line:{line.line_id}"
-        if line.unavailable_quantity > 0 and line.status is not FulfilmentStatus.CANCELLED:
+        # A refund the customer chose settles the line for them (the store is told by webhook);
+        # waiting or a substitute still leaves the warehouse something to send.
+        refunded = line.customer_choice == CustomerChoice.REFUND
+        if line.unavailable_quantity > 0 and line.status is not FulfilmentStatus.CANCELLED and not refunded:
             out.add(
                 OpenCause(ExceptionKind.ITEM_UNAVAILABLE, subject, f"{line.unavailable_quantity} unit(s)")
             )

@@ -7,9 +7,10 @@ same milestone is never "new" twice, and a second parcel shipping is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from aftercart.domain.choices import recorded_choices
 from aftercart.domain.projection import OrderState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
@@ -26,11 +27,17 @@ class Milestone(StrEnum):
     READY_FOR_PICKUP = "ready_for_pickup"
     #: Reached by time, not by a fact: the exception sweep sees a pickup deadline coming up.
     PICKUP_EXPIRING = "pickup_expiring"
+    #: Reached by time: the store's handling SLA passed with nothing shipped (the customer may keep
+    #: waiting or cancel).
+    LATE_TO_SHIP = "late_to_ship"
     ATTEMPT_FAILED = "attempt_failed"
     DELAYED = "delayed"
     EXCEPTION = "exception"
     ITEM_UNAVAILABLE = "item_unavailable"
     CANCELLED = "cancelled"
+    #: The customer answered an exception (wait, refund, extend a pickup, cancel...): news for the
+    #: store's systems, which must act on it, not for the customer, who just gave it.
+    CUSTOMER_CHOICE = "customer_choice"
 
 
 #: Milestones that always go out, whatever the frequency caps say.
@@ -41,6 +48,7 @@ CRITICAL = frozenset(
         Milestone.ITEM_UNAVAILABLE,
         Milestone.ATTEMPT_FAILED,
         Milestone.PICKUP_EXPIRING,
+        Milestone.LATE_TO_SHIP,
         Milestone.CANCELLED,
     }
 )
@@ -60,11 +68,13 @@ class Reached:
     milestone: Milestone
     subject: str = ""
     detail: str = ""
+    #: Stable identity: the same moment always has the same key. Computed once: the planner
+    #: compares every reached milestone's key on every state change.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """Stable identity: the same moment always has the same key."""
-        return ":".join(p for p in (self.milestone.value, self.subject, self.detail) if p)
+    def __post_init__(self) -> None:
+        parts = (self.milestone.value, self.subject, self.detail)
+        object.__setattr__(self, "key", ":".join(p for p in parts if p))
 
 
 def reached(state: OrderState) -> list[Reached]:
@@ -107,6 +117,8 @@ def reached(state: OrderState) -> list[Reached]:
             out.append(Reached(Milestone.READY_FOR_PICKUP, f"line:{line.line_id}"))
     if state.cancelled_at is not None:
         out.append(Reached(Milestone.CANCELLED))
+    for choice in recorded_choices(state):
+        out.append(Reached(Milestone.CUSTOMER_CHOICE, choice.subject, choice.choice.value))
     return out
 
 

@@ -218,14 +218,33 @@ def next_step(state: OrderState, now: datetime) -> NextStep:
     if unavailable:
         items = ", ".join(ln.title or ln.sku or ln.line_id for ln in unavailable)
         line_ids = ",".join(ln.line_id for ln in unavailable)
+        substitutable = ",".join(ln.line_id for ln in unavailable if ln.substitute)
+        substitute = (
+            (
+                Action(
+                    ActionCode.SUBSTITUTE_ITEM,
+                    ACTION_LABELS[ActionCode.SUBSTITUTE_ITEM],
+                    {"lines": substitutable},
+                ),
+            )
+            if substitutable
+            else ()
+        )
         actions = (
             Action(ActionCode.WAIT_FOR_ITEM, ACTION_LABELS[ActionCode.WAIT_FOR_ITEM], {"lines": line_ids}),
             Action(ActionCode.REFUND_ITEM, ACTION_LABELS[ActionCode.REFUND_ITEM], {"lines": line_ids}),
+            *substitute,
             _support(state),
         )
         candidates.append(_step(StepCode.ITEM_UNAVAILABLE, {"items": items}, actions))
     for line in state.lines.values():
-        if line.status is FulfilmentStatus.READY_FOR_PICKUP and line.pickup:
+        # A pickup the customer switched to delivery is no longer waiting for them: the line is
+        # back to being prepared (below) until the store ships it.
+        if (
+            line.status is FulfilmentStatus.READY_FOR_PICKUP
+            and line.pickup
+            and line.pickup.awaiting_collection
+        ):
             candidates.append(_pickup_step(state, line.pickup, ""))
     urgent = [c for c in candidates if c.code not in (StepCode.SHIPPED, StepCode.DELIVERED)]
     if urgent:
@@ -248,6 +267,7 @@ def next_step(state: OrderState, now: datetime) -> NextStep:
                 FulfilmentStatus.PICKING,
                 FulfilmentStatus.PACKED,
                 FulfilmentStatus.READY_TO_SHIP,
+                FulfilmentStatus.READY_FOR_PICKUP,
             )
             for ln in unshipped
         )
@@ -301,8 +321,10 @@ def _shipment_step(state: OrderState, shipment: ShipmentState, now: datetime) ->
             ActionCode.RESCHEDULE_DELIVERY, ACTION_LABELS[ActionCode.RESCHEDULE_DELIVERY], _pick(params)
         )
         return _step(StepCode.ATTEMPT_FAILED, params, (reschedule, support), shipment_key=key)
-    if shipment.tag is CarrierTag.AVAILABLE_FOR_PICKUP or (
-        shipment.pickup and shipment.pickup.collected_at is None
+    if (
+        shipment.pickup.awaiting_collection
+        if shipment.pickup
+        else shipment.tag is CarrierTag.AVAILABLE_FOR_PICKUP
     ):
         return _pickup_step(state, shipment.pickup, key, params)
     if shipment.tag is CarrierTag.OUT_FOR_DELIVERY:

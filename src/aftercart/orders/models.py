@@ -164,3 +164,28 @@ class InboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.delivery_id}"
+
+
+class DeliveryPromise(models.Model):
+    """The delivery window the order was promised at confirmation, kept as it was made.
+
+    Not a cache of the facts: the window came from the store's history as it stood then, which no
+    rebuild can reproduce, so it is written once (the worker makes it within minutes of the order,
+    predicting as of ``placed_at``) and never updated. Comparing ``latest`` with the delivery says
+    how often the promise was kept.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="promise")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="promises")
+    earliest = models.DateField()
+    latest = models.DateField()
+    share = models.FloatField(help_text="Share of similar deliveries calibrated to arrive by latest.")
+    explanation = models.CharField(max_length=500, blank=True)
+    promised_at = models.DateTimeField(help_text="The moment the promise is as of: the order's placed_at.")
+    made_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "promised_at"], name="promise_store_promised")]
+
+    def __str__(self) -> str:
+        return f"{self.earliest}–{self.latest}"

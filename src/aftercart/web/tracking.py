@@ -21,23 +21,27 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from aftercart.cases.choices import order_options
 from aftercart.core.i18n import (
     customer_zone,
     fill,
+    format_when,
     localise_params,
     sentence,
 )
 from aftercart.domain.carriers import carrier_info, carrier_slug
 from aftercart.domain.facts import CustomerChoice
-from aftercart.domain.next_step import Action, ActionCode, NextStep
+from aftercart.domain.next_step import Action, ActionCode, NextStep, StepCode
+from aftercart.domain.options import Offer, Refusal, Situation
 from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
+from aftercart.orders.windows import delivery_window
 from aftercart.stores.models import Store
 
 # --- lookup --------------------------------------------------------------------------------------
@@ -329,7 +333,9 @@ def maps_href(address: str) -> str:
 
 
 #: Choices the tracking page answers itself, with a form that records a ``customer.choice`` fact.
-_ANSWERED_ON_THE_PAGE = frozenset({ActionCode.WAIT_FOR_ITEM, ActionCode.REFUND_ITEM})
+_ANSWERED_ON_THE_PAGE = frozenset(
+    {ActionCode.WAIT_FOR_ITEM, ActionCode.REFUND_ITEM, ActionCode.SUBSTITUTE_ITEM}
+)
 
 
 def action_view(
@@ -477,11 +483,15 @@ def shipment_view(shipment: ShipmentState, state: OrderState, now: datetime, anc
     }
 
 
-#: The buttons offered for an unavailable line. Substitutes are not offered until stores can say
-#: which one they have; until then a customer who wants one writes to support.
+#: The buttons for each choice (``{substitute}`` and ``{date}`` are filled in per offer).
 CHOICE_LABELS = {
     CustomerChoice.WAIT: _("I will wait for it"),
     CustomerChoice.REFUND: _("Refund it"),
+    CustomerChoice.SUBSTITUTE: _("Send me %(substitute)s instead"),
+    CustomerChoice.EXTEND_PICKUP: _("Keep it for me until %(date)s"),
+    CustomerChoice.SWITCH_TO_DELIVERY: _("Deliver it to me instead"),
+    CustomerChoice.KEEP_WAITING: _("I will keep waiting"),
+    CustomerChoice.CANCEL: _("Cancel my order"),
 }
 
 #: How a line the customer has answered for shows its answer.
@@ -491,29 +501,94 @@ ANSWER_LABELS = {
     CustomerChoice.SUBSTITUTE: _("You chose a substitute"),
 }
 
+#: What the page says when a choice cannot be recorded, by the domain's reason.
+REFUSALS = {
+    Refusal.NOT_OFFERED: _(
+        "This item does not need an answer from you, or that choice is not available for it. "
+        "Your order page shows what happens next."
+    ),
+    Refusal.ALREADY_ANSWERED: _(
+        "We already have your answer to this. Your order page shows what happens next."
+    ),
+    Refusal.ALREADY_EXTENDED: _(
+        "The pickup deadline can be extended only once, and it already was. You can still ask us to "
+        "deliver it instead."
+    ),
+    Refusal.ALREADY_SHIPPED: _(
+        "Your order can no longer be cancelled: part of it has already left us. Your order page shows "
+        "where it is."
+    ),
+}
 
-def offered_choices(state: OrderState, line: LineState) -> tuple[str, ...]:
-    """The choices the customer can make for ``line`` now: only for an unavailable line they have
-    not answered yet (the first answer counts), else none."""
-    if line not in state.unavailable_lines:
-        return ()
-    return tuple(choice.value for choice in CHOICE_LABELS)
+
+def _choice_label(choice: CustomerChoice, offer: Offer, zone: ZoneInfo) -> str:
+    label = str(CHOICE_LABELS[choice])
+    if choice is CustomerChoice.SUBSTITUTE:
+        return label % {"substitute": offer.substitute}
+    if choice is CustomerChoice.EXTEND_PICKUP and offer.new_deadline is not None:
+        return label % {"date": format_when(offer.new_deadline, zone)}
+    return label
 
 
-def choice_views(state: OrderState) -> list[dict[str, Any]]:
-    """One form per unavailable, unanswered line: its title and the buttons (call with the
-    language active)."""
+def _legend(offer: Offer, state: OrderState, zone: ZoneInfo) -> str:
+    line = state.lines.get(offer.line_id) if offer.line_id else None
+    if offer.situation is Situation.ITEM_UNAVAILABLE:
+        title = _title(line, offer.line_id) if line is not None else offer.line_id
+        return gettext("What would you like us to do about %(item)s?") % {"item": title}
+    if offer.situation is Situation.PICKUP_NOT_COLLECTED and offer.deadline is not None:
+        return gettext("Cannot collect it by %(deadline)s?") % {"deadline": format_when(offer.deadline, zone)}
+    return gettext(
+        "Your order is taking longer than we promised. Would you like to keep waiting or cancel it?"
+    )
+
+
+def choice_views(offers: Sequence[Offer], state: OrderState, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """One form per offer the domain makes now: its question and buttons (call with the language
+    active)."""
     return [
         {
-            "line_id": line.line_id,
-            "title": _title(line, line.line_id),
+            "subject": offer.subject,
+            "situation": offer.situation.value,
+            "legend": _legend(offer, state, zone),
             "options": [
-                {"value": value, "label": str(CHOICE_LABELS[CustomerChoice(value)])}
-                for value in offered_choices(state, line)
+                {"value": choice.value, "label": _choice_label(choice, offer, zone)}
+                for choice in offer.choices
             ],
         }
-        for line in state.unavailable_lines
+        for offer in offers
     ]
+
+
+#: Steps that show the learned delivery window: the order or its parcel is still on its way.
+_WINDOW_STEPS = frozenset(
+    {
+        StepCode.AWAITING_FULFILMENT,
+        StepCode.BEING_PREPARED,
+        StepCode.PARTIALLY_SHIPPED,
+        StepCode.SHIPPED,
+        StepCode.DELAYED,
+    }
+)
+
+
+def window_view(order: Order, state: OrderState, step: NextStep, now: datetime) -> dict[str, Any] | None:
+    """The delivery window learned from the store's history, as the page shows it (call with the
+    language active), or ``None``."""
+    if step.code not in _WINDOW_STEPS:
+        return None
+    window = delivery_window(order, state, now)
+    if window is None:
+        return None
+    return {
+        "earliest": window.earliest,
+        "latest": window.latest,
+        "text": gettext("Expected between %(earliest)s and %(latest)s")
+        % {
+            "earliest": formats.date_format(window.earliest, "DATE_FORMAT"),
+            "latest": formats.date_format(window.latest, "DATE_FORMAT"),
+        },
+        "share": round(window.share * 100),
+    }
 
 
 def line_views(line: LineState) -> list[dict[str, Any]]:
@@ -582,7 +657,8 @@ def tracking_context(
         focus_index = next((i for i, s in enumerate(shipments) if s.key == step.shipment_key), None)
         focus = views.pop(focus_index) if focus_index is not None else None
         lines = [row for ln in state.lines.values() for row in line_views(ln)]
-        choices = choice_views(state)
+        choices = choice_views(order_options(order=order, state=state, now=now), state, zone)
+        window = window_view(order, state, step, now)
         cancelled = [
             {"title": _title(ln, ln.line_id), "variant": ln.variant, "quantity": ln.quantity}
             for ln in state.lines.values()
@@ -601,6 +677,7 @@ def tracking_context(
         "other_shipments": views,
         "open_lines": lines,
         "choices": choices,
+        "window": window,
         "cancelled_lines": cancelled,
     }
 

@@ -16,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from aftercart.domain.facts import CustomerChoice, Fact, FactKind
+from aftercart.cases.choices import customer_choice_record
+from aftercart.domain.options import ChoiceRefused, Situation
 from aftercart.orders.selectors import order_view
-from aftercart.orders.services import facts_record
 from aftercart.orders.tokens import (
     link_days_after_delivery,
     link_expired,
@@ -28,12 +28,12 @@ from aftercart.orders.tokens import (
 from aftercart.stores.models import Store
 from aftercart.web.ratelimit import client_ip, lookup_limits
 from aftercart.web.tracking import (
+    REFUSALS,
     brand_theme,
     choose_language,
     find_order,
     language_links,
     normalise_number,
-    offered_choices,
     store_view,
     supported_language,
     tracking_context,
@@ -147,7 +147,9 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
     context = tracking_context(order, now, language, state=state, step=step)
     context["languages"] = language_links(request, language)
     context["choice_url"] = reverse("web:track-choice", kwargs={"token": token})
-    context["answered"] = request.GET.get("answered") == "1"
+    answered = request.GET.get("answered", "")
+    context["answered"] = answered in ("1", *(s.value for s in Situation))
+    context["answered_line"] = answered in ("1", Situation.ITEM_UNAVAILABLE.value)
     return _private(_render(request, "web/track/order.html", context, language))
 
 
@@ -155,11 +157,14 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_protect
 @require_POST
 def track_choice(request: HttpRequest, token: str) -> HttpResponse:
-    """``POST /t/<token>/choices``: the customer's answer (wait, refund…) for an unavailable line.
+    """``POST /t/<token>/choices``: the customer's answer to an exception on their order (an
+    unavailable item, a pickup not collected in time, an order late and not yet shipped).
 
-    The answer is a ``customer.choice`` fact in the ledger, keyed per order and line so that a
-    double submit, or a second answer later, changes nothing: the first answer counts. Then back to
-    the page (303), which shows the answer and the next step that follows from it.
+    ``subject`` names what the answer is about (``line:<id>``, a shipment, or "" for the order;
+    ``line`` is accepted for a line) and ``choice`` the answer. The domain checks it against what is
+    on offer now; a valid one is a ``customer.choice`` fact in the ledger (keyed so that a double
+    submit changes nothing), then back to the page (303), which shows the answer and the next step
+    that follows from it. A stale or invalid answer writes nothing and says why (400).
     """
     order = read_tracking_token(token)
     if order is None:
@@ -173,22 +178,22 @@ def track_choice(request: HttpRequest, token: str) -> HttpResponse:
         context = _page(request, order.store, language, reason="expired", days=link_days_after_delivery())
         return _private(_render(request, "web/track/link_problem.html", context, language, status=410))
     page_url = reverse("web:track-order", kwargs={"token": token})
-    line_id = str(request.POST.get("line", ""))[:128]
+    subject = str(request.POST.get("subject", ""))[:200]
+    if "line" in request.POST:
+        subject = f"line:{str(request.POST.get('line', ''))[:128]}"
     choice = str(request.POST.get("choice", ""))[:32]
-    line = state.lines.get(line_id)
-    if line is None or choice not in offered_choices(state, line):
+    try:
+        recorded = customer_choice_record(
+            order=order, state=state, subject=subject, choice=choice, source="tracking_page", now=now
+        )
+    except ChoiceRefused as refused:
         context = _page(request, order.store, language, page_url=page_url)
+        with translation.override(language):
+            context["problem"] = str(REFUSALS[refused.reason])
         return _private(_render(request, "web/track/choice_problem.html", context, language, status=400))
-    fact = Fact(
-        kind=FactKind.CUSTOMER_CHOICE,
-        occurred_at=max(now, state.last_event_at or now),
-        idempotency_key=f"choice:{order.public_id}:{line_id}",
-        source="tracking_page",
-        order_ref=order.external_id,
-        payload={"line_id": line_id, "choice": CustomerChoice(choice).value},
-    )
-    facts_record(store=order.store, facts=[fact], now=now)
-    response = HttpResponseRedirect(f"{page_url}?{urlencode({'answered': '1'})}")
+    situation = recorded.offer.situation
+    answered = "1" if situation is Situation.ITEM_UNAVAILABLE else situation.value
+    response = HttpResponseRedirect(f"{page_url}?{urlencode({'answered': answered})}")
     response.status_code = 303  # See Other: the browser GETs the page, and Back does not re-post
     return _private(response)
 

@@ -62,6 +62,11 @@ class OrderIn(_Strict):
     timezone: str = Field("", max_length=64)
     currency: str = Field("", max_length=3, description="ISO 4217.")
     total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+    sms_consent: bool = Field(
+        False,
+        description="The customer explicitly agreed to text messages about this order. "
+        "Without it Aftercart sends no SMS.",
+    )
     lines: list[LineIn] = Field(default_factory=list, max_length=1000)
 
     @field_validator("email")
@@ -85,6 +90,7 @@ class OrderUpdateIn(_Strict):
     locale: str | None = Field(None, max_length=16)
     timezone: str | None = Field(None, max_length=64)
     total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+    sms_consent: bool | None = Field(None, description="false withdraws the consent given with the order.")
     lines: list[LineUpdateIn] | None = Field(None, max_length=1000)
 
     @field_validator("email")
@@ -113,6 +119,9 @@ class LineStatusIn(_EventBase):
     quantity: int | None = Field(None, ge=1)
     location: str = Field("", max_length=200)
     reason: str = Field("", max_length=500)
+    #: With ``unavailable``: what the store offers instead (its title), offered to the customer.
+    #: ``None`` (left out of the fact) when there is none, so existing events keep their keys.
+    substitute: str | None = Field(None, max_length=200)
 
 
 class ShipmentLineIn(_Strict):

@@ -1,0 +1,227 @@
+"""Delivery windows for live orders, from the store's own delivered history (:mod:`aftercart.domain.eta`).
+
+A store's model is fitted on its newest delivered parcels (order time, carrier handoff, delivery,
+the carrier's first estimate) and kept in memory for :data:`REFIT_EVERY`, so a page view costs one
+prediction (well under a millisecond), not a fit. Until a store has :data:`MIN_HISTORY` deliveries
+there is no window at all: a window the data cannot support is worse than the carrier's own date.
+
+Orders carry no destination region in their columns yet, so every parcel of a store is one lane per
+carrier and service (the model's carrier and global levels); the explanation says so honestly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db.models import Max
+
+from aftercart.domain.eta import Delivery, EtaConfig, EtaModel, Place, Window
+from aftercart.domain.eta import Shipment as EtaShipment
+from aftercart.domain.projection import OrderState, ShipmentState
+from aftercart.orders.models import DeliveryPromise, Order, Shipment
+from aftercart.stores.models import Store
+
+#: Deliveries a store needs before it is shown a window.
+MIN_HISTORY = 50
+#: How many of the newest deliveries a fit reads (recency-weighted anyway: older ones matter little).
+HISTORY_LIMIT = 20_000
+#: Seconds a fitted model is reused.
+REFIT_EVERY = 3600.0
+
+_models: dict[int, tuple[float, EtaModel | None]] = {}
+_lock = threading.Lock()
+
+
+def _history(store: Store) -> list[Delivery]:
+    rows = (
+        Shipment.objects.filter(store=store, delivered_at__isnull=False, order__placed_at__isnull=False)
+        .order_by("-delivered_at")
+        .values_list("carrier", "shipped_at", "delivered_at", "first_estimated_delivery", "order__placed_at")[
+            :HISTORY_LIMIT
+        ]
+    )
+    home = Place(store.country or "")
+    return [
+        Delivery(
+            EtaShipment(
+                ordered_at=placed,
+                origin=home,
+                destination=home,
+                carrier=carrier,
+                handed_over_at=shipped,
+                carrier_estimate=estimate,
+            ),
+            delivered,
+        )
+        for carrier, shipped, delivered, estimate, placed in rows
+        if delivered >= placed
+    ]
+
+
+def store_model(store: Store) -> EtaModel | None:
+    """The store's fitted model, or ``None`` while its history is too thin to promise anything."""
+    now = time.monotonic()
+    with _lock:
+        cached = _models.get(store.pk)
+        if cached is not None and now - cached[0] < REFIT_EVERY:
+            return cached[1]
+    history = _history(store)
+    model = (
+        EtaModel(EtaConfig(timezone=store.timezone or "UTC")).fit(history)
+        if len(history) >= MIN_HISTORY
+        else None
+    )
+    with _lock:
+        _models[store.pk] = (now, model)
+    return model
+
+
+def forget_models() -> None:
+    """Drop every cached model (tests; after an import of history)."""
+    with _lock:
+        _models.clear()
+
+
+def delivery_window(order: Order, state: OrderState, now: datetime) -> Window | None:
+    """The window the customer is shown now: for the first parcel still on its way (re-estimated at
+    handoff and at every checkpoint), or, before anything shipped, the promise for the order.
+    ``None`` when delivered, cancelled, collected at a store, or without enough history."""
+    if state.placed_at is None or (state.cancelled_at is not None and not state.shipments):
+        return None
+    moving = [s for s in state.shipments.values() if not s.is_delivered and s.pickup is None]
+    if state.shipments and not moving:
+        return None
+    model = store_model(order.store)
+    if model is None:
+        return None
+    parcel: ShipmentState | None = min(moving, key=lambda s: s.key) if moving else None
+    home = Place(order.store.country or "")
+    shipment = EtaShipment(
+        ordered_at=state.placed_at,
+        origin=home,
+        destination=home,
+        carrier=parcel.carrier if parcel else "",
+        service=parcel.service if parcel else "",
+        handed_over_at=(parcel.first_scan_at or parcel.created_at) if parcel else None,
+        carrier_estimate=parcel.first_estimated_delivery if parcel else None,
+    )
+    return model.predict(shipment, at=now)
+
+
+def window_json(window: Window | None) -> dict[str, object] | None:
+    """The API shape of a window."""
+    if window is None:
+        return None
+    return {
+        "earliest": window.earliest.isoformat(),
+        "latest": window.latest.isoformat(),
+        "stage": window.stage.value,
+        "share": round(window.share, 3),
+        "explanation": window.explanation,
+    }
+
+
+# --- the promise at confirmation ------------------------------------------------------------------
+
+#: Orders placed longer ago than this get no promise: it would not be the one made at confirmation.
+PROMISE_HORIZON = timedelta(days=2)
+
+
+def promises_make(*, now: datetime, batch: int = 1000) -> int:
+    """Keep the promise of every order placed within :data:`PROMISE_HORIZON` that has none yet:
+    the window predicted as of its ``placed_at`` (the worker runs this every few minutes, so the
+    model is at most that much newer than the moment of confirmation). Returns how many were made.
+
+    Orders of stores without enough history get none (nothing was promised to them)."""
+    made = 0
+    pending = (
+        Order.objects.filter(placed_at__gte=now - PROMISE_HORIZON, placed_at__lte=now, promise__isnull=True)
+        .exclude(stage="cancelled")
+        .select_related("store")
+        .order_by("pk")
+    )
+    last = 0
+    while True:
+        orders = list(pending.filter(pk__gt=last)[:batch])
+        if not orders:
+            return made
+        last = orders[-1].pk
+        rows = []
+        for order in orders:
+            model = store_model(order.store)
+            if model is None or order.placed_at is None:
+                continue
+            home = Place(order.store.country or "")
+            window = model.predict(
+                EtaShipment(ordered_at=order.placed_at, origin=home, destination=home), at=order.placed_at
+            )
+            rows.append(
+                DeliveryPromise(
+                    order=order,
+                    store=order.store,
+                    earliest=window.earliest,
+                    latest=window.latest,
+                    share=window.share,
+                    explanation=window.explanation[:500],
+                    promised_at=order.placed_at,
+                    made_at=now,
+                )
+            )
+        # A concurrent worker may have made some already: the one-to-one keeps the first.
+        DeliveryPromise.objects.bulk_create(rows, ignore_conflicts=True)
+        made += len(rows)
+
+
+def promise_json(order: Order) -> dict[str, object] | None:
+    """The API shape of the order's kept promise, or ``None``."""
+    promise = DeliveryPromise.objects.filter(order=order).first()
+    if promise is None:
+        return None
+    return {
+        "earliest": promise.earliest.isoformat(),
+        "latest": promise.latest.isoformat(),
+        "share": round(promise.share, 3),
+        "promised_at": promise.promised_at.isoformat(),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseAccuracy:
+    """How the store's promises fared on orders delivered since a date."""
+
+    delivered: int
+    kept: int
+    median_days: float
+
+    @property
+    def kept_rate(self) -> float:
+        """Share of delivered orders that arrived by the promised latest date."""
+        return self.kept / self.delivered if self.delivered else 0.0
+
+
+def promise_accuracy(store: Store, *, since: datetime) -> PromiseAccuracy:
+    """Promises kept on the store's orders promised since ``since`` and delivered: an order is on
+    time when its last parcel arrived (in the store's time zone) on or before ``latest``."""
+    try:
+        zone = ZoneInfo(store.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    rows = (
+        DeliveryPromise.objects.filter(store=store, promised_at__gte=since)
+        .annotate(arrived=Max("order__shipments__delivered_at"))
+        .filter(arrived__isnull=False)
+        .values_list("latest", "arrived", "promised_at")
+    )
+    kept, spans = 0, []
+    for latest, arrived, promised_at in rows:
+        kept += arrived.astimezone(zone).date() <= latest
+        spans.append((latest - promised_at.astimezone(zone).date()).days)
+    spans.sort()
+    median = float(spans[len(spans) // 2]) if spans else 0.0
+    if spans and len(spans) % 2 == 0:
+        median = (spans[len(spans) // 2 - 1] + spans[len(spans) // 2]) / 2
+    return PromiseAccuracy(delivered=len(spans), kept=kept, median_days=median)
