@@ -228,7 +228,12 @@ def record(store, *facts, at):
 
 def test_a_lost_parcel_is_texted_in_the_customer_language_with_a_link(store, twilio, now):
     enable(store, "sms", account_sid=SID, auth_token=TOKEN, **{"from": "+15005550006"})
-    record(store, placed(now, locale="es", phone="600 111 222", country="ES"), shipped(now), at=now)
+    record(
+        store,
+        placed(now, locale="es", phone="600 111 222", country="ES", sms_consent=True),
+        shipped(now),
+        at=now,
+    )
     record(store, scan(now, "exception", "exception.lost"), at=now)
     sms = Message.objects.get(channel="sms", milestone="exception")
     assert (sms.status, sms.send_at) == ("pending", now), "critical: immediately"
@@ -254,7 +259,7 @@ def test_an_invalid_number_refused_by_twilio_is_a_permanent_failure(store, twili
     twilio.script.append((400, {"code": 21211, "message": "The 'To' number is not valid.", "status": 400}))
     record(
         store,
-        placed(now, phone="+34600111222"),
+        placed(now, phone="+34600111222", sms_consent=True),
         shipped(now),
         scan(now, "exception", "exception.lost"),
         at=now,
@@ -274,7 +279,7 @@ def test_twilio_down_is_retried(store, twilio, now):
     twilio.script.append((503, {"code": 20500, "message": "Service unavailable", "status": 503}))
     record(
         store,
-        placed(now, phone="+34600111222"),
+        placed(now, phone="+34600111222", sms_consent=True),
         shipped(now),
         scan(now, "exception", "exception.lost"),
         at=now,

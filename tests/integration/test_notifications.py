@@ -320,8 +320,9 @@ def test_a_duplicate_fact_does_not_make_a_second_message(store, smtp, now):
     assert Message.objects.count() == 1
 
 
-def test_planning_costs_three_queries_per_batch_inside_the_ledger_transaction(store, now, settings):
-    """The stores' enabled channels, the customers' recent messages, one insert."""
+def test_planning_costs_four_queries_per_batch_inside_the_ledger_transaction(store, now, settings):
+    """The stores' enabled channels, the customers' consent and preferences, their recent
+    messages, one insert."""
     settings.AFTERCART_NOTIFICATIONS_ENABLED = False
     with CaptureQueriesContext(connection) as without:
         record(store, placed(now, order="1"), at=now)
@@ -329,7 +330,7 @@ def test_planning_costs_three_queries_per_batch_inside_the_ledger_transaction(st
     with CaptureQueriesContext(connection) as with_planning:
         record(store, placed(now, order="2"), at=now)
     extra = [q["sql"] for q in with_planning.captured_queries[len(without.captured_queries) - 1 :]]
-    assert len(with_planning.captured_queries) - len(without.captured_queries) == 3, extra
+    assert len(with_planning.captured_queries) - len(without.captured_queries) == 4, extra
     assert Message.objects.count() == 1
 
 

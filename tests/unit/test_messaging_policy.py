@@ -202,7 +202,7 @@ def test_history_is_not_news():
 def test_sms_in_quiet_hours_is_held_until_morning_in_the_customers_zone():
     madrid = ZoneInfo("Europe/Madrid")
     now = datetime(2026, 3, 2, 22, 30, tzinfo=madrid).astimezone(UTC)  # 22:30 in Madrid
-    state = state_of(placed(phone="+34600000000", timezone="Europe/Madrid"))
+    state = state_of(placed(phone="+34600000000", timezone="Europe/Madrid", sms_consent=True))
     state.last_event_at = now
     decisions = plan(state, [Reached(Milestone.CANCELLED)], now, channels=BOTH)
     by = {d.channel: d for d in decisions}
@@ -215,7 +215,7 @@ def test_sms_in_quiet_hours_is_held_until_morning_in_the_customers_zone():
 
 def test_quiet_hours_use_the_store_zone_when_the_order_has_none():
     now = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)  # 21:30 UTC = 08:30 next day in Auckland
-    state = state_of(placed(phone="+6421000000"))
+    state = state_of(placed(phone="+6421000000", sms_consent=True))
     state.last_event_at = now
     sms_only = {Milestone.CANCELLED: {Channel.SMS}}
     [sms] = plan(state, [Reached(Milestone.CANCELLED)], now, channels=sms_only, tz="Pacific/Auckland")
@@ -282,7 +282,13 @@ TAGS = [
 def journeys(draw):
     """A realistic order: placed, maybe lines progressing, 0–2 parcels with random scans; the
     milestones it has reached, a subset of them new, and some recent messages to this customer."""
-    facts = [placed(email=draw(st.sampled_from(["ana@example.com", ""])), phone="+4479000000")]
+    facts = [
+        placed(
+            email=draw(st.sampled_from(["ana@example.com", ""])),
+            phone="+4479000000",
+            sms_consent=draw(st.booleans()),
+        )
+    ]
     if draw(st.booleans()):
         facts.append(fact("line.status", 5, "alloc", line_id="L1", status="allocated"))
     if draw(st.booleans()):
@@ -329,7 +335,8 @@ def test_critical_milestones_are_never_capped(journey):
         live_critical = [
             r for r in new if r.milestone in CRITICAL and not stale_reason(r.milestone, r.subject, state)
         ]
-        reachable = state.email if channel is Channel.EMAIL else state.phone
+        # SMS reaches only a customer who agreed to texts.
+        reachable = state.email if channel is Channel.EMAIL else state.phone and state.sms_consent
         if live_critical and reachable:
             assert any(d.goes and d.critical and d.channel is channel for d in decisions)
 
@@ -462,3 +469,52 @@ def test_a_time_driven_reminder_is_not_mistaken_for_history():
     )
     assert reminder[0].goes and reminder[0].critical
     assert not backfill[0].goes and backfill[0].reason.startswith("historical")
+
+
+def test_sms_needs_explicit_consent_and_an_opt_out_beats_the_orders_consent():
+    from aftercart.domain.messaging import ContactChoices
+
+    without = state_of(placed(phone="+34600111222"))
+    [sms] = plan(without, reached(without), T0, channels={Milestone.ORDER_CONFIRMED: {Channel.SMS}})
+    assert (sms.goes, sms.reason) == (False, "no SMS consent")
+
+    consented = state_of(placed(phone="+34600111222", sms_consent=True))
+    sms_only = {Milestone.ORDER_CONFIRMED: {Channel.SMS}}
+    [sms] = plan(consented, reached(consented), T0, channels=sms_only)
+    assert sms.goes
+    stopped = plan_messages(
+        reached=reached(consented),
+        state=consented,
+        now=T0,
+        channels=sms_only,
+        order_key="7",
+        choices={Channel.SMS: ContactChoices(opted_in=False)},
+    )
+    assert [(d.goes, d.reason) for d in stopped] == [(False, "opted out of sms")]
+    started = plan_messages(
+        reached=reached(without),
+        state=without,
+        now=T0,
+        channels=sms_only,
+        order_key="7",
+        choices={Channel.SMS: ContactChoices(opted_in=True)},
+    )
+    assert started[0].goes, "START or the preference page is consent too"
+
+
+def test_a_muted_milestone_is_suppressed_and_the_next_one_leads():
+    from aftercart.domain.messaging import ContactChoices
+
+    state = state_of(placed(), fact("line.status", 5, "alloc", line_id="L1", status="allocated"))
+    new = [Reached(Milestone.ORDER_CONFIRMED), Reached(Milestone.PREPARING)]
+    decisions = plan_messages(
+        reached=new,
+        state=state,
+        now=T0,
+        channels=EMAIL_ONLY,
+        order_key="7",
+        choices={Channel.EMAIL: ContactChoices(opted_in=None, muted=frozenset({Milestone.PREPARING}))},
+    )
+    by = {d.milestone: d for d in decisions}
+    assert by[Milestone.PREPARING].reason == "opted out of preparing on email"
+    assert by[Milestone.ORDER_CONFIRMED].goes, "what the customer did not mute still goes"

@@ -12,6 +12,8 @@ from aftercart.api.problems import Problem, problem_response
 INGEST_PREFIXES = ("/api/", "/webhooks/")
 #: Raw carrier responses may be XML (Canada Post, DHL Express); everything else is JSON.
 XML_ALLOWED_PREFIX = "/api/v1/carriers/"
+#: Twilio posts its webhooks as an HTML form (application/x-www-form-urlencoded).
+FORM_ALLOWED_PREFIX = "/webhooks/twilio/"
 
 
 class IngestGuardMiddleware:
@@ -42,7 +44,12 @@ class IngestGuardMiddleware:
             return None
         is_json = content_type == "application/json" or content_type.endswith("+json")
         is_xml = content_type in ("application/xml", "text/xml")
-        if not is_json and not (is_xml and request.path.startswith(XML_ALLOWED_PREFIX)):
+        is_form = content_type == "application/x-www-form-urlencoded"
+        if (
+            not is_json
+            and not (is_xml and request.path.startswith(XML_ALLOWED_PREFIX))
+            and not (is_form and request.path.startswith(FORM_ALLOWED_PREFIX))
+        ):
             return problem_response(
                 Problem(
                     415,

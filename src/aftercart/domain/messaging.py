@@ -12,6 +12,10 @@ The rules, in the order they apply to each milestone:
 2. **Stale** — a milestone the current state has moved past is never sent ("shipped" for a parcel
    that is now delivered, "preparing" once something shipped): see :func:`stale_reason`.
 3. **No contact** — no e-mail address (or phone number for SMS).
+3b. **Consent and preferences** — on the channels that reach the customer (e-mail, SMS): nothing
+   goes to a customer who opted out of the channel or of that milestone on it, and no SMS goes
+   without an explicit opt-in (the order's ``sms_consent`` or a later START / preference page).
+   See :func:`consent_reason`.
 4. **Consolidated** — several milestones reached together make one message per channel, led by the
    most important (critical first); the others are recorded as consolidated into it.
 5. **Consolidation window** — a non-critical message is scheduled ``consolidation_window`` later
@@ -60,6 +64,42 @@ class Channel(StrEnum):
 EVENT_CHANNELS = frozenset({Channel.KLAVIYO, Channel.ITERABLE, Channel.WEBHOOK})
 
 
+#: Channels that reach the customer directly: the customer's consent and preferences apply to them.
+CUSTOMER_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS})
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChoices:
+    """What one customer chose for one channel (preference page, one-click unsubscribe, SMS
+    keyword): ``opted_in`` for the whole channel (``None``: never said) and the milestones they
+    turned off on it."""
+
+    opted_in: bool | None = None
+    muted: frozenset[Milestone] = frozenset()
+
+
+def consent_reason(
+    channel: Channel, milestone: Milestone, state: OrderState, choices: ContactChoices | None
+) -> str:
+    """Why the customer's own choices forbid this message ("" when they allow it).
+
+    The customer's explicit choice beats the order's: an opt-out (STOP, unsubscribe) is undone only
+    by an explicit opt-in (START, the preference page), never by ticking a box on a later order —
+    Twilio itself keeps refusing a number that sent STOP until it sends START (error 21610). SMS
+    needs an explicit opt-in; e-mail about an order the customer placed does not.
+    """
+    if channel not in CUSTOMER_CHANNELS:
+        return ""
+    choices = choices or ContactChoices()
+    if choices.opted_in is False:
+        return f"opted out of {channel.value}"
+    if channel is Channel.SMS and not (choices.opted_in or state.sms_consent):
+        return "no SMS consent"
+    if milestone in choices.muted:
+        return f"opted out of {milestone.value} on {channel.value}"
+    return ""
+
+
 class Action(StrEnum):
     """What to do with a planned message."""
 
@@ -80,6 +120,7 @@ RANK: dict[Milestone, int] = {
             Milestone.ATTEMPT_FAILED,
             Milestone.DELAYED,
             Milestone.PICKUP_EXPIRING,
+            Milestone.LATE_TO_SHIP,
             Milestone.READY_FOR_PICKUP,
             Milestone.DELIVERED,
             Milestone.OUT_FOR_DELIVERY,
@@ -91,9 +132,13 @@ RANK: dict[Milestone, int] = {
     )
 }
 
+#: Milestones that are news for the store's tools only (event channels): the customer's own answer
+#: is confirmed on the page where they gave it, not by a message.
+EVENT_ONLY = frozenset({Milestone.CUSTOMER_CHOICE})
+
 #: Milestones that time reaches, not a fact: an order whose last fact is old is not history for them
 #: (a parcel waiting days at a pickup point is exactly when the reminder matters).
-TIME_DRIVEN = frozenset({Milestone.PICKUP_EXPIRING})
+TIME_DRIVEN = frozenset({Milestone.PICKUP_EXPIRING, Milestone.LATE_TO_SHIP})
 
 #: Milestones whose subject is a shipment key (``ready_for_pickup`` also has ``line:<id>`` subjects).
 SHIPMENT_MILESTONES = frozenset(
@@ -245,8 +290,10 @@ def stale_reason(milestone: Milestone, subject: str, state: OrderState) -> str:
         line = state.lines.get(subject.removeprefix("line:"))
         if line is not None and line.pickup is not None and line.pickup.collected_at is not None:
             return "superseded by collected"
-    if milestone is Milestone.PREPARING and state.shipments:
+    if milestone in (Milestone.PREPARING, Milestone.LATE_TO_SHIP) and state.shipments:
         return "superseded by shipped"
+    if milestone is Milestone.LATE_TO_SHIP and (state.cancelled_at is not None or state.customer_choice):
+        return "superseded by the customer's answer" if state.customer_choice else "superseded by cancelled"
     if milestone is Milestone.PARTIALLY_SHIPPED and state.shipments and not state.unshipped_lines:
         return "superseded by shipped"
     if state.cancelled_at is not None and milestone in (Milestone.ORDER_CONFIRMED, Milestone.PREPARING):
@@ -264,16 +311,21 @@ def plan_messages(
     policy: MessagingPolicy = DEFAULT_POLICY,
     order_key: str = "",
     store_timezone: str = "UTC",
+    choices: Mapping[Channel, ContactChoices] | None = None,
 ) -> list[Decision]:
     """Decide, for each newly reached milestone and each channel enabled for it, whether a message
     is sent, held or suppressed, and when. Pure and deterministic: same inputs, same decisions, in
     the same order, whatever order ``reached`` and ``recent`` come in.
 
     ``order_key`` identifies the order globally in dedupe keys (defaults to ``state.order_ref``);
-    quiet hours use ``state.timezone``, else ``store_timezone``.
+    quiet hours use ``state.timezone``, else ``store_timezone``. ``choices`` are the customer's
+    consent and preferences per channel (none given: no opt-outs, SMS only with the order's consent).
     """
-    order_key = order_key or state.order_ref
     unique = sorted({r.key: r for r in reached}.values(), key=lambda r: _importance(r, policy))
+    if not unique:
+        return []  # most state changes reach nothing new: decide that without the work below
+    choices = choices or {}
+    order_key = order_key or state.order_ref
     recent = sorted(recent, key=lambda r: (r.channel.value, r.at, r.dedupe_key))
     historical = bool(state.last_event_at and now - state.last_event_at > policy.max_age)
     decisions: list[Decision] = []
@@ -284,7 +336,20 @@ def plan_messages(
         for r in unique:
             if channel not in channels.get(r.milestone, ()):
                 continue
-            critical = r.milestone in policy.critical
+            if r.milestone in EVENT_ONLY and channel not in policy.event_channels:
+                continue
+            reason = ""
+            if historical and r.milestone not in TIME_DRIVEN:
+                reason = f"historical: last event more than {_span(policy.max_age)} ago"
+            else:
+                reason = stale_reason(r.milestone, r.subject, state)
+            if not reason and not _contact(state, channel):
+                reason = _CONTACT_MISSING[channel]
+            if not reason:
+                reason = consent_reason(channel, r.milestone, state, choices.get(channel))
+            if not reason and lead is not None:
+                reason = f"consolidated into {lead.key}"
+            # Built once, with its reason: the planner decides every state change of every order.
             base = Decision(
                 channel=channel,
                 milestone=r.milestone,
@@ -293,19 +358,11 @@ def plan_messages(
                 dedupe_key=dedupe_key(order_key, channel, r),
                 action=Action.SUPPRESS,
                 send_at=None,
-                critical=critical,
+                reason=reason,
+                critical=r.milestone in policy.critical,
             )
-            reason = ""
-            if historical and r.milestone not in TIME_DRIVEN:
-                reason = f"historical: last event more than {_span(policy.max_age)} ago"
-            else:
-                reason = stale_reason(r.milestone, r.subject, state)
-            if not reason and not _contact(state, channel):
-                reason = _CONTACT_MISSING[channel]
-            if not reason and lead is not None:
-                reason = f"consolidated into {lead.key}"
             if reason:
-                decisions.append(replace(base, reason=reason))
+                decisions.append(base)
                 continue
             scheduled = _schedule(base, state=state, now=now, recent=recent, policy=policy, tz=store_timezone)
             decisions.append(scheduled)

@@ -13,6 +13,7 @@ from django.core.checks import Error, register
 from django.db import DatabaseError
 
 from aftercart.domain.messaging import Channel
+from aftercart.domain.milestones import Milestone
 from aftercart.notifications.channels import REQUIRED_SETTINGS
 
 
@@ -29,14 +30,14 @@ def check_channel_configs(app_configs: Any = None, **kwargs: Any) -> list[Error]
         rows = list(
             ChannelConfig.objects.filter(enabled=True)
             .select_related("store")
-            .values_list("pk", "store__slug", "channel", "settings")
+            .values_list("pk", "store__slug", "channel", "settings", "milestones")
         )
     except DatabaseError:
         # Before the first migrate the table does not exist yet: nothing to check.
         return []
     errors: list[Error] = []
-    for pk, slug, channel, values in rows:
-        for problem in channel_config_problems(channel, values):
+    for pk, slug, channel, values, milestones in rows:
+        for problem in channel_config_problems(channel, values) + journey_problems(milestones):
             errors.append(
                 Error(
                     f"Store {slug!r}: {channel} channel {problem}.",
@@ -46,6 +47,16 @@ def check_channel_configs(app_configs: Any = None, **kwargs: Any) -> list[Error]
                 )
             )
     return errors
+
+
+def journey_problems(milestones: Any) -> list[str]:
+    """What is wrong with a channel's journey (its milestone list; null means the defaults)."""
+    if milestones is None:
+        return []
+    if not isinstance(milestones, list):
+        return ["milestones must be a list of milestone names"]
+    known = {m.value for m in Milestone}
+    return [f"milestones name unknown milestone {m!r}" for m in milestones if m not in known]
 
 
 def channel_config_problems(channel: str, values: Any) -> list[str]:

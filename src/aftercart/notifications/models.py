@@ -95,8 +95,9 @@ class DeliveryAttempt(models.Model):
 
 
 class ChannelConfig(models.Model):
-    """A store's settings for one channel beyond e-mail (credentials, endpoint), and whether the
-    planner uses it. E-mail needs none: it goes through the installation's mail server.
+    """A store's settings for one channel (credentials, endpoint), whether the planner uses it, and
+    which milestones it carries (the store's journey). E-mail needs no settings (it goes through
+    the installation's mail server) and no row: without one, e-mail carries every milestone.
 
     Required ``settings`` keys per channel (checked at start-up, see
     :mod:`aftercart.notifications.checks`): SMS ``account_sid``, ``auth_token``, ``from``; Klaviyo
@@ -104,6 +105,7 @@ class ChannelConfig(models.Model):
     """
 
     class ChannelName(models.TextChoices):
+        EMAIL = "email", "E-mail"
         SMS = "sms", "SMS (Twilio)"
         KLAVIYO = "klaviyo", "Klaviyo"
         ITERABLE = "iterable", "Iterable"
@@ -114,6 +116,9 @@ class ChannelConfig(models.Model):
     enabled = models.BooleanField(default=True)
     #: Credentials and endpoint; secrets are stored as entered (encrypting them at rest is to come).
     settings = models.JSONField(default=dict, blank=True)
+    #: The store's journey on this channel: the milestones sent on it (a list of milestone names);
+    #: null for the defaults (:data:`aftercart.notifications.journey.DEFAULT_MILESTONES`).
+    milestones = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -123,3 +128,103 @@ class ChannelConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}:{self.channel}"
+
+
+class PreferenceSource(models.TextChoices):
+    """Where a consent or preference change came from (kept on every change: the consent audit)."""
+
+    PREFERENCE_PAGE = "preference_page"
+    #: RFC 8058 one-click unsubscribe, posted by the customer's mail client.
+    ONE_CLICK = "one_click"
+    #: STOP / START texted back to the store's number.
+    SMS_KEYWORD = "sms_keyword"
+    ADMIN = "admin"
+    API = "api"
+
+
+class Preference(models.Model):
+    """A customer's current choice on one channel of one store: for the whole channel
+    (``milestone`` "") or for one milestone. The customer is their address on the channel
+    (lower-cased e-mail, E.164 phone number), so a choice holds for all their orders.
+
+    Written only by :func:`aftercart.notifications.services.preference_set`, which records every
+    change as a :class:`PreferenceChange` in the same transaction: nothing is overwritten silently.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="preferences")
+    channel = models.CharField(max_length=16)
+    address = models.CharField(max_length=254)
+    milestone = models.CharField(max_length=32, blank=True, help_text='"" for the whole channel.')
+    opted_in = models.BooleanField()
+    source = models.CharField(max_length=20, choices=PreferenceSource.choices)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "channel", "address", "milestone"], name="preference_unique_per_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        scope = self.milestone or "all"
+        return f"{self.channel}:{self.address}:{scope}={'in' if self.opted_in else 'out'}"
+
+
+class PreferenceChange(models.Model):
+    """One change of consent or preference, never updated or deleted: who (address), what (channel,
+    milestone, in/out), how (source, detail), when, and through which order's link."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="preference_changes")
+    channel = models.CharField(max_length=16)
+    address = models.CharField(max_length=254)
+    milestone = models.CharField(max_length=32, blank=True)
+    opted_in = models.BooleanField()
+    source = models.CharField(max_length=20, choices=PreferenceSource.choices)
+    #: E.g. the SMS keyword received, or "List-Unsubscribe-Post".
+    detail = models.CharField(max_length=200, blank=True)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["store", "channel", "address", "at"], name="preference_change_contact")
+        ]
+
+    def __str__(self) -> str:
+        scope = self.milestone or "all"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.channel}:{self.address}:{scope}={'in' if self.opted_in else 'out'}"
+
+
+class MessageTemplate(models.Model):
+    """A store's own wording for one milestone on one channel, in one language ("" for any),
+    replacing the built-in text: e-mail subject and body, or the SMS text. Django template syntax
+    over a fixed set of plain variables (see :mod:`aftercart.notifications.message_templates`);
+    validated on save, so a template that cannot render is never stored.
+
+    The branded frame stays the product's: the e-mail's header, order button, items and footer
+    (with its unsubscribe link), and the SMS footer (STOP, preference link).
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="message_templates")
+    channel = models.CharField(
+        max_length=16, choices=[("email", "E-mail"), ("sms", "SMS")], help_text="email or sms"
+    )
+    milestone = models.CharField(max_length=32)
+    #: A language code as the site knows it ("es", "pt-br"); "" for every language.
+    locale = models.CharField(max_length=16, blank=True)
+    subject = models.CharField(max_length=300, blank=True, help_text="E-mail only.")
+    body = models.TextField(help_text="E-mail body (plain text, paragraphs kept) or the SMS text.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["store", "channel", "milestone", "locale"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "channel", "milestone", "locale"], name="message_template_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.milestone}:{self.locale or '*'}"

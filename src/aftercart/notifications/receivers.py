@@ -1,7 +1,8 @@
 """The planner receiver: newly reached milestones → outbox rows, inside the ledger's transaction.
 
-Runs once per ledger batch for the orders that reached new milestones, so it is kept to two reads
-(the stores' enabled channels, those customers' recent messages) and one bulk insert, and does no
+Runs once per ledger batch for the orders that reached new milestones, so it is kept to three reads
+(the stores' enabled channels, those customers' consent and preferences, their recent messages)
+and one bulk insert, and does no
 I/O: sending happens later, from the outbox (:func:`aftercart.notifications.services.message_deliver_due`).
 """
 
@@ -13,26 +14,29 @@ from datetime import datetime
 from django.conf import settings
 
 from aftercart.domain.messaging import (
+    CUSTOMER_CHANNELS,
     DEFAULT_POLICY,
     Channel,
+    ContactChoices,
     Decision,
     MessagingPolicy,
     Recent,
     plan_messages,
 )
-from aftercart.domain.milestones import Milestone
+from aftercart.notifications.contacts import contact_key
+from aftercart.notifications.journey import DEFAULT_CHANNELS, ChannelMap, journey_from_rows
 from aftercart.notifications.models import ChannelConfig
-from aftercart.notifications.selectors import RecentRow, recent_for_customers, recent_for_order
+from aftercart.notifications.selectors import (
+    RecentRow,
+    choices_for_contacts,
+    recent_for_customers,
+    recent_for_order,
+)
 from aftercart.notifications.services import messages_record_many
 from aftercart.orders.planner import Planned
 from aftercart.stores.models import Store
 
-#: Which channels each milestone goes out on, until per-store journeys are configurable:
-#: e-mail for every milestone.
-DEFAULT_CHANNELS: dict[Milestone, frozenset[Channel]] = {m: frozenset({Channel.EMAIL}) for m in Milestone}
-
-ChannelMap = dict[Milestone, frozenset[Channel]]
-_KNOWN = frozenset(c.value for c in Channel)
+_NO_CHOICES = ContactChoices()
 
 
 def plan_notifications(*, items: Sequence[Planned], now: datetime) -> None:
@@ -69,16 +73,30 @@ def plan_notifications(*, items: Sequence[Planned], now: datetime) -> None:
         contacts=[(item.order.store_id, c, a) for item, contacts in work for c, a in contacts.items() if a],
         since=horizon,
     )
-    zones = _store_zones(
+    stores = _store_places(
         {
             item.order.store_id
             for item, contacts in work
-            if not item.state.timezone and _needs_zone(contacts, policy)
+            if _needs_zone(contacts, policy) and not (item.state.timezone and item.state.country)
         }
+    )
+    # The customer as their consent is stored: normalised address, phone numbers in E.164 read in
+    # the order's (else the store's) country, as the SMS channel sends them.
+    keys_of = {
+        item.order.pk: {
+            c: contact_key(c, a, item.state.country or stores.get(item.order.store_id, ("", ""))[1])
+            for c, a in contacts.items()
+            if a and c in CUSTOMER_CHANNELS
+        }
+        for item, contacts in work
+    }
+    choices = choices_for_contacts(
+        (item.order.store_id, c, k) for item, _ in work for c, k in keys_of[item.order.pk].items()
     )
     records: list[tuple[int, int, list[Decision], dict[Channel, str]]] = []
     for item, contacts in work:
         order = item.order
+        keys = keys_of[order.pk]
         mine = [(order.store_id, c, a) for c, a in contacts.items() if a]
         recent = recent_for_order((row for contact in mine for row in known.get(contact, ())), order.pk)
         decisions = plan_messages(
@@ -89,7 +107,8 @@ def plan_notifications(*, items: Sequence[Planned], now: datetime) -> None:
             recent=recent,
             policy=policy,
             order_key=str(order.pk),
-            store_timezone=zones.get(order.store_id, "UTC"),
+            store_timezone=stores.get(order.store_id, ("UTC", ""))[0],
+            choices={c: choices.get((order.store_id, c, k), _NO_CHOICES) for c, k in keys.items()},
         )
         records.append((order.pk, order.store_id, decisions, {**_event_recipients(item), **contacts}))
         # Later orders of the same customer in this batch must count these, as if planned later.
@@ -112,20 +131,21 @@ def plan_notifications(*, items: Sequence[Planned], now: datetime) -> None:
     messages_record_many(records=records, now=now)
 
 
+def store_channel_map(store_id: int) -> ChannelMap:
+    """The milestones × channels one store's journey uses: what the live planner plans with (the
+    journey preview replays history through the same map)."""
+    return _store_channels({store_id}).get(store_id, DEFAULT_CHANNELS)
+
+
 def _store_channels(store_ids: set[int]) -> dict[int, ChannelMap]:
-    """The channels of each store that has more than e-mail enabled (one query per batch): every
-    milestone goes out on the default channels plus the store's enabled ones."""
-    extra: dict[int, set[Channel]] = {}
-    rows = ChannelConfig.objects.filter(store_id__in=store_ids, enabled=True).values_list(
-        "store_id", "channel"
-    )
-    for store_id, channel in rows:
-        if channel in _KNOWN:  # a row for a channel this version does not know is ignored
-            extra.setdefault(store_id, set()).add(Channel(channel))
-    return {
-        store_id: {m: frozenset(DEFAULT_CHANNELS.get(m, frozenset()) | added) for m in Milestone}
-        for store_id, added in extra.items()
-    }
+    """Each store's journey (one query per batch), from its channel rows; stores without rows are
+    left out (they use :data:`DEFAULT_CHANNELS`: e-mail for every milestone)."""
+    rows: dict[int, list[tuple[str, bool, object]]] = {}
+    for store_id, channel, enabled, milestones in ChannelConfig.objects.filter(
+        store_id__in=store_ids
+    ).values_list("store_id", "channel", "enabled", "milestones"):
+        rows.setdefault(store_id, []).append((channel, enabled, milestones))
+    return {store_id: journey_from_rows(store_rows) for store_id, store_rows in rows.items()}
 
 
 def _event_recipients(item: Planned) -> dict[Channel, str]:
@@ -140,7 +160,10 @@ def _needs_zone(contacts: dict[Channel, str], policy: MessagingPolicy) -> bool:
     return any(contacts.get(c) for c in policy.quiet_hours)
 
 
-def _store_zones(store_ids: set[int]) -> dict[int, str]:
+def _store_places(store_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """(time zone, country) of stores whose customers may get SMS: quiet hours need the zone, and
+    national phone numbers are read in the country."""
     if not store_ids:
         return {}
-    return dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "timezone"))
+    rows = Store.objects.filter(pk__in=store_ids).values_list("pk", "timezone", "country")
+    return {pk: (zone or "UTC", country) for pk, zone, country in rows}

@@ -22,17 +22,41 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from aftercart.domain.messaging import DEFAULT_POLICY, Channel, Decision, retry_delay, stale_reason
+from aftercart.core.db import insert_rows, update_rows_where
+from aftercart.domain.messaging import (
+    CUSTOMER_CHANNELS,
+    DEFAULT_POLICY,
+    Channel,
+    Decision,
+    consent_reason,
+    retry_delay,
+    stale_reason,
+)
 from aftercart.domain.milestones import Milestone
+from aftercart.domain.projection import OrderState
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
-from aftercart.notifications.models import DeliveryAttempt, Message
+from aftercart.notifications.contacts import contact_key
+from aftercart.notifications.message_templates import template_errors
+from aftercart.notifications.models import (
+    ChannelConfig,
+    DeliveryAttempt,
+    Message,
+    MessageTemplate,
+    Preference,
+    PreferenceChange,
+)
+from aftercart.notifications.selectors import choices_for
 from aftercart.orders.selectors import order_view
 
 logger = logging.getLogger(__name__)
+
+#: Languages templates can be written in (the site's, e.g. "es", "pt-br").
+_LANGUAGES = frozenset(code.lower() for code, _ in settings.LANGUAGES)
 
 #: How long a claim holds a message. Longer than any one send (SMTP timeout 20 s, a batch of 50
 #: sends sequentially); after it, the message is presumed abandoned and claimable again.
@@ -82,17 +106,28 @@ def messages_record_many(
     ]
     if not rows:
         return
-    Message.objects.bulk_create(rows, ignore_conflicts=True)
-    for _, _, decisions, _ in records:
-        for d in decisions:
-            if d.goes and d.supersedes:
-                Message.objects.filter(
-                    dedupe_key__in=d.supersedes, status=Message.Status.PENDING, attempts=0
-                ).update(
-                    status=Message.Status.SUPERSEDED,
-                    reason=f"superseded by {d.key}"[:300],
-                    next_attempt_at=None,
-                )
+    # Bulk statements run with executemany (ledger batches plan hundreds of messages at once):
+    # INSERT ... ON CONFLICT DO NOTHING is bulk_create(ignore_conflicts=True) without the ORM's
+    # per-value preparation, and the withdrawals are one prepared UPDATE per superseded key, run in
+    # decision order (a row withdrawn by an earlier decision is no longer pending for a later one).
+    insert_rows(Message, _MESSAGE_FIELDS, [[getattr(m, a) for a in _MESSAGE_ATTNAMES] for m in rows])
+    pending, superseded = Message.Status.PENDING, Message.Status.SUPERSEDED
+    update_rows_where(
+        Message,
+        ("status", "reason", "next_attempt_at"),
+        ("dedupe_key", "status", "attempts"),
+        [
+            (superseded, f"superseded by {d.key}"[:300], None, key, pending, 0)
+            for _, _, decisions, _ in records
+            for d in decisions
+            if d.goes
+            for key in d.supersedes
+        ],
+    )
+
+
+_MESSAGE_FIELDS = [f.name for f in Message._meta.concrete_fields if not f.primary_key]
+_MESSAGE_ATTNAMES = [Message._meta.get_field(name).attname for name in _MESSAGE_FIELDS]  # type: ignore[union-attr]
 
 
 def messages_record(
@@ -217,6 +252,11 @@ def _deliver(pk: int, now: datetime, transports: dict[str, Transport]) -> str:
     if not address:
         _finish_unsent(message, Message.Status.SUPPRESSED, "no address at send time")
         return "suppressed"
+    # The customer may have unsubscribed (or texted STOP) since this was planned: ask again.
+    refused = _refused_at_send_time(message, state, address)
+    if refused:
+        _finish_unsent(message, Message.Status.SUPPRESSED, f"{refused} (at send time)")
+        return "suppressed"
     capped = _capped_at_send_time(message, now)
     if capped:
         _finish_unsent(message, Message.Status.SUPPRESSED, capped)
@@ -240,6 +280,16 @@ def _deliver(pk: int, now: datetime, transports: dict[str, Transport]) -> str:
     if error.permanent or message.attempts >= MAX_ATTEMPTS:
         return "failed"
     return "retrying"
+
+
+def _refused_at_send_time(message: Message, state: OrderState, address: str) -> str:
+    """The customer's consent and preferences as they are now ("" when they allow the message)."""
+    channel = Channel(message.channel)
+    if channel not in CUSTOMER_CHANNELS:
+        return ""  # events for the store's own tools, which keep their own consent
+    milestone = Milestone(message.milestone)
+    key = contact_key(channel, address, state.country or message.store.country)
+    return consent_reason(channel, milestone, state, choices_for(message.store_id, channel, key))
 
 
 def _capped_at_send_time(message: Message, now: datetime) -> str:
@@ -348,3 +398,133 @@ def message_retry_now(*, message: Message, now: datetime | None = None) -> bool:
             next_attempt_at=now or timezone.now(), claimed_until=None, attempts=0, reason="retry requested"
         )
     )
+
+
+# --- consent and preferences ----------------------------------------------------------------------
+
+
+def preference_set(
+    *,
+    store_id: int,
+    channel: Channel,
+    address: str,
+    opted_in: bool,
+    source: str,
+    milestone: Milestone | None = None,
+    detail: str = "",
+    order_id: int | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Record a customer's choice on a channel (all milestones, or one): the current
+    :class:`Preference` and a :class:`PreferenceChange` in one transaction. ``address`` is the
+    normalised contact (:func:`aftercart.notifications.contacts.contact_key`).
+
+    Idempotent: choosing what is already chosen changes nothing and records nothing (a mail client
+    posting the one-click unsubscribe twice is one change). Returns whether anything changed.
+    """
+    if not address:
+        raise ValueError("a preference needs the customer's address")
+    now = now or timezone.now()
+    scope = milestone.value if milestone else ""
+    with transaction.atomic():
+        current = (
+            Preference.objects.select_for_update()
+            .filter(store_id=store_id, channel=channel.value, address=address, milestone=scope)
+            .first()
+        )
+        if current is not None and current.opted_in == opted_in:
+            return False
+        if current is None:
+            Preference.objects.create(
+                store_id=store_id,
+                channel=channel.value,
+                address=address,
+                milestone=scope,
+                opted_in=opted_in,
+                source=source,
+                changed_at=now,
+            )
+        else:
+            Preference.objects.filter(pk=current.pk).update(opted_in=opted_in, source=source, changed_at=now)
+        PreferenceChange.objects.create(
+            store_id=store_id,
+            channel=channel.value,
+            address=address,
+            milestone=scope,
+            opted_in=opted_in,
+            source=source,
+            detail=detail[:200],
+            order_id=order_id,
+            at=now,
+        )
+    return True
+
+
+# --- journeys and templates -------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """A store's journey or template change that was not made, with what is wrong by field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def journey_set(*, store_id: int, channels: Mapping[str, Sequence[str] | None]) -> None:
+    """Set which milestones each named channel carries (``None``: back to its defaults); channels
+    not named keep theirs. E-mail needs no configuration; other channels must be set up first
+    (their credentials), since a journey cannot send on a channel that has none. All or nothing."""
+    known_milestones = {m.value for m in Milestone}
+    errors: dict[str, str] = {}
+    configured = set(ChannelConfig.objects.filter(store_id=store_id).values_list("channel", flat=True))
+    for name, milestones in channels.items():
+        field = f"channels.{name}"
+        if name not in {c.value for c in Channel}:
+            errors[field] = f"unknown channel {name!r}"
+        elif name != Channel.EMAIL and name not in configured:
+            errors[field] = f"{name} is not set up for this store: add its settings first"
+        elif milestones is not None:
+            unknown = [m for m in milestones if m not in known_milestones]
+            if unknown:
+                errors[field] = f"unknown milestone {unknown[0]!r}"
+    if errors:
+        raise Refused(errors)
+    with transaction.atomic():
+        for name, milestones in channels.items():
+            value = None if milestones is None else [m.value for m in Milestone if m.value in set(milestones)]
+            updated = ChannelConfig.objects.filter(store_id=store_id, channel=name).update(
+                milestones=value, updated_at=timezone.now()
+            )
+            if not updated:  # e-mail, never configured before
+                ChannelConfig.objects.create(store_id=store_id, channel=name, milestones=value)
+
+
+def message_template_save(
+    *, store_id: int, channel: str, milestone: str, locale: str, subject: str, body: str
+) -> MessageTemplate:
+    """Create or replace the store's template for a channel, milestone and language ("" for all),
+    after checking it renders (:func:`~aftercart.notifications.message_templates.template_errors`);
+    :class:`Refused` naming the field otherwise, and nothing is stored."""
+    locale = (locale or "").strip().lower().replace("_", "-")
+    errors = template_errors(channel, milestone, subject, body)
+    if locale and locale not in _LANGUAGES and locale.split("-")[0] not in _LANGUAGES:
+        errors["locale"] = f"unknown language {locale!r} (one of: {', '.join(sorted(_LANGUAGES))}, or empty)"
+    if errors:
+        raise Refused(errors)
+    template, _ = MessageTemplate.objects.update_or_create(
+        store_id=store_id,
+        channel=channel,
+        milestone=milestone,
+        locale=locale,
+        defaults={"subject": subject.strip(), "body": body},
+    )
+    return template
+
+
+def message_template_delete(*, store_id: int, channel: str, milestone: str, locale: str) -> bool:
+    """Remove a store's template (the built-in text is used again). False if there was none."""
+    deleted, _ = MessageTemplate.objects.filter(
+        store_id=store_id, channel=channel, milestone=milestone, locale=(locale or "").lower()
+    ).delete()
+    return bool(deleted)

@@ -267,6 +267,9 @@ def _order_payload(order: Mapping[str, Any]) -> dict[str, Any]:
         "total": _money(order, "total_price", "total_price"),
     }
     payload = {k: v for k, v in payload.items() if v not in (None, "")}
+    consent = _sms_consent(order, customer)
+    if consent is not None:
+        payload["sms_consent"] = consent
     # A partial resource (REST ``?fields=``) has no line_items: say nothing about lines rather
     # than claiming the order has none.
     if "line_items" in order:
@@ -275,6 +278,19 @@ def _order_payload(order: Mapping[str, Any]) -> dict[str, Any]:
             for i, item in enumerate(_list(order, "line_items", "line_items"))
         ]
     return payload
+
+
+def _sms_consent(order: Mapping[str, Any], customer: Mapping[str, Any]) -> bool | None:
+    """Whether the buyer agreed to texts: the checkout's ``buyer_accepts_sms`` when present, else
+    the customer's ``sms_marketing_consent.state`` ("subscribed"; "pending" is a double opt-in
+    not yet confirmed, so not consent). ``None`` when the payload says nothing."""
+    accepts = order.get("buyer_accepts_sms")
+    if isinstance(accepts, bool):
+        return accepts
+    consent = customer.get("sms_marketing_consent")
+    if isinstance(consent, Mapping) and isinstance(consent.get("state"), str):
+        return consent["state"] == "subscribed"
+    return None
 
 
 def _order_line(item: Mapping[str, Any], path: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from django.utils.crypto import salted_hmac
 
 from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
+from aftercart.domain.milestones import Milestone
 
 if TYPE_CHECKING:
     from aftercart.domain.next_step import NextStep
@@ -198,7 +199,20 @@ def event_payload(outbound: Outbound) -> dict[str, Any]:
         },
         "next_step": {**step.to_json(), "headline": headline, "detail": detail},
         "tracking_url": links.tracking_url(message.order),
+        **({"choice": _choice(message, state)} if message.milestone == Milestone.CUSTOMER_CHOICE else {}),
     }
+
+
+def _choice(message: Message, state: OrderState) -> dict[str, Any] | None:
+    """The customer's choice a ``customer_choice`` event is about: the order's recorded choice with
+    the message's subject, and the choice its dedupe key ends with (a pickup may have been both
+    extended and then switched to delivery: two events, one subject)."""
+    from aftercart.domain.choices import recorded_choices
+
+    mine = [c for c in recorded_choices(state) if c.subject == message.subject]
+    named = [c for c in mine if message.dedupe_key.endswith(f":{c.choice.value}")]
+    found = (named or mine)[-1:]
+    return found[0].to_json() if found else None
 
 
 def post_json(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 import css_inline
@@ -26,17 +26,26 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
+from aftercart.domain.milestones import Milestone
 from aftercart.domain.next_step import ActionCode
 from aftercart.domain.projection import OrderState
 from aftercart.notifications import links
 from aftercart.notifications.channels import Outbound, PermanentError, RetryableError
+from aftercart.notifications.message_templates import (
+    TemplateText,
+    render_html,
+    render_plain,
+    resolve_template,
+    template_variables,
+)
 from aftercart.notifications.models import Message
+from aftercart.orders.windows import delivery_window
 from aftercart.stores.models import Store
 
 #: Seconds an SMTP connect or command may take; Django's default is to wait forever.
@@ -127,13 +136,16 @@ def message_id(message: Message, from_address: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def build_email(outbound: Outbound) -> EmailMultiAlternatives:
-    """The complete e-mail for one outbox row, rendered from the latest next step."""
+def build_email(outbound: Outbound, draft: TemplateText | None = None) -> EmailMultiAlternatives:
+    """The complete e-mail for one outbox row, rendered from the latest next step, in the store's
+    wording when it has a template (or ``draft``'s, for a preview)."""
     message = outbound.message
     store: Store = message.store
     branding = store.branding or {}
-    from_address = str(branding.get("from_email") or settings.DEFAULT_FROM_EMAIL)
-    context = email_context(outbound)
+    # The sender's address only: DEFAULT_FROM_EMAIL usually carries a display name of its own
+    # ("Aftercart <no-reply@…>"), and the store's name is the one customers should see.
+    from_address = parseaddr(str(branding.get("from_email") or settings.DEFAULT_FROM_EMAIL))[1]
+    context = email_context(outbound, draft)
     with translation.override(context["locale"]):
         text = render_to_string("notifications/email/message.txt", context)
         html = _INLINER.inline(render_to_string("notifications/email/message.html", context))
@@ -142,6 +154,8 @@ def build_email(outbound: Outbound) -> EmailMultiAlternatives:
         "List-Unsubscribe": f"<{context['preferences_url']}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
+        # RFC 3282: the language the customer reads it in (screen readers, client translation offers).
+        "Content-Language": context["language"],
     }
     support = str(branding.get("support_email") or "")
     email = EmailMultiAlternatives(
@@ -156,8 +170,10 @@ def build_email(outbound: Outbound) -> EmailMultiAlternatives:
     return email
 
 
-def email_context(outbound: Outbound) -> dict[str, Any]:
-    """Template context: the next step translated into the customer's language, brand and links."""
+def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict[str, Any]:
+    """Template context: the next step translated into the customer's language, brand and links,
+    and the store's own subject and body when it has a template for this milestone and language
+    (:func:`~aftercart.notifications.message_templates.resolve_template`)."""
     message, state, step = outbound.message, outbound.state, outbound.step
     store: Store = message.store
     branding = store.branding or {}
@@ -175,12 +191,32 @@ def email_context(outbound: Outbound) -> dict[str, Any]:
             for a in step.actions
         ]
         language = translation.get_language() or "en"
+        window_text = _window_text(outbound)
+        if message.milestone == Milestone.LATE_TO_SHIP:
+            # The next step still says "being prepared"; this message is about the wait, and the
+            # tracking page offers the choice (keep waiting or cancel).
+            late = gettext(
+                "Your order is taking longer than we promised. Would you like to keep waiting or cancel it?"
+            )
+            window_text = f"{late} {window_text}".strip()
+        custom = draft or resolve_template(store.pk, message.channel, message.milestone, language)
+        wording: dict[str, Any] = {}
+        if custom is not None:
+            variables = template_variables(outbound, headline=headline, detail=detail)
+            if custom.subject.strip():
+                subject = render_plain(custom.subject, variables)
+            wording = {
+                "custom_text": render_plain(custom.body, variables).strip(),
+                "custom_html": render_html(custom.body, variables),
+            }
     return {
+        **wording,
         "locale": locale,
         "language": language,
         "subject": " ".join(subject.split()),  # a header: no line breaks, whatever the data says
         "headline": headline,
         "detail": detail,
+        "window_text": window_text,
         "step_code": step.code.value,
         "actions": actions,
         "order_number": number,
@@ -196,6 +232,23 @@ def email_context(outbound: Outbound) -> dict[str, Any]:
         "support_url": str(branding.get("support_url") or ""),
         "tracking_url": tracking,
         "preferences_url": links.preferences_url(message.order, message.channel),
+    }
+
+
+#: Messages that show the delivery window learned from the store's history (when it has one).
+WINDOW_MILESTONES = frozenset({Milestone.SHIPPED, Milestone.PARTIALLY_SHIPPED, Milestone.DELAYED})
+
+
+def _window_text(outbound: Outbound) -> str:
+    """ "Expected between …" for shipped and delayed messages, in the active language, or ""."""
+    if outbound.message.milestone not in WINDOW_MILESTONES:
+        return ""
+    window = delivery_window(outbound.message.order, outbound.state, timezone.now())
+    if window is None:
+        return ""
+    return gettext("Expected between %(earliest)s and %(latest)s") % {
+        "earliest": formats.date_format(window.earliest, "DATE_FORMAT"),
+        "latest": formats.date_format(window.latest, "DATE_FORMAT"),
     }
 
 

@@ -18,6 +18,7 @@ import phonenumbers
 import requests
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -32,6 +33,12 @@ from aftercart.notifications.channels import (
     PermanentError,
     RetryableError,
     StoreSettings,
+)
+from aftercart.notifications.message_templates import (
+    TemplateText,
+    render_plain,
+    resolve_template,
+    template_variables,
 )
 
 #: Twilio errors about our own sender (number not SMS-capable, invalid From, unverified sender):
@@ -105,11 +112,22 @@ def e164(number: str, region: str = "") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def sms_body(outbound: Outbound) -> str:
-    """``<Store>: <next-step headline> <tracking link>``, in the customer's language."""
+def sms_body(outbound: Outbound, draft: TemplateText | None = None) -> str:
+    """``<Store>: <next-step headline> <tracking link>`` (or the store's template for this
+    milestone, or ``draft`` for a preview), in the customer's language, and the footer every text
+    carries: STOP to opt out, and the link to the preference page."""
     message, state = outbound.message, outbound.state
     locale = state.locale or message.store.default_locale or settings.LANGUAGE_CODE
     with translation.override(locale):
-        headline, _ = render_next_step(outbound.step, customer_zone(state, message.store.timezone))
+        headline, detail = render_next_step(outbound.step, customer_zone(state, message.store.timezone))
+        footer = gettext("Reply STOP to opt out. Your choices: %(url)s") % {
+            "url": links.preferences_url(message.order, Channel.SMS.value)
+        }
+        language = translation.get_language() or "en"
+        custom = draft or resolve_template(message.store_id, message.channel, message.milestone, language)
+        if custom is not None:
+            variables = template_variables(outbound, headline=headline, detail=detail)
+            # One line, whatever the template or the data say.
+            return f"{' '.join(render_plain(custom.body, variables).split())} {footer}"
     text = " ".join(f"{message.store.name}: {headline}".split())  # one line, whatever the data says
-    return f"{text} {links.tracking_url(message.order)}"
+    return f"{text} {links.tracking_url(message.order)} {footer}"

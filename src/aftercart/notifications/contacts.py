@@ -1,0 +1,32 @@
+"""Who "this customer" is on a channel: the key consent and preferences are stored under.
+
+A choice must hold however the address was typed on the next order or arrives in an SMS webhook
+(Twilio sends ``From`` in E.164), so addresses are normalised the same way everywhere: e-mail
+lower-cased, phone numbers in E.164 read in the order's (else the store's) country.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from aftercart.domain.messaging import Channel
+
+
+def contact_key(channel: Channel | str, address: str, region: str = "") -> str:
+    """The normalised address of a customer on ``channel`` ("" when there is none).
+
+    A phone number that does not parse is kept as typed (without spaces): the choice still
+    applies to that exact string, and such a number cannot be texted anyway.
+    """
+    address = (address or "").strip()
+    if not address:
+        return ""
+    if channel == Channel.SMS:
+        try:
+            parsed = phonenumbers.parse(address, (region or "").upper() or None)
+        except phonenumbers.NumberParseException:
+            return "".join(address.split())[:254]
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return "".join(address.split())[:254]
+    return address.lower()[:254]
