@@ -1,0 +1,446 @@
+"""Returns and exchanges: request a return (judged by the store's policy), move it through its
+lifecycle, read it, edit the policy (each edit a new version) and the numbers behind returns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Body, Field, Query, Router, Schema, Status
+
+from aftercart.api.problems import Problem
+from aftercart.domain.returns import (
+    Condition,
+    ExchangeTarget,
+    OfferKind,
+    PolicyError,
+    Reason,
+    RequestedLine,
+    judge_return,
+    quantize,
+)
+from aftercart.domain.returns.lifecycle import (
+    IllegalTransition,
+    Inspection,
+    ReturnEvent,
+    ReturnStatus,
+)
+from aftercart.orders import selectors as order_selectors
+from aftercart.orders.selectors import order_state
+from aftercart.returns import selectors
+from aftercart.returns.models import Return
+from aftercart.returns.services import (
+    LineChoice,
+    ReturnRefused,
+    return_policy_save,
+    return_request,
+    return_transition,
+)
+
+router = Router(tags=["returns"])
+
+
+class ExchangeIn(Schema):
+    """The replacement wanted: another variant of the same product or another product."""
+
+    product_id: str = Field(..., min_length=1, max_length=128)
+    variant: str = Field("", max_length=200)
+    sku: str = Field("", max_length=128)
+    unit_price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=4)
+
+
+class ReturnLineIn(Schema):
+    line_id: str = Field(..., min_length=1, max_length=128)
+    quantity: int = Field(1, ge=1, le=100_000)
+    reason: Reason
+    reason_text: str = Field("", max_length=1000)
+    condition: Condition = Condition.NEW_WITH_TAGS
+    resolution: OfferKind = OfferKind.REFUND
+    exchange_for: ExchangeIn | None = None
+
+
+class ReturnIn(Schema):
+    """A return request. ``client_key`` is your id for this submission: sending it again never
+    makes a second return."""
+
+    order_id: str = Field(..., min_length=1, max_length=128)
+    client_key: str = Field("", max_length=200)
+    lines: list[ReturnLineIn] = Field(..., min_length=1, max_length=200)
+
+
+class TransitionIn(Schema):
+    idempotency_key: str = Field("", max_length=200)
+    reason: str = Field("", max_length=500)
+    reference: str = Field(
+        "", max_length=200, description="Your id for the refund, credit or exchange order."
+    )
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class InspectIn(TransitionIn):
+    result: Inspection
+    accepted_lines: list[str] = Field(default_factory=list, max_length=200)
+
+
+class ReturnOut(Schema):
+    rma: str
+    order_id: str
+    order_number: str
+    status: str
+    needs_review: bool
+    review_reasons: list[dict[str, Any]]
+    policy_version: int
+    currency: str
+    amounts: dict[str, str]
+    keep_items: bool
+    ship_by: date | None
+    resolution: str
+    rejection_reason: str
+    next_step: dict[str, str]
+    lines: list[dict[str, Any]]
+    decision: dict[str, Any]
+    facts: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return str(quantize(amount, currency))
+
+
+def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
+    """The API's return shape (amounts as strings in the return's currency's minor unit)."""
+    cur = ret.currency
+    step = selectors.return_step(ret)
+    return {
+        "rma": ret.rma,
+        "order_id": ret.order.external_id,
+        "order_number": ret.order.number,
+        "status": ret.status,
+        "needs_review": ret.needs_review,
+        "review_reasons": ret.review_reasons,
+        "policy_version": ret.policy.version,
+        "currency": ret.currency,
+        "amounts": {
+            "returned_value": _money(ret.returned_value, cur),
+            "refund": _money(ret.refund_amount, cur),
+            "store_credit": _money(ret.credit_amount, cur),
+            "exchange": _money(ret.exchange_amount, cur),
+            "charge": _money(ret.charge_amount, cur),
+            "fees": _money(ret.fee_amount, cur),
+            "bonus": _money(ret.bonus_amount, cur),
+        },
+        "keep_items": ret.keep_items,
+        "ship_by": ret.ship_by,
+        "resolution": ret.resolution,
+        "rejection_reason": ret.rejection_reason,
+        "next_step": {
+            "code": step.code,
+            "headline": step.headline,
+            "detail": step.detail,
+            "action": step.action,
+        },
+        "lines": [
+            {
+                "line_id": ln.line_id,
+                "sku": ln.sku,
+                "product_id": ln.product_id,
+                "variant": ln.variant,
+                "title": ln.title,
+                "quantity": ln.quantity,
+                "reason": ln.reason,
+                "reason_text": ln.reason_text,
+                "condition": ln.condition,
+                "resolution": ln.resolution,
+                "exchange_for": ln.exchange_for,
+                "value": _money(ln.value, cur),
+                "refund": _money(ln.refund_amount, cur),
+                "store_credit": _money(ln.credit_amount, cur),
+                "exchange": _money(ln.exchange_amount, cur),
+                "charge": _money(ln.charge_amount, cur),
+                "keep_item": ln.keep_item,
+                "accepted": ln.accepted,
+            }
+            for ln in ret.lines.all()
+        ],
+        "decision": ret.decision,
+        "facts": [
+            {
+                "kind": f.kind,
+                "status": f.status,
+                "actor": f.actor,
+                "occurred_at": f.occurred_at,
+                "payload": f.payload,
+            }
+            for f in ret.facts.all()
+        ]
+        if with_facts
+        else [],
+        "created_at": ret.created_at,
+        "updated_at": ret.updated_at,
+    }
+
+
+#: HTTP status and problem type per refusal: conflicts with what already exists are 409, requests
+#: the policy turns down 422.
+_REFUSAL_STATUS = {"duplicate_submission": 409, "already_returned": 409}
+
+
+def _refused(refused: ReturnRefused) -> Problem:
+    titles = {
+        "over_quantity": "More items than can be returned",
+        "unknown_line": "Line not in this order",
+        "already_returned": "Already returned",
+        "window_closed": "Return window closed",
+        "final_sale": "Final sale item",
+        "duplicate_submission": "Already submitted",
+        "not_delivered": "Not delivered yet",
+        "not_sent": "Never sent",
+        "condition_not_accepted": "Condition not accepted",
+        "resolution_not_offered": "Resolution not offered",
+    }
+    detail = refused.text
+    if refused.existing is not None:
+        detail = f"This submission was already made: return {refused.existing.rma}."
+    return Problem(
+        _REFUSAL_STATUS.get(refused.code, 422),
+        titles.get(refused.code, "Return not possible"),
+        detail,
+        kind=f"return-{refused.code.replace('_', '-')}",
+        errors=[{"field": e["field"], "message": e["message"], "code": e["code"]} for e in refused.errors],
+    )
+
+
+def _choices(payload: ReturnIn) -> list[LineChoice]:
+    return [
+        LineChoice(
+            request=RequestedLine(
+                line_id=line.line_id,
+                quantity=line.quantity,
+                reason=line.reason,
+                condition=line.condition,
+                exchange_for=None
+                if line.exchange_for is None
+                else ExchangeTarget(
+                    product_id=line.exchange_for.product_id,
+                    variant=line.exchange_for.variant,
+                    sku=line.exchange_for.sku,
+                    unit_price=line.exchange_for.unit_price,
+                ),
+            ),
+            resolution=line.resolution,
+            reason_text=line.reason_text,
+        )
+        for line in payload.lines
+    ]
+
+
+def _order(request: HttpRequest, order_id: str):  # type: ignore[no-untyped-def]
+    order = order_selectors.order_by_external_id(request.store, order_id)  # type: ignore[attr-defined]
+    if order is None:
+        raise Problem(
+            404,
+            "Order not found",
+            f"No order with order_id {order_id!r} in this store.",
+            errors=[{"field": "order_id", "message": "not found"}],
+        )
+    return order
+
+
+def _return(request: HttpRequest, rma: str) -> Return:
+    ret = selectors.return_by_rma(request.store, rma)  # type: ignore[attr-defined]
+    if ret is None:
+        raise Problem(404, "Return not found", f"No return {rma!r} in this store.")
+    return ret
+
+
+@router.post("", response={201: ReturnOut}, summary="Request a return")
+def create_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, Any]]:
+    """Judge the request by the store's current policy and record it: approved at once, or waiting
+    for review when the policy's abuse limits say so. Anything the policy refuses (too many items, a
+    line of another order or already returned, a closed window, a final-sale item, a resolution not
+    on offer, a key already used) answers problem+json naming it, and nothing is written."""
+    order = _order(request, payload.order_id)
+    try:
+        result = return_request(
+            store=request.store,  # type: ignore[attr-defined]
+            order=order,
+            choices=_choices(payload),
+            client_key=payload.client_key,
+            source="api",
+        )
+    except ReturnRefused as refused:
+        raise _refused(refused) from None
+    if not result.created:
+        # The same submission again: nothing new is written; say which return it already made.
+        raise _refused(
+            ReturnRefused(
+                "duplicate_submission",
+                "already submitted",
+                errors=[{"field": "client_key", "code": "duplicate_submission", "message": "already used"}],
+                existing=result.ret,
+            )
+        )
+    return Status(201, serialise(selectors.return_by_rma(request.store, result.ret.rma)))  # type: ignore[arg-type, attr-defined]
+
+
+@router.post("/quote", response=dict[str, Any], summary="What a return would give back, without making it")
+def quote_return(request: HttpRequest, payload: ReturnIn) -> dict[str, Any]:
+    """The policy's judgement of a request — eligibility and reasons per line, the offers in order
+    (exchange, store credit with bonus, refund) with amounts, fees and deadlines — writing nothing."""
+    order = _order(request, payload.order_id)
+    version = selectors.policy_current(request.store)  # type: ignore[attr-defined]
+    state = order_state(order)
+    decision = judge_return(
+        policy=selectors.policy_of(version),
+        order=selectors.order_for_return(order, state),
+        request=[c.request for c in _choices(payload)],
+        history=selectors.customer_history(request.store, order.email),  # type: ignore[attr-defined]
+        now=timezone.now(),
+    )
+    return decision.to_json()
+
+
+@router.get("", response=list[ReturnOut], summary="List returns")
+def list_returns(
+    request: HttpRequest,
+    status: ReturnStatus | None = None,
+    needs_review: bool | None = None,
+    order_id: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+) -> list[dict[str, Any]]:
+    """Newest first; filter by ``status``, ``needs_review`` (the review queue is
+    ``status=requested&needs_review=true``) and ``order_id``."""
+    qs = selectors.returns_list(
+        request.store,  # type: ignore[attr-defined]
+        status=status.value if status else None,
+        needs_review=needs_review,
+        order_id=order_id,
+    )
+    return [serialise(ret, with_facts=False) for ret in qs[:limit]]
+
+
+@router.get(
+    "/metrics", response=dict[str, Any], summary="Return rate, exchange rate, retained revenue, reasons"
+)
+def return_metrics(
+    request: HttpRequest, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    """Orders placed and returns requested between ``since`` and ``until``: the return rate (orders
+    with a return / orders), the shares of returned value resolved by exchange, store credit and
+    refund, retained revenue (exchange + credit) and the top reasons by product and variant."""
+    return selectors.returns_metrics(request.store, since=since, until=until)  # type: ignore[attr-defined]
+
+
+@router.get("/policy", response=dict[str, Any], summary="The store's current return policy")
+def get_policy(request: HttpRequest) -> dict[str, Any]:
+    """The current version (version 0: the defaults, before the store saves a policy)."""
+    version = selectors.policy_current(request.store)  # type: ignore[attr-defined]
+    return selectors.policy_of(version).to_dict()
+
+
+@router.put("/policy", response={201: dict[str, Any]}, summary="Save a new version of the return policy")
+def put_policy(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[dict[str, Any]]:
+    """Saves the policy as the next version; returns keep the version they were judged under.
+    An invalid policy answers 400 naming the field."""
+    data = dict(payload)
+    data.pop("version", None)  # the server numbers versions
+    try:
+        saved = return_policy_save(store=request.store, data=data, actor="api")  # type: ignore[attr-defined]
+    except PolicyError as error:
+        raise Problem(
+            400,
+            "Invalid policy",
+            f"{error.field}: {error.message}",
+            kind="validation",
+            errors=[{"field": error.field, "message": error.message}],
+        ) from None
+    return Status(201, saved.data)
+
+
+@router.get("/{rma}", response=ReturnOut, summary="Get a return")
+def get_return(request: HttpRequest, rma: str) -> dict[str, Any]:
+    """The return with its lines, amounts, the policy's decision, its facts and the next step."""
+    return serialise(_return(request, rma))
+
+
+def _transition(
+    request: HttpRequest, rma: str, event: ReturnEvent, payload: TransitionIn, **extra: Any
+) -> dict[str, Any]:
+    ret = _return(request, rma)
+    try:
+        return_transition(
+            ret=ret,
+            event=event,
+            actor="api",
+            idempotency_key=payload.idempotency_key,
+            reason=payload.reason,
+            reference=payload.reference,
+            details=payload.details,
+            **extra,
+        )
+    except IllegalTransition as refused:
+        raise Problem(
+            409,
+            "Not possible now",
+            refused.reason,
+            kind="return-illegal-transition",
+            errors=[{"field": "status", "message": refused.reason}],
+        ) from None
+    return serialise(_return(request, rma))
+
+
+@router.post("/{rma}/approve", response=ReturnOut, summary="Approve a return (from review)")
+def approve(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+    return _transition(request, rma, ReturnEvent.APPROVE, payload)
+
+
+@router.post("/{rma}/reject", response=ReturnOut, summary="Reject a return (from review); needs a reason")
+def reject(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+    return _transition(request, rma, ReturnEvent.REJECT, payload)
+
+
+@router.post("/{rma}/label", response=ReturnOut, summary="Record that a return label was issued")
+def issue_label(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+    return _transition(request, rma, ReturnEvent.ISSUE_LABEL, payload)
+
+
+@router.post("/{rma}/in-transit", response=ReturnOut, summary="Record the carrier's first scan of the return")
+def in_transit(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+    return _transition(request, rma, ReturnEvent.MARK_IN_TRANSIT, payload)
+
+
+@router.post("/{rma}/receive", response=ReturnOut, summary="Record that the items arrived")
+def receive(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+    return _transition(request, rma, ReturnEvent.MARK_RECEIVED, payload)
+
+
+@router.post(
+    "/{rma}/inspect", response=ReturnOut, summary="Record the inspection: accept all, part or reject"
+)
+def inspect(request: HttpRequest, rma: str, payload: InspectIn) -> dict[str, Any]:
+    """``accept_part`` needs ``accepted_lines``; ``reject`` needs a ``reason``. Amounts are
+    recomputed over the accepted lines."""
+    return _transition(
+        request,
+        rma,
+        ReturnEvent.INSPECT,
+        payload,
+        inspection=payload.result,
+        accepted_lines=payload.accepted_lines,
+    )
+
+
+@router.post(
+    "/{rma}/resolve", response=ReturnOut, summary="Record the refund, credit or exchange order issued"
+)
+def resolve(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+    return _transition(request, rma, ReturnEvent.RESOLVE, payload)
+
+
+@router.post("/{rma}/cancel", response=ReturnOut, summary="Cancel a return before the items are sent")
+def cancel(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+    return _transition(request, rma, ReturnEvent.CANCEL, payload)

@@ -1,0 +1,234 @@
+"""A return's lifecycle as a pure state machine, and the shopper's next step on it.
+
+::
+
+    requested ─approve─▶ approved ─issue_label─▶ label_issued ─mark_in_transit─▶ in_transit
+        │                   │  ╲                     │                             │
+        │                   │   ╲ mark_in_transit / mark_received (drop-off, in store)
+        │                   │    ╲                   ▼                             ▼
+        │                   │     ──────────────▶ received ◀──────────mark_received┘
+        │                   │                        │ inspect (accept all / part)   (reject all)
+        │                   │ resolve (keep it)      ▼                               ─────────▶ rejected
+        │                   └──────────────────▶ inspected ─resolve─▶ resolved
+        └─reject─▶ rejected     cancel: from requested, approved, label_issued ─▶ cancelled
+
+Every accepted transition becomes a fact of the return; an illegal one is refused with a reason
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "TERMINAL",
+    "IllegalTransition",
+    "Inspection",
+    "Resolution",
+    "ReturnEvent",
+    "ReturnStatus",
+    "ReturnStep",
+    "next_status",
+    "return_next_step",
+]
+
+
+class ReturnStatus(StrEnum):
+    """Where a return is."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    LABEL_ISSUED = "label_issued"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    INSPECTED = "inspected"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = frozenset({ReturnStatus.RESOLVED, ReturnStatus.REJECTED, ReturnStatus.CANCELLED})
+
+
+class ReturnEvent(StrEnum):
+    """What can happen to a return."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    ISSUE_LABEL = "issue_label"
+    MARK_IN_TRANSIT = "mark_in_transit"
+    MARK_RECEIVED = "mark_received"
+    INSPECT = "inspect"
+    RESOLVE = "resolve"
+    CANCEL = "cancel"
+
+
+class Inspection(StrEnum):
+    """The warehouse's verdict on what came back."""
+
+    ACCEPT_ALL = "accept_all"
+    ACCEPT_PART = "accept_part"
+    REJECT = "reject"
+
+
+class Resolution(StrEnum):
+    """How a line (or the return) was settled."""
+
+    REFUND_ISSUED = "refund_issued"
+    CREDIT_ISSUED = "credit_issued"
+    EXCHANGE_CREATED = "exchange_created"
+
+
+_MOVES: dict[ReturnStatus, dict[ReturnEvent, ReturnStatus]] = {
+    ReturnStatus.REQUESTED: {
+        ReturnEvent.APPROVE: ReturnStatus.APPROVED,
+        ReturnEvent.REJECT: ReturnStatus.REJECTED,
+        ReturnEvent.CANCEL: ReturnStatus.CANCELLED,
+    },
+    ReturnStatus.APPROVED: {
+        ReturnEvent.ISSUE_LABEL: ReturnStatus.LABEL_ISSUED,
+        # Box-free drop-off: the carrier's first scan; in-store: straight to received.
+        ReturnEvent.MARK_IN_TRANSIT: ReturnStatus.IN_TRANSIT,
+        ReturnEvent.MARK_RECEIVED: ReturnStatus.RECEIVED,
+        ReturnEvent.RESOLVE: ReturnStatus.RESOLVED,
+        ReturnEvent.CANCEL: ReturnStatus.CANCELLED,
+    },
+    ReturnStatus.LABEL_ISSUED: {
+        ReturnEvent.ISSUE_LABEL: ReturnStatus.LABEL_ISSUED,
+        ReturnEvent.MARK_IN_TRANSIT: ReturnStatus.IN_TRANSIT,
+        ReturnEvent.MARK_RECEIVED: ReturnStatus.RECEIVED,
+        ReturnEvent.CANCEL: ReturnStatus.CANCELLED,
+    },
+    ReturnStatus.IN_TRANSIT: {ReturnEvent.MARK_RECEIVED: ReturnStatus.RECEIVED},
+    ReturnStatus.RECEIVED: {ReturnEvent.INSPECT: ReturnStatus.INSPECTED},
+    ReturnStatus.INSPECTED: {ReturnEvent.RESOLVE: ReturnStatus.RESOLVED},
+}
+
+
+class IllegalTransition(ValueError):
+    """A transition the lifecycle does not allow; ``reason`` says why in words."""
+
+    def __init__(self, status: ReturnStatus, event: ReturnEvent, reason: str):
+        super().__init__(reason)
+        self.status, self.event, self.reason = status, event, reason
+
+
+def next_status(
+    status: ReturnStatus,
+    event: ReturnEvent,
+    *,
+    inspection: Inspection | None = None,
+    reason: str = "",
+    keep_items: bool = False,
+) -> ReturnStatus:
+    """The status after ``event``, or :class:`IllegalTransition` naming why it cannot happen.
+
+    ``inspect`` needs an ``inspection``; rejecting everything needs a ``reason`` and ends the
+    return as rejected. ``reject`` needs a ``reason``. Resolving before anything came back is only
+    for returns whose items the shopper keeps."""
+    if status in TERMINAL:
+        raise IllegalTransition(status, event, f"the return is already {status.value}")
+    target = _MOVES[status].get(event)
+    if target is None:
+        allowed = ", ".join(e.value for e in _MOVES[status]) or "nothing"
+        raise IllegalTransition(
+            status,
+            event,
+            f"cannot {event.value.replace('_', ' ')} a return that is {status.value}; allowed now: {allowed}",
+        )
+    if event == ReturnEvent.REJECT and not reason.strip():
+        raise IllegalTransition(status, event, "a rejection needs a reason")
+    if event == ReturnEvent.INSPECT:
+        if inspection is None:
+            raise IllegalTransition(
+                status, event, "say what the inspection found: accept_all, accept_part or reject"
+            )
+        if inspection == Inspection.REJECT:
+            if not reason.strip():
+                raise IllegalTransition(status, event, "a rejection needs a reason")
+            return ReturnStatus.REJECTED
+    if event == ReturnEvent.RESOLVE and status == ReturnStatus.APPROVED and not keep_items:
+        raise IllegalTransition(
+            status, event, "the items have not come back yet (only keep-it returns resolve on approval)"
+        )
+    return target
+
+
+@dataclass(frozen=True)
+class ReturnStep:
+    """What the shopper sees about their return: a ``code`` every touchpoint renders, a headline,
+    a detail and the one action they can take (``""`` when there is nothing to do)."""
+
+    code: str
+    headline: str
+    detail: str
+    action: str = ""
+
+
+def return_next_step(
+    status: ReturnStatus,
+    *,
+    rma: str,
+    keep_items: bool = False,
+    needs_review: bool = False,
+    ship_by: str = "",
+    resolution: str = "",
+    rejection_reason: str = "",
+) -> ReturnStep:
+    """The shopper's next step on a return (English; ``code`` is what localised pages key on)."""
+    if status == ReturnStatus.REQUESTED:
+        if needs_review:
+            return ReturnStep(
+                "return_in_review",
+                "We're reviewing your return",
+                f"Return {rma} needs a quick check by our team. We'll e-mail you when it's approved.",
+            )
+        return ReturnStep("return_requested", "Return requested", f"We have your return {rma}.")
+    if status == ReturnStatus.APPROVED:
+        if keep_items:
+            return ReturnStep(
+                "return_keep_items",
+                "Keep the items",
+                "No need to send anything back: we'll settle it for you.",
+            )
+        until = f" by {ship_by}" if ship_by else ""
+        return ReturnStep(
+            "return_approved",
+            "Return approved",
+            f"Print your label or show your QR code at a drop-off point and send the items{until}.",
+            "get_label",
+        )
+    if status == ReturnStatus.LABEL_ISSUED:
+        until = f" by {ship_by}" if ship_by else ""
+        return ReturnStep(
+            "return_send_items",
+            "Send your items back",
+            f"Pack the items with return number {rma} and drop them off{until}.",
+            "get_label",
+        )
+    if status == ReturnStatus.IN_TRANSIT:
+        return ReturnStep(
+            "return_in_transit", "On its way back", "Your return is on its way to us.", "track_return"
+        )
+    if status == ReturnStatus.RECEIVED:
+        return ReturnStep("return_received", "We received your return", "We're checking the items now.")
+    if status == ReturnStatus.INSPECTED:
+        return ReturnStep(
+            "return_inspected", "Items checked", "We're issuing what you chose: you'll hear from us shortly."
+        )
+    if status == ReturnStatus.RESOLVED:
+        done = {
+            Resolution.REFUND_ISSUED.value: "Your refund has been issued to your original payment method.",
+            Resolution.CREDIT_ISSUED.value: "Your store credit is ready to use.",
+            Resolution.EXCHANGE_CREATED.value: "Your exchange is on its way.",
+        }
+        return ReturnStep(
+            "return_resolved", "Return complete", done.get(resolution, "Your return is complete.")
+        )
+    if status == ReturnStatus.REJECTED:
+        why = f" {rejection_reason.rstrip('.')}." if rejection_reason else ""
+        return ReturnStep(
+            "return_rejected", "Return not accepted", f"We couldn't accept this return.{why}", "contact_us"
+        )
+    return ReturnStep("return_cancelled", "Return cancelled", f"Return {rma} was cancelled.")

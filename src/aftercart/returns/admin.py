@@ -1,0 +1,149 @@
+"""Admin: policy versions (an edit saves a new version) and returns with a review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from aftercart.domain.returns import PolicyError, ReturnPolicy
+from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnEvent, ReturnStatus
+from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion
+from aftercart.returns.services import return_policy_save, return_transition
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = ReturnPolicyVersion
+        fields = ("store", "data")
+
+    def clean_data(self) -> dict[str, Any]:
+        data = self.cleaned_data["data"]
+        try:
+            ReturnPolicy.from_dict(data)
+        except PolicyError as error:
+            raise forms.ValidationError(f"{error.field}: {error.message}") from None
+        return data
+
+
+@admin.register(ReturnPolicyVersion)
+class ReturnPolicyVersionAdmin(admin.ModelAdmin):
+    """Saving (a new policy or an edit of an old one) always creates the store's next version."""
+
+    form = PolicyForm
+    list_display = ("store", "version", "created_at", "created_by")
+    list_filter = ("store",)
+    readonly_fields = ("version", "created_at", "created_by")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"data": ReturnPolicy().to_dict()}
+
+    def save_model(self, request: HttpRequest, obj: ReturnPolicyVersion, form: Any, change: bool) -> None:
+        saved = return_policy_save(
+            store=obj.store, data=form.cleaned_data["data"], actor=getattr(request.user, "username", "")
+        )
+        obj.pk, obj.version, obj.created_at, obj.created_by = (
+            saved.pk,
+            saved.version,
+            saved.created_at,
+            saved.created_by,
+        )
+        obj._state.adding = False
+        if change:
+            messages.info(
+                request, f"Saved as a new version, v{saved.version}; earlier versions are kept unchanged."
+            )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReviewQueue(admin.SimpleListFilter):
+    title = "review queue"
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("review", "Waiting for review"), ("open", "Open (not finished)")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() == "review":
+            return queryset.filter(needs_review=True, status=ReturnStatus.REQUESTED.value)
+        if self.value() == "open":
+            return queryset.exclude(status__in=["resolved", "rejected", "cancelled"])
+        return queryset
+
+
+class ReturnLineInline(admin.TabularInline):
+    model = ReturnLine
+    extra = 0
+    can_delete = False
+    fields = (
+        "line_id",
+        "title",
+        "variant",
+        "quantity",
+        "reason",
+        "condition",
+        "resolution",
+        "value",
+        "refund_amount",
+        "credit_amount",
+        "exchange_amount",
+        "accepted",
+    )
+    readonly_fields = fields
+
+
+class ReturnFactInline(admin.TabularInline):
+    model = ReturnFact
+    extra = 0
+    can_delete = False
+    fields = ("kind", "status", "actor", "occurred_at", "payload")
+    readonly_fields = fields
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    list_display = (
+        "rma",
+        "store",
+        "order",
+        "status",
+        "needs_review",
+        "returned_value",
+        "refund_amount",
+        "credit_amount",
+        "exchange_amount",
+        "created_at",
+    )
+    list_filter = (ReviewQueue, "status", "needs_review", "store")
+    search_fields = ("rma", "order__number", "order__external_id", "email")
+    raw_id_fields = ("order",)
+    date_hierarchy = "created_at"
+    inlines = [ReturnLineInline, ReturnFactInline]
+    actions = ["approve", "reject"]
+    readonly_fields = [f.name for f in Return._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # returns are requested through the API or the portal, judged by the policy
+
+    @admin.action(description="Approve selected returns (from review)")
+    def approve(self, request: HttpRequest, queryset: Any) -> None:
+        self._move(request, queryset, ReturnEvent.APPROVE, "")
+
+    @admin.action(description="Reject selected returns (from review)")
+    def reject(self, request: HttpRequest, queryset: Any) -> None:
+        self._move(request, queryset, ReturnEvent.REJECT, "rejected on review")
+
+    def _move(self, request: HttpRequest, queryset: Any, event: ReturnEvent, reason: str) -> None:
+        actor = f"admin:{getattr(request.user, 'username', '')}"
+        done = 0
+        for ret in queryset:
+            try:
+                return_transition(ret=ret, event=event, actor=actor, reason=reason)
+                done += 1
+            except IllegalTransition as refused:
+                messages.warning(request, f"{ret.rma}: {refused.reason}")
+        messages.info(request, f"{done} return(s): {event.value}")

@@ -1,0 +1,172 @@
+"""Returns: the store's policy versions, each return with its lines, and the facts of its life.
+
+``ReturnFact`` rows are appended, never changed: every lifecycle step is kept with who did it and
+an idempotency key, so a retried call is harmless and the history is complete. ``Return`` and
+``ReturnLine`` hold the current status and amounts for queries and lists.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from aftercart.domain.returns.lifecycle import ReturnStatus
+from aftercart.domain.returns.policy import Condition, Reason
+from aftercart.orders.models import Order
+from aftercart.stores.models import Store
+
+_RMA_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
+
+
+def new_rma() -> str:
+    """A public return number such as ``R-7K3M9QX2TD``: 50 random bits, readable over the phone,
+    not sequential (it says nothing about how many returns a store has)."""
+    return "R-" + "".join(secrets.choice(_RMA_ALPHABET) for _ in range(10))
+
+
+class ReturnPolicyVersion(models.Model):
+    """One version of a store's return policy (see :class:`aftercart.domain.returns.ReturnPolicy`).
+
+    Versions are immutable: editing the policy saves a new version, and each return points at the
+    version it was judged under."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="return_policies")
+    version = models.PositiveIntegerField()
+    data = models.JSONField(help_text="The policy in its JSON form (docs/returns.md).")
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "version"], name="return_policy_unique_version")
+        ]
+        ordering = ["store", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.store} policy v{self.version}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("policy versions are immutable: save a new version instead")
+        super().save(*args, **kwargs)
+
+
+class Return(models.Model):
+    """One return (RMA) of an order."""
+
+    STATUSES = [(s.value, s.value.replace("_", " ")) for s in ReturnStatus]
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="returns")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    rma = models.CharField(max_length=16, unique=True, default=new_rma, editable=False)
+    status = models.CharField(max_length=16, choices=STATUSES, default=ReturnStatus.REQUESTED.value)
+    policy = models.ForeignKey(ReturnPolicyVersion, on_delete=models.PROTECT, related_name="returns")
+    #: The policy's judgement (lines, reasons, offers) as it was made.
+    decision = models.JSONField(default=dict)
+    needs_review = models.BooleanField(default=False)
+    review_reasons = models.JSONField(default=list, blank=True)
+    #: The customer's own key for the submission: the same key again is the same return.
+    client_key = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=32, default="api")
+    email = models.CharField(max_length=254, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    #: Amounts over the accepted lines (all lines until inspection says otherwise).
+    returned_value = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    refund_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    credit_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    exchange_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    charge_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    fee_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    bonus_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    keep_items = models.BooleanField(default=False)
+    ship_by = models.DateField(null=True, blank=True)
+    #: refund_issued, credit_issued, exchange_created (comma-separated when mixed).
+    resolution = models.CharField(max_length=64, blank=True)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="return_unique_client_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["store", "status", "created_at"], name="return_store_status"),
+            models.Index(
+                fields=["store", "created_at"],
+                name="return_review_queue",
+                condition=models.Q(needs_review=True, status="requested"),
+            ),
+            models.Index(fields=["store", "email"], name="return_store_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.rma
+
+
+class ReturnLine(models.Model):
+    """One order line (some or all of its units) in a return."""
+
+    RESOLUTIONS = [("exchange", "exchange"), ("store_credit", "store credit"), ("refund", "refund")]
+
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(max_length=128)
+    sku = models.CharField(max_length=128, blank=True)
+    product_id = models.CharField(max_length=128, blank=True)
+    variant = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=24, choices=[(r.value, r.value) for r in Reason])
+    reason_text = models.CharField(max_length=1000, blank=True)
+    condition = models.CharField(max_length=24, choices=[(c.value, c.value) for c in Condition])
+    resolution = models.CharField(max_length=16, choices=RESOLUTIONS)
+    #: What the shopper wants instead (exchanges): product, variant, SKU and unit price.
+    exchange_for = models.JSONField(null=True, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=3)
+    #: This line's part of the settlement under its resolution.
+    refund_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    credit_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    exchange_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    charge_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    fee_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    bonus_amount = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    keep_item = models.BooleanField(default=False)
+    #: Set by inspection: whether the warehouse accepted what came back.
+    accepted = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ret", "line_id"], name="return_line_unique")]
+        indexes = [models.Index(fields=["product_id", "variant"], name="return_line_product")]
+
+    def __str__(self) -> str:
+        return f"{self.ret_id}:{self.line_id}×{self.quantity}"
+
+
+class ReturnFact(models.Model):
+    """One step of a return's life, appended once per (store, idempotency key), never changed."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="return_facts")
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="facts")
+    kind = models.CharField(max_length=24)
+    status = models.CharField(max_length=16, help_text="The return's status after this step.")
+    actor = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=200)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "idempotency_key"], name="return_fact_unique_key")
+        ]
+        indexes = [models.Index(fields=["ret", "recorded_at"], name="return_fact_time")]
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"

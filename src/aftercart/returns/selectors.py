@@ -1,0 +1,315 @@
+"""Reads for returns: the current policy, returns and their facts, what an order's lines cost, the
+customer's history, and the numbers that say why things come back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from aftercart.domain.facts import FactKind
+from aftercart.domain.projection import OrderState
+from aftercart.domain.returns import (
+    CustomerHistory,
+    LineAmounts,
+    OrderForReturn,
+    PaidLine,
+    ReturnPolicy,
+    allocate,
+    allocate_order_amounts,
+    format_day,
+    quantize,
+)
+from aftercart.domain.returns.lifecycle import ReturnStatus, ReturnStep, return_next_step
+from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
+from aftercart.orders.models import Fact, Order
+from aftercart.returns.models import Return, ReturnLine, ReturnPolicyVersion
+from aftercart.stores.models import Store
+
+#: Returns that no longer hold their units: those units may be asked for again. A rejection is
+#: final (asking again would get round a review or an inspection), so only cancelled returns.
+INACTIVE = (ReturnStatus.CANCELLED.value,)
+
+
+def policy_current(store: Store) -> ReturnPolicyVersion | None:
+    """The store's latest policy version (None before the store saves one: defaults apply)."""
+    return ReturnPolicyVersion.objects.filter(store=store).order_by("-version").first()
+
+
+def policy_of(version: ReturnPolicyVersion | None) -> ReturnPolicy:
+    """The domain policy of a stored version (the defaults, as version 0, when there is none)."""
+    if version is None:
+        return ReturnPolicy(version=0)
+    return ReturnPolicy.from_dict(version.data, version=version.version)
+
+
+def return_by_rma(store: Store, rma: str) -> Return | None:
+    """A store's return by its public number, with its order, policy and lines."""
+    return (
+        Return.objects.filter(store=store, rma=rma.upper())
+        .select_related("order", "policy")
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def returns_list(
+    store: Store, *, status: str | None = None, needs_review: bool | None = None, order_id: str | None = None
+) -> QuerySet[Return]:
+    """A store's returns, newest first, with their orders and lines (no N+1); ``order_id`` is the
+    store's own order id."""
+    qs = Return.objects.filter(store=store).select_related("order", "policy").prefetch_related("lines")
+    if order_id:
+        qs = qs.filter(order__external_id=order_id)
+    if status:
+        qs = qs.filter(status=status)
+    if needs_review is not None:
+        qs = qs.filter(needs_review=needs_review)
+    return qs.order_by("-created_at", "-pk")
+
+
+def returns_for_order(order: Order) -> list[Return]:
+    """An order's returns, oldest first, with their lines (for the tracking page and the API)."""
+    return list(
+        Return.objects.filter(order=order)
+        .select_related("policy")
+        .prefetch_related("lines")
+        .order_by("created_at", "pk")
+    )
+
+
+def return_step(ret: Return) -> ReturnStep:
+    """The shopper's next step on a return: every touchpoint renders this one."""
+    return return_next_step(
+        ReturnStatus(ret.status),
+        rma=ret.rma,
+        keep_items=ret.keep_items,
+        needs_review=ret.needs_review,
+        ship_by=format_day(ret.ship_by) if ret.ship_by else "",
+        resolution=ret.resolution.split(",")[0] if ret.resolution else "",
+        rejection_reason=ret.rejection_reason,
+    )
+
+
+def returned_quantities(order: Order) -> dict[str, int]:
+    """Units of each line already in active or finished returns of the order."""
+    rows = (
+        ReturnLine.objects.filter(ret__order=order)
+        .exclude(ret__status__in=INACTIVE)
+        .values("line_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["line_id"]: int(row["units"] or 0) for row in rows}
+
+
+def customer_history(store: Store, email: str, *, exclude_order: Order | None = None) -> CustomerHistory:
+    """What the customer (by e-mail) returned before, for the policy's abuse limits."""
+    if not email:
+        return CustomerHistory()
+    returns = Return.objects.filter(store=store, email=email).exclude(status=ReturnStatus.CANCELLED.value)
+    times = tuple(returns.order_by("created_at").values_list("created_at", flat=True))
+    orders = Order.objects.filter(store=store, email=email).count()
+    with_returns = returns.values("order_id").distinct().count()
+    return CustomerHistory(return_times=times, orders=orders, orders_with_returns=with_returns)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+#: Order-level figures a source may send with an order (Shopify's names first).
+_ORDER_FIGURES = {
+    "discount": ("total_discounts", "discount"),
+    "tax": ("total_tax", "tax"),
+    "shipping": ("total_shipping", "shipping"),
+}
+
+
+def _order_figures(order: Order) -> dict[str, Decimal]:
+    """The latest tax, discount and shipping totals the order's facts carry (later facts win)."""
+    figures: dict[str, Decimal] = {}
+    payloads = (
+        Fact.objects.filter(order=order, kind__in=[FactKind.ORDER_PLACED.value, FactKind.ORDER_UPDATED.value])
+        .order_by("occurred_at", "pk")
+        .values_list("payload", flat=True)
+    )
+    for payload in payloads:
+        if not isinstance(payload, Mapping):
+            continue
+        for name, keys in _ORDER_FIGURES.items():
+            for key in keys:
+                value = _decimal(payload.get(key))
+                if value is not None and value >= 0:
+                    figures[name] = value
+                    break
+    return figures
+
+
+def line_amounts(order: Order, state: OrderState) -> dict[str, LineAmounts]:
+    """What each line cost in all. With tax / discount / shipping totals on the order, those are
+    allocated per line; with only the order's total, the total is split over the lines by their
+    price (so what the customer paid, whatever it included, is what can come back); with neither,
+    each line cost its price × quantity."""
+    currency = state.currency or order.currency
+    ids = list(state.lines)
+    gross = [(state.lines[i].unit_price or Decimal(0)) * state.lines[i].quantity for i in ids]
+    figures = _order_figures(order)
+    if figures:
+        amounts = allocate_order_amounts(
+            gross,
+            currency=currency,
+            discount=figures.get("discount", Decimal(0)),
+            tax=figures.get("tax", Decimal(0)),
+            shipping=figures.get("shipping", Decimal(0)),
+        )
+    elif state.total is not None and sum(gross, Decimal(0)) > 0:
+        amounts = [LineAmounts(m) for m in allocate(state.total, gross, currency)]
+    else:
+        amounts = [LineAmounts(quantize(g, currency)) for g in gross]
+    return dict(zip(ids, amounts, strict=True))
+
+
+def _delivered_at(state: OrderState, line_id: str) -> datetime | None:
+    """When the line reached the customer: the latest delivery of a parcel carrying it (a parcel
+    listing no lines is taken to carry them all), or its collection from a pickup point."""
+    line = state.lines[line_id]
+    if line.status == FulfilmentStatus.PICKED_UP and line.status_at:
+        return line.status_at
+    times = [
+        s.delivered_at
+        for s in state.shipments.values()
+        if s.tag == CarrierTag.DELIVERED and s.delivered_at and (not s.lines or line_id in s.lines)
+    ]
+    return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class OrderLineFacts:
+    """The raw line attributes a source may carry beyond the projection (category, tags)."""
+
+    category: str = ""
+    tags: frozenset[str] = frozenset()
+
+
+def _line_extras(order: Order) -> dict[str, OrderLineFacts]:
+    extras: dict[str, OrderLineFacts] = {}
+    payload = (
+        Fact.objects.filter(order=order, kind=FactKind.ORDER_PLACED.value)
+        .values_list("payload", flat=True)
+        .first()
+    )
+    for item in (payload or {}).get("lines") or []:
+        if isinstance(item, Mapping) and item.get("line_id"):
+            tags = item.get("tags") or []
+            extras[str(item["line_id"])] = OrderLineFacts(
+                category=str(item.get("category") or ""),
+                tags=frozenset(str(t) for t in tags) if isinstance(tags, list) else frozenset(),
+            )
+    return extras
+
+
+def order_for_return(order: Order, state: OrderState) -> OrderForReturn:
+    """The order as the returns policy sees it: each line with what it cost, when it arrived and
+    how many of its units are already being returned."""
+    amounts = line_amounts(order, state)
+    returned = returned_quantities(order)
+    extras = _line_extras(order)
+    lines = []
+    for line_id, line in state.lines.items():
+        extra = extras.get(line_id, OrderLineFacts())
+        lines.append(
+            PaidLine(
+                line_id=line_id,
+                quantity=line.quantity,
+                amounts=amounts[line_id],
+                sku=line.sku,
+                product_id=line.product_id,
+                variant=line.variant,
+                title=line.title,
+                category=extra.category,
+                tags=extra.tags,
+                returned_quantity=returned.get(line_id, 0),
+                unsent_quantity=line.quantity
+                if line.status == FulfilmentStatus.CANCELLED
+                else min(line.unavailable_quantity, line.quantity),
+                delivered_at=_delivered_at(state, line_id),
+            )
+        )
+    placed = state.placed_at or order.placed_at
+    assert placed is not None, "an order with facts has a placed_at"
+    return OrderForReturn(currency=state.currency or order.currency, placed_at=placed, lines=tuple(lines))
+
+
+def _share(part: Decimal, whole: Decimal) -> str | None:
+    return None if not whole else str((part / whole).quantize(Decimal("0.0001")))
+
+
+def returns_metrics(
+    store: Store, *, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    """Return rate, exchange rate, refund share, retained revenue and top reasons.
+
+    Orders are counted by when they were placed, returns by when they were requested; cancelled
+    returns are left out, rejected ones count as returns but not as returned value."""
+    orders = Order.objects.filter(store=store)
+    returns = Return.objects.filter(store=store).exclude(status=ReturnStatus.CANCELLED.value)
+    if since:
+        orders, returns = orders.filter(placed_at__gte=since), returns.filter(created_at__gte=since)
+    if until:
+        orders, returns = orders.filter(placed_at__lt=until), returns.filter(created_at__lt=until)
+    # A store sells in one currency as a rule; amounts are given in its minor unit.
+    currency = returns.values_list("currency", flat=True).first() or ""
+    order_count = orders.count()
+    returned_orders = orders.filter(returns__in=returns).distinct().count()
+    lines = ReturnLine.objects.filter(ret__in=returns.exclude(status=ReturnStatus.REJECTED.value)).exclude(
+        accepted=False
+    )
+    by_resolution = {
+        row["resolution"]: (Decimal(row["value"] or 0), int(row["units"] or 0))
+        for row in lines.values("resolution").annotate(value=Sum("value"), units=Sum("quantity"))
+    }
+    total_value = sum((v for v, _ in by_resolution.values()), Decimal(0))
+    exchange_value = by_resolution.get("exchange", (Decimal(0), 0))[0]
+    credit_value = by_resolution.get("store_credit", (Decimal(0), 0))[0]
+    refund_value = by_resolution.get("refund", (Decimal(0), 0))[0]
+    top = (
+        ReturnLine.objects.filter(ret__in=returns)
+        .values("product_id", "variant", "title", "reason")
+        .annotate(units=Sum("quantity"), returns=Count("ret", distinct=True))
+        .order_by("-units", "product_id", "variant", "reason")[:20]
+    )
+    return {
+        "currency": currency,
+        "orders": order_count,
+        "returns": returns.count(),
+        "orders_with_returns": returned_orders,
+        "return_rate": _share(Decimal(returned_orders), Decimal(order_count)),
+        "returned_value": str(quantize(total_value, currency)),
+        "exchange_rate": _share(exchange_value, total_value),
+        "store_credit_share": _share(credit_value, total_value),
+        "refund_share": _share(refund_value, total_value),
+        "retained_revenue": str(quantize(exchange_value + credit_value, currency)),
+        "retained_share": _share(exchange_value + credit_value, total_value),
+        "in_review": returns.filter(Q(needs_review=True) & Q(status=ReturnStatus.REQUESTED.value)).count(),
+        "top_reasons": [
+            {
+                "product_id": row["product_id"],
+                "variant": row["variant"],
+                "title": row["title"],
+                "reason": row["reason"],
+                "units": int(row["units"] or 0),
+                "returns": row["returns"],
+            }
+            for row in top
+        ],
+    }

@@ -1,0 +1,127 @@
+"""The return lifecycle: every legal path, and illegal moves refused with a reason."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aftercart.domain.returns.lifecycle import (
+    TERMINAL,
+    IllegalTransition,
+    Inspection,
+    ReturnEvent,
+    ReturnStatus,
+    next_status,
+    return_next_step,
+)
+
+S, E = ReturnStatus, ReturnEvent
+
+
+def walk(*steps, start=S.REQUESTED):
+    status = start
+    for step in steps:
+        event, kw = (step, {}) if isinstance(step, E) else step
+        status = next_status(status, event, **kw)
+    return status
+
+
+def test_label_path_to_resolution():
+    assert (
+        walk(
+            E.APPROVE,
+            E.ISSUE_LABEL,
+            E.MARK_IN_TRANSIT,
+            E.MARK_RECEIVED,
+            (E.INSPECT, {"inspection": Inspection.ACCEPT_PART}),
+            E.RESOLVE,
+        )
+        == S.RESOLVED
+    )
+
+
+def test_in_store_and_drop_off_skip_the_label():
+    assert walk(E.APPROVE, E.MARK_RECEIVED) == S.RECEIVED
+    assert walk(E.APPROVE, E.MARK_IN_TRANSIT) == S.IN_TRANSIT
+
+
+def test_inspection_rejecting_everything_ends_rejected_and_needs_a_reason():
+    received = walk(E.APPROVE, E.MARK_RECEIVED)
+    with pytest.raises(IllegalTransition, match="needs a reason"):
+        next_status(received, E.INSPECT, inspection=Inspection.REJECT)
+    assert next_status(received, E.INSPECT, inspection=Inspection.REJECT, reason="worn") == S.REJECTED
+    with pytest.raises(IllegalTransition, match="inspection found"):
+        next_status(received, E.INSPECT)
+
+
+def test_keep_it_returns_resolve_on_approval_only():
+    with pytest.raises(IllegalTransition, match="not come back"):
+        next_status(S.APPROVED, E.RESOLVE)
+    assert next_status(S.APPROVED, E.RESOLVE, keep_items=True) == S.RESOLVED
+
+
+@pytest.mark.parametrize(
+    ("status", "event"),
+    [
+        (S.REQUESTED, E.MARK_RECEIVED),
+        (S.IN_TRANSIT, E.CANCEL),
+        (S.RECEIVED, E.RESOLVE),
+        (S.INSPECTED, E.APPROVE),
+        (S.REQUESTED, E.INSPECT),
+    ],
+)
+def test_illegal_moves_say_what_is_allowed(status, event):
+    with pytest.raises(IllegalTransition) as caught:
+        next_status(status, event, inspection=Inspection.ACCEPT_ALL)
+    assert "allowed now:" in caught.value.reason
+
+
+@pytest.mark.parametrize("status", sorted(TERMINAL))
+@pytest.mark.parametrize("event", list(E))
+def test_nothing_leaves_a_final_state(status, event):
+    with pytest.raises(IllegalTransition, match="already"):
+        next_status(status, event, inspection=Inspection.ACCEPT_ALL, reason="x", keep_items=True)
+
+
+def test_reject_from_review_needs_a_reason():
+    with pytest.raises(IllegalTransition):
+        next_status(S.REQUESTED, E.REJECT, reason="  ")
+    assert next_status(S.REQUESTED, E.REJECT, reason="outside policy") == S.REJECTED
+
+
+def test_every_status_has_a_next_step():
+    codes = {return_next_step(status, rma="R-1").code for status in S}
+    assert len(codes) == len(S)
+    step = return_next_step(S.APPROVED, rma="R-1", ship_by="3 April 2026")
+    assert step.action == "get_label" and "3 April 2026" in step.detail
+    assert return_next_step(S.REQUESTED, rma="R-1", needs_review=True).code == "return_in_review"
+    assert "worn" in return_next_step(S.REJECTED, rma="R-1", rejection_reason="worn").detail
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(E)),
+            st.sampled_from([None, *Inspection]),
+            st.sampled_from(["", "worn"]),
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
+def test_any_sequence_of_steps_keeps_the_machine_consistent(steps):
+    status = S.REQUESTED
+    for event, inspection, reason, keep in steps:
+        before = status
+        try:
+            status = next_status(status, event, inspection=inspection, reason=reason, keep_items=keep)
+        except IllegalTransition as refused:
+            assert refused.reason and status == before
+            continue
+        assert before not in TERMINAL, "nothing moves a finished return"
+        if status == S.RESOLVED:
+            assert before == S.INSPECTED or (before == S.APPROVED and keep)
+        if status == S.REJECTED:
+            assert reason
