@@ -67,3 +67,9 @@ def api(client, api_token):
             return client.get(path, **self.headers, **extra)
 
     return Api()
+
+
+@pytest.fixture(autouse=True)
+def _mailbox_in_tmp(settings, tmp_path):
+    """The demo mailbox keeps e-mails under the test's own folder, never the checkout's var/."""
+    settings.AFTERCART_MAILBOX_DIR = tmp_path / "mailbox"

@@ -98,6 +98,20 @@ def test_seed_covers_every_situation() -> None:
     )
     assert orders.filter(pk__in=list(redelivered), next_step="delivered").exists()
     assert OrderLine.objects.filter(order__in=orders, status="unavailable").exists()
+    # the issue-4 journeys end to end, one of each listed with its tracking link
+    assert [label for label, _number, _url in summary.showcase] == [
+        "delayed, with the new date",
+        "lost parcel",
+        "failed delivery attempt",
+        "unavailable item: wait, refund or substitute",
+        "pickup about to expire: extend once or deliver",
+    ]
+    assert all("/t/" in url for _label, _number, url in summary.showcase)
+    # the shop names a substitute for a missing line when the product comes in another variant
+    offered = Fact.objects.filter(
+        store__slug__in=DEMO_SLUGS, kind="line.status", payload__status="unavailable"
+    )
+    assert any(f.payload.get("substitute") for f in offered)
     # click and collect, waiting and collected
     assert orders.filter(next_step="ready_for_pickup", stage="pickup").exists()
     assert OrderLine.objects.filter(order__in=orders, status="picked_up").exists()
@@ -145,6 +159,11 @@ def test_demo_command(client) -> None:
     assert "Seeded 60 orders" in text
     assert "demo / aftercart-demo" in text
     assert "/api/v1/docs" in text
+    # one order of each exception journey, with its tracking link
+    showcase = text.split("Exceptions end to end")[1].split("Orders worth opening")[0]
+    for label in ("delayed, with the new date", "lost parcel", "unavailable item", "pickup about to expire"):
+        line = next(ln for ln in showcase.splitlines() if label in ln)
+        assert "/t/" in line, line
     user = get_user_model().objects.get(username="demo")
     assert user.is_superuser and user.is_staff and user.check_password("aftercart-demo")
 

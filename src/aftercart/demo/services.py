@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from aftercart.cases.services import exceptions_sweep
 from aftercart.demo.simulate import BRANDS, Brand, simulate
+from aftercart.domain.facts import Fact
+from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
 from aftercart.stores.models import ApiKey, Store
@@ -27,6 +30,9 @@ DEMO_SLUGS = tuple(brand.slug for brand in BRANDS)
 OPERATOR_USERNAME = "demo"
 OPERATOR_PASSWORD = "aftercart-demo"  # printed by the command: this is a local demo login
 API_KEY_NAME = "demo"
+#: The month is replayed an hour at a time, and swept for stalls every six simulated hours.
+REPLAY_STEP = timedelta(hours=1)
+SWEEP_EVERY = timedelta(hours=6)
 
 #: Next steps worth opening first, in the order the command lists them.
 INTERESTING = (
@@ -59,10 +65,13 @@ class DemoSummary:
     carriers: dict[str, list[str]] = field(default_factory=dict)
     #: next step → [(order number, external id)], a few of each.
     examples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: The exception journeys worth showing, one order each: (what it shows, number, tracking link).
+    showcase: list[tuple[str, str, str]] = field(default_factory=list)
     facts_received: int = 0
     facts_accepted: int = 0
     duplicates: int = 0
     orphaned: int = 0
+    emails_sent: int = 0
 
 
 def _store_fields(brand: Brand) -> dict[str, object]:
@@ -110,30 +119,74 @@ def seed_demo(
     seed: int = 7,
     orders: int = 600,
     now: datetime | None = None,
-    batch_size: int = 100,
+    step: timedelta = REPLAY_STEP,
+    deliver: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> DemoSummary:
-    """Simulate ``orders`` orders over the 30 days before ``now`` and record them in the demo
-    stores, ``batch_size`` orders per ledger transaction. ``progress(n)`` is told as orders are
-    recorded."""
+    """Simulate ``orders`` orders over the 30 days before ``now`` and replay the month through the
+    ledger in time order, ``step`` at a time, as if it were happening live: each slice of facts is
+    recorded with ``now`` at the slice's end, so the planner decides every message when it would
+    have (frequency caps and consolidation windows see real spacing), and the exception sweep runs
+    every few hours of simulated time.
+
+    With ``deliver``, the messages due by each slice's end are also sent through the configured
+    e-mail backend (the demo points it at its local mailbox), so the mailbox holds the month's
+    e-mails as customers would have received them. ``progress(n)`` is told as orders complete.
+    """
     now = now or timezone.now()
     stores = demo_stores_ensure()
-    by_brand = defaultdict(list)
-    for order in simulate(seed=seed, orders=orders, now=now):
-        by_brand[order.brand].append(order)
     summary = DemoSummary(seed=seed, now=now)
-    for slug, simulated in by_brand.items():
-        for start in range(0, len(simulated), batch_size):
-            batch = simulated[start : start + batch_size]
-            result = facts_record(store=stores[slug], facts=[f for o in batch for f in o.facts()], now=now)
+    timeline: list[tuple[datetime, str, Fact]] = []
+    finished_at: Counter[datetime] = Counter()
+    for order in simulate(seed=seed, orders=orders, now=now):
+        facts = order.facts()
+        timeline.extend((f.occurred_at, order.brand, f) for f in facts)
+        finished_at[_slice_end(max(f.occurred_at for f in facts), now, step)] += 1
+    timeline.sort(key=lambda item: item[0])
+    next_sweep = timeline[0][0] + SWEEP_EVERY if timeline else now
+    index = 0
+    while index < len(timeline):
+        until = _slice_end(timeline[index][0], now, step)
+        by_store: dict[str, list[Fact]] = defaultdict(list)
+        while index < len(timeline) and timeline[index][0] <= until:
+            by_store[timeline[index][1]].append(timeline[index][2])
+            index += 1
+        for slug, facts in by_store.items():
+            result = facts_record(store=stores[slug], facts=facts, now=until)
             summary.facts_received += result.received
             summary.facts_accepted += result.accepted
             summary.duplicates += result.duplicates
             summary.orphaned += result.orphaned
-            if progress:
-                progress(len(batch))
+        if until >= next_sweep:
+            exceptions_sweep(now=until)
+            next_sweep = until + SWEEP_EVERY
+        if deliver:
+            summary.emails_sent += _deliver_due(until)
+        if progress and finished_at[until]:
+            progress(finished_at[until])
+    exceptions_sweep(now=now)
+    if deliver:
+        summary.emails_sent += _deliver_due(now)
     _describe(summary)
     return summary
+
+
+def _slice_end(at: datetime, now: datetime, step: timedelta) -> datetime:
+    """The end of the replay slice holding ``at``: slices are ``step`` long, ending at ``now``."""
+    if at >= now:
+        return now
+    return now - ((now - at) // step) * step
+
+
+def _deliver_due(now: datetime) -> int:
+    """Send every message due by ``now``; how many went out."""
+    sent = 0
+    for _ in range(1_000):  # a bound, not an expectation: each pass sends or defers what is due
+        result = message_deliver_due(now=now, limit=200)
+        sent += result.sent
+        if result.claimed < 200 and not result.deferred:
+            break
+    return sent
 
 
 def demo_overview() -> DemoSummary:
@@ -163,6 +216,32 @@ def _describe(summary: DemoSummary) -> None:
         rows = orders.filter(next_step=code).order_by("-placed_at").values_list("number", "external_id")[:3]
         if rows:
             summary.examples[code] = list(rows)
+    summary.showcase = _showcase(orders)
+
+
+#: The journeys of issue 4 the demo must show end to end: what each shows, and how to find one.
+SHOWCASE = (
+    ("delayed, with the new date", {"next_step": "delayed"}),
+    ("lost parcel", {"next_step": "lost"}),
+    ("failed delivery attempt", {"next_step": "attempt_failed"}),
+    ("unavailable item: wait, refund or substitute", {"next_step": "item_unavailable"}),
+    (
+        "pickup about to expire: extend once or deliver",
+        {"exceptions__kind": "pickup_expiring", "exceptions__resolved_at__isnull": True},
+    ),
+)
+
+
+def _showcase(orders) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """One order of each showcased journey (the most recent), with its tracking link."""
+    from aftercart.notifications.links import tracking_url
+
+    out = []
+    for label, where in SHOWCASE:
+        order = orders.filter(**where).select_related("store").order_by("-placed_at").first()
+        if order is not None:
+            out.append((label, order.number, tracking_url(order)))
+    return out
 
 
 @transaction.atomic

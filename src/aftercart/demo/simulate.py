@@ -7,7 +7,8 @@ models), turned into facts by the same functions the REST API uses — the demo 
 ingest path, it does not write tables.
 
 How a journey is made: each order is given a *scenario* (delivered, in transit, out for delivery,
-delayed, failed attempt, lost, damaged, pickup, unavailable item, split parcels, being prepared,
+delayed, failed attempt, lost, damaged, pickup (one about to expire), unavailable item (with a
+substitute when the product has another variant), split parcels, being prepared,
 just placed, cancelled). Its whole timeline is simulated forward from the moment it was placed —
 warehouse processing on business days, a carrier service's transit time, scans at plausible local
 hours — and the order is placed at a moment such that ``now`` falls where the scenario wants it
@@ -339,6 +340,9 @@ SCENARIO_WEIGHTS: dict[str, int] = {
     "returning": 1,
     "pickup_ready": 3,
     "item_unavailable": 2,
+    # Ready for pickup and not collected, the deadline less than a day away: the customer is
+    # reminded and may extend it once or have it delivered.
+    "pickup_expiring": 1,
     "partially_shipped": 3,
     "being_prepared": 5,
     "just_placed": 3,
@@ -826,10 +830,24 @@ class _Journey:
         missing, rest = ids[-1:], ids[:-1]
         allocated = self.line_status(self.allocate(self.confirm()), rest, "allocated")
         # The warehouse finds the shelf empty when allocating; the rest of the order goes ahead.
-        gone = self.line_status(allocated, missing, "unavailable", reason="Out of stock at the warehouse")
+        gone = self.line_status(
+            allocated,
+            missing,
+            "unavailable",
+            reason="Out of stock at the warehouse",
+            **self._substitute(missing[0]),
+        )
         day = self.ship_day(allocated)
         self.parcel(1, rest, self.prepare(rest, allocated, day), day)
         self.window = (gone, None)
+
+    def _substitute(self, line_id: str) -> dict[str, str]:
+        """The same product in another variant, when it comes in more than one: what the shop
+        offers the customer instead of the missing line (no randomness: the journey stays the same)."""
+        line = next(ln for ln in self.lines if ln["line_id"] == line_id)
+        product = next((p for p in self.brand.products if p.sku == line["sku"]), None)
+        others = [v for v in (product.variants if product else ()) if v and v != line["variant"]]
+        return {"substitute": f"{line['title']} ({others[0]})"} if others else {}
 
     def _being_prepared(self) -> None:
         allocated = self.line_status(self.allocate(self.confirm()), self.line_ids, "allocated")
@@ -854,8 +872,12 @@ class _Journey:
         self.add(cancel_at, "cancelled", "order.cancelled", reason=reason)
         self.window = (cancel_at, None)
 
-    def _pickup(self) -> tuple[datetime, datetime]:
-        """Click and collect at one of the shop's stores; returns (ready, collected)."""
+    def _pickup(self, varied_hold: bool = False) -> tuple[datetime, datetime, datetime]:
+        """Click and collect at one of the shop's stores; returns (ready, collected, deadline).
+
+        Parcels are held a week; with ``varied_hold`` five to eight days, set by the checkout hour,
+        so that placing the order at another moment can put the deadline on any day of the week
+        (stores open at weekends): the scenario then fits whatever day ``now`` is."""
         point = self.rng.choice(self.brand.pickup_points)
         allocated = self.line_status(self.allocate(self.confirm()), self.line_ids, "allocated")
         day = self.ship_day(allocated)
@@ -863,7 +885,9 @@ class _Journey:
         # Store transfers arrive the next business day.
         ready_day = add_business_days(day, 1, self.brand.country)
         ready = max(self.at(ready_day, (10.0, 12.0)), packed + self.minutes(60, 120))
-        deadline_day = self.local_date(ready) + timedelta(days=7)
+        ready_day = self.local_date(ready)
+        hold = 5 + int(self.placed.timestamp() // 3600) % 4 if varied_hold else 7
+        deadline_day = ready_day + timedelta(days=hold)
         deadline = datetime.combine(deadline_day, time(point.closes_at), tzinfo=self.brand.tz).astimezone(UTC)
         lines = [{"line_id": i, "quantity": self._quantity(i)} for i in self.line_ids]
         location = {"name": point.name, "address": point.address, "hours": point.hours}
@@ -872,18 +896,24 @@ class _Journey:
         collected = max(
             self.at(collected_day, (11.0, float(point.closes_at) - 0.5)), ready + self.minutes(30, 90)
         )
-        return ready, collected
+        return ready, collected, deadline
 
     def _pickup_ready(self) -> None:
-        ready, collected = self._pickup()
+        ready, collected, _deadline = self._pickup()
         if self.rng.random() < 0.5:
             self.add(collected, "pickup:collected", "pickup.collected", lines=self._all_lines())
             self.window = (ready, collected)
         else:
             self.window = (ready, ready + timedelta(days=7))  # not collected yet
 
+    def _pickup_expiring(self) -> None:
+        _ready, _collected, deadline = self._pickup(varied_hold=True)
+        # Never collected; ``now`` falls in the last day before the deadline (whatever the hour),
+        # when the sweep sends the reminder and the page offers to extend it or deliver it.
+        self.window = (deadline - timedelta(hours=23, minutes=59), deadline - timedelta(minutes=1))
+
     def _pickup_collected(self) -> None:
-        _, collected = self._pickup()
+        _, collected, _deadline = self._pickup()
         self.window = (
             self.add(collected, "pickup:collected", "pickup.collected", lines=self._all_lines()),
             None,
