@@ -131,7 +131,151 @@ class IngestBenchmark(Benchmark):
             console.print(f"  target {label}: {'[green]met[/]' if met else '[red]not met[/]'}")
 
 
-BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (IngestBenchmark(),)}
+class TrackingBenchmark(Benchmark):
+    """The customer's tracking page under load: gunicorn serving, a load generator in another process."""
+
+    name = "tracking"
+    help = (
+        "Serve /t/<token> with gunicorn from a database of N orders and drive it from a second "
+        "process: open loop at --rate with --clients clients, then closed loop for the maximum."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """``--orders``, ``--clients``, ``--rate``, ``--seconds``, ``--workers``."""
+        parser.add_argument("--orders", type=int, default=100_000, help="Orders in the database.")
+        parser.add_argument("--clients", type=int, default=50, help="Concurrent clients.")
+        parser.add_argument("--rate", type=float, default=300.0, help="Open-loop requests/s in all.")
+        parser.add_argument("--seconds", type=float, default=20.0, help="Length of each timed run.")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
+
+    def child_argv(self, options: dict[str, Any]) -> list[str]:
+        """Pass the shape of the run on."""
+        names = ("orders", "clients", "rate", "seconds", "workers")
+        return [f"--{name}={options[name]}" for name in names]
+
+    def measure(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Seed, serve, load (see :mod:`aftercart.benchmarks.tracking`)."""
+        from aftercart.benchmarks.tracking import TrackingConfig, run_tracking
+
+        config = TrackingConfig(
+            orders=options["orders"],
+            clients=options["clients"],
+            rate=options["rate"],
+            seconds=options["seconds"],
+            workers=options["workers"],
+        )
+        return run_tracking(config, reporter=RichReporter())
+
+    def render(self, command: Command, result: dict[str, Any]) -> None:
+        """Both runs side by side, and the targets."""
+        from rich.console import Console
+        from rich.table import Table
+
+        title = f"aftercart bench tracking — {result['orders']:,} orders, {result['database']}"
+        table = Table(title=title)
+        table.add_column("measure")
+        table.add_column(f"open loop, {result['at_rate']['target_rate']:,.0f} req/s", justify="right")
+        table.add_column("closed loop (max)", justify="right")
+        runs = (result["at_rate"], result["closed_loop"])
+        for label, key, unit in (
+            ("requests", "requests", ""),
+            ("achieved", "achieved_rate", " req/s"),
+            ("p50", "p50_ms", " ms"),
+            ("p95", "p95_ms", " ms"),
+            ("p99", "p99_ms", " ms"),
+            ("errors", "errors", ""),
+        ):
+            table.add_row(label, *(f"{run[key]:,}{unit}" for run in runs))
+        console = Console(file=ConsoleStream(command.stdout), highlight=False)
+        console.print(table)
+        console.print(
+            f"  {result['clients']} clients, {result['workers']} gunicorn workers, "
+            f"{result['sampled_pages']:,} different pages; seeding took {result['seed_seconds']:.0f} s"
+        )
+        at_rate = result["at_rate"]
+        checks = [
+            ("p95 ≤ 50 ms at the rate", at_rate["p95_ms"] <= 50 and at_rate["errors"] == 0),
+            ("≥ 300 req/s", max(at_rate["achieved_rate"], result["closed_loop"]["achieved_rate"]) >= 300),
+        ]
+        for label, met in checks:
+            console.print(f"  target {label}: {'[green]met[/]' if met else '[red]not met[/]'}")
+
+
+class PlannerBenchmark(Benchmark):
+    """The notification planner's decisions per state change, pure domain code on one core."""
+
+    name = "planner"
+    help = "Fold N state changes of synthetic journeys and decide each one's messages (CPU seconds)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """``--changes``, ``--seed``."""
+        parser.add_argument("--changes", type=int, default=200_000, help="State changes to decide.")
+        parser.add_argument("--seed", type=int, default=1, help="Journey seed (runs are reproducible).")
+
+    def child_argv(self, options: dict[str, Any]) -> list[str]:
+        """Pass the run's size on."""
+        return [f"--changes={options['changes']}", f"--seed={options['seed']}"]
+
+    def measure(self, options: dict[str, Any]) -> dict[str, Any]:
+        """See :mod:`aftercart.benchmarks.planner`."""
+        from aftercart.benchmarks.planner import run_planner
+
+        return run_planner(changes=options["changes"], seed=options["seed"]).to_json()
+
+    def render(self, command: Command, result: dict[str, Any]) -> None:
+        """The rate and the target."""
+        from rich.console import Console
+
+        console = Console(file=ConsoleStream(command.stdout), highlight=False)
+        console.print(
+            f"aftercart bench planner: {result['changes']:,} state changes of {result['orders']:,} orders, "
+            f"{result['decisions']:,} channel decisions, {result['messages_planned']:,} messages planned"
+        )
+        console.print(
+            f"  decided: {result['changes_per_s']:,.0f} changes/s ({result['decide_seconds']:.2f} CPU s); "
+            f"with folding each fact into the state: {result['fold_and_decide_per_s']:,.0f} changes/s"
+        )
+        met = result["changes_per_s"] >= 20_000
+        console.print(f"  target ≥ 20,000 changes/s decided: {'[green]met[/]' if met else '[red]not met[/]'}")
+
+
+class WorkerBenchmark(Benchmark):
+    """The outbox drained to a local SMTP server, as ``aftercart worker`` drains it."""
+
+    name = "worker"
+    help = "Record N orders with a due confirmation each, then deliver them all to a local SMTP sink."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """``--messages``."""
+        parser.add_argument("--messages", type=int, default=5000, help="E-mails to deliver.")
+
+    def child_argv(self, options: dict[str, Any]) -> list[str]:
+        """Pass the run's size on."""
+        return [f"--messages={options['messages']}"]
+
+    def measure(self, options: dict[str, Any]) -> dict[str, Any]:
+        """See :mod:`aftercart.benchmarks.worker`."""
+        from aftercart.benchmarks.worker import run_worker
+
+        return run_worker(messages=options["messages"], reporter=RichReporter()).to_json()
+
+    def render(self, command: Command, result: dict[str, Any]) -> None:
+        """The rate and the target."""
+        from rich.console import Console
+
+        console = Console(file=ConsoleStream(command.stdout), highlight=False)
+        console.print(
+            f"aftercart bench worker: {result['sent']:,} of {result['messages']:,} e-mails delivered in "
+            f"{result['seconds']:.1f} s ({result['cpu_seconds']:.1f} CPU s in the worker), batches of {result['batch']}"
+        )
+        console.print(f"  {result['emails_per_s']:,.0f} e-mails/s")
+        met = result["emails_per_s"] >= 200 and result["sent"] == result["messages"]
+        console.print(f"  target ≥ 200 e-mails/s: {'[green]met[/]' if met else '[red]not met[/]'}")
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    b.name: b for b in (IngestBenchmark(), TrackingBenchmark(), PlannerBenchmark(), WorkerBenchmark())
+}
 
 
 def _terminate(signum: int, frame: Any) -> None:
