@@ -19,6 +19,7 @@ ALIASES = {
     "eta": "aftercart_eta",
     "deliver": "aftercart_deliver",
     "sweep": "aftercart_sweep",
+    "journeys": "aftercart_journeys",
 }
 
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "aftercart.orders",
     "aftercart.notifications",
     "aftercart.cases",
+    "aftercart.returns",
+    "aftercart.demo",
     "aftercart.web",
 ]
 
@@ -173,3 +175,5 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(AFTERCART_MAX_BODY_BYTES * 2, 2_621_440)
 AFTERCART_MAX_BATCH = env_int("AFTERCART_MAX_BATCH", 1000)
 #: Public base URL used in links sent to customers.
 AFTERCART_BASE_URL = os.environ.get("AFTERCART_BASE_URL", "http://127.0.0.1:8000")
+#: Where the demo's local mailbox keeps the e-mails it receives (read at /ops/mailbox/).
+AFTERCART_MAILBOX_DIR = Path(os.environ.get("AFTERCART_MAILBOX_DIR", VAR_DIR / "mailbox"))

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from aftercart.api.twilio import twilio_sms_webhook
 from aftercart.api.v1 import api
 from aftercart.api.webhooks import aftership_webhook, shopify_webhook
 
@@ -9,6 +10,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("webhooks/shopify/<slug:store>", shopify_webhook, name="webhook-shopify"),
     path("webhooks/aftership/<slug:store>", aftership_webhook, name="webhook-aftership"),
+    path("webhooks/twilio/<slug:store>/sms", twilio_sms_webhook, name="webhook-twilio-sms"),
+    path("ops/mailbox/", include("aftercart.demo.urls")),
     path("ops/", include("aftercart.cases.urls")),
     path("", include("aftercart.web.urls")),
 ]

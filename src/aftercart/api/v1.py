@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from aftercart.api import carriers, events, orders
+from aftercart.api import carriers, events, notifications, orders, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.problems import Problem, problem_response, validation_problem
 
@@ -24,6 +24,8 @@ api = NinjaAPI(
 api.add_router("/orders", orders.router)
 api.add_router("/events", events.router)
 api.add_router("/carriers", carriers.router)
+api.add_router("/returns", returns.router)
+api.add_router("/notifications", notifications.router)
 
 
 @api.exception_handler(ValidationError)
