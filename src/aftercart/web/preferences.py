@@ -39,8 +39,8 @@ from aftercart.notifications.selectors import choices_for
 from aftercart.notifications.services import preference_set
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
+from aftercart.web.pages import private, render_page
 from aftercart.web.tracking import brand_theme, choose_language, language_links, store_view
-from aftercart.web.views import _private, _render
 
 #: What the customer reads for each milestone, in journey order.
 MILESTONE_LABELS: dict[Milestone, Any] = {
@@ -147,7 +147,7 @@ def _invalid(request: HttpRequest) -> HttpResponse:
         "store": store_view(None),
         "theme": brand_theme(None),
     }
-    return _private(_render(request, "web/preferences/invalid.html", context, language, status=404))
+    return private(render_page(request, "web/preferences/invalid.html", context, language, status=404))
 
 
 @never_cache
@@ -173,7 +173,7 @@ def preferences_page(request: HttpRequest, token: str) -> HttpResponse:
         "save_url": reverse("web:preferences-save", kwargs={"token": token}),
         "saved": request.GET.get("saved", ""),
     }
-    return _private(_render(request, "web/preferences/page.html", context, language))
+    return private(render_page(request, "web/preferences/page.html", context, language))
 
 
 def _one_click(request: HttpRequest, token: str, order: Order, state: OrderState) -> HttpResponse:
@@ -196,7 +196,7 @@ def _one_click(request: HttpRequest, token: str, order: Order, state: OrderState
             detail="List-Unsubscribe-Post",
             order_id=order.pk,
         )
-    return _private(HttpResponse("Unsubscribed.", content_type="text/plain"))
+    return private(HttpResponse("Unsubscribed.", content_type="text/plain"))
 
 
 @never_cache
@@ -233,4 +233,4 @@ def preferences_save(request: HttpRequest, token: str) -> HttpResponse:
     page = reverse("web:preferences", kwargs={"token": token})
     response = HttpResponseRedirect(f"{page}?saved={'1' if changed else '0'}")
     response.status_code = 303  # See Other: the browser GETs the page, and Back does not re-post
-    return _private(response)
+    return private(response)

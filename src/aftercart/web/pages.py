@@ -1,0 +1,55 @@
+"""The frame every customer page shares: rendering in the chosen language, brand and theme, the
+language switcher, and the headers that keep a page whose URL is a key private.
+
+The tracking page, the preference page and the returns portal all render through here, so they
+look and behave the same (branding, five languages, ``Vary``/``Content-Language``, no referrer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from aftercart.stores.models import Store
+from aftercart.web.tracking import brand_theme, language_links, store_view
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], language: str, status: int = 200
+) -> HttpResponse:
+    """Render in ``language`` (not necessarily the one LocaleMiddleware picked) and say so."""
+    with translation.override(language):
+        response = render(request, template, context, status=status)
+    response["Content-Language"] = language
+    # The language may come from Accept-Language, so shared caches must key on it.
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def page_frame(request: HttpRequest, store: Store | None, language: str, **extra: Any) -> dict[str, Any]:
+    """What every customer page's frame needs: brand, theme and the language switcher."""
+    return {
+        "language": language,
+        "languages": language_links(request, language),
+        "store": store_view(store),
+        "theme": brand_theme(store.branding if store else None),
+        **extra,
+    }
+
+
+def store_param(request: HttpRequest) -> Store | None:
+    """The store a lookup form is scoped to (``?store=<slug>``), if any."""
+    slug = (request.POST.get("store") or request.GET.get("store") or "").strip()
+    return Store.objects.filter(slug=slug).first() if slug and len(slug) <= 64 else None
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """Headers for a page whose URL is the key to it."""
+    # Never send the URL on to carriers, maps or logo hosts, and keep the page out of search engines.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
