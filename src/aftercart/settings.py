@@ -175,5 +175,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(AFTERCART_MAX_BODY_BYTES * 2, 2_621_440)
 AFTERCART_MAX_BATCH = env_int("AFTERCART_MAX_BATCH", 1000)
 #: Public base URL used in links sent to customers.
 AFTERCART_BASE_URL = os.environ.get("AFTERCART_BASE_URL", "http://127.0.0.1:8000")
+#: Who issues return labels: "manual" (no postage bought; the store may give its own tracking number)
+#: or "sandbox" (made-up tracking numbers, for demos and tests). See integrations/labels/providers.py.
+AFTERCART_RETURN_LABEL_PROVIDER = os.environ.get("AFTERCART_RETURN_LABEL_PROVIDER", "manual")
 #: Where the demo's local mailbox keeps the e-mails it receives (read at /ops/mailbox/).
 AFTERCART_MAILBOX_DIR = Path(os.environ.get("AFTERCART_MAILBOX_DIR", VAR_DIR / "mailbox"))

@@ -52,10 +52,11 @@ def test_review_queue_lists_held_returns_and_approves_them(operator, store, api)
     place(api, "502")
     auto = api.post("/api/v1/returns", request("501")).json()
     held = api.post("/api/v1/returns", request("502")).json()
-    assert (auto["status"], held["status"]) == ("approved", "requested")
+    assert (auto["status"], held["status"]) == ("label_issued", "requested")
     queue = operator.get("/admin/returns/return/?queue=review").content.decode()
     assert held["rma"] in queue and auto["rma"] not in queue
     pk = Return.objects.get(rma=held["rma"]).pk
     operator.post("/admin/returns/return/", {"action": "approve", "_selected_action": [pk]})
-    assert Return.objects.get(pk=pk).status == "approved"
-    assert Return.objects.get(pk=pk).facts.last().actor == "admin:op"
+    assert Return.objects.get(pk=pk).status == "label_issued", "approval issues the label"
+    approval = Return.objects.get(pk=pk).facts.get(kind="approve")
+    assert approval.actor == "admin:op"

@@ -166,7 +166,8 @@ def test_a_return_is_judged_approved_and_walked_to_resolution(api, policy):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["rma"].startswith("R-") and len(body["rma"]) == 12
-    assert body["status"] == "approved", "auto-approved by policy"
+    assert body["status"] == "label_issued", "auto-approved by policy, which issues the label"
+    assert body["method"] == "label" and body["label"]["provider"] == "manual"
     assert body["policy_version"] == policy["version"] == 1
     # The order's total (150.00) is spread over the lines' prices (120 + 25 + 5 = 150): as paid.
     lines = {ln["line_id"]: ln for ln in body["lines"]}
@@ -176,11 +177,11 @@ def test_a_return_is_judged_approved_and_walked_to_resolution(api, policy):
     assert Decimal(body["amounts"]["store_credit"]) == Decimal("27.50")
     assert Decimal(body["amounts"]["exchange"]) == Decimal("120.00")
     assert Decimal(body["amounts"]["refund"]) == 0
-    assert body["next_step"]["code"] == "return_approved"
-    assert [f["kind"] for f in body["facts"]] == ["requested", "approve"]
+    assert body["next_step"]["code"] == "return_send_items"
+    assert [f["kind"] for f in body["facts"]] == ["requested", "approve", "issue_label"]
     rma = body["rma"]
 
-    for path in ("label", "in-transit", "receive"):
+    for path in ("in-transit", "receive"):
         step = api.post(f"/api/v1/returns/{rma}/{path}", {})
         assert step.status_code == 200, step.content
     inspected = api.post(
@@ -209,22 +210,22 @@ def test_a_return_is_judged_approved_and_walked_to_resolution(api, policy):
 def test_a_retried_step_changes_nothing_and_an_illegal_one_is_refused(api, policy):
     place(api)
     rma = api.post("/api/v1/returns", request()).json()["rma"]
-    first = api.post(f"/api/v1/returns/{rma}/label", {"idempotency_key": "lbl-1"})
-    again = api.post(f"/api/v1/returns/{rma}/label", {"idempotency_key": "lbl-1"})
+    first = api.post(f"/api/v1/returns/{rma}/in-transit", {"idempotency_key": "scan-1"})
+    again = api.post(f"/api/v1/returns/{rma}/in-transit", {"idempotency_key": "scan-1"})
     assert first.status_code == again.status_code == 200
-    assert ReturnFact.objects.filter(kind="issue_label").count() == 1
+    assert ReturnFact.objects.filter(kind="mark_in_transit").count() == 1
     facts = ReturnFact.objects.count()
     body = assert_problem(api.post(f"/api/v1/returns/{rma}/resolve", {}), 409, "return-illegal-transition")
     assert "allowed now" in body["detail"]
     assert ReturnFact.objects.count() == facts
-    assert Return.objects.get().status == "label_issued"
+    assert Return.objects.get().status == "in_transit"
 
 
 def test_abuse_limit_sends_the_return_to_the_review_queue(api, policy, put):
     for n in range(4):
         place(api, f"20{n}")
     for n in range(3):
-        assert api.post("/api/v1/returns", request(f"20{n}")).json()["status"] == "approved"
+        assert api.post("/api/v1/returns", request(f"20{n}")).json()["status"] == "label_issued"
     held = api.post("/api/v1/returns", request("203")).json()
     assert held["status"] == "requested" and held["needs_review"]
     assert held["review_reasons"][0]["code"] == "return_limit"
@@ -232,8 +233,8 @@ def test_abuse_limit_sends_the_return_to_the_review_queue(api, policy, put):
     queue = api.get("/api/v1/returns?status=requested&needs_review=true").json()
     assert [r["rma"] for r in queue] == [held["rma"]]
     approved = api.post(f"/api/v1/returns/{held['rma']}/approve", {}).json()
-    assert approved["status"] == "approved"
-    assert approved["facts"][-1]["actor"] == "api"
+    assert approved["status"] == "label_issued", "approval issues the label"
+    assert [f["actor"] for f in approved["facts"][-2:]] == ["api", "manual"]
 
 
 def test_policy_edits_make_new_versions_and_returns_keep_theirs(api, policy, put):
@@ -440,7 +441,7 @@ def test_a_cancelled_return_frees_its_units(api, policy):
     again = api.post("/api/v1/returns", request())
     assert again.status_code == 201
     listed = api.get("/api/v1/returns?order_id=1001").json()
-    assert [r["status"] for r in listed] == ["approved", "cancelled"]
+    assert [r["status"] for r in listed] == ["label_issued", "cancelled"]
     assert api.get("/api/v1/returns?order_id=other").json() == []
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 
@@ -19,6 +19,7 @@ from aftercart.domain.returns import (
     PolicyError,
     Reason,
     RequestedLine,
+    ReturnMethod,
     judge_return,
     quantize,
 )
@@ -35,6 +36,7 @@ from aftercart.returns.models import Return
 from aftercart.returns.services import (
     LineChoice,
     ReturnRefused,
+    return_issue_label,
     return_policy_save,
     return_request,
     return_transition,
@@ -60,15 +62,25 @@ class ReturnLineIn(Schema):
     condition: Condition = Condition.NEW_WITH_TAGS
     resolution: OfferKind = OfferKind.REFUND
     exchange_for: ExchangeIn | None = None
+    photos: list[str] = Field(default_factory=list, max_length=10, description="Photo URLs or references.")
 
 
 class ReturnIn(Schema):
     """A return request. ``client_key`` is your id for this submission: sending it again never
-    makes a second return."""
+    makes a second return. ``method``: how the items go back (the policy's ``methods``)."""
 
     order_id: str = Field(..., min_length=1, max_length=128)
     client_key: str = Field("", max_length=200)
+    method: ReturnMethod = ReturnMethod.LABEL
     lines: list[ReturnLineIn] = Field(..., min_length=1, max_length=200)
+
+
+class LabelIn(Schema):
+    """A label the store bought itself: its tracking number (and carrier). Empty: the configured
+    label provider issues one."""
+
+    tracking_number: str = Field("", max_length=64)
+    carrier: str = Field("", max_length=64)
 
 
 class TransitionIn(Schema):
@@ -83,6 +95,9 @@ class TransitionIn(Schema):
 class InspectIn(TransitionIn):
     result: Inspection
     accepted_lines: list[str] = Field(default_factory=list, max_length=200)
+    photos: list[str] = Field(
+        default_factory=list, max_length=20, description="References to the inspection's photos."
+    )
 
 
 class ReturnOut(Schema):
@@ -99,6 +114,9 @@ class ReturnOut(Schema):
     ship_by: date | None
     resolution: str
     rejection_reason: str
+    method: str
+    label: dict[str, Any] | None
+    exchange_order: dict[str, Any] | None
     next_step: dict[str, str]
     lines: list[dict[str, Any]]
     decision: dict[str, Any]
@@ -137,6 +155,17 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
         "ship_by": ret.ship_by,
         "resolution": ret.resolution,
         "rejection_reason": ret.rejection_reason,
+        "method": ret.method,
+        "label": None
+        if ret.label_issued_at is None
+        else {
+            "provider": ret.label_provider,
+            "carrier": ret.carrier,
+            "tracking_number": ret.tracking_number,
+            "dropoff_code": ret.dropoff_code,
+            "issued_at": ret.label_issued_at,
+        },
+        "exchange_order": ret.exchange_order,
         "next_step": {
             "code": step.code,
             "headline": step.headline,
@@ -163,6 +192,7 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
                 "charge": _money(ln.charge_amount, cur),
                 "keep_item": ln.keep_item,
                 "accepted": ln.accepted,
+                "photos": ln.photos,
             }
             for ln in ret.lines.all()
         ],
@@ -201,6 +231,8 @@ def _refused(refused: ReturnRefused) -> Problem:
         "not_sent": "Never sent",
         "condition_not_accepted": "Condition not accepted",
         "resolution_not_offered": "Resolution not offered",
+        "out_of_stock": "Replacement out of stock",
+        "method_not_offered": "Return method not offered",
     }
     detail = refused.text
     if refused.existing is not None:
@@ -233,6 +265,7 @@ def _choices(payload: ReturnIn) -> list[LineChoice]:
             ),
             resolution=line.resolution,
             reason_text=line.reason_text,
+            photos=tuple(line.photos),
         )
         for line in payload.lines
     ]
@@ -271,6 +304,7 @@ def create_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, A
             choices=_choices(payload),
             client_key=payload.client_key,
             source="api",
+            method=payload.method.value,
         )
     except ReturnRefused as refused:
         raise _refused(refused) from None
@@ -290,18 +324,23 @@ def create_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, A
 @router.post("/quote", response=dict[str, Any], summary="What a return would give back, without making it")
 def quote_return(request: HttpRequest, payload: ReturnIn) -> dict[str, Any]:
     """The policy's judgement of a request — eligibility and reasons per line, the offers in order
-    (exchange, store credit with bonus, refund) with amounts, fees and deadlines — writing nothing."""
+    (exchange, store credit with bonus, refund) with amounts, fees and deadlines, and the return
+    methods offered — writing nothing. An exchange for a replacement out of stock (the inventory
+    feed) is not offered: the line's reasons say ``out_of_stock`` and the next offer leads."""
     order = _order(request, payload.order_id)
     version = selectors.policy_current(request.store)  # type: ignore[attr-defined]
+    policy = selectors.policy_of(version)
     state = order_state(order)
+    requested = [c.request for c in _choices(payload)]
     decision = judge_return(
-        policy=selectors.policy_of(version),
+        policy=policy,
         order=selectors.order_for_return(order, state),
-        request=[c.request for c in _choices(payload)],
+        request=requested,
         history=selectors.customer_history(request.store, order.email),  # type: ignore[attr-defined]
         now=timezone.now(),
+        stock=selectors.stock_levels(request.store, requested),  # type: ignore[attr-defined]
     )
-    return decision.to_json()
+    return {**decision.to_json(), "methods": [m.value for m in ReturnMethod if m in policy.methods]}
 
 
 @router.get("", response=list[ReturnOut], summary="List returns")
@@ -403,9 +442,56 @@ def reject(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, A
     return _transition(request, rma, ReturnEvent.REJECT, payload)
 
 
-@router.post("/{rma}/label", response=ReturnOut, summary="Record that a return label was issued")
-def issue_label(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
-    return _transition(request, rma, ReturnEvent.ISSUE_LABEL, payload)
+@router.post("/{rma}/label", response=ReturnOut, summary="Issue the return's label or drop-off code")
+def issue_label(request: HttpRequest, rma: str, payload: LabelIn) -> dict[str, Any]:
+    """Approval issues the label itself; call this to give the tracking number of a label you
+    bought yourself (its carrier events then move the return), or to reissue one. Again with the
+    same number: nothing changes."""
+    ret = _return(request, rma)
+    try:
+        return_issue_label(ret, tracking_number=payload.tracking_number, carrier=payload.carrier)
+    except IllegalTransition as refused:
+        raise Problem(
+            409,
+            "Not possible now",
+            refused.reason,
+            kind="return-illegal-transition",
+            errors=[{"field": "status", "message": refused.reason}],
+        ) from None
+    return serialise(_return(request, rma))
+
+
+@router.get("/{rma}/label.pdf", summary="The printable 4×6 return label (PDF)")
+def label_pdf(request: HttpRequest, rma: str) -> HttpResponse:
+    """404 problem until the label is issued (approval issues it)."""
+    ret = _return(request, rma)
+    try:
+        pdf = selectors.return_label_pdf(ret)
+    except selectors.LabelNotIssued as missing:
+        raise Problem(404, "No label yet", str(missing), kind="return-no-label") from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="return-{ret.rma}.pdf"'
+    return response
+
+
+@router.get("/{rma}/qr.svg", summary="The box-free drop-off QR code (SVG)")
+def qr_svg(request: HttpRequest, rma: str) -> HttpResponse:
+    """404 problem for returns without a drop-off code (not box-free, or not approved yet)."""
+    return _qr(request, rma, "svg", "image/svg+xml")
+
+
+@router.get("/{rma}/qr.png", summary="The box-free drop-off QR code (PNG)")
+def qr_png(request: HttpRequest, rma: str) -> HttpResponse:
+    return _qr(request, rma, "png", "image/png")
+
+
+def _qr(request: HttpRequest, rma: str, fmt: str, content_type: str) -> HttpResponse:
+    ret = _return(request, rma)
+    try:
+        body = selectors.return_dropoff_qr(ret, fmt)
+    except selectors.LabelNotIssued as missing:
+        raise Problem(404, "No drop-off code", str(missing), kind="return-no-label") from None
+    return HttpResponse(body, content_type=content_type)
 
 
 @router.post("/{rma}/in-transit", response=ReturnOut, summary="Record the carrier's first scan of the return")
@@ -424,6 +510,8 @@ def receive(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, 
 def inspect(request: HttpRequest, rma: str, payload: InspectIn) -> dict[str, Any]:
     """``accept_part`` needs ``accepted_lines``; ``reject`` needs a ``reason``. Amounts are
     recomputed over the accepted lines."""
+    if payload.photos:
+        payload.details = {**payload.details, "photos": payload.photos}
     return _transition(
         request,
         rma,

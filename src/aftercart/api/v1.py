@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from aftercart.api import carriers, events, notifications, orders, returns
+from aftercart.api import carriers, events, inventory, notifications, orders, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.problems import Problem, problem_response, validation_problem
 
@@ -25,6 +25,7 @@ api.add_router("/orders", orders.router)
 api.add_router("/events", events.router)
 api.add_router("/carriers", carriers.router)
 api.add_router("/returns", returns.router)
+api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
 
 

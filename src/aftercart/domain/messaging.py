@@ -134,7 +134,14 @@ RANK: dict[Milestone, int] = {
 
 #: Milestones that are news for the store's tools only (event channels): the customer's own answer
 #: is confirmed on the page where they gave it, not by a message.
-EVENT_ONLY = frozenset({Milestone.CUSTOMER_CHOICE})
+EVENT_ONLY = frozenset(
+    {
+        Milestone.CUSTOMER_CHOICE,
+        Milestone.RETURN_CREATED,
+        Milestone.RETURN_APPROVED,
+        Milestone.RETURN_RESOLVED,
+    }
+)
 
 #: Milestones that time reaches, not a fact: an order whose last fact is old is not history for them
 #: (a parcel waiting days at a pickup point is exactly when the reminder matters).

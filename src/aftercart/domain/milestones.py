@@ -38,6 +38,21 @@ class Milestone(StrEnum):
     #: The customer answered an exception (wait, refund, extend a pickup, cancel...): news for the
     #: store's systems, which must act on it, not for the customer, who just gave it.
     CUSTOMER_CHOICE = "customer_choice"
+    # -- returns: reached by a return's own facts (aftercart.domain.returns.notices), never by
+    # the order's projection; their subject is the return's RMA.
+    RETURN_REQUESTED = "return_requested"
+    #: The label (or the drop-off QR code) is ready.
+    LABEL_READY = "label_ready"
+    RETURN_RECEIVED = "return_received"
+    REFUND_ISSUED = "refund_issued"
+    CREDIT_ISSUED = "credit_issued"
+    EXCHANGE_SHIPPED = "exchange_shipped"
+    RETURN_REJECTED = "return_rejected"
+    #: Events for the store's systems (webhook ``return.created``, ``return.approved``,
+    #: ``return.resolved``; ``return.received`` is :attr:`RETURN_RECEIVED`).
+    RETURN_CREATED = "return_created"
+    RETURN_APPROVED = "return_approved"
+    RETURN_RESOLVED = "return_resolved"
 
 
 #: Milestones that always go out, whatever the frequency caps say.
@@ -52,6 +67,28 @@ CRITICAL = frozenset(
         Milestone.CANCELLED,
     }
 )
+
+#: Milestones of a return: told to the shopper by e-mail as the return's facts are recorded, one
+#: message per (return, milestone, channel), never consolidated with the order's messages.
+RETURN_CUSTOMER = frozenset(
+    {
+        Milestone.RETURN_REQUESTED,
+        Milestone.LABEL_READY,
+        Milestone.RETURN_RECEIVED,
+        Milestone.REFUND_ISSUED,
+        Milestone.CREDIT_ISSUED,
+        Milestone.EXCHANGE_SHIPPED,
+        Milestone.RETURN_REJECTED,
+    }
+)
+#: Return milestones sent to the store's webhook, as ``return.<name>`` events.
+RETURN_WEBHOOK = {
+    Milestone.RETURN_CREATED: "return.created",
+    Milestone.RETURN_APPROVED: "return.approved",
+    Milestone.RETURN_RECEIVED: "return.received",
+    Milestone.RETURN_RESOLVED: "return.resolved",
+}
+RETURN_MILESTONES = RETURN_CUSTOMER | frozenset(RETURN_WEBHOOK)
 
 _PREPARING = {
     FulfilmentStatus.ALLOCATED,

@@ -37,7 +37,7 @@ from aftercart.domain.messaging import (
     retry_delay,
     stale_reason,
 )
-from aftercart.domain.milestones import Milestone
+from aftercart.domain.milestones import RETURN_MILESTONES, Milestone
 from aftercart.domain.projection import OrderState
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
 from aftercart.notifications.contacts import contact_key
@@ -70,6 +70,8 @@ RETRY_CAP = timedelta(hours=6)
 
 #: Channels where every milestone is its own event: never consolidated when sent.
 _EVENT_CHANNELS = frozenset(c.value for c in DEFAULT_POLICY.event_channels)
+#: Messages that are each their own, like events: a return's (see aftercart.returns.notify).
+_OWN_MESSAGE = frozenset(m.value for m in RETURN_MILESTONES)
 _CLAIMABLE = (Message.Status.PENDING, Message.Status.FAILED, Message.Status.SENDING)
 _ABANDONED = "lease expired: the worker stopped before recording the outcome (it may have been sent)"
 
@@ -164,10 +166,12 @@ def _claim(*, now: datetime, limit: int, lease: timedelta) -> tuple[list[int], i
     claimed: list[int] = []
     deferred = 0
     seen: set[tuple[int, str]] = set()
-    for pk, order_id, channel in candidates.values_list("pk", "order_id", "channel")[: limit * 2]:
+    for pk, order_id, channel, milestone in candidates.values_list("pk", "order_id", "channel", "milestone")[
+        : limit * 2
+    ]:
         if len(claimed) == limit:
             break
-        if (order_id, channel) in seen and channel not in _EVENT_CHANNELS:
+        if (order_id, channel) in seen and channel not in _EVENT_CHANNELS and milestone not in _OWN_MESSAGE:
             # One message per order and channel per batch: the first, sent with the latest state,
             # withdraws the others still pending (see _attempt_start). Events are each their own.
             deferred += 1
@@ -323,10 +327,12 @@ def _attempt_start(message: Message, now: datetime) -> DeliveryAttempt:
         # messages of this order and channel would (they were planned for milestones already
         # reached): withdraw them. This also consolidates messages that concurrent ingest
         # transactions planned without seeing each other. Not for events: each milestone is one.
-        if message.channel not in _EVENT_CHANNELS:
+        if message.channel not in _EVENT_CHANNELS and message.milestone not in _OWN_MESSAGE:
+            # A return's messages are their own (they render the return, not the order): never
+            # consolidated into an order's message, nor it into them.
             Message.objects.filter(
                 order_id=message.order_id, channel=message.channel, status=Message.Status.PENDING, attempts=0
-            ).exclude(pk=message.pk).update(
+            ).exclude(pk=message.pk).exclude(milestone__in=_OWN_MESSAGE).update(
                 status=Message.Status.SUPERSEDED,
                 reason=f"consolidated into {message.milestone} when sent",
                 next_attempt_at=None,

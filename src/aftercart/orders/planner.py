@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aftercart.domain.facts import Fact
 from aftercart.domain.milestones import Reached
 from aftercart.domain.projection import OrderState
 
@@ -86,3 +87,43 @@ def dispatch_projected(*, items: Sequence[Planned], now: datetime) -> None:
 def wants_projected() -> bool:
     """Whether anyone listens for every re-projected order (saves building the list otherwise)."""
     return bool(_projected_receivers)
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """A carrier event of a ledger batch, with its parcel's normalised tracking number (whether or
+    not the number belongs to a shipment of an order: a return's parcel does not)."""
+
+    tracking_number: str
+    fact: Fact
+
+
+#: Receivers of a batch's carrier events: ``receiver(*, store, events: Sequence[Tracked], now)``.
+_tracking_receivers: list[Receiver] = []
+
+
+def connect_tracking(receiver: Receiver) -> Receiver:
+    """Register a receiver of every carrier event the ledger records (usable as a decorator)."""
+    if receiver not in _tracking_receivers:
+        _tracking_receivers.append(receiver)
+    return receiver
+
+
+def disconnect_tracking(receiver: Receiver) -> None:
+    """Unregister a receiver registered with :func:`connect_tracking`."""
+    if receiver in _tracking_receivers:
+        _tracking_receivers.remove(receiver)
+
+
+def dispatch_tracking(*, store: Any, events: Sequence[Tracked], now: datetime) -> None:
+    """Hand a batch's new carrier events to every tracking receiver (inside the ledger's
+    transaction: what they write commits with the facts)."""
+    if not events:
+        return
+    for receiver in _tracking_receivers:
+        receiver(store=store, events=events, now=now)
+
+
+def wants_tracking() -> bool:
+    """Whether anyone listens for carrier events."""
+    return bool(_tracking_receivers)

@@ -109,6 +109,7 @@ def facts_record(
         rows = []
         touched: set[int] = set()
         fresh: dict[int, list[Fact]] = defaultdict(list)
+        tracked: list[planner.Tracked] = []
         for fact in new:
             order = orders.get(fact.order_ref or "")
             tracking = normalise_tracking_number(fact.tracking_number or fact.payload.get("tracking_number"))
@@ -118,6 +119,8 @@ def facts_record(
             else:
                 touched.add(order_id)
                 fresh[order_id].append(fact)
+            if tracking and fact.kind is FactKind.TRACKING_EVENT:
+                tracked.append(planner.Tracked(tracking, fact))
             rows.append(
                 (
                     store.pk,
@@ -137,6 +140,9 @@ def facts_record(
         result.accepted = len(new)
         touched |= adopted
         _reproject(sorted(touched), now, notify=notify, fresh=fresh, full=adopted)
+        if notify:
+            # Parcels that are not an order's shipments (a return's, for one) move on these too.
+            planner.dispatch_tracking(store=store, events=tracked, now=now)
         result.order_ids = sorted(touched)
     return result
 

@@ -13,11 +13,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from aftercart.domain.returns.lifecycle import ReturnStatus
-from aftercart.domain.returns.policy import Condition, Reason
+from aftercart.domain.returns.policy import Condition, Reason, ReturnMethod
 from aftercart.orders.models import Order
 from aftercart.stores.models import Store
 
 _RMA_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
+
+
+def new_dropoff_code() -> str:
+    """A box-free drop-off code such as ``D7K3M9QX2TDA4``: what the QR code says, 60 random bits
+    (the counter scans it, so it must not be guessable from the RMA)."""
+    return "D" + "".join(secrets.choice(_RMA_ALPHABET) for _ in range(12))
 
 
 def new_rma() -> str:
@@ -85,6 +91,22 @@ class Return(models.Model):
     #: refund_issued, credit_issued, exchange_created (comma-separated when mixed).
     resolution = models.CharField(max_length=64, blank=True)
     rejection_reason = models.CharField(max_length=500, blank=True)
+    #: How the items go back (:class:`~aftercart.domain.returns.ReturnMethod`): ``label``,
+    #: ``dropoff`` (box-free, QR code) or ``in_store``.
+    method = models.CharField(
+        max_length=16, choices=[(m.value, m.value.replace("_", " ")) for m in ReturnMethod], default="label"
+    )
+    #: The label provider that issued the label, the carrier and the parcel's tracking number
+    #: (carrier events for it move the return: see :mod:`aftercart.returns.receivers`).
+    label_provider = models.CharField(max_length=32, blank=True)
+    carrier = models.CharField(max_length=64, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    #: What the drop-off QR code says (box-free returns).
+    dropoff_code = models.CharField(max_length=32, blank=True)
+    label_issued_at = models.DateTimeField(null=True, blank=True)
+    #: The replacement order of an exchange, as data: ``{"id", "lines": [{"line_id", "product_id",
+    #: "variant", "sku", "quantity", "unit_price"}], "created_at", "instant"}``.
+    exchange_order = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -104,6 +126,11 @@ class Return(models.Model):
                 condition=models.Q(needs_review=True, status="requested"),
             ),
             models.Index(fields=["store", "email"], name="return_store_email"),
+            models.Index(
+                fields=["store", "tracking_number"],
+                name="return_tracking",
+                condition=~models.Q(tracking_number=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,6 +166,8 @@ class ReturnLine(models.Model):
     keep_item = models.BooleanField(default=False)
     #: Set by inspection: whether the warehouse accepted what came back.
     accepted = models.BooleanField(null=True, blank=True)
+    #: References to the shopper's photos of the item (paths under the media folder or URLs).
+    photos = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ret", "line_id"], name="return_line_unique")]
@@ -170,3 +199,32 @@ class ReturnFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class StockLevel(models.Model):
+    """Units a store has of one item, as its inventory feed last said (``PUT /api/v1/inventory``):
+    an exchange for another variant is offered only when it is in stock. Keyed by SKU, or by
+    product id and variant for lines that carry no SKU."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="stock_levels")
+    sku = models.CharField(max_length=128, blank=True)
+    product_id = models.CharField(max_length=128, blank=True)
+    variant = models.CharField(max_length=200, blank=True)
+    available = models.IntegerField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "sku"], condition=~models.Q(sku=""), name="stock_unique_sku"
+            ),
+            models.UniqueConstraint(
+                fields=["store", "product_id", "variant"],
+                condition=models.Q(sku=""),
+                name="stock_unique_variant",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "product_id", "variant"], name="stock_variant")]
+
+    def __str__(self) -> str:
+        return f"{self.sku or f'{self.product_id}/{self.variant}'}: {self.available}"

@@ -18,7 +18,9 @@ from aftercart.domain.returns import (
     LineAmounts,
     OrderForReturn,
     PaidLine,
+    RequestedLine,
     ReturnPolicy,
+    StockLevels,
     allocate,
     allocate_order_amounts,
     format_day,
@@ -26,8 +28,11 @@ from aftercart.domain.returns import (
 )
 from aftercart.domain.returns.lifecycle import ReturnStatus, ReturnStep, return_next_step
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
+from aftercart.integrations.labels.pdf import render_return_label
+from aftercart.integrations.labels.providers import CarrierLabel, ReturnParcel
+from aftercart.integrations.labels.qr import dropoff_qr_png, dropoff_qr_svg
 from aftercart.orders.models import Fact, Order
-from aftercart.returns.models import Return, ReturnLine, ReturnPolicyVersion
+from aftercart.returns.models import Return, ReturnLine, ReturnPolicyVersion, StockLevel
 from aftercart.stores.models import Store
 
 #: Returns that no longer hold their units: those units may be asked for again. A rejection is
@@ -313,3 +318,84 @@ def returns_metrics(
             for row in top
         ],
     }
+
+
+# -- labels, drop-off codes, stock --------------------------------------------------------------------
+
+
+class LabelNotIssued(LookupError):
+    """The return has no label (or drop-off code) yet: it is not approved, or needs none."""
+
+
+def return_parcel(ret: Return) -> ReturnParcel:
+    """What the label describes: the RMA, the store's return address (its policy's
+    ``return_address``), the shopper, the items and the drop-off code."""
+    policy = policy_of(ret.policy)
+    state = order_state_of(ret.order)
+    return ReturnParcel(
+        rma=ret.rma,
+        store_name=ret.store.name,
+        return_address=policy.return_address,
+        order_number=ret.order.number or ret.order.external_id,
+        customer_name=state.customer_name if state else "",
+        items=tuple((ln.title or ln.sku or ln.line_id, ln.quantity) for ln in ret.lines.all()),
+        dropoff_code=ret.dropoff_code,
+    )
+
+
+def order_state_of(order: Order) -> OrderState | None:
+    """The order's state as last projected (no facts read)."""
+    from aftercart.domain.projection import from_snapshot
+
+    return from_snapshot(order.snapshot) if order.snapshot else None
+
+
+def return_label_pdf(ret: Return) -> bytes:
+    """The return's printable 4×6 label (PDF): RMA barcode, the carrier's tracking barcode when
+    postage was bought, and the drop-off QR code for box-free returns. :class:`LabelNotIssued`
+    before the label is issued."""
+    if ret.label_issued_at is None:
+        raise LabelNotIssued(f"return {ret.rma} has no label yet")
+    carrier = CarrierLabel(
+        provider=ret.label_provider, carrier=ret.carrier, tracking_number=ret.tracking_number
+    )
+    return render_return_label(return_parcel(ret), carrier)
+
+
+def return_dropoff_qr(ret: Return, fmt: str = "svg") -> bytes:
+    """The drop-off QR code of a box-free return, as ``"svg"`` (for pages) or ``"png"`` (e-mails).
+    :class:`LabelNotIssued` when the return has no drop-off code; ``ValueError`` for another
+    format."""
+    if not ret.dropoff_code:
+        raise LabelNotIssued(f"return {ret.rma} has no drop-off code")
+    if fmt == "svg":
+        return dropoff_qr_svg(ret.dropoff_code, title=ret.rma).encode()
+    if fmt == "png":
+        return dropoff_qr_png(ret.dropoff_code)
+    raise ValueError(f"unknown QR format {fmt!r}: use svg or png")
+
+
+def returns_by_tracking(store_id: int, numbers: list[str]) -> list[Return]:
+    """The store's returns whose parcel has one of these (normalised) tracking numbers."""
+    if not numbers:
+        return []
+    return list(Return.objects.filter(store_id=store_id, tracking_number__in=numbers))
+
+
+def stock_levels(store: Store, request: list[RequestedLine] | tuple[RequestedLine, ...]) -> StockLevels:
+    """The store's stock of the replacements asked for in ``request`` (one query; nothing when
+    no line names a replacement)."""
+    targets = [r.exchange_for for r in request if r.exchange_for is not None]
+    if not targets:
+        return StockLevels()
+    skus = {t.sku for t in targets if t.sku}
+    products = {t.product_id for t in targets}
+    rows = StockLevel.objects.filter(store=store).filter(Q(sku__in=skus) | Q(sku="", product_id__in=products))
+    by_sku: dict[str, int] = {}
+    by_variant: dict[tuple[str, str], int] = {}
+    for sku, product_id, variant, available in rows.values_list("sku", "product_id", "variant", "available"):
+        if sku:
+            by_sku[sku] = available
+        else:
+            by_variant[(product_id, variant)] = available
+    return StockLevels(by_sku=by_sku, by_variant=by_variant)

@@ -1,6 +1,12 @@
 """Writes for returns, one transaction each: save a policy version, request a return (judged by the
-store's current policy), and move a return through its lifecycle. Every step appends a
-``ReturnFact``; a refused request or move raises before anything is written."""
+store's current policy), issue its label or drop-off code, move it through its lifecycle, and keep
+the store's stock for exchanges. Every step appends a ``ReturnFact`` and, in the same transaction,
+the outbox rows of the milestones it reaches (:mod:`aftercart.returns.notify`); a refused request
+or move raises before anything is written.
+
+Stable entry points (the portal, the API, the ledger's carrier events and the demo call these):
+:func:`return_request` (with ``method``), :func:`return_issue_label`, :func:`return_transition`,
+:func:`return_carrier_event`, :func:`stock_set`."""
 
 from __future__ import annotations
 
@@ -10,16 +16,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
+from aftercart.domain.facts import normalise_tracking_number
+from aftercart.domain.milestones import Milestone
 from aftercart.domain.returns import (
     Note,
     OfferKind,
     PolicyError,
     RequestedLine,
     ReturnDecision,
+    ReturnMethod,
     ReturnPolicy,
     judge_return,
     settle,
@@ -30,21 +40,34 @@ from aftercart.domain.returns.lifecycle import (
     Resolution,
     ReturnEvent,
     ReturnStatus,
+    carrier_event,
     next_status,
 )
+from aftercart.domain.returns.notices import EXCHANGE_RELEASED, REQUESTED, milestones_for_step
+from aftercart.integrations.labels.providers import CarrierLabel, label_provider
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
-from aftercart.returns import selectors
-from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion
+from aftercart.returns import notify, selectors
+from aftercart.returns.models import (
+    Return,
+    ReturnFact,
+    ReturnLine,
+    ReturnPolicyVersion,
+    StockLevel,
+    new_dropoff_code,
+)
 from aftercart.stores.models import Store
 
 __all__ = [
     "IllegalTransition",
     "PolicyError",
     "ReturnRefused",
+    "return_carrier_event",
+    "return_issue_label",
     "return_policy_save",
     "return_request",
     "return_transition",
+    "stock_set",
 ]
 
 
@@ -86,6 +109,8 @@ class LineChoice:
     request: RequestedLine
     resolution: OfferKind
     reason_text: str = ""
+    #: References to the shopper's photos of the item (stored paths or URLs).
+    photos: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,10 +150,17 @@ def return_request(
     client_key: str = "",
     source: str = "api",
     actor: str = "",
+    method: str = ReturnMethod.LABEL.value,
     now: datetime | None = None,
 ) -> RequestResult:
     """Judge a return request by the store's current policy and, when every line may come back,
-    record it (approved at once unless the policy wants a person to review it).
+    record it (approved at once unless the policy wants a person to review it; approval issues the
+    label or drop-off code, see :func:`return_issue_label`).
+
+    ``method`` is how the items go back: ``"label"`` (default), ``"dropoff"`` (box-free, QR code)
+    or ``"in_store"``; the policy's ``methods`` say which are offered (``method_not_offered``
+    otherwise). An exchange for a replacement the store's stock feed says it lacks is refused as
+    ``out_of_stock``, naming the next offer; an accepted exchange reserves the replacement.
 
     The same ``client_key`` again returns the return already made (``created=False``) — a different
     request under a used key is refused as ``duplicate_submission``. Anything the policy refuses
@@ -149,6 +181,13 @@ def return_request(
             )
     version = selectors.policy_current(store)
     policy = selectors.policy_of(version)
+    if method not in {m.value for m in policy.methods}:
+        offered = ", ".join(m.value for m in ReturnMethod if m in policy.methods)
+        raise ReturnRefused(
+            "method_not_offered",
+            f"{method.replace('_', ' ')} returns are not offered (offered: {offered})",
+            errors=[{"field": "method", "code": "method_not_offered", "message": f"offered: {offered}"}],
+        )
     state = order_state(order)
     the_order = selectors.order_for_return(order, state)
     decision = judge_return(
@@ -157,6 +196,7 @@ def return_request(
         request=[c.request for c in choices],
         history=selectors.customer_history(store, order.email),
         now=now,
+        stock=selectors.stock_levels(store, [c.request for c in choices]),
     )
     if not decision.eligible:
         raise _refusal(decision)
@@ -168,12 +208,18 @@ def return_request(
             why = (
                 "; ".join(n.text for n in line.reasons if n.code != "eligible") or "not offered by the policy"
             )
+            code = "resolution_not_offered"
+            if choice.resolution == OfferKind.EXCHANGE and any(
+                n.code == "out_of_stock" for n in line.reasons
+            ):
+                code = "out_of_stock"
+                if line.offers:
+                    best = line.offers[0]
+                    why += f"; next offer: {best.kind.value.replace('_', ' ')} of {best.amount} {decision.currency}"
             raise ReturnRefused(
-                "resolution_not_offered",
+                code,
                 f"{choice.resolution.value.replace('_', ' ')} is not offered for line {line.line_id}: {why}",
-                errors=[
-                    {"field": f"lines[{index}].resolution", "code": "resolution_not_offered", "message": why}
-                ],
+                errors=[{"field": f"lines[{index}].resolution", "code": code, "message": why}],
             )
     if version is None:
         # The defaults become version 1 the first time they judge a return, so the return can
@@ -197,6 +243,7 @@ def return_request(
         source=source,
         email=order.email,
         currency=decision.currency,
+        method=method,
         created_at=now,
         updated_at=now,
     )
@@ -250,25 +297,63 @@ def return_request(
                 fee_amount=part.fees,
                 bonus_amount=part.bonus,
                 keep_item=offer.keep_item,
+                photos=[str(p)[:500] for p in choice.photos][:10],
             )
         )
     ReturnLine.objects.bulk_create(rows)
     _total(ret, rows)
     ret.keep_items = all(r.keep_item for r in rows)
     ret.save()
+    _reserve_stock(store, rows)
+    label_follows = not decision.needs_review and _needs_label(ret)
     _fact(
         ret,
-        "requested",
+        REQUESTED,
         actor=actor or source,
         now=now,
         key=f"{ret.rma}:requested",
-        payload={"lines": [_line_json(r) for r in rows], "policy_version": version.version},
+        payload={
+            "lines": [_line_json(r) for r in rows],
+            "policy_version": version.version,
+            "method": method,
+        },
+        # One e-mail, not two a second apart: the label e-mail says the return was accepted.
+        suppress={Milestone.RETURN_REQUESTED: "consolidated into label_ready"} if label_follows else None,
     )
     if not decision.needs_review:
         _move(
             ret, ReturnEvent.APPROVE, actor="policy", now=now, key=f"{ret.rma}:approve:requested", payload={}
         )
+        _after_approval(ret, now=now)
     return RequestResult(ret, created=True)
+
+
+def _needs_label(ret: Return) -> bool:
+    """Whether approval issues something to send the items with: a label or a drop-off code
+    (in-store returns are handed over; keep-it returns send nothing)."""
+    return not ret.keep_items and ret.method in (ReturnMethod.LABEL.value, ReturnMethod.DROPOFF.value)
+
+
+def _after_approval(ret: Return, *, now: datetime) -> None:
+    if _needs_label(ret):
+        _issue_label(ret, now=now)
+
+
+def _reserve_stock(store: Store, rows: Sequence[ReturnLine]) -> None:
+    """Take the replacements of accepted exchanges out of the stock the feed reported, so two
+    shoppers cannot both be promised the last one (the next feed update overwrites it anyway)."""
+    for row in rows:
+        target = row.exchange_for
+        if row.resolution != OfferKind.EXCHANGE.value or not target:
+            continue
+        levels = StockLevel.objects.filter(store=store)
+        if target.get("sku"):
+            levels = levels.filter(sku=target["sku"])
+        else:
+            levels = levels.filter(
+                sku="", product_id=target.get("product_id", ""), variant=target.get("variant", "")
+            )
+        levels.update(available=F("available") - row.quantity)
 
 
 def _line_json(row: ReturnLine) -> dict[str, Any]:
@@ -291,9 +376,19 @@ def _total(ret: Return, rows: Sequence[ReturnLine]) -> None:
 
 
 def _fact(
-    ret: Return, kind: str, *, actor: str, now: datetime, key: str, payload: dict[str, Any]
+    ret: Return,
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+    key: str,
+    payload: dict[str, Any],
+    exchange_created: bool = False,
+    suppress: dict[Milestone, str] | None = None,
 ) -> ReturnFact:
-    return ReturnFact.objects.create(
+    """Append the step and, in the same transaction, the outbox rows of what it reached: the one
+    place every step of a return is recorded and told."""
+    fact = ReturnFact.objects.create(
         store_id=ret.store_id,
         ret=ret,
         kind=kind,
@@ -304,6 +399,15 @@ def _fact(
         idempotency_key=key,
         payload=payload,
     )
+    milestones = milestones_for_step(
+        kind,
+        ReturnStatus(ret.status),
+        refund=ret.refund_amount > 0,
+        credit=ret.credit_amount > 0,
+        exchange_created=exchange_created,
+    )
+    notify.return_messages_plan(ret, milestones, now=now, suppress=suppress)
+    return fact
 
 
 def _move(
@@ -393,6 +497,7 @@ def return_transition(
         _total(ret, lines)
     if new == ReturnStatus.REJECTED:
         ret.rejection_reason = reason[:500]
+    exchange_created = False
     if event == ReturnEvent.RESOLVE:
         kinds = sorted({_RESOLUTIONS[ln.resolution].value for ln in lines if ln.accepted is not False})
         ret.resolution = ",".join(kinds)
@@ -403,8 +508,194 @@ def return_transition(
             "exchange": str(ret.exchange_amount),
             "charge": str(ret.charge_amount),
         }
+        exchange_created = _make_exchange_order(ret, lines, now=now, instant=False)
+        if ret.exchange_order:
+            payload["exchange_order"] = ret.exchange_order
     ret.status = new.value
     ret.updated_at = now
     ret.save()
-    _fact(ret, event.value, actor=actor, now=now, key=key, payload=payload)
+    _fact(ret, event.value, actor=actor, now=now, key=key, payload=payload, exchange_created=exchange_created)
+    if event == ReturnEvent.APPROVE:
+        _after_approval(ret, now=now)
+    if event == ReturnEvent.MARK_IN_TRANSIT:
+        _release_instant_exchange(ret, lines, now=now)
     return TransitionResult(ret, applied=True)
+
+
+def _make_exchange_order(ret: Return, lines: Sequence[ReturnLine], *, now: datetime, instant: bool) -> bool:
+    """Record the replacement order of the return's exchanged lines (accepted ones, or all of them
+    before inspection for an instant exchange). False when there is none or it already exists."""
+    if ret.exchange_order:
+        return False
+    exchanged = [ln for ln in lines if ln.resolution == OfferKind.EXCHANGE.value and ln.accepted is not False]
+    if not exchanged:
+        return False
+    ret.exchange_order = {
+        "id": f"{ret.rma}-X",
+        "created_at": now.isoformat(),
+        "instant": instant,
+        "currency": ret.currency,
+        "credit": str(sum((ln.exchange_amount for ln in exchanged), Decimal(0))),
+        "charge": str(sum((ln.charge_amount for ln in exchanged), Decimal(0))),
+        "lines": [
+            {
+                "replaces_line_id": ln.line_id,
+                "product_id": (ln.exchange_for or {}).get("product_id", ln.product_id),
+                "variant": (ln.exchange_for or {}).get("variant", ""),
+                "sku": (ln.exchange_for or {}).get("sku", ""),
+                "quantity": ln.quantity,
+                "unit_price": (ln.exchange_for or {}).get("unit_price"),
+                "title": ln.title,
+            }
+            for ln in exchanged
+            if ln.exchange_for
+        ],
+    }
+    return True
+
+
+def _release_instant_exchange(ret: Return, lines: Sequence[ReturnLine], *, now: datetime) -> None:
+    """Instant exchange (policy ``exchange.instant``): the replacement goes out on the returned
+    parcel's first carrier scan instead of after inspection."""
+    if not selectors.policy_of(ret.policy).exchange.instant:
+        return
+    if _make_exchange_order(ret, lines, now=now, instant=True):
+        ret.save(update_fields=["exchange_order"])
+        _fact(
+            ret,
+            EXCHANGE_RELEASED,
+            actor="policy",
+            now=now,
+            key=f"{ret.rma}:exchange_released",
+            payload={"exchange_order": ret.exchange_order},
+        )
+
+
+# -- labels and drop-off codes --------------------------------------------------------------------
+
+
+def _provider_name() -> str:
+    return str(getattr(settings, "AFTERCART_RETURN_LABEL_PROVIDER", "manual") or "manual")
+
+
+def _issue_label(
+    ret: Return, *, now: datetime, tracking_number: str = "", carrier: str = "", provider: str = ""
+) -> None:
+    """Buy (or not) the carrier's label, keep its tracking number, make the drop-off code, and
+    move the return to label_issued (inside the caller's transaction)."""
+    name = provider or _provider_name()
+    bought = CarrierLabel(provider=name)
+    if not tracking_number:
+        # The store gave no tracking number of its own: ask the configured provider. (A provider
+        # that calls a carrier's API belongs in a task; the manual one does no I/O.)
+        bought = label_provider(name).purchase(selectors.return_parcel(ret))
+    ret.label_provider = name
+    ret.carrier = (carrier or bought.carrier)[:64]
+    ret.tracking_number = (normalise_tracking_number(tracking_number or bought.tracking_number) or "")[:64]
+    if ret.method == ReturnMethod.DROPOFF.value and not ret.dropoff_code:
+        ret.dropoff_code = new_dropoff_code()
+    ret.label_issued_at = now
+    ret.save(
+        update_fields=["label_provider", "carrier", "tracking_number", "dropoff_code", "label_issued_at"]
+    )
+    reissue = ReturnStatus(ret.status) == ReturnStatus.LABEL_ISSUED
+    key = f"{ret.rma}:issue_label:{ret.facts.count()}" if reissue else f"{ret.rma}:issue_label:approved"
+    _move(
+        ret,
+        ReturnEvent.ISSUE_LABEL,
+        actor=name,
+        now=now,
+        key=key,
+        payload={
+            "provider": name,
+            "carrier": ret.carrier,
+            "tracking_number": ret.tracking_number,
+            "dropoff_code": bool(ret.dropoff_code),
+        },
+    )
+
+
+@transaction.atomic
+def return_issue_label(
+    ret: Return,
+    *,
+    now: datetime | None = None,
+    tracking_number: str = "",
+    carrier: str = "",
+    provider: str = "",
+) -> Return:
+    """Issue the return's label (``method="label"``) or drop-off QR code (``"dropoff"``) and move
+    it to ``label_issued``; the approval of a return calls this itself, automatic or manual.
+
+    The label comes from the configured provider (``AFTERCART_RETURN_LABEL_PROVIDER``, default
+    ``manual``: no postage bought, no tracking number) unless the store passes the
+    ``tracking_number`` (and ``carrier``) of a label it bought itself — carrier events for that
+    number then move the return (:func:`return_carrier_event`). Calling it again without a new
+    tracking number changes nothing; with one, the label is reissued. In-store returns have
+    nothing to issue and are returned unchanged. An illegal step (a return not approved, or over)
+    raises :class:`IllegalTransition`; nothing is written."""
+    now = now or timezone.now()
+    ret = Return.objects.select_for_update().get(pk=ret.pk)
+    status = ReturnStatus(ret.status)
+    if ret.method == ReturnMethod.IN_STORE.value or ret.keep_items:
+        return ret
+    next_status(status, ReturnEvent.ISSUE_LABEL, keep_items=ret.keep_items)  # raises when illegal
+    number = normalise_tracking_number(tracking_number) or ""
+    if status == ReturnStatus.LABEL_ISSUED and (not number or number == ret.tracking_number):
+        return ret
+    _issue_label(ret, now=now, tracking_number=number, carrier=carrier, provider=provider)
+    return ret
+
+
+# -- the return's own parcel, through the ledger ----------------------------------------------------
+
+
+def return_carrier_event(
+    ret: Return, *, tag: str, occurred_at: datetime, fact_key: str = "", now: datetime | None = None
+) -> bool:
+    """Apply one carrier event for the return's parcel: the first scan moves it to in_transit,
+    delivery to received (:func:`~aftercart.domain.returns.lifecycle.carrier_event` decides).
+    Called by the ledger's receiver for every tracking event naming a return's tracking number,
+    inside the ledger's transaction. Whether the return moved."""
+    event = carrier_event(ReturnStatus(ret.status), tag)
+    if event is None:
+        return False
+    result = return_transition(
+        ret=ret,
+        event=event,
+        actor="carrier",
+        now=occurred_at,
+        details={"tag": tag, "fact": fact_key} if fact_key else {"tag": tag},
+    )
+    return result.applied
+
+
+# -- stock for exchanges ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockItem:
+    """One stock figure from a feed: by ``sku``, or by ``product_id`` and ``variant``."""
+
+    available: int
+    sku: str = ""
+    product_id: str = ""
+    variant: str = ""
+
+
+@transaction.atomic
+def stock_set(*, store: Store, items: Sequence[StockItem], now: datetime | None = None) -> int:
+    """Set the store's stock of each item (a batch from its inventory feed); the last figure for an
+    item wins. Returns how many items were set."""
+    now = now or timezone.now()
+    latest: dict[tuple[str, str, str], StockItem] = {}
+    for item in items:
+        key = (item.sku, "", "") if item.sku else ("", item.product_id, item.variant)
+        latest[key] = item
+    for (sku, product_id, variant), item in latest.items():
+        lookup = {"sku": sku} if sku else {"sku": "", "product_id": product_id, "variant": variant}
+        extra = {"product_id": item.product_id, "variant": item.variant} if sku else {}
+        StockLevel.objects.update_or_create(
+            store=store, **lookup, defaults={"available": item.available, "updated_at": now, **extra}
+        )
+    return len(latest)

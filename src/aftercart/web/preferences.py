@@ -58,6 +58,14 @@ MILESTONE_LABELS: dict[Milestone, Any] = {
     Milestone.EXCEPTION: _("Problem with a parcel"),
     Milestone.ITEM_UNAVAILABLE: _("Item unavailable"),
     Milestone.CANCELLED: _("Order cancelled"),
+    # Returns (aftercart.returns.notify plans them; the shopper may mute each like any other).
+    Milestone.RETURN_REQUESTED: _("Return request sent"),
+    Milestone.LABEL_READY: _("Return label ready"),
+    Milestone.RETURN_RECEIVED: _("Return arrived"),
+    Milestone.REFUND_ISSUED: _("Refund issued"),
+    Milestone.CREDIT_ISSUED: _("Store credit issued"),
+    Milestone.EXCHANGE_SHIPPED: _("Exchange on its way"),
+    Milestone.RETURN_REJECTED: _("Return declined"),
 }
 _CHANNEL_LABELS = {Channel.EMAIL: _("E-mail"), Channel.SMS: _("Text messages (SMS)")}
 _CHANNEL_SWITCH = {

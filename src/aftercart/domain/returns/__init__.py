@@ -29,8 +29,10 @@ from aftercart.domain.returns.policy import (
     HolidayWindow,
     PolicyError,
     Reason,
+    ReturnMethod,
     ReturnPolicy,
 )
+from aftercart.domain.returns.stock import StockLevels
 
 __all__ = [
     "STORE_FAULT_REASONS",
@@ -51,9 +53,11 @@ __all__ = [
     "Reason",
     "RequestedLine",
     "ReturnDecision",
+    "ReturnMethod",
     "ReturnPolicy",
     "SettleError",
     "Settlement",
+    "StockLevels",
     "allocate",
     "allocate_order_amounts",
     "format_day",

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from aftercart.domain.returns.money import ZERO, allocate, quantize, unit_share
 from aftercart.domain.returns.policy import STORE_FAULT_REASONS, Condition, Reason, ReturnPolicy
+from aftercart.domain.returns.stock import StockLevels
 
 __all__ = [
     "CustomerHistory",
@@ -322,9 +323,14 @@ def judge_return(
     request: Sequence[RequestedLine],
     history: CustomerHistory,
     now: datetime,
+    stock: StockLevels | None = None,
 ) -> ReturnDecision:
     """Decide a return request: per line, whether it may come back (with every reason why not, or
-    until when it may), what each resolution gives back, and whether a person must review it."""
+    until when it may), what each resolution gives back, and whether a person must review it.
+
+    With ``stock``, an exchange for a replacement the store says it lacks is not offered (the
+    line's reasons say ``out_of_stock``; store credit, then refund, are next)."""
+    stock = stock or _NO_STOCK
     zone = ZoneInfo(policy.timezone)
     today = now.astimezone(zone).date()
     currency = order.currency
@@ -370,7 +376,7 @@ def judge_return(
     ]
     fee_total = policy.return_fee if any(w > 0 for w in fee_weights) else ZERO
     fees = allocate(fee_total, fee_weights, currency) if eligible else []
-    exchangeable = [_exchange_problem(policy, line, asked) is None for asked, line in eligible]
+    exchangeable = [_exchange_problem(policy, line, asked, stock) is None for asked, line in eligible]
     credit_bonus = _split_bonus(
         policy.bonus_store_credit.amount, refundable, [True] * len(eligible), currency
     )
@@ -396,6 +402,7 @@ def judge_return(
             exchange_bonus=exchange_bonus[i],
             deadline=deadline,
             currency=currency,
+            stock=stock,
         )
         window_end = _window_end(policy, order, line, zone)
         why = [
@@ -405,7 +412,7 @@ def judge_return(
                 {"until": window_end.isoformat()} if window_end else {},
             )
         ]
-        exchange_problem = _exchange_problem(policy, line, asked)
+        exchange_problem = _exchange_problem(policy, line, asked, stock)
         if exchange_problem is not None:
             why.append(exchange_problem)
         decisions.append(
@@ -540,7 +547,12 @@ def _split_bonus(rule: Any, values: list[Decimal], allowed: list[bool], currency
     return allocate(total, weights, currency)
 
 
-def _exchange_problem(policy: ReturnPolicy, line: PaidLine, asked: RequestedLine) -> Note | None:
+_NO_STOCK = StockLevels()
+
+
+def _exchange_problem(
+    policy: ReturnPolicy, line: PaidLine, asked: RequestedLine, stock: StockLevels = _NO_STOCK
+) -> Note | None:
     rules = policy.exchange
     if not rules.enabled:
         return Note("no_exchange", "exchanges are not offered")
@@ -560,6 +572,16 @@ def _exchange_problem(policy: ReturnPolicy, line: PaidLine, asked: RequestedLine
         return Note("no_exchange", "exchanges for another size or colour are not offered")
     if not same and not rules.other_product:
         return Note("no_exchange", "exchanges for another product are not offered")
+    if not stock.has(
+        product_id=target.product_id, variant=target.variant, sku=target.sku, quantity=asked.quantity
+    ):
+        units = stock.available(product_id=target.product_id, variant=target.variant, sku=target.sku)
+        name = target.variant or target.sku or target.product_id
+        return Note(
+            "out_of_stock",
+            f"exchange not possible: {name} is out of stock",
+            {"item": name, "available": str(units or 0), "asked": str(asked.quantity)},
+        )
     return None
 
 
@@ -574,11 +596,12 @@ def _line_offers(
     exchange_bonus: Decimal,
     deadline: date,
     currency: str,
+    stock: StockLevels = _NO_STOCK,
 ) -> tuple[Offer, ...]:
     keep = policy.keep_it_max_value is not None and value <= policy.keep_it_max_value
     send_by = None if keep else deadline
     offers: list[Offer] = []
-    if _exchange_problem(policy, line, asked) is None:
+    if _exchange_problem(policy, line, asked, stock) is None:
         ex_fee = ZERO if policy.fee_waived_for_exchange else min(fee, value)
         credit = value + exchange_bonus - ex_fee
         charge = back = ZERO

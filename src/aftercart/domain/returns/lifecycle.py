@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from aftercart.domain.vocabulary import CarrierTag
+
 __all__ = [
     "TERMINAL",
     "IllegalTransition",
@@ -29,6 +31,7 @@ __all__ = [
     "ReturnEvent",
     "ReturnStatus",
     "ReturnStep",
+    "carrier_event",
     "next_status",
     "return_next_step",
 ]
@@ -104,6 +107,33 @@ _MOVES: dict[ReturnStatus, dict[ReturnEvent, ReturnStatus]] = {
     ReturnStatus.RECEIVED: {ReturnEvent.INSPECT: ReturnStatus.INSPECTED},
     ReturnStatus.INSPECTED: {ReturnEvent.RESOLVE: ReturnStatus.RESOLVED},
 }
+
+
+#: Carrier statuses that mean the parcel is in the carrier's hands (scanned): "info_received" is
+#: only the label being printed, "pending" and "expired" say nothing happened.
+_SCANNED = frozenset(
+    {
+        CarrierTag.IN_TRANSIT,
+        CarrierTag.OUT_FOR_DELIVERY,
+        CarrierTag.ATTEMPT_FAIL,
+        CarrierTag.AVAILABLE_FOR_PICKUP,
+        CarrierTag.EXCEPTION,
+    }
+)
+
+
+def carrier_event(status: ReturnStatus, tag: str) -> ReturnEvent | None:
+    """What a carrier event for the return's own parcel does to a return that is ``status``:
+    the first scan puts it in transit, delivery (to the store's warehouse) means received.
+    ``None`` when it changes nothing: a status already past it (events arrive out of order), a
+    label being printed, a return that is over or not yet approved."""
+    if status not in (ReturnStatus.APPROVED, ReturnStatus.LABEL_ISSUED, ReturnStatus.IN_TRANSIT):
+        return None
+    if tag == CarrierTag.DELIVERED:
+        return ReturnEvent.MARK_RECEIVED
+    if tag in _SCANNED and status != ReturnStatus.IN_TRANSIT:
+        return ReturnEvent.MARK_IN_TRANSIT
+    return None
 
 
 class IllegalTransition(ValueError):

@@ -25,6 +25,7 @@ __all__ = [
     "HolidayWindow",
     "PolicyError",
     "Reason",
+    "ReturnMethod",
     "ReturnPolicy",
 ]
 
@@ -53,6 +54,19 @@ class Reason(StrEnum):
 #: Reasons that are the store's fault: condition rules and the return fee do not apply, and the
 #: original shipping is refunded when ``refund_shipping`` is ``"store_fault"``.
 STORE_FAULT_REASONS = frozenset({Reason.NOT_AS_DESCRIBED, Reason.DAMAGED, Reason.DEFECTIVE})
+
+
+class ReturnMethod(StrEnum):
+    """How the items go back: a prepaid (or printable) ``label`` on a parcel, a box-free
+    ``dropoff`` with a QR code at a carrier's counter, or handed over ``in_store``."""
+
+    LABEL = "label"
+    DROPOFF = "dropoff"
+    IN_STORE = "in_store"
+
+
+#: Offered when the policy says nothing: a label, or a box-free drop-off (no shop needed).
+DEFAULT_METHODS = frozenset({ReturnMethod.LABEL, ReturnMethod.DROPOFF})
 
 
 class Condition(StrEnum):
@@ -108,6 +122,9 @@ class ExchangeRules:
     difference_to: str = "refund"
     #: Categories never exchanged (e.g. ``"gift-cards"``).
     excluded_categories: frozenset[str] = frozenset()
+    #: Instant exchange: the replacement is released as soon as the carrier first scans the
+    #: returned parcel, not after the warehouse has inspected it.
+    instant: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,10 @@ class ReturnPolicy:
     keep_it_max_value: Decimal | None = None
     #: Days the shopper has to send the item back once the return is approved.
     ship_back_days: int = 14
+    #: How items may go back (see :class:`ReturnMethod`).
+    methods: frozenset[ReturnMethod] = DEFAULT_METHODS
+    #: Where returns go: the address lines printed on the label.
+    return_address: tuple[str, ...] = ()
     #: Abuse limits: more than ``max_returns`` in ``period_days``, or a return rate (returned
     #: orders / orders) above ``max_return_rate`` once ``min_orders`` orders exist → manual review.
     max_returns: int | None = None
@@ -206,7 +227,15 @@ class ReturnPolicy:
         exchange = _mapping(data, "exchange")
         _no_unknown(
             exchange,
-            {"enabled", "same_product", "other_product", "difference_to", "excluded_categories", "bonus"},
+            {
+                "enabled",
+                "same_product",
+                "other_product",
+                "difference_to",
+                "excluded_categories",
+                "bonus",
+                "instant",
+            },
             "exchange.",
         )
         store_credit = _mapping(data, "store_credit")
@@ -274,12 +303,15 @@ class ReturnPolicy:
                 other_product=_bool(exchange, "other_product", True, "exchange."),
                 difference_to=difference_to,
                 excluded_categories=_strings(exchange, "excluded_categories", "exchange."),
+                instant=_bool(exchange, "instant", False, "exchange."),
             ),
             store_credit_enabled=_bool(store_credit, "enabled", True, "store_credit."),
             bonus_store_credit=_bonus(_mapping(store_credit, "bonus", "store_credit."), "store_credit.bonus"),
             bonus_exchange=_bonus(_mapping(exchange, "bonus", "exchange."), "exchange.bonus"),
             keep_it_max_value=_money(keep_it, "max_value", "keep_it."),
             ship_back_days=_int(data, "ship_back_days", 14, minimum=1),
+            methods=_methods(data),
+            return_address=tuple(_list_of_str(data, "return_address")),
             max_returns=_opt_int(abuse, "max_returns", "abuse."),
             period_days=_int(abuse, "period_days", 365, prefix="abuse.", minimum=1),
             max_return_rate=_rate(abuse, "max_return_rate"),
@@ -330,6 +362,7 @@ class ReturnPolicy:
                 "difference_to": self.exchange.difference_to,
                 "excluded_categories": sorted(self.exchange.excluded_categories),
                 "bonus": _bonus_dict(self.bonus_exchange),
+                "instant": self.exchange.instant,
             },
             "store_credit": {
                 "enabled": self.store_credit_enabled,
@@ -337,6 +370,8 @@ class ReturnPolicy:
             },
             "keep_it": {"max_value": None if self.keep_it_max_value is None else str(self.keep_it_max_value)},
             "ship_back_days": self.ship_back_days,
+            "methods": [m.value for m in ReturnMethod if m in self.methods],
+            "return_address": list(self.return_address),
             "abuse": {
                 "max_returns": self.max_returns,
                 "period_days": self.period_days,
@@ -367,6 +402,8 @@ _TOP_KEYS = {
     "store_credit",
     "keep_it",
     "ship_back_days",
+    "methods",
+    "return_address",
     "abuse",
     "catalog",
 }
@@ -476,6 +513,27 @@ def _strings(data: Mapping[str, Any], key: str, prefix: str = "") -> frozenset[s
     if not all(isinstance(item, str) and item for item in items):
         raise PolicyError(prefix + key, "must be a list of non-empty strings")
     return frozenset(items)
+
+
+def _methods(data: Mapping[str, Any]) -> frozenset[ReturnMethod]:
+    if data.get("methods") is None:
+        return DEFAULT_METHODS
+    items = _list(data, "methods")
+    try:
+        methods = frozenset(ReturnMethod(item) for item in items)
+    except ValueError:
+        allowed = ", ".join(m.value for m in ReturnMethod)
+        raise PolicyError("methods", f"unknown method; use {allowed}") from None
+    if not methods:
+        raise PolicyError("methods", "offer at least one way to send items back")
+    return methods
+
+
+def _list_of_str(data: Mapping[str, Any], key: str) -> list[str]:
+    items = _list(data, key)
+    if not all(isinstance(item, str) for item in items):
+        raise PolicyError(key, "must be a list of strings")
+    return [item[:80] for item in items if item.strip()][:8]
 
 
 def _conditions(value: Any, where: str) -> frozenset[Condition]:

@@ -5,7 +5,8 @@ the label (:class:`CarrierLabel`): carrier, service and tracking number, and the
 label when it issues one. Carrier events for that tracking number then flow into the ledger like
 any other shipment's.
 
-Only :class:`ManualLabelProvider` ships today, and it is named for what it does: it buys nothing.
+Only :class:`ManualLabelProvider` ships today for real parcels, and it is named for what it does:
+it buys nothing (:class:`SandboxLabelProvider` makes up tracking numbers, for demos and tests).
 The printed label carries the RMA and return address, and the store either sends postage itself
 or the shopper pays it. A karrio-backed provider (UPS, FedEx, DHL… shipment creation through
 karrio's carrier packages) is the next one; it needs carrier accounts and network access, so it
@@ -69,7 +70,24 @@ class ManualLabelProvider:
         return CarrierLabel(provider=self.name)
 
 
-PROVIDERS: dict[str, LabelProvider] = {ManualLabelProvider.name: ManualLabelProvider()}
+class SandboxLabelProvider:
+    """For trying the whole flow without a carrier account (the demo, tests, a staging store): a
+    made-up tracking number, derived from the RMA, that no carrier knows. Feed carrier events for
+    it through the tracking API and the return moves as a real one would. Never for real parcels."""
+
+    name = "sandbox"
+
+    def purchase(self, parcel: ReturnParcel) -> CarrierLabel:
+        digits = "".join(str(ord(ch) % 10) for ch in parcel.rma.removeprefix("R-"))
+        return CarrierLabel(
+            provider=self.name, carrier="sandbox", service="return", tracking_number=f"SBX{digits}"
+        )
+
+
+PROVIDERS: dict[str, LabelProvider] = {
+    ManualLabelProvider.name: ManualLabelProvider(),
+    SandboxLabelProvider.name: SandboxLabelProvider(),
+}
 
 
 def label_provider(name: str = "manual") -> LabelProvider:

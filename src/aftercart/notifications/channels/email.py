@@ -32,7 +32,7 @@ from django.utils.translation import gettext
 
 from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
-from aftercart.domain.milestones import Milestone
+from aftercart.domain.milestones import RETURN_CUSTOMER, Milestone
 from aftercart.domain.next_step import ActionCode
 from aftercart.domain.projection import OrderState
 from aftercart.notifications import links
@@ -167,6 +167,8 @@ def build_email(outbound: Outbound, draft: TemplateText | None = None) -> EmailM
         headers=headers,
     )
     email.attach_alternative(html, "text/html")
+    for filename, content, mimetype in context.get("attachments", ()):
+        email.attach(filename, content, mimetype)
     return email
 
 
@@ -199,6 +201,12 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
                 "Your order is taking longer than we promised. Would you like to keep waiting or cancel it?"
             )
             window_text = f"{late} {window_text}".strip()
+        returned: dict[str, Any] = {}
+        if message.milestone in RETURN_CUSTOMER:
+            # About a return (its RMA is the subject), not the order's next step.
+            returned = _return_context(message)
+        if returned:
+            subject, headline, detail = returned["subject"], returned["headline"], returned["detail"]
         custom = draft or resolve_template(store.pk, message.channel, message.milestone, language)
         wording: dict[str, Any] = {}
         if custom is not None:
@@ -232,7 +240,22 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
         "support_url": str(branding.get("support_url") or ""),
         "tracking_url": tracking,
         "preferences_url": links.preferences_url(message.order, message.channel),
+        **{k: v for k, v in returned.items() if k not in ("subject", "headline", "detail")},
     }
+
+
+def _return_context(message: Message) -> dict[str, Any]:
+    """A return e-mail's wording, label and QR code (:mod:`aftercart.returns.messages`)."""
+    from aftercart.returns.messages import return_email_context
+    from aftercart.returns.models import Return
+
+    ret = (
+        Return.objects.select_related("order", "store", "policy")
+        .filter(store_id=message.store_id, rma=message.subject)
+        .first()
+    )
+    # A preview of the milestone on an order without that return shows the order's frame.
+    return {} if ret is None else return_email_context(ret, Milestone(message.milestone))
 
 
 #: Messages that show the delivery window learned from the store's history (when it has one).

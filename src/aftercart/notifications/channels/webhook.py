@@ -7,6 +7,9 @@ the ``standardwebhooks`` library. The body::
 
     {"type": "order.<milestone>", "timestamp": "...", "data": {<order>, <next_step>, ...}}
 
+Returns send ``return.created`` / ``return.approved`` / ``return.received`` / ``return.resolved``
+with ``data: {"return": {...}}`` (:mod:`aftercart.returns.payloads`, docs/returns.md).
+
 Any answer but a 2xx is retried with backoff (as the spec's senders do), except 410 Gone, which
 says the endpoint will never take it.
 """
@@ -18,6 +21,7 @@ from datetime import UTC, datetime
 from standardwebhooks import Webhook
 
 from aftercart.domain.messaging import Channel
+from aftercart.domain.milestones import RETURN_WEBHOOK, Milestone
 from aftercart.domain.projection import OrderState
 from aftercart.notifications.channels import (
     Outbound,
@@ -57,6 +61,15 @@ class WebhookTransport:
             "timestamp": now.isoformat(),
             "data": event_payload(outbound),
         }
+        returned = RETURN_WEBHOOK.get(Milestone(message.milestone))
+        if returned:
+            # A return's event carries the return (read now: its latest state), not the order.
+            from aftercart.returns.payloads import return_webhook_data
+
+            data = return_webhook_data(message.subject, message.store_id)
+            if data is None:
+                raise PermanentError(f"return {message.subject} no longer exists")
+            payload = {"type": returned, "timestamp": now.isoformat(), "data": data}
         body = dumps(payload)
         try:
             signer = Webhook(str(config["secret"]))

@@ -1,0 +1,105 @@
+"""A return's milestones → outbox rows, inside the transaction that records the return's fact.
+
+One row per (return, milestone, channel) under the dedupe key ``return:<RMA>:<channel>:<milestone>``,
+so a retried step plans nothing twice. What reaches which channel:
+
+* the shopper's milestones (:data:`~aftercart.domain.milestones.RETURN_CUSTOMER`) go by e-mail when
+  the store's journey carries them on e-mail (it does unless the store turned them off), and only
+  as the customer's consent and preferences allow (the same
+  :func:`~aftercart.domain.messaging.consent_reason` as the order's messages, checked again when
+  sending);
+* the store's events (:data:`~aftercart.domain.milestones.RETURN_WEBHOOK`) go to its signed webhook
+  when it has one enabled.
+
+They are marked critical: a label or a refund the shopper waits for is never held back by the
+frequency cap meant for routine order updates; and the delivery service never consolidates them
+with the order's own messages (they render the return, not the order's next step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
+
+from aftercart.domain.messaging import Channel, consent_reason
+from aftercart.domain.milestones import RETURN_CUSTOMER, RETURN_WEBHOOK, Milestone
+from aftercart.domain.projection import OrderState
+from aftercart.notifications.contacts import contact_key
+from aftercart.notifications.models import Message
+from aftercart.notifications.receivers import store_channel_map
+from aftercart.notifications.selectors import choices_for
+from aftercart.orders.selectors import order_state
+from aftercart.returns.models import Return
+
+
+def dedupe_key(ret: Return, channel: Channel, milestone: Milestone) -> str:
+    """The outbox key of a return's milestone on a channel: the same moment is told once."""
+    return f"return:{ret.rma}:{channel.value}:{milestone.value}"
+
+
+def return_messages_plan(
+    ret: Return,
+    milestones: Sequence[Milestone],
+    *,
+    now: datetime,
+    suppress: dict[Milestone, str] | None = None,
+    state: OrderState | None = None,
+) -> list[Message]:
+    """Write the outbox rows for ``milestones`` just reached by ``ret`` (call inside the step's
+    transaction). ``suppress`` records a milestone as not sent, with the reason (e.g. the request
+    e-mail when the label e-mail follows at once). Returns the rows written (new ones only)."""
+    if not milestones or not getattr(settings, "AFTERCART_NOTIFICATIONS_ENABLED", True):
+        return []
+    suppress = suppress or {}
+    journey = store_channel_map(ret.store_id)
+    rows: list[Message] = []
+    for milestone in milestones:
+        carried = journey.get(milestone, frozenset())
+        if milestone in RETURN_CUSTOMER and Channel.EMAIL in carried:
+            state = state or order_state(ret.order)
+            rows.append(_email_row(ret, milestone, state, now, suppress.get(milestone, "")))
+        if milestone in RETURN_WEBHOOK and Channel.WEBHOOK in carried:
+            rows.append(_row(ret, Channel.WEBHOOK, milestone, "store", now, ""))
+    if not rows:
+        return []
+    keys = {row.dedupe_key for row in rows}
+    existing = set(Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    fresh = [row for row in rows if row.dedupe_key not in existing]
+    Message.objects.bulk_create(fresh, ignore_conflicts=True)
+    return fresh
+
+
+def _email_row(ret: Return, milestone: Milestone, state: OrderState, now: datetime, why: str) -> Message:
+    address = (state.email or ret.email).strip()
+    reason = why
+    if not reason and not address:
+        reason = "no e-mail address"
+    if not reason:
+        key = contact_key(Channel.EMAIL, address)
+        reason = consent_reason(
+            Channel.EMAIL, milestone, state, choices_for(ret.store_id, Channel.EMAIL, key)
+        )
+    return _row(ret, Channel.EMAIL, milestone, address.lower(), now, reason)
+
+
+def _row(
+    ret: Return, channel: Channel, milestone: Milestone, recipient: str, now: datetime, reason: str
+) -> Message:
+    goes = not reason
+    return Message(
+        store_id=ret.store_id,
+        order_id=ret.order_id,
+        channel=channel.value,
+        milestone=milestone.value,
+        subject=ret.rma,
+        dedupe_key=dedupe_key(ret, channel, milestone),
+        recipient=recipient[:254],
+        critical=True,
+        status=Message.Status.PENDING if goes else Message.Status.SUPPRESSED,
+        reason=reason[:300],
+        send_at=now if goes else None,
+        next_attempt_at=now if goes else None,
+        created_at=now,
+    )

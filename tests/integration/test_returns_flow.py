@@ -1,0 +1,410 @@
+"""Returns end to end through the real machinery: a request issues its label (or drop-off QR code),
+carrier events for the return's own tracking number arrive through the normal tracking API and
+move it (first scan → in transit, delivered → received), inspection and resolution issue the
+refund, credit and exchange order; every step writes its e-mail and webhook rows to the outbox in
+the same transaction, and the worker delivers them to a local SMTP server and webhook receiver."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from aftercart.domain.messaging import Channel
+from aftercart.domain.milestones import Milestone
+from aftercart.notifications.models import Message, PreferenceSource
+from aftercart.notifications.services import message_deliver_due, preference_set
+from aftercart.orders.models import Fact
+from aftercart.returns import selectors
+from aftercart.returns.messages import return_url
+from aftercart.returns.models import Return, ReturnFact, StockLevel
+from aftercart.returns.services import IllegalTransition, return_issue_label
+from tests.integration.test_channels import Stub, enable
+from tests.integration.test_notifications import mail_settings, smtp  # noqa: F401  (fixtures)
+from tests.integration.test_returns_api import assert_problem, iso, place
+
+pytestmark = pytest.mark.django_db
+
+POLICY = {
+    "window_days": 30,
+    "methods": ["label", "dropoff"],
+    "return_address": ["Acme Returns", "Unit 4, Dock Road", "Leeds LS1 1AA"],
+    "store_credit": {"bonus": {"percent": "10", "cap": "20.00"}},
+}
+
+
+@pytest.fixture(autouse=True)
+def sandbox_labels(settings):
+    settings.AFTERCART_RETURN_LABEL_PROVIDER = "sandbox"
+    settings.AFTERCART_BASE_URL = "https://track.acme.example"
+
+
+@pytest.fixture
+def put(client, api_token):
+    def put(path, data):
+        return client.put(
+            path, json.dumps(data), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api_token}"
+        )
+
+    return put
+
+
+@pytest.fixture
+def policy(put):
+    def save(**changes):
+        response = put("/api/v1/returns/policy", {**POLICY, **changes})
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    save()
+    return save
+
+
+@pytest.fixture
+def receiver():
+    stub = Stub("/hooks/aftercart", lambda request: None, (204, {}))
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def secret(store, receiver):
+    value = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    enable(store, "webhook", url=f"{receiver.url}/hooks/aftercart", secret=value)
+    return value
+
+
+EXCHANGE_AND_CREDIT = [
+    {
+        "line_id": "L1",
+        "reason": "size_too_small",
+        "resolution": "exchange",
+        "exchange_for": {"product_id": "JKT", "variant": "L", "sku": "JKT-L", "unit_price": "120.00"},
+    },
+    {"line_id": "L2", "quantity": 2, "reason": "changed_mind", "resolution": "store_credit"},
+]
+
+
+def ask(api, lines=None, *, method="label", order_id="1001"):
+    body = {"order_id": order_id, "method": method, "lines": lines or EXCHANGE_AND_CREDIT}
+    return api.post("/api/v1/returns", body)
+
+
+def scan(api, tracking, tag, at):
+    event = {"kind": "tracking.event", "tracking_number": tracking, "carrier": "sandbox", "tag": tag}
+    response = api.post("/api/v1/events/batch", {"events": [{**event, "occurred_at": iso(at)}]})
+    assert response.status_code == 202, response.content
+
+
+def outbox(ret, channel="email"):
+    return {m.milestone: m for m in Message.objects.filter(subject=ret.rma, channel=channel).order_by("pk")}
+
+
+def test_label_return_is_tracked_through_the_ledger_and_told_by_email_and_webhook(
+    api,
+    policy,
+    secret,
+    receiver,
+    smtp,  # noqa: F811
+):
+    place(api)
+    response = ask(api)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    # Approved by the policy, which issued the label through the configured (sandbox) provider.
+    assert body["status"] == "label_issued" and body["method"] == "label"
+    tracking = body["label"]["tracking_number"]
+    assert tracking.startswith("SBX") and body["label"]["provider"] == "sandbox"
+    ret = Return.objects.get(rma=body["rma"])
+
+    mails = outbox(ret)
+    assert mails["label_ready"].status == Message.Status.PENDING
+    assert mails["return_requested"].status == Message.Status.SUPPRESSED
+    assert mails["return_requested"].reason == "consolidated into label_ready"
+    assert set(outbox(ret, "webhook")) == {"return_created", "return_approved"}
+
+    # The label, from the API, is a PDF; a label return has no drop-off code.
+    pdf = api.get(f"/api/v1/returns/{ret.rma}/label.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert_problem(api.get(f"/api/v1/returns/{ret.rma}/qr.svg"), 404, "return-no-label")
+
+    # The carrier's events for the return's parcel come in as any carrier event does.
+    now = timezone.now()
+    scan(api, tracking, "info_received", now - timedelta(hours=3))
+    assert Return.objects.get(pk=ret.pk).status == "label_issued", "a printed label is not a scan"
+    scan(api, tracking, "in_transit", now - timedelta(hours=2))
+    assert Return.objects.get(pk=ret.pk).status == "in_transit"
+    scan(api, tracking, "delivered", now - timedelta(hours=1))
+    ret.refresh_from_db()
+    assert ret.status == "received"
+    # Kept in the ledger, unattached to the order: the order's own parcel is not confused with it.
+    assert Fact.objects.filter(tracking_number=tracking, order__isnull=True).count() == 3
+    assert [f.actor for f in ret.facts.filter(kind__in=["mark_in_transit", "mark_received"])] == [
+        "carrier",
+        "carrier",
+    ]
+    assert "return_received" in outbox(ret) and "return_received" in outbox(ret, "webhook")
+
+    assert api.post(f"/api/v1/returns/{ret.rma}/inspect", {"result": "accept_all"}).status_code == 200
+    done = api.post(f"/api/v1/returns/{ret.rma}/resolve", {"reference": "EX-1"}).json()
+    assert done["status"] == "resolved"
+    exchange = done["exchange_order"]
+    assert exchange["lines"] == [
+        {
+            "replaces_line_id": "L1",
+            "product_id": "JKT",
+            "variant": "L",
+            "sku": "JKT-L",
+            "quantity": 1,
+            "unit_price": "120.00",
+            "title": "Rain jacket",
+        }
+    ]
+    mails = outbox(ret)
+    assert {"credit_issued", "exchange_shipped"} <= set(mails)
+    assert "refund_issued" not in mails, "nothing was refunded in money"
+
+    # The worker delivers: e-mails to the SMTP server, signed events to the store's endpoint.
+    report = message_deliver_due(now=timezone.now() + timedelta(seconds=1), limit=100)
+    assert report.failed == report.errors == 0
+    subjects = {m["Subject"] for m in smtp.received}
+    assert f"Your return label is ready · return {ret.rma}" in subjects
+    assert f"Your store credit is ready · return {ret.rma}" in subjects
+    assert f"Your exchange is on its way · return {ret.rma}" in subjects
+    assert f"Your return has arrived · return {ret.rma}" in subjects
+    label_mail = next(m for m in smtp.received if m["Subject"].startswith("Your return label"))
+    attachment = next(label_mail.iter_attachments())
+    assert attachment.get_filename() == f"return-{ret.rma}.pdf"
+    assert attachment.get_content().startswith(b"%PDF")
+    assert return_url(ret, "label.pdf") in label_mail.get_body(("plain",)).get_content()
+    credit_mail = next(m for m in smtp.received if m["Subject"].startswith("Your store credit"))
+    assert "27.50 EUR of store credit" in credit_mail.get_body(("plain",)).get_content()
+
+    events = {}
+    for request in receiver.requests:
+        payload = Webhook(secret).verify(request["body"], request["headers"])
+        events[payload["type"]] = payload["data"]["return"]
+    assert set(events) == {"return.created", "return.approved", "return.received", "return.resolved"}
+    resolved = events["return.resolved"]
+    assert resolved["rma"] == ret.rma and resolved["order"]["id"] == "1001"
+    assert [(ln["line_id"], ln["quantity"]) for ln in resolved["lines"]] == [("L1", 1), ("L2", 2)]
+    assert resolved["refund"]["refund_line_items"] == [
+        {"line_item_id": "L1", "quantity": 1, "restock_type": "return"},
+        {"line_item_id": "L2", "quantity": 2, "restock_type": "return"},
+    ]
+    assert resolved["refund"]["transactions"] == []
+    assert resolved["store_credit"] == {"amount": "27.50", "currency": "EUR"}
+    assert resolved["exchange_order"]["lines"][0]["sku"] == "JKT-L"
+
+
+def test_a_repeated_step_plans_nothing_twice(api, policy):
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    before = Message.objects.count()
+    return_issue_label(ret)  # again, with no new tracking number: nothing changes
+    assert Message.objects.count() == before
+    assert ret.facts.filter(kind="issue_label").count() == 1
+    scan(api, ret.tracking_number, "in_transit", timezone.now())
+    scan(api, ret.tracking_number, "in_transit", timezone.now())  # the same event again: a duplicate
+    scan(api, ret.tracking_number, "out_for_delivery", timezone.now())  # a later scan: no new step
+    assert ret.facts.filter(kind="mark_in_transit").count() == 1
+    with pytest.raises(IllegalTransition, match="cannot issue label a return that is in_transit"):
+        return_issue_label(ret)
+
+
+def test_events_arriving_out_of_order_and_for_unknown_parcels_change_nothing(api, policy):
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    now = timezone.now()
+    scan(api, ret.tracking_number, "delivered", now)
+    scan(api, ret.tracking_number, "in_transit", now - timedelta(hours=5))  # late, older news
+    assert Return.objects.get(pk=ret.pk).status == "received"
+    scan(api, "SBX000UNKNOWN", "delivered", now)
+    assert ReturnFact.objects.filter(kind="mark_received").count() == 1
+
+
+def test_store_given_tracking_number_is_followed(api, policy, settings):
+    settings.AFTERCART_RETURN_LABEL_PROVIDER = "manual"
+    place(api)
+    rma = ask(api).json()["rma"]
+    body = api.get(f"/api/v1/returns/{rma}").json()
+    assert body["label"]["tracking_number"] == "", "the manual provider buys no postage"
+    relabelled = api.post(f"/api/v1/returns/{rma}/label", {"tracking_number": "1z 999 aa1", "carrier": "UPS"})
+    assert relabelled.status_code == 200, relabelled.content
+    assert relabelled.json()["label"]["tracking_number"] == "1Z999AA1"
+    scan(api, "1Z999AA1", "in_transit", timezone.now())
+    assert Return.objects.get(rma=rma).status == "in_transit"
+
+
+def test_dropoff_return_gets_a_qr_code(api, policy):
+    place(api)
+    body = ask(api, method="dropoff").json()
+    assert body["status"] == "label_issued" and body["label"]["dropoff_code"].startswith("D")
+    svg = api.get(f"/api/v1/returns/{body['rma']}/qr.svg")
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in svg.content
+    ret = Return.objects.get(rma=body["rma"])
+    assert selectors.return_dropoff_qr(ret, "png").startswith(b"\x89PNG")
+    assert selectors.return_label_pdf(ret).startswith(b"%PDF"), "the label carries the QR code too"
+    with pytest.raises(ValueError):
+        selectors.return_dropoff_qr(ret, "gif")
+    assert outbox(ret)["label_ready"].status == Message.Status.PENDING
+
+
+def test_a_method_the_policy_does_not_offer_is_refused_and_nothing_written(api, policy):
+    place(api)
+    body = assert_problem(ask(api, method="in_store"), 422, "return-method-not-offered", "method")
+    assert "label, dropoff" in body["detail"]
+    assert not Return.objects.exists() and not Message.objects.filter(subject__startswith="R-").exists()
+    assert_problem(ask(api, method="by_pigeon"), 400, "validation")
+
+
+def test_in_store_returns_get_no_label_and_are_received_at_the_counter(api, policy):
+    policy(methods=["in_store"])
+    place(api)
+    body = ask(api, method="in_store").json()
+    assert body["status"] == "approved" and body["label"] is None
+    ret = Return.objects.get(rma=body["rma"])
+    assert outbox(ret)["return_requested"].status == Message.Status.PENDING
+    assert return_issue_label(ret).status == "approved", "nothing to issue for a store return"
+    assert_problem(api.get(f"/api/v1/returns/{ret.rma}/label.pdf"), 404, "return-no-label")
+    assert api.post(f"/api/v1/returns/{ret.rma}/receive", {}).json()["status"] == "received"
+
+
+def test_review_then_rejection_is_told_and_approval_issues_the_label(api, policy):
+    policy(abuse={"max_returns": 1})
+    for order_id in ("1001", "1002", "1003"):
+        place(api, order_id)
+    first = ask(api, [{"line_id": "L1", "reason": "damaged", "resolution": "refund"}], order_id="1003").json()
+    assert first["status"] == "label_issued"
+    held = ask(api).json()
+    assert held["status"] == "requested" and held["label"] is None
+    ret = Return.objects.get(rma=held["rma"])
+    assert outbox(ret)["return_requested"].status == Message.Status.PENDING, "told: it is being checked"
+    rejected = api.post(f"/api/v1/returns/{ret.rma}/reject", {"reason": "Worn item."}).json()
+    assert rejected["status"] == "rejected"
+    assert outbox(ret)["return_rejected"].status == Message.Status.PENDING
+
+    other = ask(api, [{"line_id": "L1", "reason": "damaged", "resolution": "refund"}], order_id="1002").json()
+    assert other["status"] == "requested"
+    approved = api.post(f"/api/v1/returns/{other['rma']}/approve", {}).json()
+    assert approved["status"] == "label_issued" and approved["label"]["tracking_number"].startswith("SBX")
+
+
+def test_inspection_rejecting_everything_tells_the_shopper(api, policy, smtp):  # noqa: F811
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    for step in ("in-transit", "receive"):
+        api.post(f"/api/v1/returns/{ret.rma}/{step}", {})
+    body = api.post(
+        f"/api/v1/returns/{ret.rma}/inspect",
+        {
+            "result": "reject",
+            "reason": "The jacket was worn.",
+            "photos": ["https://cdn.acme.example/i/1.jpg"],
+        },
+    ).json()
+    assert body["status"] == "rejected"
+    assert body["facts"][-1]["payload"]["photos"] == ["https://cdn.acme.example/i/1.jpg"]
+    message_deliver_due(now=timezone.now() + timedelta(seconds=1), limit=100)
+    rejected = next(m for m in smtp.received if "We couldn't accept your return" in m["Subject"])
+    assert "The jacket was worn." in rejected.get_body(("plain",)).get_content()
+
+
+def test_partial_acceptance_refunds_only_the_accepted_lines(api, policy, secret, receiver):
+    place(api)
+    lines = [
+        {"line_id": "L1", "reason": "damaged", "resolution": "refund"},
+        {"line_id": "L2", "quantity": 2, "reason": "damaged", "resolution": "refund"},
+    ]
+    ret = Return.objects.get(rma=ask(api, lines).json()["rma"])
+    for step in ("in-transit", "receive"):
+        api.post(f"/api/v1/returns/{ret.rma}/{step}", {})
+    api.post(f"/api/v1/returns/{ret.rma}/inspect", {"result": "accept_part", "accepted_lines": ["L1"]})
+    done = api.post(f"/api/v1/returns/{ret.rma}/resolve", {}).json()
+    assert done["amounts"]["refund"] == "120.00" and done["exchange_order"] is None
+    assert "refund_issued" in outbox(ret)
+    message_deliver_due(now=timezone.now() + timedelta(seconds=1), limit=100)
+    resolved = next(
+        json.loads(r["body"]) for r in receiver.requests if json.loads(r["body"])["type"] == "return.resolved"
+    )
+    refund = resolved["data"]["return"]["refund"]
+    assert refund["refund_line_items"] == [{"line_item_id": "L1", "quantity": 1, "restock_type": "return"}]
+    assert refund["transactions"] == [{"amount": "120.00", "kind": "refund", "gateway": "original"}]
+
+
+def test_instant_exchange_ships_on_the_first_scan(api, policy):
+    policy(exchange={"instant": True})
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    assert ret.exchange_order is None
+    scan(api, ret.tracking_number, "in_transit", timezone.now())
+    ret.refresh_from_db()
+    assert ret.status == "in_transit" and ret.exchange_order["instant"] is True
+    assert outbox(ret)["exchange_shipped"].status == Message.Status.PENDING
+    for step in ("receive",):
+        api.post(f"/api/v1/returns/{ret.rma}/{step}", {})
+    api.post(f"/api/v1/returns/{ret.rma}/inspect", {"result": "accept_all"})
+    api.post(f"/api/v1/returns/{ret.rma}/resolve", {})
+    assert Message.objects.filter(subject=ret.rma, milestone="exchange_shipped").count() == 1
+
+
+def test_an_opted_out_customer_gets_no_return_emails(api, policy, store):
+    preference_set(
+        store_id=store.pk,
+        channel=Channel.EMAIL,
+        address="ana@example.com",
+        opted_in=False,
+        source=PreferenceSource.PREFERENCE_PAGE,
+        milestone=Milestone.LABEL_READY,
+    )
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    label = outbox(ret)["label_ready"]
+    assert label.status == Message.Status.SUPPRESSED
+    assert label.reason == "opted out of label_ready on email"
+
+
+# --- inventory ---------------------------------------------------------------------------------------
+
+
+def test_exchanges_follow_the_stock_feed(api, policy, client, api_token):
+    place(api)
+
+    def inventory(items):
+        return client.put(
+            "/api/v1/inventory",
+            json.dumps({"items": items}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {api_token}",
+        )
+
+    response = inventory(
+        [{"sku": "JKT-L", "available": 0}, {"product_id": "SCK", "variant": "Red", "available": 4}]
+    )
+    assert response.status_code == 200 and response.json() == {"updated": 2}
+    quote = api.post("/api/v1/returns/quote", {"order_id": "1001", "lines": EXCHANGE_AND_CREDIT[:1]}).json()
+    line = quote["lines"][0]
+    assert [o["kind"] for o in line["offers"]] == ["store_credit", "refund"], "no exchange: out of stock"
+    assert any(r["code"] == "out_of_stock" for r in line["reasons"])
+    assert quote["methods"] == ["label", "dropoff"]
+    body = assert_problem(ask(api), 422, "return-out-of-stock", "lines[0].resolution")
+    assert "next offer: store credit" in body["errors"][0]["message"]
+    assert not Return.objects.exists()
+
+    assert inventory([{"sku": "JKT-L", "available": 1}]).status_code == 200
+    assert ask(api).status_code == 201
+    assert StockLevel.objects.get(sku="JKT-L").available == 0, "the replacement is reserved"
+    assert StockLevel.objects.count() == 2
+
+    # Bad input: an item named by nothing, a batch too large or empty; nothing written.
+    assert_problem(inventory([{"available": 3}]), 400, "validation")
+    assert_problem(inventory([]), 400, "validation")
+    assert_problem(inventory([{"sku": "X", "available": "lots"}]), 400, "validation")
+    assert StockLevel.objects.get(sku="JKT-L").available == 0
