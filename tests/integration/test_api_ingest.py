@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -51,7 +52,9 @@ def scan(tag, at, tracking="1Z999AA10123456784", **extra):
     }
 
 
-def test_order_created_once_and_read_back_with_its_next_step(api):
+def test_order_created_once_and_read_back_with_its_next_step(api, monkeypatch):
+    # An hour after it was placed: months later, an order nobody shipped is late to ship.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 3, 2, 10, tzinfo=UTC))
     first = api.post("/api/v1/orders", ORDER)
     assert first.status_code == 201, first.content
     body = first.json()

@@ -4,6 +4,7 @@ is a ``customer.choice`` fact in the ledger, and the next step follows from it."
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
@@ -28,6 +29,14 @@ ORDER = {
         {"line_id": "L2", "sku": "SCK", "title": "Wool socks", "quantity": 2},
     ],
 }
+
+
+@pytest.fixture(autouse=True)
+def _the_day_after_the_order(monkeypatch):
+    """The clock the pages read: the day after the order, within the store's handling SLA (months
+    later the order would be late to ship, a next step of its own)."""
+    moment = datetime(2026, 7, 11, 12, tzinfo=UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
 
 
 @pytest.fixture(autouse=True)

@@ -96,13 +96,14 @@ class Journey:
 
 JOURNEYS = [
     Journey(
-        "stalled",  # no carrier scan for a week while in transit
+        "stalled",  # no carrier scan for a week while in transit, nothing promised: told as delayed
         lambda now: [
             placed(now - timedelta(days=9)),
             shipped(now - timedelta(days=8)),
             scan(now - timedelta(days=7), "in_transit"),
         ],
         swept=True,
+        message="delayed",
         resolve=lambda now: [scan(now, "in_transit", raw_message="Arrived at hub")],
         resolution="carrier: in_transit",
     ),

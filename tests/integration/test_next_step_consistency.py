@@ -8,7 +8,9 @@ Spanish:
 * the API, ``GET /api/v1/orders/{id}`` (``next_step.code`` and ``next_step.headline``);
 * the tracking page, ``/t/<token>`` (the ``<h1>`` of the next-step section);
 * the e-mail (:func:`aftercart.notifications.channels.email.build_email`, rendered, not sent):
-  its subject, the first line of the plain-text body and the ``<h1>`` of the HTML part.
+  its subject, the first line of the plain-text body and the ``<h1>`` of the HTML part;
+* the SMS (:func:`aftercart.notifications.channels.sms.sms_body`, rendered, not sent): the text
+  between the store's name and the tracking link.
 
 A touchpoint that cannot show a code fails here with a message naming it; none is skipped.
 """
@@ -18,19 +20,22 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import trans_real
 
+from aftercart.core.i18n import DAY_PARAMS
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import TEXTS, StepCode
 from aftercart.notifications.channels import Outbound
 from aftercart.notifications.channels.email import build_email
+from aftercart.notifications.channels.sms import sms_body
 from aftercart.notifications.models import Message
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
@@ -117,7 +122,12 @@ def expected_headline(code: StepCode, params: dict[str, str], lang: str) -> str:
     with translation.override(lang):
         filled = translation.gettext(TEXTS[code][0]).format(
             **{
-                k: translation.gettext(v) if v in ("the carrier", "the pickup point", "soon") else v
+                k: translation.gettext(v)
+                if v in ("the carrier", "the pickup point", "soon")
+                # A moment shown as the customer's day, in their language's date format.
+                else formats.date_format(datetime.fromisoformat(v).astimezone(UTC).date(), "DATE_FORMAT")
+                if k in DAY_PARAMS
+                else v
                 for k, v in params.items()
             }
         )
@@ -137,6 +147,23 @@ def page_view(client, order: Order, lang: str) -> tuple[str, str]:
     heading, step = H1.search(body), DATA_STEP.search(body)
     assert heading and step, "tracking page: no next-step section with an <h1 id=next-step-heading>"
     return step.group(1), html.unescape(heading.group(1)).strip()
+
+
+def sms_view(store, order: Order) -> tuple[str, str]:
+    """The step code and the SMS's headline: ``<store>: <headline> <tracking link> <footer>``."""
+    state, step = order_view(order, NOW)
+    message = Message(
+        store=store,
+        order=order,
+        channel="sms",
+        milestone=step.code.value,
+        dedupe_key=f"consistency:{order.pk}:{step.code.value}:sms",
+        recipient="+447700900123",
+    )
+    text = sms_body(Outbound(message=message, state=state, step=step, address="+447700900123"))
+    prefix = f"{store.name}: "
+    assert text.startswith(prefix) and " https://" in text, f"SMS: unexpected shape {text!r}"
+    return step.code.value, text[len(prefix) : text.index(" https://")]
 
 
 def email_view(store, order: Order) -> dict[str, str]:
@@ -182,6 +209,10 @@ def test_every_touchpoint_shows_the_same_next_step(scenario, lang, api, client, 
     if page_code != code.value:
         problems.append(f"tracking page data-step is {page_code!r}, not {code.value!r}")
 
+    sms_code, seen["sms"] = sms_view(store, order)
+    if sms_code != code.value:
+        problems.append(f"SMS code is {sms_code!r}, not {code.value!r}")
+
     mail = email_view(store, order)
     seen["email subject"] = mail["subject"]
     seen["email text"] = mail["text"]
@@ -200,6 +231,7 @@ def test_every_touchpoint_shows_the_same_next_step(scenario, lang, api, client, 
         "email subject": " ".join(subject.split()),
         "email text": expected,
         "email html": expected,
+        "sms": " ".join(expected.split()),
     }
     for touchpoint, want in wanted.items():
         if seen[touchpoint] != want:

@@ -154,7 +154,8 @@ def test_lookup_form_is_labelled_and_csrf_protected(client, order):
         ("1001", "SW1A-1AA"),
     ],
 )
-def test_lookup_by_email_or_postal_code_redirects_to_the_signed_link(client, order, number, contact):
+def test_lookup_by_email_or_postal_code_redirects_to_the_signed_link(client, order, number, contact, frozen):
+    frozen("2026-07-10T12:00:00Z")  # the day it was placed: not yet late to ship
     response = lookup(client, number, contact)
     assert response.status_code == 303
     match = TOKEN_URL.match(response["Location"])
@@ -323,7 +324,8 @@ def test_spanish_rendering_with_lang_parameter(client, api, order, frozen, catal
     assert 'href="?lang=de" hreflang="de"' in html
 
 
-def test_language_falls_back_from_order_locale_to_accept_language(client, api, store, catalogues):
+def test_language_falls_back_from_order_locale_to_accept_language(client, api, store, catalogues, frozen):
+    frozen("2026-07-10T12:00:00Z")  # the day it was placed: "order received", not late to ship
     assert api.post("/api/v1/orders", {**ORDER, "locale": "pt-BR"}).status_code == 201
     url = f"/t/{make_tracking_token(Order.objects.get())}"
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()

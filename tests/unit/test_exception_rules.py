@@ -8,11 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aftercart.domain.exceptions import (
+    STALL_NEWS_HORIZON,
     DetectionRules,
     ExceptionKind,
     OpenCause,
     business_hours_between,
     detect,
+    late_to_ship,
+    stall_delay,
 )
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.projection import OrderState, Pickup, ShipmentState, project
@@ -224,3 +227,29 @@ def test_business_hours_never_exceed_wall_clock_hours(start, hours, country):
     # The sweep relies on this to select candidates by wall-clock age.
     end = start + timedelta(hours=hours)
     assert business_hours_between(start, end, country) <= hours + 1e-9
+
+
+def test_a_stall_is_told_as_delayed_only_when_it_breaks_the_promise():
+    now = MON + timedelta(days=3)
+    last = MON
+    promised = date(2026, 3, 6)
+
+    def told(promised, reestimate, last_scan=last):
+        return stall_delay("S1", last_scan=last_scan, now=now, promised=promised, reestimate=reestimate)
+
+    slipped = told(promised, date(2026, 3, 10))
+    assert slipped is not None and slipped.key == "delayed:S1:2026-03-10" and slipped.by_time
+    assert told(promised, date(2026, 3, 6)) is None, "the promise still holds: the page says it is quiet"
+    assert told(promised, None) is None, "no re-estimate and the promised day is still ahead"
+    assert told(date(2026, 3, 4), None).key == "delayed:S1", "the promised day is over"
+    assert told(None, None).key == "delayed:S1", "nothing was promised: silence is the news"
+    assert told(None, date(2026, 3, 12)).key == "delayed:S1:2026-03-12"
+    # A parcel that went quiet long before (an import, a replay) is the team's case, not news.
+    assert told(promised, date(2026, 3, 10), last_scan=now - STALL_NEWS_HORIZON - timedelta(hours=1)) is None
+
+
+def test_late_to_ship_lists_the_lines_still_to_ship():
+    state = order()
+    assert late_to_ship(state, MON + timedelta(days=1)) == []
+    assert [ln.line_id for ln in late_to_ship(state, MON + timedelta(days=7))] == ["L1", "L2"]
+    assert late_to_ship(state, MON + timedelta(days=7), DetectionRules(handling_sla_days=10)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -41,3 +42,11 @@ def _rules(frozen: tuple, country: str) -> DetectionRules:
         ),
         country=country,
     )
+
+
+def rules_for_stores(store_ids: Iterable[int]) -> dict[int, DetectionRules]:
+    """The rules of each store, by id (one query for their countries)."""
+    from aftercart.stores.models import Store
+
+    countries = dict(Store.objects.filter(pk__in=set(store_ids)).values_list("pk", "country"))
+    return {pk: rules_for(country) for pk, country in countries.items()}

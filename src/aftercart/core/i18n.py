@@ -22,7 +22,10 @@ from aftercart.domain.projection import OrderState
 
 #: Words the domain puts in params when it has nothing better; they are message ids too.
 DOMAIN_WORDS = frozenset({"soon", "the carrier", "the pickup point"})
-DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline"})
+DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline", "since"})
+#: Moments shown as the customer's local day only ("not scanned since 7 March": the hour would
+#: only make a headline longer).
+DAY_PARAMS = frozenset({"since"})
 
 
 class _Blank(dict):
@@ -90,10 +93,20 @@ def localise_params(params: Mapping[str, str], zone: ZoneInfo) -> dict[str, str]
             text = gettext(text)
         elif key == "carrier" and text in CARRIERS:  # a slug; display names pass through as they are
             text = CARRIERS[text].name
+        elif key in DAY_PARAMS and "T" in text:
+            text = format_when(_local_day(text, zone), zone)
         elif key in DATE_PARAMS and text not in ("", "-"):
             text = format_when(text, zone)
         out[key] = text
     return out
+
+
+def _local_day(value: str, zone: ZoneInfo) -> date | str:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.astimezone(zone).date() if timezone.is_aware(moment) else moment.date()
 
 
 def sentence(text: str) -> str:

@@ -23,7 +23,7 @@ from functools import lru_cache
 import holidays as holidays_lib
 
 from aftercart.domain.facts import CustomerChoice
-from aftercart.domain.milestones import Milestone
+from aftercart.domain.milestones import Milestone, Reached
 from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
@@ -90,13 +90,14 @@ QUEUE: dict[ExceptionKind, Queue] = {
     ExceptionKind.ITEM_UNAVAILABLE: Queue.WAREHOUSE,
 }
 
-#: The customer-facing milestone an opened exception corresponds to, where one exists today.
+#: The customer-facing milestone an opened exception corresponds to, where one exists.
 #: Fact-driven kinds (delayed, lost, unavailable ...) already reach these milestones through
 #: :func:`aftercart.domain.milestones.reached`; time-driven kinds (stalled, pickup expiring, not
 #: shipped in SLA) reach none, which is why the ledger hands newly opened exceptions on separately
-#: (:data:`MESSAGED_ON_OPEN`). A stall has no wording of its own yet and is not messaged.
+#: (:data:`MESSAGED_ON_OPEN`). A stall is told as ``delayed`` with the re-estimated date, and only
+#: when that breaks the promise (:func:`stall_delay`).
 CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
-    ExceptionKind.STALLED: Milestone.EXCEPTION,
+    ExceptionKind.STALLED: Milestone.DELAYED,
     ExceptionKind.NOT_PICKED_UP: None,  # the merchant's problem: tell the team, not the customer
     ExceptionKind.DELAYED: Milestone.DELAYED,
     ExceptionKind.ATTEMPT_FAILED: Milestone.ATTEMPT_FAILED,
@@ -110,7 +111,8 @@ CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
 }
 
 #: Kinds whose customer message only an opened exception can trigger (time revealed them; no fact
-#: reaches their milestone). The others' milestones come from the facts already.
+#: reaches their milestone). The others' milestones come from the facts already. A stall's message
+#: depends on the re-estimated window as well (:func:`stall_delay`), so it is decided apart.
 MESSAGED_ON_OPEN = frozenset({ExceptionKind.PICKUP_EXPIRING, ExceptionKind.NOT_SHIPPED_IN_SLA})
 
 _LOST = {Subtag.EXCEPTION_LOST}
@@ -256,11 +258,9 @@ def _shipment_causes(s: ShipmentState, now: datetime, rules: DetectionRules) -> 
     delay = _delay(s, now)
     if delay is not None:
         out.add(OpenCause(ExceptionKind.DELAYED, key, delay))
-    if s.tag in _MOVING:
-        last = s.last_checkpoint_at or s.status_at
-        hours = rules.stall_hours_for(s.carrier)
-        if _waited(last, now, hours, rules.country):
-            out.add(OpenCause(ExceptionKind.STALLED, key, f"no scan since {_iso(last)}"))
+    stalled = stalled_since(s, now, rules)
+    if stalled is not None:
+        out.add(OpenCause(ExceptionKind.STALLED, key, f"no scan since {_iso(stalled)}"))
     elif s.tag in _LABEL_ONLY and s.first_scan_at is None:
         since = s.created_at or s.status_at
         if _waited(since, now, rules.not_picked_up_hours, rules.country):
@@ -271,6 +271,70 @@ def _shipment_causes(s: ShipmentState, now: datetime, rules: DetectionRules) -> 
         if cause is not None:
             out.add(cause)
     return out
+
+
+def stalled_since(s: ShipmentState, now: datetime, rules: DetectionRules = DEFAULT_RULES) -> datetime | None:
+    """When the carrier last scanned a parcel it is moving, if that is longer ago than the carrier's
+    stall threshold (business hours); ``None`` when the parcel is not stalled.
+
+    The one stall rule: the team's case and the customer's next step both ask it.
+    """
+    if s.is_delivered or s.tag not in _MOVING:
+        return None
+    last = s.last_checkpoint_at or s.status_at
+    if _waited(last, now, rules.stall_hours_for(s.carrier), rules.country):
+        return last
+    return None
+
+
+#: A stall whose last scan is older than this is history (an import, a replay), not news: the team
+#: still gets a case, the customer no message about a parcel that went quiet months ago.
+STALL_NEWS_HORIZON = timedelta(days=14)
+
+
+def stall_delay(
+    subject: str,
+    *,
+    last_scan: datetime | None,
+    now: datetime,
+    promised: date | None,
+    reestimate: date | None,
+) -> Reached | None:
+    """The ``delayed`` milestone a newly stalled parcel reaches, or ``None`` when the customer's
+    promise still holds (the page says the parcel is quiet; a message would only worry them).
+
+    ``promised`` is the latest date the customer was given (the kept promise, or the carrier's first
+    estimate, whichever is later); ``reestimate`` the latest date of the window re-estimated now,
+    with the silence taken into account. The milestone carries the new date, so a parcel that
+    stalls twice and slips twice is told twice, and the same slip once.
+
+    * the re-estimate ends after the promise → delayed, with the new date;
+    * nothing was ever promised (no history, no carrier estimate) → delayed without a date: nothing
+      the customer was told still explains the silence;
+    * no re-estimate, and the promised day is over → delayed without a date.
+    """
+    if last_scan is not None and now - last_scan > STALL_NEWS_HORIZON:
+        return None
+    if promised is None:
+        return Reached(Milestone.DELAYED, subject, reestimate.isoformat() if reestimate else "", by_time=True)
+    if reestimate is not None:
+        if reestimate > promised:
+            return Reached(Milestone.DELAYED, subject, reestimate.isoformat(), by_time=True)
+        return None
+    if now.astimezone(UTC).date() > promised:
+        return Reached(Milestone.DELAYED, subject, by_time=True)
+    return None
+
+
+def late_to_ship(state: OrderState, now: datetime, rules: DetectionRules = DEFAULT_RULES) -> list[LineState]:
+    """Lines still to ship once the store's handling SLA (business days since the order) is over;
+    empty when the order is on time, cancelled, or has nothing left to ship."""
+    if state.cancelled_at is not None:
+        return []
+    late = [ln for ln in state.lines.values() if _to_ship(ln)]
+    if late and _waited(state.placed_at, now, rules.handling_sla_days * 24, rules.country):
+        return late
+    return []
 
 
 def _delay(s: ShipmentState, now: datetime) -> str | None:
@@ -313,9 +377,8 @@ def _line_causes(state: OrderState, now: datetime, rules: DetectionRules) -> set
             cause = _pickup_cause(line.pickup, subject, now, rules)
             if cause is not None:
                 out.add(cause)
-    late = [ln for ln in state.lines.values() if _to_ship(ln)]
-    sla_hours = rules.handling_sla_days * 24
-    if late and _waited(state.placed_at, now, sla_hours, rules.country):
+    late = late_to_ship(state, now, rules)
+    if late:
         names = ", ".join(sorted(ln.line_id for ln in late))
         out.add(OpenCause(ExceptionKind.NOT_SHIPPED_IN_SLA, "", f"unshipped: {names}"[:200]))
     return out

@@ -346,7 +346,7 @@ def plan_messages(
             if r.milestone in EVENT_ONLY and channel not in policy.event_channels:
                 continue
             reason = ""
-            if historical and r.milestone not in TIME_DRIVEN:
+            if historical and r.milestone not in TIME_DRIVEN and not r.by_time:
                 reason = f"historical: last event more than {_span(policy.max_age)} ago"
             else:
                 reason = stale_reason(r.milestone, r.subject, state)

@@ -105,6 +105,9 @@ class Reached:
     milestone: Milestone
     subject: str = ""
     detail: str = ""
+    #: Reached because time passed, not because of a fact (a stalled parcel's slip): the order's
+    #: newest fact being old does not make it history.
+    by_time: bool = field(default=False, compare=False)
     #: Stable identity: the same moment always has the same key. Computed once: the planner
     #: compares every reached milestone's key on every state change.
     key: str = field(init=False, repr=False, compare=False)

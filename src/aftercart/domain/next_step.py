@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from aftercart.domain.carriers import carrier_info
+from aftercart.domain.exceptions import DEFAULT_RULES, DetectionRules, stalled_since
+from aftercart.domain.options import may_keep_waiting_or_cancel
 from aftercart.domain.projection import OrderState, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
@@ -34,7 +36,9 @@ class StepCode(StrEnum):
     ITEM_UNAVAILABLE = "item_unavailable"
     ATTEMPT_FAILED = "attempt_failed"
     READY_FOR_PICKUP = "ready_for_pickup"
+    STALLED = "stalled"
     DELAYED = "delayed"
+    LATE_TO_SHIP = "late_to_ship"
     OUT_FOR_DELIVERY = "out_for_delivery"
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
@@ -57,6 +61,8 @@ class ActionCode(StrEnum):
     GET_DIRECTIONS = "get_directions"
     RESCHEDULE_DELIVERY = "reschedule_delivery"
     START_RETURN = "start_return"
+    KEEP_WAITING = "keep_waiting"
+    CANCEL_ORDER = "cancel_order"
 
 
 ACTION_LABELS = {
@@ -68,6 +74,8 @@ ACTION_LABELS = {
     ActionCode.GET_DIRECTIONS: gettext_noop("Get directions"),
     ActionCode.RESCHEDULE_DELIVERY: gettext_noop("Arrange a new delivery with {carrier}"),
     ActionCode.START_RETURN: gettext_noop("Start a return"),
+    ActionCode.KEEP_WAITING: gettext_noop("I will keep waiting"),
+    ActionCode.CANCEL_ORDER: gettext_noop("Cancel my order"),
 }
 
 
@@ -162,9 +170,23 @@ TEXTS: dict[StepCode, tuple[str, str]] = {
         gettext_noop("Ready for pickup at {location}"),
         gettext_noop("Collect it at {address}. Opening hours: {hours}. Please collect by {deadline}."),
     ),
+    StepCode.STALLED: (
+        gettext_noop("{carrier} has not scanned your parcel since {since}"),
+        gettext_noop(
+            "We are chasing {carrier} to find out where it is and will tell you as soon as it moves. "
+            "You can check the latest with {carrier}, or contact us if you need it urgently."
+        ),
+    ),
     StepCode.DELAYED: (
         gettext_noop("Your parcel is delayed"),
         gettext_noop("{carrier} now expects to deliver it by {estimate}. We are keeping an eye on it."),
+    ),
+    StepCode.LATE_TO_SHIP: (
+        gettext_noop("Your order is taking longer than we promised"),
+        gettext_noop(
+            "It has not left us yet. You can keep waiting and we will tell you as soon as it ships, "
+            "or cancel it and be refunded."
+        ),
     ),
     StepCode.OUT_FOR_DELIVERY: (
         gettext_noop("Out for delivery today"),
@@ -208,12 +230,17 @@ NO_ESTIMATE_DETAILS: dict[StepCode, str] = {
 }
 
 
-def next_step(state: OrderState, now: datetime) -> NextStep:
+def next_step(state: OrderState, now: datetime, rules: DetectionRules = DEFAULT_RULES) -> NextStep:
     """The single next step for this order at ``now``: its most urgent situation, with what the
-    customer can do about it."""
+    customer can do about it.
+
+    ``rules`` are the store's exception thresholds: a parcel is "not scanned since" exactly when the
+    team's queue shows it stalled, and an order "taking longer than promised" exactly when the
+    customer is offered to keep waiting or cancel.
+    """
     if state.cancelled_at is not None and not state.shipments:
         return _step(StepCode.CANCELLED, {}, (_support(state),))
-    candidates = [_shipment_step(state, s, now) for s in state.shipments.values()]
+    candidates = [_shipment_step(state, s, now, rules) for s in state.shipments.values()]
     unavailable = state.unavailable_lines
     if unavailable:
         items = ", ".join(ln.title or ln.sku or ln.line_id for ln in unavailable)
@@ -246,6 +273,13 @@ def next_step(state: OrderState, now: datetime) -> NextStep:
             and line.pickup.awaiting_collection
         ):
             candidates.append(_pickup_step(state, line.pickup, ""))
+    if may_keep_waiting_or_cancel(state, now, rules):
+        actions = (
+            Action(ActionCode.KEEP_WAITING, ACTION_LABELS[ActionCode.KEEP_WAITING]),
+            Action(ActionCode.CANCEL_ORDER, ACTION_LABELS[ActionCode.CANCEL_ORDER]),
+            _support(state),
+        )
+        candidates.append(_step(StepCode.LATE_TO_SHIP, {}, actions))
     urgent = [c for c in candidates if c.code not in (StepCode.SHIPPED, StepCode.DELIVERED)]
     if urgent:
         return min(urgent, key=lambda c: PRIORITY[c.code])
@@ -291,7 +325,9 @@ def next_step(state: OrderState, now: datetime) -> NextStep:
     return _step(StepCode.AWAITING_FULFILMENT, {}, (_support(state),))
 
 
-def _shipment_step(state: OrderState, shipment: ShipmentState, now: datetime) -> NextStep:
+def _shipment_step(
+    state: OrderState, shipment: ShipmentState, now: datetime, rules: DetectionRules
+) -> NextStep:
     carrier = carrier_info(shipment.carrier).name if shipment.carrier else gettext_noop("the carrier")
     params = {
         "carrier": carrier,
@@ -327,6 +363,11 @@ def _shipment_step(state: OrderState, shipment: ShipmentState, now: datetime) ->
         else shipment.tag is CarrierTag.AVAILABLE_FOR_PICKUP
     ):
         return _pickup_step(state, shipment.pickup, key, params)
+    quiet_since = stalled_since(shipment, now, rules)
+    if quiet_since is not None:
+        # Silence is the news: say since when, not a date that silence has made meaningless.
+        params["since"] = quiet_since.isoformat()
+        return _step(StepCode.STALLED, params, (track, support), shipment_key=key)
     if shipment.tag is CarrierTag.OUT_FOR_DELIVERY:
         return _step(StepCode.OUT_FOR_DELIVERY, params, (track,), shipment_key=key)
     if shipment.estimated_delivery and shipment.estimated_delivery < now.date():

@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from aftercart.domain.choices import RecordedChoice, recorded_choices
-from aftercart.domain.exceptions import DEFAULT_RULES, DetectionRules, ExceptionKind, detect
+from aftercart.domain.exceptions import DEFAULT_RULES, DetectionRules, ExceptionKind, detect, late_to_ship
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.projection import OrderState, Pickup
 
@@ -42,6 +42,7 @@ __all__ = [
     "choice_key",
     "choice_payload",
     "customer_options",
+    "may_keep_waiting_or_cancel",
     "recorded_choices",
 ]
 
@@ -133,12 +134,24 @@ def customer_options(
             offer = _pickup_offer(state, cause.subject, now, extension)
             if offer is not None:
                 offers.append(offer)
-    late = any(c.kind is ExceptionKind.NOT_SHIPPED_IN_SLA for c in causes)
-    if late and not state.shipments and not state.customer_choice and state.cancelled_at is None:
+    if may_keep_waiting_or_cancel(state, now, rules):
         offers.append(
             Offer(Situation.DELAYED_NOT_SHIPPED, "", (CustomerChoice.KEEP_WAITING, CustomerChoice.CANCEL))
         )
     return offers
+
+
+def may_keep_waiting_or_cancel(
+    state: OrderState, now: datetime, rules: DetectionRules = DEFAULT_RULES
+) -> bool:
+    """Whether the customer is asked to keep waiting or cancel: the store's handling SLA is over,
+    nothing has shipped, and they have not answered yet. The offer and the next step both ask."""
+    return (
+        not state.shipments
+        and not state.customer_choice
+        and state.cancelled_at is None
+        and bool(late_to_ship(state, now, rules))
+    )
 
 
 def _pickup_offer(state: OrderState, subject: str, now: datetime, extension: timedelta) -> Offer | None:

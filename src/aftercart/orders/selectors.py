@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+from aftercart.cases.rules import rules_for
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
 from aftercart.domain.projection import OrderState, project
@@ -59,9 +60,10 @@ def order_state(order: Order) -> OrderState:
 
 
 def order_view(order: Order, now: datetime) -> tuple[OrderState, NextStep]:
-    """State and next step of one order, as every touchpoint shows it."""
+    """State and next step of one order, as every touchpoint shows it (with the store's exception
+    thresholds, as its team's queue sees the order)."""
     state = order_state(order)
-    return state, next_step(state, now)
+    return state, next_step(state, now, rules_for(order.store.country))
 
 
 def order_by_external_id(store: Store, external_id: str) -> Order | None:

@@ -16,7 +16,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aftercart.cases.rules import rules_for_stores
 from aftercart.core.db import insert_rows, update_rows, update_rows_where
+from aftercart.domain.exceptions import DEFAULT_RULES
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
 from aftercart.domain.next_step import next_step
@@ -333,9 +335,10 @@ def _reproject(
     changed_shipments: dict[tuple[int, ...], list[tuple]] = defaultdict(list)
     progress: dict[tuple[str, ...], list[OrderRow]] = defaultdict(list)
     new_lines, changed_lines = [], []
+    rules = rules_for_stores({order.store_id for order in orders.values()})
     for order_id, order in orders.items():
         state = states[order_id]
-        step = next_step(state, now)
+        step = next_step(state, now, rules.get(order.store_id, DEFAULT_RULES))
         milestones = reached(state)
         if notify:
             newly = newly_reached(order.milestones, milestones)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Max
@@ -95,11 +96,15 @@ def delivery_window(order: Order, state: OrderState, now: datetime) -> Window | 
     moving = [s for s in state.shipments.values() if not s.is_delivered and s.pickup is None]
     if state.shipments and not moving:
         return None
-    model = store_model(order.store)
-    if model is None:
-        return None
     parcel: ShipmentState | None = min(moving, key=lambda s: s.key) if moving else None
-    home = Place(order.store.country or "")
+    return _predict(order.store, state, parcel, now)
+
+
+def _predict(store: Store, state: OrderState, parcel: ShipmentState | None, now: datetime) -> Window | None:
+    model = store_model(store)
+    if model is None or state.placed_at is None:
+        return None
+    home = Place(store.country or "")
     shipment = EtaShipment(
         ordered_at=state.placed_at,
         origin=home,
@@ -110,6 +115,50 @@ def delivery_window(order: Order, state: OrderState, now: datetime) -> Window | 
         carrier_estimate=parcel.first_estimated_delivery if parcel else None,
     )
     return model.predict(shipment, at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Stalled:
+    """A parcel the carrier has gone quiet on: which order and store, its state, and its key."""
+
+    store_id: int
+    order_id: int
+    state: OrderState
+    shipment_key: str
+
+
+def stall_reestimates(
+    items: Sequence[Stalled], now: datetime
+) -> dict[tuple[int, str], tuple[date | None, date | None]]:
+    """For each stalled parcel, by (order id, shipment key): the latest date the customer was
+    promised (the kept promise or the carrier's first estimate, whichever is later) and the latest
+    date of the window re-estimated at ``now`` (conditioned on the parcel not having arrived yet).
+    Either is ``None`` when there is none (no promise kept, no history to estimate from).
+
+    One query for the kept promises and one for the stores, whatever the number of parcels (plus a
+    model fit per store when its cached model is out of date).
+    """
+    if not items:
+        return {}
+    order_ids = sorted({i.order_id for i in items})
+    kept: dict[int, date] = {}
+    for start in range(0, len(order_ids), 900):
+        chunk = order_ids[start : start + 900]
+        kept.update(DeliveryPromise.objects.filter(order_id__in=chunk).values_list("order_id", "latest"))
+    stores = Store.objects.in_bulk({i.store_id for i in items})
+    out: dict[tuple[int, str], tuple[date | None, date | None]] = {}
+    for item in items:
+        parcel = item.state.shipments.get(item.shipment_key)
+        store = stores.get(item.store_id)
+        if parcel is None or store is None:
+            continue
+        dates = [d for d in (kept.get(item.order_id), parcel.first_estimated_delivery) if d is not None]
+        window = _predict(store, item.state, parcel, now)
+        out[(item.order_id, item.shipment_key)] = (
+            max(dates) if dates else None,
+            window.latest if window else None,
+        )
+    return out
 
 
 def window_json(window: Window | None) -> dict[str, object] | None:

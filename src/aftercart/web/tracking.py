@@ -334,7 +334,13 @@ def maps_href(address: str) -> str:
 
 #: Choices the tracking page answers itself, with a form that records a ``customer.choice`` fact.
 _ANSWERED_ON_THE_PAGE = frozenset(
-    {ActionCode.WAIT_FOR_ITEM, ActionCode.REFUND_ITEM, ActionCode.SUBSTITUTE_ITEM}
+    {
+        ActionCode.WAIT_FOR_ITEM,
+        ActionCode.REFUND_ITEM,
+        ActionCode.SUBSTITUTE_ITEM,
+        ActionCode.KEEP_WAITING,
+        ActionCode.CANCEL_ORDER,
+    }
 )
 
 
@@ -566,7 +572,9 @@ _WINDOW_STEPS = frozenset(
         StepCode.BEING_PREPARED,
         StepCode.PARTIALLY_SHIPPED,
         StepCode.SHIPPED,
+        StepCode.STALLED,
         StepCode.DELAYED,
+        StepCode.LATE_TO_SHIP,
     }
 )
 

@@ -194,13 +194,6 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
         ]
         language = translation.get_language() or "en"
         window_text = _window_text(outbound)
-        if message.milestone == Milestone.LATE_TO_SHIP:
-            # The next step still says "being prepared"; this message is about the wait, and the
-            # tracking page offers the choice (keep waiting or cancel).
-            late = gettext(
-                "Your order is taking longer than we promised. Would you like to keep waiting or cancel it?"
-            )
-            window_text = f"{late} {window_text}".strip()
         returned: dict[str, Any] = {}
         if message.milestone in RETURN_CUSTOMER:
             # About a return (its RMA is the subject), not the order's next step.
