@@ -599,3 +599,53 @@ def test_planning_a_batch_reads_the_outbox_once(store, now):
         return sum('FROM "notifications_message"' in q["sql"] for q in ctx.captured_queries)
 
     assert outbox_reads(20, "a") == outbox_reads(2, "b") == 1
+
+
+def test_a_batch_reads_what_its_messages_need_a_fixed_number_of_times(store, smtp, now):
+    """The rows, their orders' facts, the customers' choices, recent sends and the store's
+    templates are each read once per batch, whatever its size: only the writes of each message's
+    attempt and outcome grow with it."""
+    from aftercart.notifications.services import message_template_save
+
+    message_template_save(
+        store_id=store.pk,
+        channel="email",
+        milestone="order_confirmed",
+        locale="",
+        subject="",
+        body="Thank you, {{ customer_name }}.",
+    )
+
+    def reads(n, prefix):
+        facts = [
+            placed(now, order=f"{prefix}{i}", email_address=f"{prefix}{i}@example.com") for i in range(n)
+        ]
+        record(store, *facts, at=now)
+        with CaptureQueriesContext(connection) as ctx:
+            report = message_deliver_due(now=now + timedelta(minutes=16), limit=50)
+        assert report.sent == n
+        return [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+    few, many = reads(2, "a"), reads(12, "b")
+    assert len(few) == len(many), many
+    assert len(smtp.received) == 14
+    assert all("Thank you" in m.get_body(("plain",)).get_content() for m in smtp.received)
+
+
+def test_a_message_that_cannot_be_rendered_does_not_hold_up_its_batch(store, smtp, now, monkeypatch):
+    record(store, placed(now, order="1"), placed(now, order="2", email_address="bo@example.com"), at=now)
+    broken = Order.objects.get(external_id="1")
+    view = services.order_view_of
+
+    def unreadable(order, facts, at):
+        if order.pk == broken.pk:
+            raise ValueError("a fact this version cannot read")
+        return view(order, facts, at)
+
+    monkeypatch.setattr(services, "order_view_of", unreadable)
+    due = now + timedelta(minutes=16)
+    report = message_deliver_due(now=due)
+    assert (report.claimed, report.sent, report.errors) == (2, 1, 1)
+    assert [m["To"] for m in smtp.received] == ["bo@example.com"]
+    stuck = Message.objects.get(order=broken)
+    assert (stuck.status, stuck.claimed_until) == ("sending", due + LEASE), "left claimed: retried later"

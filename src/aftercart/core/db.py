@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -96,18 +97,27 @@ def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Seq
     error)."""
     if not rows:
         return
+    sql, adapters = _insert_statement(model, tuple(field_names), connection.vendor)
+    params = _adapted(adapters, rows)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+# Statements and adapters are built once per model and columns: the delivery worker runs the same
+# few single-row writes for every message, where building them cost more than running them.
+@lru_cache(maxsize=256)
+def _insert_statement(
+    model: type[models.Model], field_names: tuple[str, ...], vendor: str
+) -> tuple[str, list[Callable[[Any], Any] | None]]:
     meta = model._meta
     fields = [meta.get_field(name) for name in field_names]
-    adapters = [_adapter(f) for f in fields]  # type: ignore[arg-type]
     qn = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
         qn(meta.db_table),
         ", ".join(qn(f.column) for f in fields),  # type: ignore[union-attr]
         ", ".join(["%s"] * len(fields)),
     )
-    params = _adapted(adapters, rows)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    return sql, [_adapter(f) for f in fields]  # type: ignore[arg-type]
 
 
 def update_rows(model: type[models.Model], field_names: Sequence[str], objs: Sequence[models.Model]) -> None:
@@ -143,9 +153,18 @@ def update_rows_where(
     the values of ``where_fields``. Lets a caller update rows it never loaded."""
     if not rows:
         return
+    sql, adapters = _update_statement(model, tuple(set_fields), tuple(where_fields), connection.vendor)
+    params = _adapted(adapters, rows)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+@lru_cache(maxsize=256)
+def _update_statement(
+    model: type[models.Model], set_fields: tuple[str, ...], where_fields: tuple[str, ...], vendor: str
+) -> tuple[str, list[Callable[[Any], Any] | None]]:
     meta = model._meta
     fields = [meta.get_field(name) for name in (*set_fields, *where_fields)]
-    adapters = [_adapter(f) for f in fields]  # type: ignore[arg-type]
     qn = connection.ops.quote_name
     columns = [qn(f.column) for f in fields]  # type: ignore[union-attr]
     n = len(set_fields)
@@ -154,6 +173,4 @@ def update_rows_where(
         ", ".join(f"{c} = %s" for c in columns[:n]),
         " AND ".join(f"{c} = %s" for c in columns[n:]),
     )
-    params = _adapted(adapters, rows)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    return sql, [_adapter(f) for f in fields]  # type: ignore[arg-type]

@@ -17,7 +17,9 @@ text before the footer, and ``{{ headline }}`` is there to say the same next ste
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -72,20 +74,57 @@ class TemplateText:
 def resolve_template(store_id: int, channel: str, milestone: str, language: str) -> TemplateText | None:
     """The store's template for this channel, milestone and language, most specific first; ``None``
     when the store has none (use the built-in text)."""
-    from aftercart.notifications.models import MessageTemplate
-
     language = (language or "").lower()
     wanted = [language, language.split("-")[0], ""]
-    rows = {
-        locale: (subject, body)
-        for locale, subject, body in MessageTemplate.objects.filter(
-            store_id=store_id, channel=channel, milestone=milestone, locale__in=set(wanted)
-        ).values_list("locale", "subject", "body")
-    }
+    batch = _BATCH.get()
+    if batch is None:
+        rows = _template_rows(store_id, channel, milestone, set(wanted)).get(milestone, {})
+    else:
+        if (store_id, channel) not in batch:
+            batch[store_id, channel] = _template_rows(store_id, channel)
+        rows = batch[store_id, channel].get(milestone, {})
     for locale in wanted:
         if locale in rows:
             return TemplateText(*rows[locale])
     return None
+
+
+#: Templates read during a :func:`templates_cached` block, by (store id, channel).
+_BATCH: ContextVar[dict[tuple[int, str], dict[str, dict[str, tuple[str, str]]]] | None] = ContextVar(
+    "aftercart_message_templates", default=None
+)
+
+
+@contextmanager
+def templates_cached() -> Iterator[None]:
+    """Within the block, :func:`resolve_template` reads each store's templates for a channel once.
+
+    A delivery batch renders hundreds of messages of a few stores; a template saved while it runs
+    (seconds) is used from the next batch on.
+    """
+    token = _BATCH.set({})
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+
+
+def _template_rows(
+    store_id: int, channel: str, milestone: str | None = None, locales: set[str] | None = None
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """The store's templates for a channel (one milestone and some languages, or all of them):
+    {milestone: {locale: (subject, body)}}."""
+    from aftercart.notifications.models import MessageTemplate
+
+    found = MessageTemplate.objects.filter(store_id=store_id, channel=channel)
+    if milestone is not None:
+        found = found.filter(milestone=milestone)
+    if locales is not None:
+        found = found.filter(locale__in=locales)
+    rows: dict[str, dict[str, tuple[str, str]]] = {}
+    for name, locale, subject, body in found.values_list("milestone", "locale", "subject", "body"):
+        rows.setdefault(name, {})[locale] = (subject, body)
+    return rows
 
 
 def render_plain(source: str, variables: Mapping[str, str]) -> str:

@@ -1,47 +1,53 @@
 """Writes to the outbox: record planned messages, claim due ones, deliver them, record attempts.
 
-Delivery guarantee: **at least once**. A row is claimed with a conditional UPDATE that sets a lease
-(``claimed_until``); the message is sent outside any transaction; the outcome is recorded after.
+Delivery guarantee: **at least once**. A row is claimed by setting a lease (``claimed_until``) on
+it; the message is sent outside any transaction; the outcome is recorded after.
 A worker that dies between sending and recording leaves the row claimed until the lease expires,
 and the next worker sends it again — with the same Message-ID (see
 :func:`aftercart.notifications.channels.email.message_id`), so it is recognisable as a repeat.
 Nothing is lost: a row leaves the due set only by being recorded as sent, failed or superseded.
 
-The claim works the same on SQLite and PostgreSQL (as healthchecks does it): read candidate ids,
-then for each ``UPDATE ... WHERE id = %s AND <still due and unclaimed>``; only the worker whose
-UPDATE changed one row goes on. On PostgreSQL a concurrent UPDATE of the same row waits for the
-first to commit and then re-checks the WHERE clause, so it changes nothing; SQLite serialises
-writers.
+The claim works the same on SQLite and PostgreSQL: read candidate ids, then in one transaction
+``SELECT ... WHERE id IN (...) AND <still due and unclaimed> FOR UPDATE SKIP LOCKED`` and mark the
+rows it returns as claimed. On PostgreSQL a row another worker is claiming is skipped, and one it
+claimed meanwhile is re-checked against the WHERE clause and left out; SQLite serialises writers
+(the transaction begins IMMEDIATE), where FOR UPDATE is not needed.
+
+A batch reads what its messages need in a handful of queries (the rows, their orders' facts, the
+customers' choices, recent sends, the stores' templates); each message's attempt and outcome are
+still written on their own, just before and just after it is sent.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from aftercart.core.db import insert_rows, update_rows_where
+from aftercart.domain.facts import Fact
 from aftercart.domain.messaging import (
     CUSTOMER_CHANNELS,
     DEFAULT_POLICY,
     Channel,
+    ContactChoices,
     Decision,
     consent_reason,
     retry_delay,
     stale_reason,
 )
 from aftercart.domain.milestones import RETURN_MILESTONES, Milestone
-from aftercart.domain.projection import OrderState
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
 from aftercart.notifications.contacts import contact_key
-from aftercart.notifications.message_templates import template_errors
+from aftercart.notifications.message_templates import template_errors, templates_cached
 from aftercart.notifications.models import (
     ChannelConfig,
     DeliveryAttempt,
@@ -50,8 +56,8 @@ from aftercart.notifications.models import (
     Preference,
     PreferenceChange,
 )
-from aftercart.notifications.selectors import choices_for
-from aftercart.orders.selectors import order_view
+from aftercart.notifications.selectors import Contact, choices_for_contacts
+from aftercart.orders.selectors import facts_for_orders, order_view_of
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +78,7 @@ RETRY_CAP = timedelta(hours=6)
 _EVENT_CHANNELS = frozenset(c.value for c in DEFAULT_POLICY.event_channels)
 #: Messages that are each their own, like events: a return's (see aftercart.returns.notify).
 _OWN_MESSAGE = frozenset(m.value for m in RETURN_MILESTONES)
+_OWN_SORTED = sorted(_OWN_MESSAGE)
 _CLAIMABLE = (Message.Status.PENDING, Message.Status.FAILED, Message.Status.SENDING)
 _ABANDONED = "lease expired: the worker stopped before recording the outcome (it may have been sent)"
 
@@ -163,26 +170,35 @@ def _claim(*, now: datetime, limit: int, lease: timedelta) -> tuple[list[int], i
     """Claimed ids, and how many due messages were left for a later batch because another message
     of the same order and channel was claimed in this one."""
     candidates = Message.objects.filter(_due(now)).order_by("next_attempt_at", "pk")
-    claimed: list[int] = []
+    wanted: list[int] = []
     deferred = 0
     seen: set[tuple[int, str]] = set()
     for pk, order_id, channel, milestone in candidates.values_list("pk", "order_id", "channel", "milestone")[
         : limit * 2
     ]:
-        if len(claimed) == limit:
+        if len(wanted) == limit:
             break
         if (order_id, channel) in seen and channel not in _EVENT_CHANNELS and milestone not in _OWN_MESSAGE:
             # One message per order and channel per batch: the first, sent with the latest state,
             # withdraws the others still pending (see _attempt_start). Events are each their own.
             deferred += 1
             continue
-        won = Message.objects.filter(_due(now), pk=pk).update(
+        wanted.append(pk)
+        seen.add((order_id, channel))
+    if not wanted:
+        return [], deferred
+    with transaction.atomic():
+        # Lock the candidates that are still due, skipping those another worker is claiming right
+        # now; rows it claimed and committed meanwhile are re-checked against "due" and left out.
+        won = set(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(_due(now), pk__in=wanted)
+            .values_list("pk", flat=True)
+        )
+        Message.objects.filter(pk__in=won).update(
             status=Message.Status.SENDING, claimed_until=now + lease, attempts=F("attempts") + 1
         )
-        if won == 1:
-            claimed.append(pk)
-            seen.add((order_id, channel))
-    return claimed, deferred
+    return [pk for pk in wanted if pk in won], deferred
 
 
 @dataclass
@@ -214,31 +230,80 @@ def message_deliver_due(
     now = now or timezone.now()
     ids, deferred = _claim(now=now, limit=limit, lease=lease)
     report = DeliveryReport(claimed=len(ids), deferred=deferred)
-    transports: dict[str, Transport] = {}
-    try:
-        for pk in ids:
-            try:
-                outcome = _deliver(pk, now, transports)
-            except Exception:
-                # Left claimed: when the lease expires another pass picks it up again.
-                logger.exception("delivering message %s failed before its outcome was recorded", pk)
-                report.errors += 1
-                continue
-            setattr(report, outcome, getattr(report, outcome) + 1)
-    finally:
-        for transport in transports.values():
-            transport.close()
+    if ids:
+        _deliver_batch(ids, now, report)
     return report
 
 
-def _deliver(pk: int, now: datetime, transports: dict[str, Transport]) -> str:
-    message = Message.objects.select_related("store", "order").get(pk=pk)
+@dataclass(slots=True)
+class _Ready:
+    """A claimed message that may go: rendered from its order's latest state, to be sent by
+    ``transport`` unless the customer's choices or the frequency cap stop it."""
+
+    outbound: Outbound
+    transport: Transport
+    #: The customer as consent is stored (None on the store's own event channels).
+    contact: Contact | None
+
+
+def _deliver_batch(ids: list[int], now: datetime, report: DeliveryReport) -> None:
+    """Deliver claimed messages, reading what they all need in a few set-based queries: the rows
+    with their stores and orders, the orders' facts, the customers' choices, recent sends.
+
+    Each message is still judged, sent and recorded on its own: one failing (a rendering bug, a
+    malformed fact) is logged and left claimed, and the others go. A message's attempt is recorded
+    just before it is sent and its outcome just after, so a worker that dies mid-batch resends at
+    most the one message it was sending (the others are recorded, or were never attempted).
+    """
+    rows = Message.objects.select_related("store", "order__store").in_bulk(ids)
+    messages = [rows[pk] for pk in ids if pk in rows]
+    facts = facts_for_orders(sorted({m.order_id for m in messages}))
+    transports: dict[str, Transport] = {}
+    try:
+        ready: list[_Ready] = []
+        for message in messages:
+            prepared = _guarded(
+                report, message.pk, _prepare, message, facts.get(message.order_id, ()), now, transports
+            )
+            if isinstance(prepared, _Ready):
+                ready.append(prepared)
+        # The customer's consent and the frequency cap, as they are now, for the whole batch.
+        choices = choices_for_contacts(r.contact for r in ready if r.contact)
+        sends = _RecentSends.load([r.outbound.message for r in ready], now)
+        with templates_cached():
+            for r in ready:
+                _guarded(report, r.outbound.message.pk, _send, r, choices, sends, now)
+    finally:
+        for transport in transports.values():
+            transport.close()
+
+
+def _guarded(report: DeliveryReport, pk: int, step: Callable[..., object], *args: object) -> object:
+    """Run one message's step, counting its outcome; an unexpected error leaves the message claimed
+    (when the lease expires another pass picks it up again) and the batch goes on."""
+    try:
+        result = step(*args)
+    except Exception:
+        logger.exception("delivering message %s failed before its outcome was recorded", pk)
+        report.errors += 1
+        return None
+    if isinstance(result, str):
+        setattr(report, result, getattr(report, result) + 1)
+    return result
+
+
+def _prepare(
+    message: Message, facts: Sequence[Fact], now: datetime, transports: dict[str, Transport]
+) -> _Ready | str:
+    """What stands before sending that the batch's shared reads are not needed for: the attempt
+    count, the order's latest state, the channel's transport and the address. An outcome when the
+    message stops here."""
     if message.attempts > MAX_ATTEMPTS:
         # Claimed again and again without an outcome ever being recorded: whatever kills the
         # worker on this message, stop feeding it to workers.
         _finish_unsent(message, Message.Status.FAILED, f"gave up after {MAX_ATTEMPTS} attempts")
         return "failed"
-    state, step = order_view(message.order, now)
+    state, step = order_view_of(message.order, facts, now)
     # The state may have moved on since planning (delivered before the window closed): a message
     # it contradicts is withdrawn rather than sent.
     stale = stale_reason(Milestone(message.milestone), message.subject, state)
@@ -256,105 +321,182 @@ def _deliver(pk: int, now: datetime, transports: dict[str, Transport]) -> str:
     if not address:
         _finish_unsent(message, Message.Status.SUPPRESSED, "no address at send time")
         return "suppressed"
-    # The customer may have unsubscribed (or texted STOP) since this was planned: ask again.
-    refused = _refused_at_send_time(message, state, address)
-    if refused:
-        _finish_unsent(message, Message.Status.SUPPRESSED, f"{refused} (at send time)")
-        return "suppressed"
-    capped = _capped_at_send_time(message, now)
+    channel = Channel(message.channel)
+    contact: Contact | None = None
+    if channel in CUSTOMER_CHANNELS:  # events for the store's own tools keep their own consent
+        contact = (
+            message.store_id,
+            channel,
+            contact_key(channel, address, state.country or message.store.country),
+        )
+    outbound = Outbound(message=message, state=state, step=step, address=address)
+    return _Ready(outbound=outbound, transport=transport, contact=contact)
+
+
+def _send(
+    ready: _Ready, choices: Mapping[Contact, ContactChoices], sends: _RecentSends, now: datetime
+) -> str:
+    """Ask the customer's choices and the cap once more, then send and record the outcome."""
+    outbound = ready.outbound
+    message = outbound.message
+    if ready.contact is not None:
+        # The customer may have unsubscribed (or texted STOP) since this was planned: ask again.
+        refused = consent_reason(
+            ready.contact[1], Milestone(message.milestone), outbound.state, choices.get(ready.contact)
+        )
+        if refused:
+            _finish_unsent(message, Message.Status.SUPPRESSED, f"{refused} (at send time)")
+            return "suppressed"
+    capped = sends.capped(message, now)
     if capped:
         _finish_unsent(message, Message.Status.SUPPRESSED, capped)
         return "suppressed"
-    attempt = _attempt_start(message, now)
+    _attempt_start(message, now)
     started = time.monotonic()
     try:
-        provider_id = transport.send(Outbound(message=message, state=state, step=step, address=address))
+        provider_id = ready.transport.send(outbound)
     except ChannelError as exc:
         error: ChannelError | None = exc
     except Exception as exc:  # a bug in rendering must not wedge the queue: retry, then give up
-        logger.exception("unexpected error sending message %s", pk)
+        logger.exception("unexpected error sending message %s", message.pk)
         error = RetryableError(f"{type(exc).__name__}: {exc}")
     else:
         error = None
     finished = now + timedelta(seconds=time.monotonic() - started)
     if error is None:
-        _record_outcome(message, attempt, finished=finished, provider_id=provider_id)
+        _record_outcome(message, finished=finished, provider_id=provider_id)
+        sends.add(message, finished)
         return "sent"
-    _record_outcome(message, attempt, finished=finished, error=error)
+    _record_outcome(message, finished=finished, error=error)
     if error.permanent or message.attempts >= MAX_ATTEMPTS:
         return "failed"
     return "retrying"
 
 
-def _refused_at_send_time(message: Message, state: OrderState, address: str) -> str:
-    """The customer's consent and preferences as they are now ("" when they allow the message)."""
-    channel = Channel(message.channel)
-    if channel not in CUSTOMER_CHANNELS:
-        return ""  # events for the store's own tools, which keep their own consent
-    milestone = Milestone(message.milestone)
-    key = contact_key(channel, address, state.country or message.store.country)
-    return consent_reason(channel, milestone, state, choices_for(message.store_id, channel, key))
+class _RecentSends:
+    """Routine messages sent to the batch's customers within the frequency cap: read once for the
+    batch, then kept up to date with what the batch itself sends.
 
-
-def _capped_at_send_time(message: Message, now: datetime) -> str:
-    """The frequency cap, checked again just before a routine message goes.
-
-    Planning applies it already, but two ingest transactions for one customer can plan at the same
-    time without seeing each other's rows (PostgreSQL, READ COMMITTED); checking what was actually
-    sent makes "at most one routine message per customer and channel within the cap" hold.
+    Planning applies the cap already, but two ingest transactions for one customer can plan at the
+    same time without seeing each other's rows (PostgreSQL, READ COMMITTED); checking what was
+    actually sent makes "at most one routine message per customer and channel within the cap" hold.
+    (A message another worker sends while this batch runs, seconds long, is not seen: the same gap
+    as between any worker's send and its record.)
     """
-    cap = DEFAULT_POLICY.frequency_cap.get(Channel(message.channel))
-    if message.critical or not cap or not message.recipient:
+
+    def __init__(self, sent: Mapping[tuple[int, str, str], list[tuple[int, datetime]]]) -> None:
+        self._sent = {key: list(value) for key, value in sent.items()}
+
+    @classmethod
+    def load(cls, messages: Sequence[Message], now: datetime) -> _RecentSends:
+        capped = [m for m in messages if _cap(m)]
+        sent: dict[tuple[int, str, str], list[tuple[int, datetime]]] = {}
+        if capped:
+            longest = max(_cap(m) for m in capped)
+            rows = Message.objects.filter(
+                store_id__in={m.store_id for m in capped},
+                channel__in={m.channel for m in capped},
+                recipient__in={m.recipient for m in capped},
+                status=Message.Status.SENT,
+                critical=False,
+                sent_at__gt=now - longest,
+            ).values_list("pk", "store_id", "channel", "recipient", "sent_at")
+            for pk, store_id, channel, recipient, sent_at in rows:
+                sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))
+        return cls(sent)
+
+    def capped(self, message: Message, now: datetime) -> str:
+        """Why the cap stops this message now ("" when it does not)."""
+        cap = _cap(message)
+        if not cap:
+            return ""
+        for pk, sent_at in self._sent.get((message.store_id, message.channel, message.recipient), ()):
+            if pk != message.pk and sent_at > now - cap:
+                return f"frequency cap ({int(cap.total_seconds() // 3600)}h) at send time"
         return ""
-    sent_recently = (
-        Message.objects.filter(
-            store_id=message.store_id,
-            channel=message.channel,
-            recipient=message.recipient,
-            status=Message.Status.SENT,
-            critical=False,
-            sent_at__gt=now - cap,
-        )
-        .exclude(pk=message.pk)
-        .exists()
+
+    def add(self, message: Message, sent_at: datetime) -> None:
+        """The batch sent this message."""
+        if _cap(message):
+            self._sent.setdefault((message.store_id, message.channel, message.recipient), []).append(
+                (message.pk, sent_at)
+            )
+
+
+def _cap(message: Message) -> timedelta:
+    """The frequency cap this message is subject to (zero: none; critical messages always go)."""
+    if message.critical or not message.recipient:
+        return timedelta(0)
+    return DEFAULT_POLICY.frequency_cap.get(Channel(message.channel)) or timedelta(0)
+
+
+# The writes of one delivery run once per message, so they are prepared statements (see
+# aftercart.core.db) rather than ORM queries, whose building cost more than the database's work.
+_CLOSE_ATTEMPT = (("outcome", "finished_at", "error"), ("message", "outcome"))
+_ATTEMPT_FIELDS = ("message", "number", "started_at", "outcome", "error")
+_FINISH = ("status", "reason", "claimed_until", "next_attempt_at")
+
+
+@cache
+def _consolidate_sql(vendor: str) -> str:
+    """``Message.objects.filter(order_id=, channel=, status=, attempts=0).exclude(milestone__in=
+    _OWN_MESSAGE).update(status=, reason=, next_attempt_at=None)``, built once."""
+    qn = connection.ops.quote_name
+    own = ", ".join(["%s"] * len(_OWN_MESSAGE))
+    return (
+        f"UPDATE {qn(Message._meta.db_table)} SET {qn('status')} = %s, {qn('reason')} = %s, "
+        f"{qn('next_attempt_at')} = NULL WHERE {qn('order_id')} = %s AND {qn('channel')} = %s "
+        f"AND {qn('status')} = %s AND {qn('attempts')} = 0"
+        + (f" AND {qn('milestone')} NOT IN ({own})" if own else "")
     )
-    return f"frequency cap ({int(cap.total_seconds() // 3600)}h) at send time" if sent_recently else ""
 
 
-def _attempt_start(message: Message, now: datetime) -> DeliveryAttempt:
+def _attempt_start(message: Message, now: datetime) -> None:
     with transaction.atomic(durable=True):
         # This message renders the order's latest state, so it says all that the other pending
         # messages of this order and channel would (they were planned for milestones already
         # reached): withdraw them. This also consolidates messages that concurrent ingest
         # transactions planned without seeing each other. Not for events: each milestone is one.
+        # (This message itself is "sending", so the "pending" condition leaves it alone.)
         if message.channel not in _EVENT_CHANNELS and message.milestone not in _OWN_MESSAGE:
             # A return's messages are their own (they render the return, not the order): never
             # consolidated into an order's message, nor it into them.
-            Message.objects.filter(
-                order_id=message.order_id, channel=message.channel, status=Message.Status.PENDING, attempts=0
-            ).exclude(pk=message.pk).exclude(milestone__in=_OWN_MESSAGE).update(
-                status=Message.Status.SUPERSEDED,
-                reason=f"consolidated into {message.milestone} when sent",
-                next_attempt_at=None,
-            )
-        # Attempts of a worker that died mid-send are closed now that the lease has expired.
-        DeliveryAttempt.objects.filter(message=message, outcome=DeliveryAttempt.Outcome.IN_FLIGHT).update(
-            outcome=DeliveryAttempt.Outcome.RETRYABLE, finished_at=now, error=_ABANDONED
+            reason = f"consolidated into {message.milestone} when sent"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _consolidate_sql(connection.vendor),
+                    [
+                        Message.Status.SUPERSEDED,
+                        reason,
+                        message.order_id,
+                        message.channel,
+                        Message.Status.PENDING,
+                        *_OWN_SORTED,
+                    ],
+                )
+        # Attempts of a worker that died mid-send are closed now that the lease has expired, which
+        # leaves the one started here as the message's only attempt in flight.
+        in_flight = DeliveryAttempt.Outcome.IN_FLIGHT
+        update_rows_where(
+            DeliveryAttempt,
+            *_CLOSE_ATTEMPT,
+            [(DeliveryAttempt.Outcome.RETRYABLE, now, _ABANDONED, message.pk, in_flight)],
         )
-        return DeliveryAttempt.objects.create(message=message, number=message.attempts, started_at=now)
+        insert_rows(DeliveryAttempt, _ATTEMPT_FIELDS, [(message.pk, message.attempts, now, in_flight, "")])
 
 
 def _record_outcome(
     message: Message,
-    attempt: DeliveryAttempt,
     *,
     finished: datetime,
     provider_id: str = "",
     error: ChannelError | None = None,
 ) -> None:
-    """Record a send's outcome on the message and its attempt, in one transaction."""
+    """Record a send's outcome on the message and its attempt (the one in flight), in one
+    transaction."""
+    values: dict[str, object]
     if error is None:
-        fields = {
+        values = {
             "status": Message.Status.SENT,
             "sent_at": finished,
             "provider_message_id": provider_id[:255],
@@ -365,7 +507,7 @@ def _record_outcome(
         }
         outcome = DeliveryAttempt.Outcome.SENT
     elif error.permanent or message.attempts >= MAX_ATTEMPTS:
-        fields = {
+        values = {
             "status": Message.Status.FAILED,
             "claimed_until": None,
             "next_attempt_at": None,
@@ -376,7 +518,7 @@ def _record_outcome(
         }
         outcome = DeliveryAttempt.Outcome.PERMANENT if error.permanent else DeliveryAttempt.Outcome.RETRYABLE
     else:
-        fields = {
+        values = {
             "status": Message.Status.FAILED,
             "claimed_until": None,
             "next_attempt_at": finished + retry_delay(message.attempts, base=RETRY_BASE, cap=RETRY_CAP),
@@ -384,17 +526,18 @@ def _record_outcome(
             "reason": f"retrying (attempt {message.attempts} of {MAX_ATTEMPTS} failed)",
         }
         outcome = DeliveryAttempt.Outcome.RETRYABLE
+    in_flight = DeliveryAttempt.Outcome.IN_FLIGHT
     with transaction.atomic(durable=True):
-        Message.objects.filter(pk=message.pk).update(**fields)
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=outcome, finished_at=finished, error="" if error is None else str(error)
+        update_rows_where(Message, tuple(values), ("id",), [(*values.values(), message.pk)])
+        update_rows_where(
+            DeliveryAttempt,
+            *_CLOSE_ATTEMPT,
+            [(outcome, finished, "" if error is None else str(error), message.pk, in_flight)],
         )
 
 
 def _finish_unsent(message: Message, status: str, reason: str) -> None:
-    Message.objects.filter(pk=message.pk).update(
-        status=status, reason=reason[:300], claimed_until=None, next_attempt_at=None
-    )
+    update_rows_where(Message, _FINISH, ("id",), [(status, reason[:300], None, None, message.pk)])
 
 
 def message_retry_now(*, message: Message, now: datetime | None = None) -> bool:
