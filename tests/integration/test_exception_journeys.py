@@ -296,3 +296,75 @@ def test_exception_journey(store, api, journey: Journey):
     if journey.resolution:
         assert case.resolution == journey.resolution
     assert OrderException.objects.filter(kind=journey.kind).count() == 1, "one case per cause"
+
+
+@pytest.fixture
+def delivery_history(store):
+    """Sixty deliveries over the last three months (two to four days in transit): enough for the
+    store's delivery model, so a stalled parcel's window can be re-estimated."""
+    from aftercart.orders.windows import forget_models
+    from tests.integration.test_delivery_window import history
+
+    forget_models()
+    history(store, 60, timezone.now())
+    Message.objects.all().delete()
+    yield
+    forget_models()
+
+
+def stalled_parcel(now: datetime, estimate: str) -> list[Fact]:
+    """Shipped eight days ago with the carrier's estimate; one scan, then nothing for a week."""
+    return [
+        placed(now - timedelta(days=9)),
+        shipped(now - timedelta(days=8), estimate=estimate),
+        scan(now - timedelta(days=7, hours=22), "in_transit"),
+    ]
+
+
+def test_a_stall_past_the_promise_is_told_as_delayed_with_the_re_estimated_window(store, delivery_history):
+    now = timezone.now()
+    promised = now - timedelta(days=5)  # the carrier's date, already past: the promise is broken
+    facts = stalled_parcel(now, promised.date().isoformat())
+    facts_record(store=store, facts=facts, now=facts[-1].occurred_at)
+
+    assert exceptions_sweep(now=now).opened >= 1
+    assert OrderException.objects.filter(kind="stalled", resolved_at__isnull=True).count() == 1
+    message = Message.objects.get(channel="email", milestone="delayed")
+    new_date = message.dedupe_key.rsplit(":", 1)[1]
+    assert new_date >= now.date().isoformat() > promised.date().isoformat(), message.dedupe_key
+    assert message.critical and message.status == "pending", message.reason
+
+    # What the customer reads: the stall, honestly, and the new window (page and e-mail alike).
+    from aftercart.notifications.channels import Outbound
+    from aftercart.notifications.channels.email import build_email
+    from aftercart.orders.models import Order
+    from aftercart.orders.selectors import order_view
+
+    order = Order.objects.get(external_id="1001")
+    state, step = order_view(order, now)
+    assert step.code.value == "stalled"
+    email = build_email(Outbound(message=message, state=state, step=step, address="ana@example.com"))
+    assert email.subject.startswith("UPS has not scanned your parcel since ")
+    assert "We are chasing UPS" in email.body and "Expected between" in email.body
+
+    # The next sweep tells nothing new; a new scan ends the stall.
+    assert exceptions_sweep(now=now + timedelta(minutes=5)).opened == 0
+    assert Message.objects.filter(milestone="delayed").count() == 1
+    later = now + timedelta(minutes=10)
+    facts_record(store=store, facts=[scan(later, "in_transit", raw_message="Arrived at hub")], now=later)
+    assert not OrderException.objects.filter(kind="stalled", resolved_at__isnull=True).exists()
+
+
+def test_a_stall_within_the_promise_shows_on_the_page_but_sends_nothing(store, delivery_history, api):
+    now = timezone.now()
+    facts = stalled_parcel(now, (now + timedelta(days=30)).date().isoformat())
+    facts_record(store=store, facts=facts, now=facts[-1].occurred_at)
+
+    assert exceptions_sweep(now=now).opened == 1
+    assert OrderException.objects.get(resolved_at__isnull=True).kind == "stalled"
+    assert not Message.objects.filter(milestone="delayed").exists(), "the re-estimate keeps the promise"
+    step = api.get("/api/v1/orders/1001").json()["next_step"]
+    assert step["code"] == "stalled" and [a["code"] for a in step["actions"]] == [
+        "track_parcel",
+        "contact_support",
+    ]

@@ -240,6 +240,9 @@ def test_a_stall_is_told_as_delayed_only_when_it_breaks_the_promise():
     slipped = told(promised, date(2026, 3, 10))
     assert slipped is not None and slipped.key == "delayed:S1:2026-03-10" and slipped.by_time
     assert told(promised, date(2026, 3, 6)) is None, "the promise still holds: the page says it is quiet"
+    # A promise on a Saturday is kept by Monday: windows end on business days.
+    assert told(date(2026, 3, 7), date(2026, 3, 9)) is None
+    assert told(date(2026, 3, 7), date(2026, 3, 10)).key == "delayed:S1:2026-03-10"
     assert told(promised, None) is None, "no re-estimate and the promised day is still ahead"
     assert told(date(2026, 3, 4), None).key == "delayed:S1", "the promised day is over"
     assert told(None, None).key == "delayed:S1", "nothing was promised: silence is the news"

@@ -46,15 +46,16 @@ def notify_opened(
     dates = stall_reestimates(stalled, now)
     for item in stalled:
         shipment = item.state.shipments.get(item.shipment_key)
-        if shipment is None or (item.order_id, item.shipment_key) not in dates:
+        found = dates.get((item.order_id, item.shipment_key))
+        if shipment is None or found is None:
             continue
-        promised, reestimate = dates[(item.order_id, item.shipment_key)]
         delay = stall_delay(
             item.shipment_key,
             last_scan=shipment.last_checkpoint_at or shipment.status_at,
             now=now,
-            promised=promised,
-            reestimate=reestimate,
+            promised=found.promised,
+            reestimate=found.reestimate,
+            country=found.country,
         )
         if delay is not None:
             reached.setdefault(item.order_id, []).append(delay)

@@ -299,6 +299,7 @@ def stall_delay(
     now: datetime,
     promised: date | None,
     reestimate: date | None,
+    country: str = "",
 ) -> Reached | None:
     """The ``delayed`` milestone a newly stalled parcel reaches, or ``None`` when the customer's
     promise still holds (the page says the parcel is quiet; a message would only worry them).
@@ -312,9 +313,15 @@ def stall_delay(
     * nothing was ever promised (no history, no carrier estimate) → delayed without a date: nothing
       the customer was told still explains the silence;
     * no re-estimate, and the promised day is over → delayed without a date.
+
+    Windows end on business days (of ``country``): a promise falling on a weekend or a holiday is
+    kept by the next business day, so a re-estimate ending then is no slip.
     """
     if last_scan is not None and now - last_scan > STALL_NEWS_HORIZON:
         return None
+    if promised is not None:
+        while not is_business_day(promised, country):
+            promised += timedelta(days=1)
     if promised is None:
         return Reached(Milestone.DELAYED, subject, reestimate.isoformat() if reestimate else "", by_time=True)
     if reestimate is not None:

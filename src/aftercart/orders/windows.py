@@ -127,13 +127,20 @@ class Stalled:
     shipment_key: str
 
 
-def stall_reestimates(
-    items: Sequence[Stalled], now: datetime
-) -> dict[tuple[int, str], tuple[date | None, date | None]]:
-    """For each stalled parcel, by (order id, shipment key): the latest date the customer was
-    promised (the kept promise or the carrier's first estimate, whichever is later) and the latest
-    date of the window re-estimated at ``now`` (conditioned on the parcel not having arrived yet).
-    Either is ``None`` when there is none (no promise kept, no history to estimate from).
+@dataclass(frozen=True, slots=True)
+class StallDates:
+    """What a stalled parcel's customer was promised (the kept promise or the carrier's first
+    estimate, whichever is later), the latest date of its window re-estimated now, and the store's
+    country (whose business days windows end on). Dates are ``None`` when there is none."""
+
+    promised: date | None
+    reestimate: date | None
+    country: str
+
+
+def stall_reestimates(items: Sequence[Stalled], now: datetime) -> dict[tuple[int, str], StallDates]:
+    """:class:`StallDates` for each stalled parcel, by (order id, shipment key). The re-estimate is
+    conditioned on the parcel not having arrived by ``now``.
 
     One query for the kept promises and one for the stores, whatever the number of parcels (plus a
     model fit per store when its cached model is out of date).
@@ -146,7 +153,7 @@ def stall_reestimates(
         chunk = order_ids[start : start + 900]
         kept.update(DeliveryPromise.objects.filter(order_id__in=chunk).values_list("order_id", "latest"))
     stores = Store.objects.in_bulk({i.store_id for i in items})
-    out: dict[tuple[int, str], tuple[date | None, date | None]] = {}
+    out: dict[tuple[int, str], StallDates] = {}
     for item in items:
         parcel = item.state.shipments.get(item.shipment_key)
         store = stores.get(item.store_id)
@@ -154,9 +161,10 @@ def stall_reestimates(
             continue
         dates = [d for d in (kept.get(item.order_id), parcel.first_estimated_delivery) if d is not None]
         window = _predict(store, item.state, parcel, now)
-        out[(item.order_id, item.shipment_key)] = (
-            max(dates) if dates else None,
-            window.latest if window else None,
+        out[(item.order_id, item.shipment_key)] = StallDates(
+            promised=max(dates) if dates else None,
+            reestimate=window.latest if window else None,
+            country=store.country or "",
         )
     return out
 
