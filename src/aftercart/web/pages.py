@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -52,4 +52,19 @@ def private(response: HttpResponse) -> HttpResponse:
     # Never send the URL on to carriers, maps or logo hosts, and keep the page out of search engines.
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def see_other(url: str) -> HttpResponse:
+    """303 See Other: the browser GETs the page, and Back does not re-post."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def rate_limited(request: HttpRequest, context: dict[str, Any], language: str, retry: int) -> HttpResponse:
+    """The "too many attempts" page (429) with ``Retry-After``."""
+    context["minutes"] = max((retry + 59) // 60, 1)
+    response = render_page(request, "web/track/rate_limited.html", context, language, status=429)
+    response["Retry-After"] = str(retry)
     return response

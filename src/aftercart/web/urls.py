@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftercart.web import preferences, views
+from aftercart.web import preferences, returns, views
 
 app_name = "web"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     # The preference page and RFC 8058 one-click unsubscribe (links.preferences_url).
     path("p/<str:token>", preferences.preferences_page, name="preferences"),
     path("p/<str:token>/save", preferences.preferences_save, name="preferences-save"),
+    # The returns portal: found by lookup, or opened with the order's signed link (the same token
+    # as /t/<token>); a return's page is named by its random RMA, never a sequential id.
+    path("returns", returns.returns_lookup, name="returns"),
+    path("returns/<str:token>", returns.returns_start, name="returns-start"),
+    path("returns/<str:token>/review", returns.returns_review, name="returns-review"),
+    path("returns/<str:token>/submit", returns.returns_submit, name="returns-submit"),
+    path("returns/<str:token>/<str:rma>", returns.return_status, name="returns-status"),
+    path("returns/<str:token>/<str:rma>/label.pdf", returns.return_label, name="returns-label"),
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,7 +15,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aftercart.cases.choices import customer_choice_record
+from aftercart.domain.next_step import ActionCode
 from aftercart.domain.options import ChoiceRefused, Situation
+from aftercart.domain.projection import OrderState
+from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.tokens import (
     link_days_after_delivery,
@@ -22,9 +26,11 @@ from aftercart.orders.tokens import (
     make_tracking_token,
     read_tracking_token,
 )
+from aftercart.returns.portal import order_returnable
 from aftercart.stores.models import Store
 from aftercart.web.lookup import LookupForm, lookup_post
-from aftercart.web.pages import page_frame, private, render_page, store_param
+from aftercart.web.pages import page_frame, private, rate_limited, render_page, see_other, store_param
+from aftercart.web.returns import returns_for_tracking
 from aftercart.web.tracking import (
     REFUSALS,
     choose_language,
@@ -63,21 +69,6 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     return render_page(request, "web/track/lookup.html", context, language)
 
 
-def see_other(url: str) -> HttpResponse:
-    """303 See Other: the browser GETs the page, and Back does not re-post."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
-def rate_limited(request: HttpRequest, context: dict[str, Any], language: str, retry: int) -> HttpResponse:
-    """The "too many attempts" page (429) with ``Retry-After``."""
-    context["minutes"] = max((retry + 59) // 60, 1)
-    response = render_page(request, "web/track/rate_limited.html", context, language, status=429)
-    response["Retry-After"] = str(retry)
-    return response
-
-
 @never_cache
 @require_safe
 def track_order(request: HttpRequest, token: str) -> HttpResponse:
@@ -98,6 +89,7 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
         return private(render_page(request, "web/track/link_problem.html", context, language, status=410))
     context = tracking_context(order, now, language, state=state, step=step)
     context["languages"] = language_links(request, language)
+    _returns_on_tracking_page(context, order, state, token, language, now)
     context["choice_url"] = reverse("web:track-choice", kwargs={"token": token})
     answered = request.GET.get("answered", "")
     context["answered"] = answered in ("1", *(s.value for s in Situation))
@@ -148,3 +140,23 @@ def track_choice(request: HttpRequest, token: str) -> HttpResponse:
     situation = recorded.offer.situation
     answered = "1" if situation is Situation.ITEM_UNAVAILABLE else situation.value
     return private(see_other(f"{page_url}?{urlencode({'answered': answered})}"))
+
+
+def _returns_on_tracking_page(
+    context: dict[str, Any], order: Order, state: OrderState, token: str, language: str, now: datetime
+) -> None:
+    """The order's returns (linked to their pages) and, while anything can still come back, the
+    way into the returns portal: the next step's "start a return" goes there instead of e-mail."""
+    context["returns"] = returns_for_tracking(order, token, language)
+    arrived = any(s.delivered_at for s in state.shipments.values()) or any(
+        ln.pickup and ln.pickup.collected_at for ln in state.lines.values()
+    )
+    if not arrived or not order_returnable(order, state, now):
+        return
+    url = reverse("web:returns-start", kwargs={"token": token})
+    offered = False
+    for action in context["step"]["actions"]:
+        if action["code"] == ActionCode.START_RETURN.value:
+            action["href"], offered = url, True
+    if not offered:  # the next step is about something else (another parcel): a link of its own
+        context["returns_url"] = url

@@ -1,0 +1,118 @@
+"""Photos a shopper attaches to a returned line: checked by their content, kept on disk.
+
+A photo is accepted when Pillow can decode it as JPEG, PNG or WebP (whatever its name or the
+browser's content type says), it is at most :data:`MAX_BYTES` and :data:`MAX_PIXELS`, and a line
+has at most :data:`MAX_PER_LINE`. Accepted photos are re-encoded before they are kept: that drops
+EXIF metadata (a phone photo's GPS position is the shopper's home address) and anything appended
+to the image data. They live under ``MEDIA_ROOT`` (else ``<var>/media``) in
+``returns/<submission>/<line>-<n>.<ext>``; each return line lists its photos' paths
+(``ReturnLine.photos``). Files are written only once the return is recorded, so a refused
+request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PER_LINE = 3
+#: Larger than any phone camera; refuses decompression bombs before they are decoded.
+MAX_PIXELS = 50_000_000
+FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+class PhotoRefused(ValueError):
+    """A photo that cannot be kept; ``code`` is ``too_large``, ``not_an_image`` or ``too_many``."""
+
+    def __init__(self, code: str, name: str = ""):
+        super().__init__(f"{code}: {name}")
+        self.code, self.name = code, name
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An accepted photo, re-encoded, ready to keep."""
+
+    data: bytes
+    extension: str
+
+
+def photo_check(data: bytes, name: str = "") -> Photo:
+    """The photo re-encoded without metadata, or :class:`PhotoRefused` saying why not."""
+    if len(data) > MAX_BYTES:
+        raise PhotoRefused("too_large", name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                kind = probe.format or ""
+                if kind not in FORMATS or probe.width * probe.height > MAX_PIXELS:
+                    raise PhotoRefused("not_an_image", name)
+                probe.verify()  # structure and checksums, without decoding the pixels
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                out = io.BytesIO()
+                if kind == "JPEG":
+                    image.convert("RGB").save(out, format="JPEG", quality=90)
+                else:
+                    image.save(out, format=kind)
+    except PhotoRefused:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise PhotoRefused("not_an_image", name) from None
+    except Image.DecompressionBombWarning:
+        raise PhotoRefused("not_an_image", name) from None
+    return Photo(out.getvalue(), FORMATS[kind])
+
+
+def photos_check(files: Sequence[tuple[str, bytes]]) -> list[Photo]:
+    """A line's photos (``(name, bytes)`` each), all accepted, or the first refusal."""
+    if len(files) > MAX_PER_LINE:
+        raise PhotoRefused("too_many")
+    return [photo_check(data, name) for name, data in files]
+
+
+def photos_root() -> Path:
+    """Where photos are kept: ``MEDIA_ROOT`` when set, else ``<var>/media``."""
+    media = getattr(settings, "MEDIA_ROOT", "")
+    return Path(media) if media else Path(settings.VAR_DIR) / "media"
+
+
+def _digest(text: str, size: int) -> str:
+    # Keys and line ids come from shoppers and stores: file names keep to a fixed, harmless alphabet.
+    return hashlib.sha256(text.encode()).hexdigest()[:size]
+
+
+@dataclass(frozen=True)
+class PlannedPhoto:
+    """Where an accepted photo will be kept (``path`` relative to :func:`photos_root`)."""
+
+    path: str
+    photo: Photo
+
+
+def photos_plan(submission: str, line_id: str, photos: Sequence[Photo]) -> list[PlannedPhoto]:
+    """Paths for a line's photos, fixed before the return exists so the return can name them
+    (``submission`` is the form's submission key: the same submission, the same paths)."""
+    folder = f"returns/{_digest(submission, 24)}"
+    return [
+        PlannedPhoto(f"{folder}/{_digest(line_id, 12)}-{n}.{photo.extension}", photo)
+        for n, photo in enumerate(photos, start=1)
+    ]
+
+
+def photos_write(planned: Sequence[PlannedPhoto]) -> None:
+    """Write the photos to disk (after the return that names them was recorded)."""
+    root = photos_root()
+    for item in planned:
+        target = root / item.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item.photo.data)

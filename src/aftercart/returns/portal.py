@@ -1,0 +1,169 @@
+"""Reads for the shoppers' returns portal: which lines of an order can come back (and why not),
+the policy's quote for what the shopper picked, and the other variants a line can be exchanged
+for. Every verdict is the domain's :func:`judge_return` under the store's current policy — the
+same judgement the API's quote and ``return_request`` make — so the portal never has its own copy
+of a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from aftercart.domain.projection import OrderState
+from aftercart.domain.returns import (
+    Condition,
+    CustomerHistory,
+    Reason,
+    RequestedLine,
+    ReturnDecision,
+    ReturnMethod,
+    ReturnPolicy,
+    judge_return,
+)
+from aftercart.orders.models import Order
+from aftercart.returns import selectors
+from aftercart.returns.models import StockLevel
+
+#: Line notes that keep a line off the portal's list altogether (it cannot come back at all).
+BLOCKING = ("not_sent", "already_returned", "final_sale", "not_delivered", "window_closed")
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    """One order line as the portal lists it: how many units may still come back, until when, or
+    the code of the reason it cannot (one of :data:`BLOCKING`)."""
+
+    line_id: str
+    title: str
+    variant: str
+    sku: str
+    product_id: str
+    quantity: int
+    left: int
+    unit_price: Decimal | None
+    returnable_until: date | None = None
+    blocked: str = ""
+    blocked_params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ExchangeOption:
+    """Another variant a line can be exchanged for (in stock), at its unit price."""
+
+    product_id: str
+    variant: str
+    sku: str
+    unit_price: Decimal
+
+
+def portal_policy(order: Order) -> ReturnPolicy:
+    """The store's current return policy (the defaults before it saves one)."""
+    return selectors.policy_of(selectors.policy_current(order.store))
+
+
+def quote(order: Order, state: OrderState, request: Sequence[RequestedLine], now: datetime) -> ReturnDecision:
+    """The policy's judgement of ``request`` on ``order`` at ``now``: eligibility and reasons per
+    line, and each line's offers (exchange, store credit with bonus, refund) with amounts, fees and
+    deadlines. Writes nothing."""
+    return judge_return(
+        policy=portal_policy(order),
+        order=selectors.order_for_return(order, state),
+        request=list(request),
+        history=selectors.customer_history(order.store, order.email),
+        now=now,
+        stock=selectors.stock_levels(order.store, list(request)),
+    )
+
+
+def returnable_lines(order: Order, state: OrderState, now: datetime) -> list[ReturnableLine]:
+    """Every line of the order with what may still come back, in the order's line order.
+
+    Each line is judged as if all its remaining units came back for a reason that is not the
+    store's fault, so the window, final sale, delivery and earlier returns decide; the reason and
+    condition the shopper gives are judged again when they submit."""
+    the_order = selectors.order_for_return(order, state)
+    asked = [
+        RequestedLine(
+            line_id=line.line_id,
+            quantity=max(line.quantity - line.unsent_quantity - line.returned_quantity, 1),
+            reason=Reason.CHANGED_MIND,
+            condition=Condition.NEW_WITH_TAGS,
+        )
+        for line in the_order.lines
+    ]
+    decision = judge_return(
+        policy=portal_policy(order),
+        order=the_order,
+        request=asked,
+        # History only decides whether a person reviews the return, not whether a line can come back.
+        history=CustomerHistory(),
+        now=now,
+    )
+    rows = []
+    for line in the_order.lines:
+        verdict = decision.line(line.line_id)
+        assert verdict is not None
+        left = max(line.quantity - line.unsent_quantity - line.returned_quantity, 0)
+        blocking = next((n for n in verdict.reasons if n.code in BLOCKING), None)
+        until = next((n.params.get("until") for n in verdict.reasons if n.code == "eligible"), None)
+        projected = state.lines.get(line.line_id)
+        rows.append(
+            ReturnableLine(
+                line_id=line.line_id,
+                title=line.title or line.sku or line.line_id,
+                variant=line.variant,
+                sku=line.sku,
+                product_id=line.product_id,
+                quantity=line.quantity,
+                left=0 if blocking else left,
+                unit_price=projected.unit_price if projected else None,
+                returnable_until=date.fromisoformat(until) if until else None,
+                blocked=blocking.code if blocking else "",
+                blocked_params=tuple(sorted(blocking.params.items())) if blocking else (),
+            )
+        )
+    return rows
+
+
+def order_returnable(order: Order, state: OrderState, now: datetime) -> bool:
+    """Whether any unit of the order can still be returned (the tracking page's "return" link)."""
+    if not state.lines or (state.placed_at or order.placed_at) is None:
+        return False
+    return any(line.left > 0 for line in returnable_lines(order, state, now))
+
+
+def exchange_options(order: Order, line: ReturnableLine) -> list[ExchangeOption]:
+    """Other variants of the line's product the shopper can have instead: those the store's
+    inventory feed says are in stock, at the line's unit price (another size of the same product).
+
+    A product the feed never mentioned has no variants to offer: the portal only lists what it
+    knows is on the shelf (the policy then judges the exchange with the same stock)."""
+    if not line.product_id or line.unit_price is None:
+        return []
+    if not portal_policy(order).exchange.same_product:
+        return []
+    rows = (
+        StockLevel.objects.filter(store=order.store, product_id=line.product_id, available__gt=0)
+        .exclude(variant="")
+        .order_by("variant", "sku")
+    )
+    options: dict[str, ExchangeOption] = {}
+    for row in rows:
+        if row.variant == line.variant or (row.sku and row.sku == line.sku):
+            continue
+        options.setdefault(
+            row.variant,
+            ExchangeOption(
+                product_id=row.product_id, variant=row.variant, sku=row.sku, unit_price=line.unit_price
+            ),
+        )
+    return list(options.values())
+
+
+def return_methods(order: Order) -> list[str]:
+    """How items may go back under the store's policy, in a fixed order (label, drop-off, store)."""
+    offered = portal_policy(order).methods
+    return [m.value for m in ReturnMethod if m in offered]

@@ -1,0 +1,476 @@
+"""The shoppers' returns portal: lookup, picking lines, the policy's offers, the return's page — and
+every bad input answered on the page, by the field, with nothing written."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from PIL import Image
+
+from aftercart.orders.models import Order
+from aftercart.orders.tokens import make_tracking_token
+from aftercart.returns.models import Return, ReturnFact, ReturnLine
+from aftercart.returns.photos import photos_root
+from aftercart.returns.services import StockItem, stock_set
+
+pytestmark = pytest.mark.django_db
+
+POLICY = {
+    "window_days": 30,
+    "final_sale": {"skus": ["SALE-TEE"]},
+    "return_fee": {"amount": "5.00", "waived_for_exchange": True, "waived_for_store_credit": True},
+    "store_credit": {"bonus": {"percent": "10", "cap": "20.00"}},
+    "methods": ["label", "dropoff"],
+}
+
+
+def iso(dt):
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture(autouse=True)
+def _fresh(settings, tmp_path):
+    """Photos under the test's folder; the lookup's rate limits start from zero."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def place(api, order_id="1001", *, delivered_days_ago=3, email="ana@example.com"):
+    """A jacket (1 × 120.00, size M), two pairs of socks (2 × 12.50) and a final-sale tee."""
+    now = timezone.now()
+    placed = now - timedelta(days=delivered_days_ago + 4)
+    order = {
+        "order_id": order_id,
+        "number": f"#{order_id}",
+        "placed_at": iso(placed),
+        "email": email,
+        "postal_code": "SW1A 1AA",
+        "currency": "EUR",
+        "total": "150.00",
+        "lines": [
+            {"line_id": f"{order_id}-L1", "sku": "JKT-M", "product_id": "JKT", "variant": "M",
+             "title": "Rain jacket", "quantity": 1, "unit_price": "120.00"},
+            {"line_id": f"{order_id}-L2", "sku": "SCK", "product_id": "SCK", "variant": "One size",
+             "title": "Wool socks", "quantity": 2, "unit_price": "12.50"},
+            {"line_id": f"{order_id}-L3", "sku": "SALE-TEE", "product_id": "TEE", "variant": "S",
+             "title": "Tee", "quantity": 1, "unit_price": "5.00"},
+        ],
+    }  # fmt: skip
+    assert api.post("/api/v1/orders", order).status_code == 201
+    tracking = f"1Z{order_id}X"
+    events = [
+        {"kind": "shipment.created", "order_id": order_id, "shipment_id": "S1", "carrier": "UPS",
+         "tracking_number": tracking, "occurred_at": iso(placed + timedelta(days=1))},
+        {"kind": "tracking.event", "tracking_number": tracking, "carrier": "ups", "tag": "delivered",
+         "occurred_at": iso(now - timedelta(days=delivered_days_ago))},
+    ]  # fmt: skip
+    assert api.post("/api/v1/events/batch", {"events": events}).status_code == 202
+    return Order.objects.get(external_id=order_id)
+
+
+@pytest.fixture
+def policy(client, api_token):
+    response = client.put(
+        "/api/v1/returns/policy",
+        json.dumps(POLICY),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_token}",
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.fixture
+def order(api, policy, store):
+    store.branding = {"primary_colour": "#123456", "support_email": "help@acme.example"}
+    store.save()
+    return place(api)
+
+
+@pytest.fixture
+def token(order):
+    return make_tracking_token(order)
+
+
+def nothing_written():
+    return Return.objects.count() == 0 and ReturnLine.objects.count() == 0 and ReturnFact.objects.count() == 0
+
+
+def review(client, token, **fields):
+    return client.get(f"/returns/{token}/review", fields)
+
+
+def jacket_and_socks(**extra):
+    """Step 1's fields: the jacket (size too small) and one pair of socks (changed mind)."""
+    return {
+        "line-0": "1001-L1", "qty-0": "1", "reason-0": "size_too_small",
+        "line-1": "1001-L2", "qty-1": "1", "reason-1": "changed_mind",
+        **extra,
+    }  # fmt: skip
+
+
+def submission(client, token, **fields):
+    """The review page's hidden fields and client key for ``fields``, ready to post."""
+    page = review(client, token, **fields)
+    assert page.status_code == 200, page.content.decode()
+    html = page.content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    hidden.pop("csrfmiddlewaretoken", None)
+    return hidden
+
+
+def errors_of(response) -> str:
+    return " ".join(re.findall(r'class="error"[^>]*>([^<]+)<', response.content.decode()))
+
+
+# --- lookup and links -----------------------------------------------------------------------------
+
+
+def test_lookup_goes_to_the_orders_returns_page(client, order, token):
+    response = client.post("/returns", {"number": "1001", "contact": "sw1a1aa"})
+    assert response.status_code == 303
+    assert response["Location"] == f"/returns/{token}"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Rain jacket" in html and "Wool socks" in html
+    assert "#123456" in html  # the store's branding
+    assert page["Referrer-Policy"] == "no-referrer"
+    # The final-sale tee is listed with why it cannot come back, and no field to pick it.
+    assert "This item was a final sale and cannot be returned." in html
+    assert 'value="1001-L3"' not in html
+
+
+def test_every_miss_gets_the_same_answer_and_lookups_are_rate_limited(client, order, settings):
+    settings.AFTERCART_LOOKUP_LIMIT_PER_ORDER = 3
+    wrong_email = client.post("/returns", {"number": "1001", "contact": "bob@example.com"})
+    unknown = client.post("/returns", {"number": "9999", "contact": "ana@example.com"})
+    wrong_postal = client.post("/returns", {"number": "1001", "contact": "EC1A 1BB"})
+    client.post("/returns", {"number": "#1001", "contact": "nobody@example.com"})
+    bodies = {
+        re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", r.content.decode().replace("9999", "1001"))
+        for r in (wrong_email, unknown, wrong_postal)
+    }
+    assert wrong_email.status_code == unknown.status_code == wrong_postal.status_code == 200
+    assert len(bodies) == 1
+    assert "We could not find an order with those details" in wrong_email.content.decode()
+    limited = client.post("/returns", {"number": "1001", "contact": "ana@example.com"})
+    assert limited.status_code == 429 and limited["Retry-After"]
+
+
+def test_a_tampered_link_gets_a_clear_page_and_writes_nothing(client, token):
+    forged = token[:-2] + ("xx" if not token.endswith("xx") else "yy")
+    for response in (
+        client.get(f"/returns/{forged}"),
+        client.get(f"/returns/{forged}/review", jacket_and_socks()),
+        client.post(f"/returns/{forged}/submit", {**jacket_and_socks(), "choice-0": "refund"}),
+    ):
+        assert response.status_code == 404
+        assert "This returns link does not work" in response.content.decode()
+    assert nothing_written()
+
+
+def test_a_revoked_link_no_longer_opens_the_portal(client, order, token):
+    order.token_version = (order.token_version or 0) + 1
+    order.save(update_fields=["token_version"])
+    assert client.get(f"/returns/{token}").status_code == 404
+
+
+# --- the offers and the return --------------------------------------------------------------------
+
+
+def test_offers_come_in_the_policys_order_with_the_domains_amounts(client, order, token, store):
+    stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=2)])
+    page = client.get(f"/returns/{token}")
+    assert '<option value="JKT-L">L</option>' in page.content.decode()
+    response = review(client, token, **jacket_and_socks(**{"exchange-0": "JKT-L"}))
+    assert response.status_code == 200, errors_of(response)
+    html = response.content.decode()
+    jacket = html[html.index('data-line="1001-L1"') : html.index('data-line="1001-L2"')]
+    socks = html[html.index('data-line="1001-L2"') :]
+    assert re.findall(r'data-offer="(\w+)"', jacket) == ["exchange", "store_credit", "refund"]
+    # No exchange was asked for the socks, so none is offered for them.
+    assert re.findall(r'data-offer="(\w+)"', socks) == ["store_credit", "refund"]
+    assert "You get: Rain jacket (L)" in jacket and "Nothing to pay" in jacket
+    # Store credit: 120.00 + a 10 % bonus shared over the lines by value; the fee is waived.
+    from aftercart.domain.returns import OfferKind, Reason, RequestedLine
+    from aftercart.orders.selectors import order_state
+    from aftercart.returns.portal import quote
+
+    decision = quote(
+        order,
+        order_state(order),
+        [
+            RequestedLine("1001-L1", 1, Reason.SIZE_TOO_SMALL),
+            RequestedLine("1001-L2", 1, Reason.CHANGED_MIND),
+        ],
+        timezone.now(),
+    )
+    credit = decision.line("1001-L1").offer(OfferKind.STORE_CREDIT)
+    refund = decision.line("1001-L2").offer(OfferKind.REFUND)
+    assert credit.bonus > 0 and refund.fee > 0
+    assert f"You get back: €{credit.amount}" in jacket
+    assert f"Includes a bonus of €{credit.bonus}" in jacket
+    assert f"Fee: €{refund.fee}" in socks and f"You get back: €{refund.amount}" in socks
+    assert "Send it back by" in jacket
+    assert re.findall(r'data-method="(\w+)"', html) == ["label", "dropoff"]
+
+
+def test_submitting_makes_the_return_and_shows_its_page_label_and_qr(client, order, token, store):
+    stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=2)])
+    fields = submission(client, token, **jacket_and_socks(**{"exchange-0": "JKT-L"}))
+    fields.update({"choice-0": "exchange", "choice-1": "store_credit", "method": "dropoff"})
+    response = client.post(f"/returns/{token}/submit?lang=en", fields)
+    assert response.status_code == 303, errors_of(response)
+    ret = Return.objects.get()
+    assert ret.source == "portal" and ret.method == "dropoff" and ret.status == "label_issued"
+    assert {ln.line_id: ln.resolution for ln in ret.lines.all()} == {
+        "1001-L1": "exchange",
+        "1001-L2": "store_credit",
+    }
+    assert ret.lines.get(line_id="1001-L1").exchange_for["variant"] == "L"
+    assert response["Location"].startswith(f"/returns/{token}/{ret.rma}")
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert ret.rma in html
+    assert 'data-step="return_send_items"' in html
+    assert "<svg" in html and "data-qr" in html
+    label = re.search(r'href="([^"]+label\.pdf)"', html).group(1)
+    pdf = client.get(label)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    # The tracking page lists the return, linked to its page.
+    tracking = client.get(f"/t/{token}").content.decode()
+    assert f'href="/returns/{token}/{ret.rma}"' in tracking
+
+
+def test_the_same_submission_again_is_the_same_return(client, token):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    first = client.post(f"/returns/{token}/submit", fields)
+    second = client.post(f"/returns/{token}/submit", fields)
+    assert first.status_code == second.status_code == 303
+    assert Return.objects.count() == 1
+    assert second["Location"].split("?")[0] == first["Location"].split("?")[0]
+    assert "You already sent us this return" in client.get(second["Location"]).content.decode()
+
+
+def test_photos_are_checked_by_content_and_kept(client, token, tmp_path):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(image, format="JPEG")
+    upload = _file("jacket.jpg", image.getvalue())
+    response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": [upload]})
+    assert response.status_code == 303, errors_of(response)
+    line = ReturnLine.objects.get(line_id="1001-L1")
+    assert len(line.photos) == 1
+    kept = photos_root() / line.photos[0]
+    assert kept.is_file() and Image.open(kept).format == "JPEG"
+
+
+# --- bad input: a message by the field, nothing written -------------------------------------------
+
+
+def test_over_quantity_is_refused_on_the_page(client, token):
+    response = review(client, token, **{"line-1": "1001-L2", "qty-1": "3", "reason-1": "changed_mind"})
+    assert response.status_code == 400
+    assert "You can return at most 2 of this item." in errors_of(response)
+    html = response.content.decode()
+    # The message is tied to the field, and the summary at the top links to it.
+    assert 'id="qty-1" name="qty-1" aria-invalid="true" aria-describedby="qty-1-error"' in html
+    assert '<a href="#qty-1">Wool socks: You can return at most 2 of this item.</a>' in html
+    assert nothing_written()
+
+
+def test_a_line_from_another_order_is_refused(client, api, token):
+    place(api, "2002", email="bob@example.com")
+    fields = {"line-0": "2002-L1", "qty-0": "1", "reason-0": "changed_mind"}
+    response = review(client, token, **fields)
+    assert response.status_code == 400
+    assert "This item is not part of this order." in errors_of(response)
+    posted = client.post(f"/returns/{token}/submit", {**fields, "choice-0": "refund", "method": "label"})
+    assert posted.status_code == 400 and "This item is not part of this order." in errors_of(posted)
+    assert nothing_written()
+
+
+def test_a_line_already_returned_is_refused(client, token):
+    fields = submission(client, token, **{"line-0": "1001-L1", "qty-0": "1", "reason-0": "defective"})
+    assert (
+        client.post(
+            f"/returns/{token}/submit", {**fields, "choice-0": "refund", "method": "label"}
+        ).status_code
+        == 303
+    )
+    before = (Return.objects.count(), ReturnFact.objects.count())
+    again = review(client, token, **{"line-0": "1001-L1", "qty-0": "1", "reason-0": "defective"})
+    assert again.status_code == 400
+    assert "This item has already been returned." in errors_of(again)
+    assert (Return.objects.count(), ReturnFact.objects.count()) == before
+
+
+def test_an_expired_window_is_refused(client, api, policy):
+    late = place(api, "3003", delivered_days_ago=45)
+    token = make_tracking_token(late)
+    page = client.get(f"/returns/{token}").content.decode()
+    assert "Nothing on this order can be returned now." in page
+    response = review(client, token, **{"line-0": "3003-L1", "qty-0": "1", "reason-0": "changed_mind"})
+    assert response.status_code == 400
+    assert "The return window for this item closed on" in errors_of(response)
+    assert nothing_written()
+
+
+def test_a_final_sale_item_is_refused(client, token):
+    fields = {"line-0": "1001-L3", "qty-0": "1", "reason-0": "changed_mind"}
+    response = review(client, token, **fields)
+    assert response.status_code == 400
+    assert "This item was a final sale and cannot be returned." in errors_of(response)
+    posted = client.post(f"/returns/{token}/submit", {**fields, "choice-0": "refund", "method": "label"})
+    assert posted.status_code == 400
+    assert nothing_written()
+
+
+def test_a_missing_reason_or_choice_is_asked_for(client, token):
+    response = review(client, token, **{"line-0": "1001-L1", "qty-0": "1"})
+    assert response.status_code == 400 and "Choose why you are returning this item." in errors_of(response)
+    fields = submission(client, token, **jacket_and_socks())
+    posted = client.post(f"/returns/{token}/submit", {**fields, "choice-0": "refund"})
+    assert posted.status_code == 400
+    text = errors_of(posted)
+    assert "Choose what you would like for this item." in text
+    assert "Choose how you will send the items back." in text
+    assert nothing_written()
+
+
+def test_nothing_picked_is_asked_for(client, token):
+    response = review(client, token, **{"line-0": "1001-L1", "qty-0": "0"})
+    assert response.status_code == 400
+    assert "Choose at least one item to return." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("big.jpg", b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024), "5 MB or smaller"),
+        ("invoice.jpg", b"%PDF-1.4 not a photo", "must be JPEG, PNG or WebP"),
+    ],
+)
+def test_an_oversized_or_non_image_photo_is_refused(client, token, name, data, message):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": [_file(name, data)]})
+    assert response.status_code == 400
+    assert message in errors_of(response)
+    assert nothing_written()
+    assert not (photos_root() / "returns").exists()
+
+
+def test_more_than_three_photos_are_refused(client, token):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(image, format="PNG")
+    files = [_file(f"p{i}.png", image.getvalue()) for i in range(4)]
+    response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": files})
+    assert response.status_code == 400 and "at most 3 photos" in errors_of(response)
+    assert nothing_written()
+
+
+# --- languages ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"),
+    [
+        ("es", "Devolver o cambiar artículos"),
+        ("fr", "Retourner ou échanger des articles"),
+        ("de", "Artikel zurückgeben oder umtauschen"),
+        ("pt-br", "Devolver ou trocar itens"),
+    ],
+)
+def test_the_portal_speaks_the_shoppers_language(client, token, lang, heading):
+    page = client.get(f"/returns/{token}?lang={lang}")
+    assert page["Content-Language"] == lang
+    assert heading in page.content.decode()
+
+
+def _file(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def test_amounts_are_decimals_never_floats():
+    from aftercart.web.returns import money
+
+    assert money(Decimal("12.5"), "EUR", "en") == "€12.50"
+    assert money(Decimal("12.5"), "EUR", "de") == "12,50\xa0€"
+
+
+# --- every word on the portal is translated -------------------------------------------------------
+
+PORTAL_TEMPLATES = ["lookup.html", "start.html", "review.html", "status.html", "link_problem.html"]
+
+
+def _portal_messages() -> set[str]:
+    """Message ids of the portal: its module's ``_()`` calls and its templates' translate tags."""
+    import ast
+    from pathlib import Path
+
+    import aftercart.web.returns as module
+
+    ids: set[str] = set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_" and node.args:
+            ids.add(node.args[0].value)
+    folder = Path(module.__file__).parent / "templates" / "web" / "returns"
+    for name in PORTAL_TEMPLATES:
+        text = (folder / name).read_text()
+        ids.update(re.findall(r'{% translate "([^"]+)" %}', text))
+        for body in re.findall(r"{% blocktranslate[^%]*%}(.*?){% endblocktranslate %}", text, re.S):
+            ids.add(re.sub(r"{{ (\w+) }}", r"%(\1)s", body.split("{% plural %}")[0]))
+    return ids
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "de", "pt_BR"])
+def test_every_portal_message_is_translated_with_its_placeholders(lang):
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import aftercart
+
+    po = Path(aftercart.__file__).parent / "locale" / lang / "LC_MESSAGES" / "django.po"
+    with po.open("rb") as source:
+        catalog = read_po(source)
+    messages = _portal_messages()
+    assert len(messages) > 100
+    for message_id in messages:
+        entry = catalog.get(message_id)
+        assert entry is not None and entry.string, f"{lang}: {message_id!r} is not translated"
+        translated = entry.string if isinstance(entry.string, str) else entry.string[0]
+        assert sorted(re.findall(r"%\(\w+\)s", translated)) == sorted(re.findall(r"%\(\w+\)s", message_id))
+
+
+def test_a_return_of_another_order_is_not_found_through_this_orders_link(client, api, token, store):
+    other = place(api, "4004", email="bob@example.com")
+    other_token = make_tracking_token(other)
+    fields = submission(client, other_token, **{"line-0": "4004-L1", "qty-0": "1", "reason-0": "defective"})
+    posted = client.post(
+        f"/returns/{other_token}/submit", {**fields, "choice-0": "refund", "method": "label"}
+    )
+    assert posted.status_code == 303
+    rma = Return.objects.get().rma
+    assert client.get(f"/returns/{other_token}/{rma}").status_code == 200
+    for path in (f"/returns/{token}/{rma}", f"/returns/{token}/{rma}/label.pdf"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "Return not found" in response.content.decode()
