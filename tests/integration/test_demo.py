@@ -12,6 +12,7 @@ from django.core.management import call_command
 from aftercart.demo.services import DEMO_SLUGS, demo_reset, seed_demo
 from aftercart.demo.simulate import simulate
 from aftercart.orders.models import Fact, Order, OrderLine, Shipment
+from aftercart.returns.models import Return, ReturnFact
 from aftercart.stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +50,12 @@ def test_seed_covers_every_situation() -> None:
     orders = Order.objects.filter(store__slug__in=DEMO_SLUGS)
     assert orders.count() == summary.orders == 520
     assert summary.facts_accepted == Fact.objects.filter(store__slug__in=DEMO_SLUGS).count() > 5_000
-    # carrier scans arrive by tracking number only, like webhooks, and all find their order
-    assert summary.orphaned == 0 and not Fact.objects.filter(order__isnull=True).exists()
+    # carrier scans arrive by tracking number only, like webhooks, and all find their order — or,
+    # for a return's parcel, its return
+    return_parcels = Return.objects.exclude(tracking_number="").values("tracking_number")
+    assert summary.orphaned == 0
+    assert not Fact.objects.filter(order__isnull=True).exclude(tracking_number__in=return_parcels).exists()
+    assert Fact.objects.filter(order__isnull=True, tracking_number__in=return_parcels).exists()
     assert not Fact.objects.filter(occurred_at__gt=NOW).exists(), "the simulation is cut at now"
     assert orders.filter(placed_at__lt=datetime(2026, 2, 16, tzinfo=UTC)).count() == 0  # last 30 days
 
@@ -112,6 +117,30 @@ def test_seed_covers_every_situation() -> None:
         store__slug__in=DEMO_SLUGS, kind="line.status", payload__status="unavailable"
     )
     assert any(f.payload.get("substitute") for f in offered)
+    # returns in every state, made through the services, each with its facts
+    assert summary.returns == {
+        "in_review": "requested",
+        "approved": "approved",
+        "label_issued": "label_issued",
+        "dropoff": "label_issued",
+        "in_transit": "in_transit",
+        "received": "received",
+        "inspected": "inspected",
+        "refunded": "resolved",
+        "credited": "resolved",
+        "exchanged": "resolved",
+        "rejected": "rejected",
+        "cancelled": "cancelled",
+    }
+    returns = Return.objects.filter(store__slug__in=DEMO_SLUGS)
+    assert {r.resolution for r in returns.filter(status="resolved")} == {
+        "refund_issued",
+        "credit_issued",
+        "exchange_created",
+    }
+    assert returns.filter(status="requested", needs_review=True).exists()
+    assert all(r.facts.filter(kind="requested").exists() for r in returns)
+    assert returns.filter(method="dropoff").exclude(dropoff_code="").exists()
     # click and collect, waiting and collected
     assert orders.filter(next_step="ready_for_pickup", stage="pickup").exists()
     assert OrderLine.objects.filter(order__in=orders, status="picked_up").exists()
@@ -130,9 +159,14 @@ def test_same_seed_same_shops_and_seeding_twice_adds_nothing() -> None:
     before = snapshot()
     facts = Fact.objects.count()
 
+    returns = sorted(Return.objects.values_list("rma", "status"))
+    return_facts = ReturnFact.objects.count()
+
     again = seed_demo(seed=7, orders=520, now=NOW)
     assert again.facts_accepted == 0 and again.duplicates == again.facts_received == first.facts_received
     assert snapshot() == before and Fact.objects.count() == facts
+    assert sorted(Return.objects.values_list("rma", "status")) == returns
+    assert ReturnFact.objects.count() == return_facts
 
     assert demo_reset() == 520
     assert not Store.objects.filter(slug__in=DEMO_SLUGS).exists() and Fact.objects.count() == 0

@@ -214,8 +214,9 @@ def test_a_repeated_step_plans_nothing_twice(api, policy):
     scan(api, ret.tracking_number, "in_transit", timezone.now())  # the same event again: a duplicate
     scan(api, ret.tracking_number, "out_for_delivery", timezone.now())  # a later scan: no new step
     assert ret.facts.filter(kind="mark_in_transit").count() == 1
+    assert return_issue_label(ret).status == "in_transit", "a retried call after the scan: no change"
     with pytest.raises(IllegalTransition, match="cannot issue label a return that is in_transit"):
-        return_issue_label(ret)
+        return_issue_label(ret, tracking_number="1ZNEW")
 
 
 def test_events_arriving_out_of_order_and_for_unknown_parcels_change_nothing(api, policy):

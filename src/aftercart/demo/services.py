@@ -18,11 +18,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from aftercart.cases.services import exceptions_sweep
+from aftercart.demo.returns import seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.domain.facts import Fact
 from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
+from aftercart.returns.models import Return
 from aftercart.stores.models import ApiKey, Store
 from aftercart.stores.services import api_key_issue, api_key_revoke, store_create
 
@@ -70,8 +72,11 @@ class DemoSummary:
     facts_received: int = 0
     facts_accepted: int = 0
     duplicates: int = 0
+    #: Carrier events for parcels nobody knows (a return's parcel is known to its return).
     orphaned: int = 0
     emails_sent: int = 0
+    #: The demo returns, by what they show → their status (one in every state).
+    returns: dict[str, str] = field(default_factory=dict)
 
 
 def _store_fields(brand: Brand) -> dict[str, object]:
@@ -110,6 +115,8 @@ def demo_reset() -> int:
     """Delete the demo stores and everything in them (orders, facts, keys). Returns the number of
     orders removed."""
     count = demo_order_count()
+    # Returns first: a return keeps the policy version it was judged under (protected).
+    Return.objects.filter(store__slug__in=DEMO_SLUGS).delete()
     Store.objects.filter(slug__in=DEMO_SLUGS).delete()
     return count
 
@@ -164,6 +171,12 @@ def seed_demo(
             summary.emails_sent += _deliver_due(until)
         if progress and finished_at[until]:
             progress(finished_at[until])
+    # Returns of the past week on orders delivered earlier, in every state, through the services.
+    returned = seed_returns(stores=stores, now=now)
+    summary.returns = returned.returns
+    summary.facts_received += returned.facts.received
+    summary.facts_accepted += returned.facts.accepted
+    summary.duplicates += returned.facts.duplicates
     exceptions_sweep(now=now)
     if deliver:
         summary.emails_sent += _deliver_due(now)

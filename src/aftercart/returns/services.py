@@ -631,7 +631,8 @@ def return_issue_label(
     ``manual``: no postage bought, no tracking number) unless the store passes the
     ``tracking_number`` (and ``carrier``) of a label it bought itself — carrier events for that
     number then move the return (:func:`return_carrier_event`). Calling it again without a new
-    tracking number changes nothing; with one, the label is reissued. In-store returns have
+    tracking number (or with the same one) changes nothing, whatever happened since; with a new
+    one, the label is reissued. In-store returns have
     nothing to issue and are returned unchanged. An illegal step (a return not approved, or over)
     raises :class:`IllegalTransition`; nothing is written."""
     now = now or timezone.now()
@@ -639,10 +640,10 @@ def return_issue_label(
     status = ReturnStatus(ret.status)
     if ret.method == ReturnMethod.IN_STORE.value or ret.keep_items:
         return ret
-    next_status(status, ReturnEvent.ISSUE_LABEL, keep_items=ret.keep_items)  # raises when illegal
     number = normalise_tracking_number(tracking_number) or ""
-    if status == ReturnStatus.LABEL_ISSUED and (not number or number == ret.tracking_number):
-        return ret
+    if ret.label_issued_at is not None and (not number or number == ret.tracking_number):
+        return ret  # issued already, and nothing new: a retried call (whatever happened since)
+    next_status(status, ReturnEvent.ISSUE_LABEL, keep_items=ret.keep_items)  # raises when illegal
     _issue_label(ret, now=now, tracking_number=number, carrier=carrier, provider=provider)
     return ret
 

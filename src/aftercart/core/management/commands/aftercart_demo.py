@@ -148,6 +148,11 @@ class Command(BaseCommand):
         write("  Exceptions end to end (open the tracking page; the answers go to the ledger):")
         for label, number, url in summary.showcase:
             write(f"    {label:<48} {number:<8} {url}")
+        if summary.returns:
+            write("")
+            write("  Returns, one in every state (GET /api/v1/returns?status=…; the admin's review queue):")
+            for what, status in summary.returns.items():
+                write(f"    {what:<14} {status}")
         write("")
         write("  Orders worth opening (number, order id):")
         for code, rows in summary.examples.items():
