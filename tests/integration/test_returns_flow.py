@@ -409,3 +409,21 @@ def test_exchanges_follow_the_stock_feed(api, policy, client, api_token):
     assert_problem(inventory([]), 400, "validation")
     assert_problem(inventory([{"sku": "X", "available": "lots"}]), 400, "validation")
     assert StockLevel.objects.get(sku="JKT-L").available == 0
+
+
+def test_return_emails_speak_the_customers_language(api, policy, smtp):  # noqa: F811
+    place(api)
+    update = {"locale": "es", "updated_at": iso(timezone.now())}
+    assert api.patch("/api/v1/orders/1001", update).status_code == 200
+    ret = Return.objects.get(rma=ask(api, method="dropoff").json()["rma"])
+    message_deliver_due(now=timezone.now() + timedelta(seconds=1), limit=100)
+    mail = next(m for m in smtp.received if ret.rma in m["Subject"])
+    # (A long encoded subject is folded onto a continuation line; unfolded, it reads:)
+    assert mail["Subject"].strip() == f"Tu código QR de entrega está listo · devolución {ret.rma}"
+    text = mail.get_body(("plain",)).get_content()
+    assert (
+        f"Muestra el código QR adjunto en el punto de entrega con el número de devolución {ret.rma}" in text
+    )
+    assert "Envía los artículos antes del" in text
+    qr = next(mail.iter_attachments())
+    assert qr.get_filename() == f"dropoff-{ret.rma}.png" and qr.get_content().startswith(b"\x89PNG")
