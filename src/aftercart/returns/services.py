@@ -32,6 +32,7 @@ from aftercart.domain.returns import (
     ReturnMethod,
     ReturnPolicy,
     judge_return,
+    quantize,
     settle,
 )
 from aftercart.domain.returns.lifecycle import (
@@ -535,8 +536,8 @@ def _make_exchange_order(ret: Return, lines: Sequence[ReturnLine], *, now: datet
         "created_at": now.isoformat(),
         "instant": instant,
         "currency": ret.currency,
-        "credit": str(sum((ln.exchange_amount for ln in exchanged), Decimal(0))),
-        "charge": str(sum((ln.charge_amount for ln in exchanged), Decimal(0))),
+        "credit": str(quantize(sum((ln.exchange_amount for ln in exchanged), Decimal(0)), ret.currency)),
+        "charge": str(quantize(sum((ln.charge_amount for ln in exchanged), Decimal(0)), ret.currency)),
         "lines": [
             {
                 "replaces_line_id": ln.line_id,
