@@ -409,7 +409,7 @@ def _file(name: str, data: bytes):
 
 
 def test_amounts_are_decimals_never_floats():
-    from aftercart.web.returns import money
+    from aftercart.web.returns.words import money
 
     assert money(Decimal("12.5"), "EUR", "en") == "€12.50"
     assert money(Decimal("12.5"), "EUR", "de") == "12,50\xa0€"
@@ -425,13 +425,14 @@ def _portal_messages() -> set[str]:
     import ast
     from pathlib import Path
 
-    import aftercart.web.returns as module
+    import aftercart.web.returns as package
 
     ids: set[str] = set()
-    for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_" and node.args:
-            ids.add(node.args[0].value)
-    folder = Path(module.__file__).parent / "templates" / "web" / "returns"
+    for source in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_" and node.args:
+                ids.add(node.args[0].value)
+    folder = Path(package.__file__).parents[1] / "templates" / "web" / "returns"
     for name in PORTAL_TEMPLATES:
         text = (folder / name).read_text()
         ids.update(re.findall(r'{% translate "([^"]+)" %}', text))
@@ -474,3 +475,13 @@ def test_a_return_of_another_order_is_not_found_through_this_orders_link(client,
         response = client.get(path)
         assert response.status_code == 404
         assert "Return not found" in response.content.decode()
+
+
+def test_a_size_sold_out_since_it_was_listed_is_said_by_the_line(client, token, store):
+    stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=1)])
+    assert '<option value="JKT-L">L</option>' in client.get(f"/returns/{token}").content.decode()
+    stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=0)])
+    response = review(client, token, **jacket_and_socks(**{"exchange-0": "JKT-L"}))
+    assert response.status_code == 400
+    assert "That size is no longer available. Choose another one." in errors_of(response)
+    assert nothing_written()

@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from aftercart.web import preferences, returns, views
+from aftercart.web import preferences, views
+from aftercart.web.returns import offers as returns_offers
+from aftercart.web.returns import start as returns_start
+from aftercart.web.returns import status as returns_status
+from aftercart.web.returns import submit as returns_submit
 
 app_name = "web"
 
@@ -17,10 +21,10 @@ urlpatterns = [
     path("p/<str:token>/save", preferences.preferences_save, name="preferences-save"),
     # The returns portal: found by lookup, or opened with the order's signed link (the same token
     # as /t/<token>); a return's page is named by its random RMA, never a sequential id.
-    path("returns", returns.returns_lookup, name="returns"),
-    path("returns/<str:token>", returns.returns_start, name="returns-start"),
-    path("returns/<str:token>/review", returns.returns_review, name="returns-review"),
-    path("returns/<str:token>/submit", returns.returns_submit, name="returns-submit"),
-    path("returns/<str:token>/<str:rma>", returns.return_status, name="returns-status"),
-    path("returns/<str:token>/<str:rma>/label.pdf", returns.return_label, name="returns-label"),
+    path("returns", returns_start.returns_lookup, name="returns"),
+    path("returns/<str:token>", returns_start.returns_start, name="returns-start"),
+    path("returns/<str:token>/review", returns_offers.returns_review, name="returns-review"),
+    path("returns/<str:token>/submit", returns_submit.returns_submit, name="returns-submit"),
+    path("returns/<str:token>/<str:rma>", returns_status.return_status, name="returns-status"),
+    path("returns/<str:token>/<str:rma>/label.pdf", returns_status.return_label, name="returns-label"),
 ]

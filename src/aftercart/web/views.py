@@ -30,7 +30,7 @@ from aftercart.returns.portal import order_returnable
 from aftercart.stores.models import Store
 from aftercart.web.lookup import LookupForm, lookup_post
 from aftercart.web.pages import page_frame, private, rate_limited, render_page, see_other, store_param
-from aftercart.web.returns import returns_for_tracking
+from aftercart.web.returns.status import returns_for_tracking
 from aftercart.web.tracking import (
     REFUSALS,
     choose_language,

@@ -1,0 +1,266 @@
+"""``/returns`` (the lookup) and ``/returns/<token>`` (step 1: which lines, how many, why, and
+another size when one is in stock): reading the form and the domain's verdict on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
+
+from aftercart.domain.returns import (
+    ExchangeTarget,
+    Note,
+    OfferKind,
+    Reason,
+    RequestedLine,
+    ReturnDecision,
+)
+from aftercart.orders.models import Order
+from aftercart.orders.tokens import make_tracking_token
+from aftercart.returns.portal import (
+    ExchangeOption,
+    ReturnableLine,
+    exchange_options,
+    quote,
+    returnable_lines,
+)
+from aftercart.web.lookup import LookupForm, lookup_post
+from aftercart.web.pages import page_frame, private, rate_limited, render_page, see_other, store_param
+from aftercart.web.returns.access import Opened, frame, open_order
+from aftercart.web.returns.status import return_list
+from aftercart.web.returns.words import (
+    MAX_ROWS,
+    NOTE_MESSAGES,
+    REASON_LABELS,
+    day,
+    note_message,
+)
+from aftercart.web.tracking import choose_language, language_links, supported_language
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "HEAD", "POST"])
+def returns_lookup(request: HttpRequest) -> HttpResponse:
+    """``/returns``: find the order, then go to its returns page. Every kind of miss gets the same
+    answer, and lookups count against the same limits as the tracking page's."""
+    store = store_param(request)
+    explicit = supported_language(request.POST.get("lang") or request.GET.get("lang")) or ""
+    language = choose_language(request, store=store, explicit=explicit)
+    context = page_frame(request, store, language, explicit_lang=explicit, failed=False)
+    context["languages"] = language_links(request, language, keep={"store": store.slug if store else ""})
+    if request.method != "POST":
+        context["form"] = LookupForm(initial={"number": request.GET.get("number", "")[:64]})
+        return render_page(request, "web/returns/lookup.html", context, language)
+    found = lookup_post(request, store)
+    if found.retry_after:
+        return rate_limited(request, context, language, found.retry_after)
+    if found.order is not None:
+        url = reverse("web:returns-start", kwargs={"token": make_tracking_token(found.order)})
+        return see_other(url + (f"?{urlencode({'lang': explicit})}" if explicit else ""))
+    context["form"], context["failed"] = found.form, found.failed
+    return render_page(request, "web/returns/lookup.html", context, language)
+
+
+# --- step 1: what comes back ---------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line as the shopper filled it in (``index`` is its place in the form)."""
+
+    index: int
+    line_id: str
+    line: ReturnableLine | None
+    quantity: int = 0
+    reason: Reason | None = None
+    text: str = ""
+    exchange: ExchangeOption | None = None
+    exchange_key: str = ""
+    error: str = ""
+
+
+@dataclass
+class Selection:
+    """What the shopper picked, with the problems found (per row and for the whole request)."""
+
+    rows: list[Row]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def picked(self) -> list[Row]:
+        return [r for r in self.rows if r.quantity > 0]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not any(r.error for r in self.rows)
+
+
+def _option_key(option: ExchangeOption) -> str:
+    return option.sku or option.variant
+
+
+def read_selection(data: QueryDict, lines: list[ReturnableLine], order: Order) -> Selection:
+    """Parse the line fields. Only the form's shape is checked here; whether the lines can come
+    back (quantity, window, final sale, another order's line) is the domain's to say."""
+    by_id = {line.line_id: line for line in lines}
+    rows = []
+    # Rows are numbered by their place on the page; lines that cannot come back have no fields,
+    # so the numbers have gaps.
+    indexes = sorted(
+        int(key[5:]) for key in data if key.startswith("line-") and key[5:].isdigit() and len(key) < 10
+    )
+    for index in indexes[:MAX_ROWS]:
+        line_id = str(data.get(f"line-{index}", ""))[:128]
+        if not line_id:
+            continue
+        row = Row(index=index, line_id=line_id, line=by_id.get(line_id))
+        raw_quantity = str(data.get(f"qty-{index}", "0")).strip() or "0"
+        try:
+            row.quantity = int(raw_quantity)
+        except ValueError:
+            row.quantity, row.error = 0, str(NOTE_MESSAGES["bad_quantity"])
+        if row.quantity < 0 or row.quantity > 100_000:
+            row.quantity, row.error = 0, str(NOTE_MESSAGES["bad_quantity"])
+        reason = str(data.get(f"reason-{index}", ""))
+        row.reason = Reason(reason) if reason in Reason.__members__.values() else None
+        row.text = str(data.get(f"text-{index}", "")).strip()[:1000]
+        row.exchange_key = str(data.get(f"exchange-{index}", ""))[:200]
+        if row.quantity > 0 and not row.error:
+            if row.reason is None:
+                row.error = str(_("Choose why you are returning this item."))
+            elif row.exchange_key and row.line is not None:
+                options = {_option_key(o): o for o in exchange_options(order, row.line)}
+                row.exchange = options.get(row.exchange_key)
+                if row.exchange is None:
+                    row.error = str(_("That size is no longer available. Choose another one."))
+        rows.append(row)
+    return Selection(rows=rows)
+
+
+def requested_lines(selection: Selection) -> list[RequestedLine]:
+    return [
+        RequestedLine(
+            line_id=row.line_id,
+            quantity=row.quantity,
+            reason=row.reason or Reason.OTHER,
+            exchange_for=None
+            if row.exchange is None
+            else ExchangeTarget(
+                product_id=row.exchange.product_id,
+                variant=row.exchange.variant,
+                sku=row.exchange.sku,
+                unit_price=row.exchange.unit_price,
+            ),
+        )
+        for row in selection.picked
+    ]
+
+
+def judge_selection(selection: Selection, opened: Opened) -> ReturnDecision | None:
+    """The domain's verdict on the picked rows, its refusals written onto the rows."""
+    assert opened.order is not None and opened.state is not None
+    if not selection.ok:
+        return None
+    if not selection.picked:
+        selection.problems.append(str(NOTE_MESSAGES["empty_request"]))
+        return None
+    decision = quote(opened.order, opened.state, requested_lines(selection), opened.now)
+    for row in selection.picked:
+        verdict = decision.line(row.line_id)
+        if verdict is not None and not verdict.eligible:
+            row.error = " ".join(dict.fromkeys(note_message(n) for n in verdict.reasons))
+        elif verdict is not None and row.exchange is not None and verdict.offer(OfferKind.EXCHANGE) is None:
+            # The size was in stock when the list was shown and is not now: say so by the line
+            # rather than silently dropping the exchange the shopper asked for.
+            row.error = str(NOTE_MESSAGES["out_of_stock"])
+    selection.problems.extend(note_message(n) for n in decision.problems)
+    return decision
+
+
+def _line_views(
+    lines: list[ReturnableLine], selection: Selection | None, order: Order, language: str
+) -> list[dict[str, Any]]:
+    """Step 1's rows: every line of the order, returnable or with why not."""
+    filled = {r.line_id: r for r in selection.rows} if selection else {}
+    views = []
+    for index, line in enumerate(lines):
+        row = filled.get(line.line_id)
+        blocked = ""
+        if line.blocked:
+            blocked = note_message(Note(line.blocked, "", dict(line.blocked_params)))
+        views.append(
+            {
+                "index": index,
+                "line_id": line.line_id,
+                "title": line.title,
+                "variant": line.variant,
+                "quantity": line.quantity,
+                "left": line.left,
+                "choices": list(range(0, line.left + 1)),
+                "until": day(line.returnable_until),
+                "blocked": blocked,
+                "picked_quantity": row.quantity if row else 0,
+                "reason": row.reason.value if row and row.reason else "",
+                "text": row.text if row else "",
+                "exchange": row.exchange_key if row else "",
+                "exchange_options": [
+                    {"key": _option_key(o), "label": o.variant or o.sku}
+                    for o in (exchange_options(order, line) if line.left else [])
+                ],
+                "error": row.error if row else "",
+            }
+        )
+    # Rows the form was sent with that are not lines of this order (a tampered form): show them
+    # with the domain's answer rather than dropping them silently.
+    known = {line.line_id for line in lines}
+    for row in selection.rows if selection else []:
+        if row.line_id not in known and row.error:
+            views.append(
+                {
+                    "index": len(lines) + row.index,
+                    "line_id": row.line_id,
+                    "title": row.line_id,
+                    "stray": True,
+                    "error": row.error,
+                }
+            )
+    return views
+
+
+def render_step_one(
+    request: HttpRequest, opened: Opened, token: str, selection: Selection | None, status: int = 200
+) -> HttpResponse:
+    assert opened.order is not None and opened.state is not None
+    lines = returnable_lines(opened.order, opened.state, opened.now)
+    with translation.override(opened.language):
+        context = frame(
+            request,
+            opened,
+            token,
+            lines=_line_views(lines, selection, opened.order, opened.language),
+            reasons=[{"value": r.value, "label": str(label)} for r, label in REASON_LABELS.items()],
+            problems=selection.problems if selection else [],
+            has_errors=bool(selection and not selection.ok),
+            returnable=any(line.left for line in lines),
+            returns=return_list(opened.order, token, opened.language),
+        )
+    return private(render_page(request, "web/returns/start.html", context, opened.language, status=status))
+
+
+@never_cache
+@require_safe
+def returns_start(request: HttpRequest, token: str) -> HttpResponse:
+    """``/returns/<token>``: the order's lines, what can come back, and the order's returns."""
+    opened = open_order(request, token)
+    if opened.problem is not None:
+        return opened.problem
+    return render_step_one(request, opened, token, None)

@@ -1,0 +1,187 @@
+"""``/returns/<token>/<rma>``: a return's page (next step, choices, label, QR code, history), its
+label PDF, and the order's returns as the tracking page and step 1 list them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from aftercart.domain.returns import (
+    OfferKind,
+    Reason,
+)
+from aftercart.domain.returns.lifecycle import ReturnStatus
+from aftercart.orders.models import Order
+from aftercart.returns import selectors
+from aftercart.returns.models import Return
+from aftercart.web.pages import page_frame, private, render_page
+from aftercart.web.returns.access import frame, open_order
+from aftercart.web.returns.words import (
+    FACT_LABELS,
+    METHOD_LABELS,
+    OFFER_LABELS,
+    REASON_LABELS,
+    RESOLVED_TEXT,
+    STATUS_LABELS,
+    STEP_TEXT,
+    day,
+    money,
+)
+
+
+def return_step_view(ret: Return, language: str) -> dict[str, str]:
+    """The return's next step (``return_next_step``), in the shopper's language."""
+    step = selectors.return_step(ret)
+    key = step.code if ret.ship_by or f"{step.code}/undated" not in STEP_TEXT else f"{step.code}/undated"
+    headline, detail = STEP_TEXT.get(key, (_("Your return"), _("We have your return %(rma)s.")))
+    with translation.override(language):
+        params = {"rma": ret.rma, "ship_by": day(ret.ship_by)}
+        text = str(detail)
+        if step.code == "return_resolved":
+            first = ret.resolution.split(",")[0] if ret.resolution else ""
+            text = str(RESOLVED_TEXT.get(first, detail))
+        return {"code": step.code, "headline": str(headline), "detail": text % params, "action": step.action}
+
+
+def return_list(order: Order, token: str, language: str) -> list[dict[str, Any]]:
+    with translation.override(language):
+        return [
+            {
+                "rma": ret.rma,
+                "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status)),
+                "created_at": ret.created_at,
+                "items": sum(line.quantity for line in ret.lines.all()),
+                "url": reverse("web:returns-status", kwargs={"token": token, "rma": ret.rma}),
+            }
+            for ret in selectors.returns_for_order(order)
+        ]
+
+
+def returns_for_tracking(order: Order, token: str, language: str) -> list[dict[str, Any]]:
+    """The order's returns as the tracking page lists them (with links to their pages)."""
+    return return_list(order, token, language)
+
+
+def return_of(order: Order, rma: str) -> Return | None:
+    if not rma or len(rma) > 16:
+        return None
+    ret = selectors.return_by_rma(order.store, rma)
+    # The link names the order; a return of any other order is not found, whatever its number.
+    return ret if ret is not None and ret.order_id == order.pk else None
+
+
+def _resolution_lines(ret: Return, language: str) -> list[dict[str, Any]]:
+    cur = ret.currency
+    rows = []
+    for line in ret.lines.all():
+        kind = OfferKind(line.resolution)
+        amounts = []
+        if kind is OfferKind.EXCHANGE:
+            target = line.exchange_for or {}
+            amounts.append(
+                str(
+                    _("You get: %(item)s")
+                    % {"item": f"{line.title} ({target.get('variant') or target.get('sku', '')})"}
+                )
+            )
+            if line.charge_amount > 0:
+                amounts.append(
+                    str(
+                        _("You pay the difference: %(amount)s")
+                        % {"amount": money(line.charge_amount, cur, language)}
+                    )
+                )
+        elif kind is OfferKind.STORE_CREDIT:
+            amounts.append(
+                str(_("You get back: %(amount)s") % {"amount": money(line.credit_amount, cur, language)})
+            )
+        else:
+            amounts.append(
+                str(_("You get back: %(amount)s") % {"amount": money(line.refund_amount, cur, language)})
+            )
+        if line.bonus_amount > 0:
+            amounts.append(
+                str(_("Includes a bonus of %(amount)s") % {"amount": money(line.bonus_amount, cur, language)})
+            )
+        if line.fee_amount > 0:
+            amounts.append(str(_("Fee: %(amount)s") % {"amount": money(line.fee_amount, cur, language)}))
+        rows.append(
+            {
+                "title": line.title or line.sku or line.line_id,
+                "variant": line.variant,
+                "quantity": line.quantity,
+                "reason": str(REASON_LABELS.get(Reason(line.reason), line.reason)),
+                "resolution": str(OFFER_LABELS[kind]),
+                "amounts": amounts,
+                "accepted": line.accepted,
+            }
+        )
+    return rows
+
+
+@never_cache
+@require_safe
+def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
+    """``/returns/<token>/<rma>``: the return's next step, what was chosen, its label and QR code
+    once issued, and its timeline."""
+    opened = open_order(request, token)
+    if opened.problem is not None:
+        return opened.problem
+    assert opened.order is not None
+    ret = return_of(opened.order, rma)
+    if ret is None:
+        context = page_frame(request, opened.order.store, opened.language, reason="unknown_return")
+        page = render_page(request, "web/returns/link_problem.html", context, opened.language, status=404)
+        return private(page)
+    language = opened.language
+    with translation.override(language):
+        facts = [f for f in ret.facts.all() if f.kind in FACT_LABELS]
+        context = frame(
+            request,
+            opened,
+            token,
+            ret={"rma": ret.rma, "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status))},
+            step=return_step_view(ret, language),
+            lines=_resolution_lines(ret, language),
+            timeline=[{"at": f.occurred_at, "label": str(FACT_LABELS[f.kind])} for f in reversed(facts)],
+            again=request.GET.get("again") == "1",
+            photos=sum(len(line.photos or []) for line in ret.lines.all()),
+            method=str(METHOD_LABELS[ret.method][0]) if ret.method in METHOD_LABELS else "",
+            label_url=reverse("web:returns-label", kwargs={"token": token, "rma": ret.rma})
+            if ret.label_issued_at
+            else "",
+            qr_svg=_qr_svg(ret),
+        )
+    return private(render_page(request, "web/returns/status.html", context, language))
+
+
+def _qr_svg(ret: Return) -> str:
+    """The drop-off QR code as inline SVG (segno's markup of our own code, nothing the shopper
+    typed), or "" when the return has none."""
+    if not ret.dropoff_code or ret.label_issued_at is None:
+        return ""
+    return selectors.return_dropoff_qr(ret, fmt="svg").decode()
+
+
+@never_cache
+@require_safe
+def return_label(request: HttpRequest, token: str, rma: str) -> HttpResponse:
+    """``/returns/<token>/<rma>/label.pdf``: the printable label once issued (404 before)."""
+    opened = open_order(request, token)
+    if opened.problem is not None:
+        return opened.problem
+    assert opened.order is not None
+    ret = return_of(opened.order, rma)
+    if ret is None or ret.label_issued_at is None:
+        context = page_frame(request, opened.order.store, opened.language, reason="unknown_return")
+        page = render_page(request, "web/returns/link_problem.html", context, opened.language, status=404)
+        return private(page)
+    response = HttpResponse(selectors.return_label_pdf(ret), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="return-{ret.rma}.pdf"'
+    return private(response)
