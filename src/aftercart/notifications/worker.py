@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import close_old_connections
 
-from aftercart.notifications.services import DeliveryReport, message_deliver_due
+from aftercart.notifications.services import LEASE, DeliveryReport, message_deliver_due
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ def delivery_loop(
     stop: threading.Event,
     interval: float = 5.0,
     limit: int = 50,
+    lease: timedelta = LEASE,
     on_report: Callable[[DeliveryReport], None] | None = None,
 ) -> None:
     """Deliver due messages until ``stop`` is set; sleep ``interval`` seconds when none are due.
@@ -32,7 +34,7 @@ def delivery_loop(
     while not stop.is_set():
         close_old_connections()
         try:
-            report = message_deliver_due(limit=limit)
+            report = message_deliver_due(limit=limit, lease=lease)
         except Exception:
             logger.exception("delivery pass failed; retrying in %ss", interval)
             stop.wait(interval)
@@ -44,14 +46,14 @@ def delivery_loop(
 
 
 def start_delivery_thread(
-    *, interval: float = 5.0, limit: int = 50
+    *, interval: float = 5.0, limit: int = 50, lease: timedelta = LEASE
 ) -> tuple[threading.Thread, threading.Event]:
     """Run :func:`delivery_loop` in a daemon thread (for ``aftercart worker``); set the returned
     event to stop it after its current message."""
     stop = threading.Event()
     thread = threading.Thread(
         target=delivery_loop,
-        kwargs={"stop": stop, "interval": interval, "limit": limit},
+        kwargs={"stop": stop, "interval": interval, "limit": limit, "lease": lease},
         name="aftercart-deliver",
         daemon=True,
     )

@@ -3,6 +3,8 @@ periodic exception sweep."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -22,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep-interval", type=float, default=300.0, help="Seconds between exception sweeps."
         )
+        parser.add_argument(
+            "--lease",
+            type=float,
+            default=300.0,
+            help="Seconds a claimed message stays with this worker before another may take it over "
+            "(a worker that died): longer than a batch takes to send.",
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["batch"]:
@@ -32,7 +41,7 @@ class Command(BaseCommand):
         # The outbox is polled in a thread beside the task worker: messages fall due by time
         # (consolidation windows, quiet hours, retries), which no enqueued task would signal.
         threads = [
-            start_delivery_thread(interval=opts["deliver_interval"]),
+            start_delivery_thread(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
             start_sweep_thread(interval=opts["sweep_interval"]),
         ]
         try:
