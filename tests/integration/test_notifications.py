@@ -649,3 +649,38 @@ def test_a_message_that_cannot_be_rendered_does_not_hold_up_its_batch(store, smt
     assert [m["To"] for m in smtp.received] == ["bo@example.com"]
     stuck = Message.objects.get(order=broken)
     assert (stuck.status, stuck.claimed_until) == ("sending", due + LEASE), "left claimed: retried later"
+
+
+class SlowInbox(Inbox):
+    """A server that takes its time to accept each message, counting how many wait at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = 0
+        self.most_waiting = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        self.waiting += 1
+        self.most_waiting = max(self.most_waiting, self.waiting)
+        await asyncio.sleep(0.05)
+        self.waiting -= 1
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_while_the_server_answers_one_message_the_batch_sends_the_next(store, mail_settings, now):
+    facts = [placed(now, order=str(n), email_address=f"c{n}@example.com") for n in range(8)]
+    record(store, *facts, at=now)
+    server = SmtpServer(mail_settings.EMAIL_PORT)
+    server.inbox = SlowInbox()
+    server.start()
+    try:
+        report = message_deliver_due(now=now + timedelta(minutes=16))
+    finally:
+        server.stop()
+    assert (report.sent, len(server.received)) == (8, 8)
+    assert server.inbox.most_waiting > 1, "messages wait for the server's reply side by side"
+    assert server.inbox.most_waiting <= services.ON_THE_WIRE
+    assert sorted(m["To"] for m in server.received) == sorted(f"c{n}@example.com" for n in range(8))
+    assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["sent"] * 8

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -253,7 +255,8 @@ def _deliver_batch(ids: list[int], now: datetime, report: DeliveryReport) -> Non
     Each message is still judged, sent and recorded on its own: one failing (a rendering bug, a
     malformed fact) is logged and left claimed, and the others go. A message's attempt is recorded
     just before it is sent and its outcome just after, so a worker that dies mid-batch resends at
-    most the one message it was sending (the others are recorded, or were never attempted).
+    most the messages it had on the wire (:data:`ON_THE_WIRE`; the others are recorded, or were
+    never attempted).
     """
     rows = Message.objects.select_related("store", "order__store").in_bulk(ids)
     messages = [rows[pk] for pk in ids if pk in rows]
@@ -271,8 +274,7 @@ def _deliver_batch(ids: list[int], now: datetime, report: DeliveryReport) -> Non
         choices = choices_for_contacts(r.contact for r in ready if r.contact)
         sends = _RecentSends.load([r.outbound.message for r in ready], now)
         with templates_cached():
-            for r in ready:
-                _guarded(report, r.outbound.message.pk, _send, r, choices, sends, now)
+            _send_all(ready, choices, sends, now, report)
     finally:
         for transport in transports.values():
             transport.close()
@@ -333,10 +335,65 @@ def _prepare(
     return _Ready(outbound=outbound, transport=transport, contact=contact)
 
 
-def _send(
-    ready: _Ready, choices: Mapping[Contact, ContactChoices], sends: _RecentSends, now: datetime
-) -> str:
-    """Ask the customer's choices and the cap once more, then send and record the outcome."""
+#: Messages a batch may have handed to their transports without knowing the outcome yet (for a
+#: transport that can transmit while the batch goes on, see EmailTransport): the wait for one
+#: server's replies overlaps rendering and recording the next messages.
+ON_THE_WIRE = 4
+
+
+@dataclass(slots=True)
+class _Sending:
+    """A message handed to its transport, its outcome to come."""
+
+    ready: _Ready
+    outcome: Future[str]
+    started: float
+
+
+def _send_all(
+    ready: Sequence[_Ready],
+    choices: Mapping[Contact, ContactChoices],
+    sends: _RecentSends,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    """Send the batch's messages in order, up to :data:`ON_THE_WIRE` at once, recording each
+    outcome as it comes (oldest first)."""
+    wire = ThreadPoolExecutor(max_workers=ON_THE_WIRE, thread_name_prefix="aftercart-send")
+    sending: deque[_Sending] = deque()
+
+    def finish_oldest() -> None:
+        done = sending.popleft()
+        _guarded(report, done.ready.outbound.message.pk, _finish, done, sends, now)
+
+    try:
+        for r in ready:
+            key = sends.key(r.outbound.message)
+            if key is not None and key in {sends.key(s.ready.outbound.message) for s in sending}:
+                # The cap for this customer depends on whether the message on its way to them
+                # goes through: wait for it.
+                while sending:
+                    finish_oldest()
+            started = _guarded(report, r.outbound.message.pk, _start, r, choices, sends, now, wire)
+            if isinstance(started, _Sending):
+                sending.append(started)
+            while len(sending) >= ON_THE_WIRE:
+                finish_oldest()
+        while sending:
+            finish_oldest()
+    finally:
+        wire.shutdown(wait=True)
+
+
+def _start(
+    ready: _Ready,
+    choices: Mapping[Contact, ContactChoices],
+    sends: _RecentSends,
+    now: datetime,
+    wire: ThreadPoolExecutor,
+) -> _Sending | str:
+    """Ask the customer's choices and the cap once more, record the attempt, hand the message to
+    its transport; the outcome when it does not go."""
     outbound = ready.outbound
     message = outbound.message
     if ready.contact is not None:
@@ -353,16 +410,36 @@ def _send(
         return "suppressed"
     _attempt_start(message, now)
     started = time.monotonic()
+    transport = ready.transport
+    outcome: Future[str]
+    prepare = getattr(transport, "prepare", None)
+    transmit = getattr(transport, "transmit", None)
     try:
-        provider_id = ready.transport.send(outbound)
+        if prepare is None or transmit is None:
+            outcome = Future()
+            outcome.set_result(transport.send(outbound))
+        else:
+            # Rendered here (it reads the database, which belongs to this thread), sent there.
+            outcome = wire.submit(transmit, prepare(outbound))
+    except Exception as exc:
+        outcome = Future()
+        outcome.set_exception(exc)
+    return _Sending(ready=ready, outcome=outcome, started=started)
+
+
+def _finish(sending: _Sending, sends: _RecentSends, now: datetime) -> str:
+    """Wait for a send's outcome and record it."""
+    message = sending.ready.outbound.message
+    try:
+        provider_id = sending.outcome.result()
     except ChannelError as exc:
         error: ChannelError | None = exc
     except Exception as exc:  # a bug in rendering must not wedge the queue: retry, then give up
-        logger.exception("unexpected error sending message %s", message.pk)
+        logger.error("unexpected error sending message %s", message.pk, exc_info=exc)
         error = RetryableError(f"{type(exc).__name__}: {exc}")
     else:
         error = None
-    finished = now + timedelta(seconds=time.monotonic() - started)
+    finished = now + timedelta(seconds=time.monotonic() - sending.started)
     if error is None:
         _record_outcome(message, finished=finished, provider_id=provider_id)
         sends.add(message, finished)
@@ -404,6 +481,11 @@ class _RecentSends:
             for pk, store_id, channel, recipient, sent_at in rows:
                 sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))
         return cls(sent)
+
+    @staticmethod
+    def key(message: Message) -> tuple[int, str, str] | None:
+        """Whose sends the cap counts together with this message's (None: it is not capped)."""
+        return (message.store_id, message.channel, message.recipient) if _cap(message) else None
 
     def capped(self, message: Message, now: datetime) -> str:
         """Why the cap stops this message now ("" when it does not)."""

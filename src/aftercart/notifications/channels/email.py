@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+import threading
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -60,13 +61,21 @@ _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=Tr
 
 
 class EmailTransport:
-    """Sends through Django's configured e-mail backend (SMTP in production), one connection per
-    delivery batch."""
+    """Sends through Django's configured e-mail backend (SMTP in production), over connections kept
+    for the delivery batch.
+
+    Rendering (:meth:`prepare`) and handing the message to the server (:meth:`transmit`) are apart
+    so the delivery batch can render and record the next messages while a few others wait for the
+    server's replies (:data:`aftercart.notifications.services.ON_THE_WIRE`), each on a connection
+    of its own: an SMTP session carries one message at a time, and most of a send is waiting for
+    its four replies.
+    """
 
     channel = Channel.EMAIL
 
     def __init__(self) -> None:
-        self._connection: BaseEmailBackend | None = None
+        self._idle: list[BaseEmailBackend] = []
+        self._lock = threading.Lock()
 
     def address(self, state: OrderState) -> str:
         """The order's latest e-mail address."""
@@ -74,16 +83,25 @@ class EmailTransport:
 
     def send(self, outbound: Outbound) -> str:
         """Render and send one message; return its Message-ID."""
+        return self.transmit(self.prepare(outbound))
+
+    def prepare(self, outbound: Outbound) -> EmailMultiAlternatives:
+        """The rendered message (reads the database: call it in the batch's own thread)."""
         try:
             validate_email(outbound.address)
         except ValidationError as exc:
             raise PermanentError(f"invalid address: {outbound.address!r}") from exc
-        email = build_email(outbound)
+        return build_email(outbound)
+
+    def transmit(self, email: EmailMultiAlternatives) -> str:
+        """Hand a prepared message to the server; return its Message-ID. Safe to call from several
+        threads at once (each takes a connection of its own); touches no database."""
+        connection = None
         try:
-            connection = self._open()
+            connection = self._take()
             connection.send_messages([email])
         except smtplib.SMTPRecipientsRefused as exc:
-            self._reset()
+            _discard(connection)
             codes = [code for code, _ in exc.recipients.values()]
             detail = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
             if codes and all(500 <= code < 600 for code in codes):
@@ -92,37 +110,46 @@ class EmailTransport:
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
             # Our credentials or sender address: the operator's to fix, never this message's
             # fault, so retry rather than give the message up.
-            self._reset()
+            _discard(connection)
             raise RetryableError(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
         except smtplib.SMTPResponseException as exc:
-            self._reset()
+            _discard(connection)
             if 500 <= exc.smtp_code < 600:
                 raise PermanentError(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
             raise RetryableError(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             # Connection refused or dropped, timeouts, TLS errors: the server may be back later.
-            self._reset()
+            _discard(connection)
             raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            _discard(connection)
+            raise
+        with self._lock:
+            self._idle.append(connection)
         return str(email.extra_headers["Message-ID"])
 
     def close(self) -> None:
-        """Close the SMTP connection of this batch."""
-        self._reset()
+        """Close the connections of this batch."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            _discard(connection)
 
-    def _open(self) -> BaseEmailBackend:
-        if self._connection is None:
-            timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_TIMEOUT
-            connection = get_connection(fail_silently=False, timeout=timeout)
-            connection.open()
-            self._connection = connection
-        return self._connection
+    def _take(self) -> BaseEmailBackend:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_TIMEOUT
+        connection = get_connection(fail_silently=False, timeout=timeout)
+        connection.open()
+        return connection
 
-    def _reset(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            # A broken connection may fail to close; it is gone either way.
-            with contextlib.suppress(Exception):
-                connection.close()
+
+def _discard(connection: BaseEmailBackend | None) -> None:
+    if connection is not None:
+        # A broken connection may fail to close; it is gone either way.
+        with contextlib.suppress(Exception):
+            connection.close()
 
 
 def message_id(message: Message, from_address: str) -> str:
