@@ -4,8 +4,9 @@
 consolidation window has passed), then the outbox is drained the way ``aftercart worker`` drains
 it: claim a batch, render each message from its order's latest state (HTML with inlined CSS and
 plain text, in the customer's language), send it over the batch's SMTP connections (up to
-``ON_THE_WIRE`` messages awaiting the server's reply at once), record the attempt and the outcome. The SMTP server is aiosmtpd's sink in a process of its own, so it is a
-real server on a real socket that keeps nothing.
+``ON_THE_WIRE`` messages awaiting the server's reply at once), record the attempt and the outcome.
+The SMTP server is aiosmtpd's sink in a process of its own, so it is a real server on a real socket
+that keeps nothing.
 """
 
 from __future__ import annotations
