@@ -107,8 +107,10 @@ def test_seed_covers_every_situation() -> None:
     assert [label for label, _number, _url in summary.showcase] == [
         "delayed, with the new date",
         "lost parcel",
+        "parcel the carrier stopped scanning: since when, and chased",
         "failed delivery attempt",
         "unavailable item: wait, refund or substitute",
+        "late to ship: keep waiting or cancel",
         "pickup about to expire: extend once or deliver",
     ]
     assert all("/t/" in url for _label, _number, url in summary.showcase)

@@ -70,3 +70,49 @@ def test_the_mailbox_keeps_what_it_receives_over_smtp(tmp_path):
         )
     (mail,) = mailbox_list(tmp_path)
     assert (mail.subject, mail.message_id, mail.language) == ("Hello", "<abc@example.com>", "de")
+
+
+#: Issue 3: the demo shows every milestone in received e-mails, in at least two languages (the two
+#: shops write in English and French). ``late_to_ship`` is issue 4's "delayed and not yet shipped".
+EVERY_MILESTONE = (
+    "order_confirmed",
+    "preparing",
+    "shipped",
+    "partially_shipped",
+    "out_for_delivery",
+    "delivered",
+    "ready_for_pickup",
+    "pickup_expiring",
+    "attempt_failed",
+    "delayed",
+    "exception",
+    "item_unavailable",
+    "late_to_ship",
+    "cancelled",
+)
+
+
+def test_the_demo_mailbox_has_every_milestone_in_english_and_french(admin_client):
+    call_command("aftercart_demo", "--orders", "200", stdout=StringIO())
+
+    page = admin_client.get("/ops/mailbox/")
+    assert page.status_code == 200
+    grid = {
+        row["milestone"]: {cell["language"]: cell["count"] for cell in row["cells"]}
+        for row in page.context["coverage"]
+    }
+    missing = [
+        f"{milestone}/{language}"
+        for milestone in EVERY_MILESTONE
+        for language in ("en", "fr")
+        if not grid.get(milestone, {}).get(language)
+    ]
+    assert not missing, f"no e-mail received for: {', '.join(missing)}"
+    # Each cell links to a real received e-mail, which opens.
+    latest = next(
+        cell["latest"]
+        for row in page.context["coverage"]
+        if row["milestone"] == "delayed"
+        for cell in row["cells"]
+    )
+    assert admin_client.get(f"/ops/mailbox/{latest}").status_code == 200

@@ -236,8 +236,16 @@ def _describe(summary: DemoSummary) -> None:
 SHOWCASE = (
     ("delayed, with the new date", {"next_step": "delayed"}),
     ("lost parcel", {"next_step": "lost"}),
+    (
+        "parcel the carrier stopped scanning: since when, and chased",
+        {"exceptions__kind": "stalled", "exceptions__resolved_at__isnull": True},
+    ),
     ("failed delivery attempt", {"next_step": "attempt_failed"}),
     ("unavailable item: wait, refund or substitute", {"next_step": "item_unavailable"}),
+    (
+        "late to ship: keep waiting or cancel",
+        {"exceptions__kind": "not_shipped_in_sla", "exceptions__resolved_at__isnull": True},
+    ),
     (
         "pickup about to expire: extend once or deliver",
         {"exceptions__kind": "pickup_expiring", "exceptions__resolved_at__isnull": True},

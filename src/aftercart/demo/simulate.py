@@ -336,6 +336,9 @@ SCENARIO_WEIGHTS: dict[str, int] = {
     "delayed": 4,
     "attempt_failed": 3,
     "lost": 1,
+    # The carrier stopped scanning the parcel days ago (it will be found, or declared lost, later):
+    # the page says since when and that the shop is chasing it.
+    "stalled": 1,
     "damaged": 1,
     "returning": 1,
     "pickup_ready": 3,
@@ -798,6 +801,14 @@ class _Journey:
 
     def _lost(self) -> None:
         self.window = (self._shipped(outcome="lost").end, None)  # type: ignore[assignment]
+
+    def _stalled(self) -> None:
+        # The journey of a parcel that goes silent after the hub scan; ``now`` falls in the silence,
+        # at least two days before the carrier gives up on it (five calendar days after the last
+        # scan at the earliest, past any stall threshold of two business days).
+        end = self._shipped(outcome="lost").end
+        assert end is not None
+        self.window = (end - timedelta(days=2), end)
 
     def _damaged(self) -> None:
         self.window = (self._shipped(outcome="damaged").end, None)  # type: ignore[assignment]

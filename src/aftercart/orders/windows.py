@@ -81,6 +81,15 @@ def store_model(store: Store) -> EtaModel | None:
     return model
 
 
+def cached_model(store: Store) -> EtaModel | None:
+    """The store's model as last fitted, however old, without fitting one: for paths inside a
+    ledger or sweep transaction, where a fit (seconds, reading the store's history) has no place.
+    ``None`` until something outside them (a page view, the worker's promise loop) has fitted it."""
+    with _lock:
+        cached = _models.get(store.pk)
+    return cached[1] if cached is not None else None
+
+
 def forget_models() -> None:
     """Drop every cached model (tests; after an import of history)."""
     with _lock:
@@ -100,8 +109,10 @@ def delivery_window(order: Order, state: OrderState, now: datetime) -> Window | 
     return _predict(order.store, state, parcel, now)
 
 
-def _predict(store: Store, state: OrderState, parcel: ShipmentState | None, now: datetime) -> Window | None:
-    model = store_model(store)
+def _predict(
+    store: Store, state: OrderState, parcel: ShipmentState | None, now: datetime, *, fit: bool = True
+) -> Window | None:
+    model = store_model(store) if fit else cached_model(store)
     if model is None or state.placed_at is None:
         return None
     home = Place(store.country or "")
@@ -142,8 +153,10 @@ def stall_reestimates(items: Sequence[Stalled], now: datetime) -> dict[tuple[int
     """:class:`StallDates` for each stalled parcel, by (order id, shipment key). The re-estimate is
     conditioned on the parcel not having arrived by ``now``.
 
-    One query for the kept promises and one for the stores, whatever the number of parcels (plus a
-    model fit per store when its cached model is out of date).
+    One query for the kept promises and one for the stores, whatever the number of parcels. Runs in
+    the sweep's (or the ledger's) transaction, so it never fits a model: it uses the store's model
+    as last fitted (the worker's promise loop refits it every hour), and gives no re-estimate before
+    one was ever fitted.
     """
     if not items:
         return {}
@@ -160,7 +173,7 @@ def stall_reestimates(items: Sequence[Stalled], now: datetime) -> dict[tuple[int
         if parcel is None or store is None:
             continue
         dates = [d for d in (kept.get(item.order_id), parcel.first_estimated_delivery) if d is not None]
-        window = _predict(store, item.state, parcel, now)
+        window = _predict(store, item.state, parcel, now, fit=False)
         out[(item.order_id, item.shipment_key)] = StallDates(
             promised=max(dates) if dates else None,
             reestimate=window.latest if window else None,
