@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from aftercart.domain.returns import PolicyError, ReturnPolicy
 from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnEvent, ReturnStatus
-from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion
+from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion, StockLevel
 from aftercart.returns.services import return_policy_save, return_transition
 
 
@@ -92,6 +92,7 @@ class ReturnLineInline(admin.TabularInline):
         "credit_amount",
         "exchange_amount",
         "accepted",
+        "photos",
     )
     readonly_fields = fields
 
@@ -111,6 +112,8 @@ class ReturnAdmin(admin.ModelAdmin):
         "store",
         "order",
         "status",
+        "method",
+        "tracking_number",
         "needs_review",
         "returned_value",
         "refund_amount",
@@ -118,8 +121,8 @@ class ReturnAdmin(admin.ModelAdmin):
         "exchange_amount",
         "created_at",
     )
-    list_filter = (ReviewQueue, "status", "needs_review", "store")
-    search_fields = ("rma", "order__number", "order__external_id", "email")
+    list_filter = (ReviewQueue, "status", "method", "needs_review", "store")
+    search_fields = ("rma", "order__number", "order__external_id", "email", "tracking_number")
     raw_id_fields = ("order",)
     date_hierarchy = "created_at"
     inlines = [ReturnLineInline, ReturnFactInline]
@@ -147,3 +150,16 @@ class ReturnAdmin(admin.ModelAdmin):
             except IllegalTransition as refused:
                 messages.warning(request, f"{ret.rma}: {refused.reason}")
         messages.info(request, f"{done} return(s): {event.value}")
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    """The stock feed's last figures (written by ``PUT /api/v1/inventory``): read here, fed there."""
+
+    list_display = ("sku", "product_id", "variant", "available", "store", "updated_at")
+    list_filter = ("store",)
+    search_fields = ("sku", "product_id", "variant")
+    readonly_fields = [f.name for f in StockLevel._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
