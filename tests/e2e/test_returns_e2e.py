@@ -230,6 +230,8 @@ def test_done_when_portal_then_carrier_inspection_exchange_and_credit(
     assert ret.status == "received"
     page.reload()
     assert page.locator("[data-step]").get_attribute("data-step") == "return_received"
+    # Nothing left to send: the label and QR code are no longer offered.
+    assert page.locator("[data-qr]").count() == 0 and page.locator("[data-label]").count() == 0
     history = page.locator(".timeline").inner_text()
     assert "On its way back" in history and "Received by us" in history
 

@@ -140,6 +140,10 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
         page = render_page(request, "web/returns/link_problem.html", context, opened.language, status=404)
         return private(page)
     language = opened.language
+    step = return_step_view(ret, language)
+    # The label and QR code are shown while the next step is to send the items (the domain's
+    # "get_label" action); once they are on their way they would only confuse.
+    sending = step["action"] == "get_label" and ret.label_issued_at is not None
     with translation.override(language):
         facts = [f for f in ret.facts.all() if f.kind in FACT_LABELS]
         context = frame(
@@ -147,16 +151,16 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
             opened,
             token,
             ret={"rma": ret.rma, "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status))},
-            step=return_step_view(ret, language),
+            step=step,
             lines=_resolution_lines(ret, language),
             timeline=[{"at": f.occurred_at, "label": str(FACT_LABELS[f.kind])} for f in reversed(facts)],
             again=request.GET.get("again") == "1",
             photos=sum(len(line.photos or []) for line in ret.lines.all()),
             method=str(METHOD_LABELS[ret.method][0]) if ret.method in METHOD_LABELS else "",
             label_url=reverse("web:returns-label", kwargs={"token": token, "rma": ret.rma})
-            if ret.label_issued_at
+            if sending
             else "",
-            qr_svg=_qr_svg(ret),
+            qr_svg=_qr_svg(ret) if sending else "",
         )
     return private(render_page(request, "web/returns/status.html", context, language))
 
