@@ -804,11 +804,12 @@ class _Journey:
 
     def _stalled(self) -> None:
         # The journey of a parcel that goes silent after the hub scan; ``now`` falls in the silence,
-        # at least two days before the carrier gives up on it (five calendar days after the last
-        # scan at the earliest, past any stall threshold of two business days).
+        # in the last three days before the carrier gives up on it (5 business days after the hub
+        # scan, so 4 days and some hours after it at the earliest: past the default stall threshold
+        # of 48 business hours whatever the weekday, and reachable from any ``now``, weekends too).
         end = self._shipped(outcome="lost").end
         assert end is not None
-        self.window = (end - timedelta(days=2), end)
+        self.window = (end - timedelta(days=3), end)
 
     def _damaged(self) -> None:
         self.window = (self._shipped(outcome="damaged").end, None)  # type: ignore[assignment]
