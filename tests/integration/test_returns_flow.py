@@ -19,7 +19,7 @@ from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.notifications.models import Message, PreferenceSource
 from aftercart.notifications.services import message_deliver_due, preference_set
-from aftercart.orders.models import Fact
+from aftercart.orders.models import Fact, Order
 from aftercart.returns import selectors
 from aftercart.returns.messages import return_url
 from aftercart.returns.models import Return, ReturnFact, StockLevel
@@ -27,6 +27,7 @@ from aftercart.returns.services import IllegalTransition, return_issue_label
 from tests.integration.test_channels import Stub, enable
 from tests.integration.test_notifications import mail_settings, smtp  # noqa: F401  (fixtures)
 from tests.integration.test_returns_api import assert_problem, iso, place
+from tests.integration.test_webhooks import FIXTURES, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -427,3 +428,31 @@ def test_return_emails_speak_the_customers_language(api, policy, smtp):  # noqa:
     assert "Envía los artículos antes del" in text
     qr = next(mail.iter_attachments())
     assert qr.get_filename() == f"dropoff-{ret.rma}.png" and qr.get_content().startswith(b"\x89PNG")
+
+
+def test_aftership_tracking_of_the_return_parcel_moves_it_and_leaves_the_order_alone(
+    api, policy, client, store
+):
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    order = Order.objects.get(external_id="1001")
+    shipments, step, messages = order.shipments.count(), order.next_step, Message.objects.count()
+    # AfterShip tracks the return parcel under the order's id, as stores register it.
+    payload = json.loads((FIXTURES / "aftership" / "tracking_updated_delivered.json").read_text())
+    payload["msg"].update(tracking_number=ret.tracking_number, order_id="1001", order_number="#1001")
+    raw = json.dumps(payload).encode()
+    response = client.post(
+        f"/webhooks/aftership/{store.slug}",
+        raw,
+        content_type="application/json",
+        HTTP_AFTERSHIP_HMAC_SHA256=sign(store.aftership_webhook_secret, raw),
+    )
+    assert response.status_code == 202, response.content
+    ret.refresh_from_db()
+    assert ret.status == "received"
+    assert [f.kind for f in ret.facts.all()][-2:] == ["mark_in_transit", "mark_received"]
+    order.refresh_from_db()
+    assert (order.shipments.count(), order.next_step) == (shipments, step), "not the order's parcel"
+    assert Fact.objects.filter(tracking_number=ret.tracking_number, order__isnull=True).count() == 6
+    new = Message.objects.order_by("pk")[messages:]
+    assert {m.milestone for m in new} == {"return_received"}, "no order milestone for the return parcel"

@@ -91,39 +91,56 @@ def wants_projected() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Tracked:
-    """A carrier event of a ledger batch, with its parcel's normalised tracking number (whether or
-    not the number belongs to a shipment of an order: a return's parcel does not)."""
+    """A carrier event of a ledger batch, with its parcel's normalised tracking number."""
 
     tracking_number: str
     fact: Fact
 
 
-#: Receivers of a batch's carrier events: ``receiver(*, store, events: Sequence[Tracked], now)``.
-_tracking_receivers: list[Receiver] = []
+@dataclass(frozen=True)
+class TrackingOwner:
+    """Something other than an order's shipments that owns parcels (a return owns its return
+    parcel). ``claim(store, numbers)`` answers which of these tracking numbers are its own: their
+    carrier events stay off the orders' projections (a return parcel delivered to the warehouse is
+    not the customer's order delivered), even when they name the order. ``receive(*, store,
+    events: Sequence[Tracked], now)`` then gets those events, inside the ledger's transaction."""
+
+    claim: Callable[[Any, Sequence[str]], set[str]]
+    receive: Receiver
 
 
-def connect_tracking(receiver: Receiver) -> Receiver:
-    """Register a receiver of every carrier event the ledger records (usable as a decorator)."""
-    if receiver not in _tracking_receivers:
-        _tracking_receivers.append(receiver)
-    return receiver
+_tracking_owners: list[TrackingOwner] = []
 
 
-def disconnect_tracking(receiver: Receiver) -> None:
-    """Unregister a receiver registered with :func:`connect_tracking`."""
-    if receiver in _tracking_receivers:
-        _tracking_receivers.remove(receiver)
+def connect_tracking(owner: TrackingOwner) -> TrackingOwner:
+    """Register an owner of parcels (a second registration of an equal owner is ignored)."""
+    if owner not in _tracking_owners:
+        _tracking_owners.append(owner)
+    return owner
 
 
-def dispatch_tracking(*, store: Any, events: Sequence[Tracked], now: datetime) -> None:
-    """Hand a batch's new carrier events to every tracking receiver (inside the ledger's
-    transaction: what they write commits with the facts)."""
-    if not events:
-        return
-    for receiver in _tracking_receivers:
-        receiver(store=store, events=events, now=now)
+def disconnect_tracking(owner: TrackingOwner) -> None:
+    """Unregister an owner registered with :func:`connect_tracking`."""
+    if owner in _tracking_owners:
+        _tracking_owners.remove(owner)
 
 
-def wants_tracking() -> bool:
-    """Whether anyone listens for carrier events."""
-    return bool(_tracking_receivers)
+def tracking_claims(store: Any, numbers: Sequence[str]) -> dict[str, TrackingOwner]:
+    """Which owner claims each of these tracking numbers (numbers nobody claims are left out)."""
+    claimed: dict[str, TrackingOwner] = {}
+    if not numbers:
+        return claimed
+    for owner in _tracking_owners:
+        for number in owner.claim(store, numbers):
+            claimed.setdefault(number, owner)
+    return claimed
+
+
+def dispatch_tracking(
+    *, store: Any, events: Sequence[Tracked], claims: dict[str, TrackingOwner], now: datetime
+) -> None:
+    """Hand each owner the batch's carrier events for the parcels it claimed."""
+    for owner in _tracking_owners:
+        mine = [e for e in events if claims.get(e.tracking_number) is owner]
+        if mine:
+            owner.receive(store=store, events=mine, now=now)

@@ -108,6 +108,7 @@ def facts_record(
             return result
         orders = _orders_for(store, new)
         order_for_tracking = _orders_for_tracking(store, new, orders)
+        claims = planner.tracking_claims(store, _event_numbers(new))
         rows = []
         touched: set[int] = set()
         fresh: dict[int, list[Fact]] = defaultdict(list)
@@ -116,13 +117,15 @@ def facts_record(
             order = orders.get(fact.order_ref or "")
             tracking = normalise_tracking_number(fact.tracking_number or fact.payload.get("tracking_number"))
             order_id = order.pk if order else order_for_tracking.get(tracking or "")
-            if order_id is None:
+            if tracking in claims and fact.kind is FactKind.TRACKING_EVENT:
+                # A parcel something else owns (a return's): kept in the ledger, off the order.
+                order_id = None
+                tracked.append(planner.Tracked(tracking, fact))
+            elif order_id is None:
                 result.orphaned += 1
             else:
                 touched.add(order_id)
                 fresh[order_id].append(fact)
-            if tracking and fact.kind is FactKind.TRACKING_EVENT:
-                tracked.append(planner.Tracked(tracking, fact))
             rows.append(
                 (
                     store.pk,
@@ -143,8 +146,7 @@ def facts_record(
         touched |= adopted
         _reproject(sorted(touched), now, notify=notify, fresh=fresh, full=adopted)
         if notify:
-            # Parcels that are not an order's shipments (a return's, for one) move on these too.
-            planner.dispatch_tracking(store=store, events=tracked, now=now)
+            planner.dispatch_tracking(store=store, events=tracked, claims=claims, now=now)
         result.order_ids = sorted(touched)
     return result
 
@@ -210,6 +212,16 @@ def _orders_for(store: Store, facts: list[Fact]) -> dict[str, Order]:
                 {o.external_id: o for o in Order.objects.filter(store=store, external_id__in=chunk)}
             )
     return orders
+
+
+def _event_numbers(facts: list[Fact]) -> list[str]:
+    """The parcels the batch's carrier events are about (normalised, once each)."""
+    numbers = {
+        normalise_tracking_number(f.tracking_number or f.payload.get("tracking_number"))
+        for f in facts
+        if f.kind is FactKind.TRACKING_EVENT
+    }
+    return sorted(n for n in numbers if n)
 
 
 def _orders_for_tracking(store: Store, facts: list[Fact], orders: dict[str, Order]) -> dict[str, int]:

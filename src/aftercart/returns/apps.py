@@ -10,5 +10,5 @@ class ReturnsConfig(AppConfig):
         from aftercart.orders import planner
         from aftercart.returns import checks, receivers  # noqa: F401  (checks: its @register)
 
-        # connect_tracking() ignores a receiver already registered (tests call ready() again).
-        planner.connect_tracking(receivers.track_returns)
+        # connect_tracking() ignores an owner already registered (tests call ready() again).
+        planner.connect_tracking(receivers.RETURN_PARCELS)

@@ -1,10 +1,12 @@
 """The ledger's carrier events → returns: a return's parcel is tracked like any other.
 
 Carrier events reach the ledger through the usual doors (the REST tracking API, AfterShip and
-EasyPost webhooks, carrier polls). A return's tracking number belongs to no order shipment, so
-its events are kept unattached in the ledger; this receiver, called once per ledger batch inside
-its transaction, moves the returns they name (one indexed query per batch, none when no event
-names a return).
+EasyPost webhooks, carrier polls). The returns app owns the parcels of its returns
+(:class:`~aftercart.orders.planner.TrackingOwner`): their events are kept in the ledger but off the
+order's projection, even when they name the order (AfterShip sends the order id with a return's
+tracking), so a return delivered to the warehouse is never told as the order delivered. One indexed
+query per ledger batch with carrier events says which numbers are returns'; their events then move
+the returns, inside the ledger's transaction.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from aftercart.orders.planner import Tracked
+from aftercart.orders.planner import Tracked, TrackingOwner
 from aftercart.returns import selectors
+from aftercart.returns.models import Return
 from aftercart.returns.services import return_carrier_event
 
 
@@ -36,3 +39,16 @@ def track_returns(*, store: Any, events: Sequence[Tracked], now: datetime) -> No
             ret, tag=tag, occurred_at=event.fact.occurred_at, fact_key=event.fact.idempotency_key
         ):
             ret.refresh_from_db(fields=["status", "exchange_order"])
+
+
+def return_parcels(store: Any, numbers: Sequence[str]) -> set[str]:
+    """Which of these (normalised) tracking numbers are the store's return parcels."""
+    return set(
+        Return.objects.filter(store_id=store.pk, tracking_number__in=list(numbers)).values_list(
+            "tracking_number", flat=True
+        )
+    )
+
+
+#: What the returns app registers with the ledger (see ``ReturnsConfig.ready``).
+RETURN_PARCELS = TrackingOwner(claim=return_parcels, receive=track_returns)
