@@ -250,7 +250,11 @@ def test_done_when_portal_then_carrier_inspection_exchange_and_credit(
     assert all(m["To"] == "ana@example.com" and ret.rma in m["Subject"] for m in mails.values())
     assert len([m for m in mailbox.received if ret.rma in str(m["Subject"])]) == len(mails)
     page.reload()
-    assert page.locator("[data-step]").get_attribute("data-step") == "return_resolved"
+    step = page.locator("[data-step]")
+    assert step.get_attribute("data-step") == "return_resolved"
+    # Both things issued are told, not just the first.
+    assert "Your exchange is on its way." in step.inner_text()
+    assert "Your store credit is ready to use." in step.inner_text()
     page.screenshot(path=str(artifacts / "returns-resolved.png"), full_page=True)
 
 

@@ -69,7 +69,8 @@ def place(api, order_id="1001", *, delivered_days_ago=3, email="ana@example.com"
     tracking = f"1Z{order_id}X"
     events = [
         {"kind": "shipment.created", "order_id": order_id, "shipment_id": "S1", "carrier": "UPS",
-         "tracking_number": tracking, "occurred_at": iso(placed + timedelta(days=1))},
+         "tracking_number": tracking, "occurred_at": iso(placed + timedelta(days=1)),
+         "lines": [{"line_id": f"{order_id}-L{n}", "quantity": q} for n, q in ((1, 1), (2, 2), (3, 1))]},
         {"kind": "tracking.event", "tracking_number": tracking, "carrier": "ups", "tag": "delivered",
          "occurred_at": iso(now - timedelta(days=delivered_days_ago))},
     ]  # fmt: skip
@@ -485,3 +486,13 @@ def test_a_size_sold_out_since_it_was_listed_is_said_by_the_line(client, token, 
     assert response.status_code == 400
     assert "That size is no longer available. Choose another one." in errors_of(response)
     assert nothing_written()
+
+
+def test_the_tracking_page_opens_the_portal_only_while_something_can_come_back(client, api, token):
+    page = client.get(f"/t/{token}").content.decode()
+    # Delivered and within the window: the next step's "Start a return" opens the portal (rather
+    # than an e-mail to support), and no second link repeats it.
+    links = re.findall(rf'<a [^>]*href="/returns/{re.escape(token)}"[^>]*>', page)
+    assert len(links) == 1 and 'data-action="start_return"' in links[0]
+    late = make_tracking_token(place(api, "5005", delivered_days_ago=45))
+    assert f'href="/returns/{late}"' not in client.get(f"/t/{late}").content.decode()

@@ -44,8 +44,9 @@ def return_step_view(ret: Return, language: str) -> dict[str, str]:
         params = {"rma": ret.rma, "ship_by": day(ret.ship_by)}
         text = str(detail)
         if step.code == "return_resolved":
-            first = ret.resolution.split(",")[0] if ret.resolution else ""
-            text = str(RESOLVED_TEXT.get(first, detail))
+            # A mixed return (an exchange and credit) says each thing issued, in the order settled.
+            issued = [str(RESOLVED_TEXT[k]) for k in ret.resolution.split(",") if k in RESOLVED_TEXT]
+            text = " ".join(issued) or str(detail)
         return {"code": step.code, "headline": str(headline), "detail": text % params, "action": step.action}
 
 
