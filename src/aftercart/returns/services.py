@@ -525,7 +525,8 @@ def return_transition(
 
 def _make_exchange_order(ret: Return, lines: Sequence[ReturnLine], *, now: datetime, instant: bool) -> bool:
     """Record the replacement order of the return's exchanged lines (accepted ones, or all of them
-    before inspection for an instant exchange). False when there is none or it already exists."""
+    before inspection for an instant exchange). Whether a replacement now ships: False when there
+    is none, it exists already, or no exchanged line names one (the credit waits to be spent)."""
     if ret.exchange_order:
         return False
     exchanged = [ln for ln in lines if ln.resolution == OfferKind.EXCHANGE.value and ln.accepted is not False]
@@ -552,7 +553,7 @@ def _make_exchange_order(ret: Return, lines: Sequence[ReturnLine], *, now: datet
             if ln.exchange_for
         ],
     }
-    return True
+    return bool(ret.exchange_order["lines"])
 
 
 def _release_instant_exchange(ret: Return, lines: Sequence[ReturnLine], *, now: datetime) -> None:
