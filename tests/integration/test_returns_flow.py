@@ -456,3 +456,15 @@ def test_aftership_tracking_of_the_return_parcel_moves_it_and_leaves_the_order_a
     assert Fact.objects.filter(tracking_number=ret.tracking_number, order__isnull=True).count() == 6
     new = Message.objects.order_by("pk")[messages:]
     assert {m.milestone for m in new} == {"return_received"}, "no order milestone for the return parcel"
+
+
+def test_an_exchange_with_no_replacement_named_tells_no_shipment(api, policy):
+    place(api)
+    lines = [{"line_id": "L1", "reason": "size_too_small", "resolution": "exchange"}]
+    ret = Return.objects.get(rma=ask(api, lines).json()["rma"])
+    for step in ("in-transit", "receive"):
+        api.post(f"/api/v1/returns/{ret.rma}/{step}", {})
+    api.post(f"/api/v1/returns/{ret.rma}/inspect", {"result": "accept_all"})
+    done = api.post(f"/api/v1/returns/{ret.rma}/resolve", {}).json()
+    assert done["exchange_order"]["lines"] == [] and done["exchange_order"]["credit"] == "120.00"
+    assert "exchange_shipped" not in outbox(ret)
