@@ -279,9 +279,30 @@ def test_errors_are_announced_and_linked_to_their_fields(page, live_server, deli
     assert Return.objects.count() == 0
 
 
-def test_the_portal_fits_a_phone(mobile_page, live_server, delivered_order):
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter(el => el.labels.length === 0 && !el.getAttribute('aria-label'))
+    .map(el => el.name)"""
+RADIOS_OUTSIDE_FIELDSETS = """() => [...document.querySelectorAll('input[type=radio]')]
+    .filter(el => !el.closest('fieldset') || !el.closest('fieldset').querySelector('legend'))
+    .map(el => el.name)"""
+
+
+def test_the_portal_fits_a_phone_and_labels_every_control(mobile_page, live_server, delivered_order):
+    """On a 390 px phone both steps fit without sideways scrolling; every control has a label and
+    every group of choices a legend."""
     from aftercart.orders.tokens import make_tracking_token
 
-    mobile_page.goto(f"{live_server.url}/returns/{make_tracking_token(delivered_order)}")
-    width = mobile_page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    page = mobile_page
+    page.goto(f"{live_server.url}/returns/{make_tracking_token(delivered_order)}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(UNLABELLED) == []
+    jacket = page.locator('section[data-line="L1"]')
+    jacket.get_by_label("How many to return?").select_option("1")
+    jacket.get_by_label("Why are you returning it?").select_option("defective")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/review\?"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(UNLABELLED) == []
+    assert page.evaluate(RADIOS_OUTSIDE_FIELDSETS) == []
+    assert page.get_by_role("group", name="What would you like for it?").is_visible()
+    assert page.get_by_role("group", name="How will you send it back?").is_visible()
