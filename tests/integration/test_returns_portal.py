@@ -370,6 +370,10 @@ def test_an_oversized_or_non_image_photo_is_refused(client, token, name, data, m
     response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": [_file(name, data)]})
     assert response.status_code == 400
     assert message in errors_of(response)
+    # The message sits by the photo field, which points to it; the summary links there.
+    html = response.content.decode()
+    assert 'aria-describedby="photos-0-hint photos-0-error" aria-invalid="true"' in html
+    assert '<a href="#photos-0">Rain jacket: ' in html
     assert nothing_written()
     assert not (photos_root() / "returns").exists()
 

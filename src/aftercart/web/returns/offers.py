@@ -82,6 +82,7 @@ def render_step_two(
     decision: ReturnDecision,
     *,
     errors: Mapping[int, str] | None = None,
+    photo_errors: Mapping[int, str] | None = None,
     chosen: Mapping[int, str] | None = None,
     method: str = "",
     method_error: str = "",
@@ -90,7 +91,7 @@ def render_step_two(
     status: int = 200,
 ) -> HttpResponse:
     assert opened.order is not None
-    errors, chosen = errors or {}, chosen or {}
+    errors, chosen, photo_errors = errors or {}, chosen or {}, photo_errors or {}
     language, currency = opened.language, decision.currency
     with translation.override(language):
         rows = []
@@ -111,6 +112,7 @@ def render_step_two(
                     "offers": [_offer_view(o, currency, language, row) for o in offers_for(verdict, row)],
                     "chosen": chosen.get(row.index, ""),
                     "error": errors.get(row.index, ""),
+                    "photo_error": photo_errors.get(row.index, ""),
                 }
             )
         methods = [
@@ -127,7 +129,7 @@ def render_step_two(
             method_error=method_error,
             client_key=client_key or f"portal:{secrets.token_urlsafe(18)}",
             problem=problem,
-            has_errors=bool(errors or method_error or problem),
+            has_errors=bool(errors or photo_errors or method_error or problem),
             submit_url=reverse("web:returns-submit", kwargs={"token": token}),
             max_photos=return_photos.MAX_PER_LINE,
             needs_review=decision.needs_review,

@@ -77,16 +77,17 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
             "" if method in return_methods(order) else str(_("Choose how you will send the items back."))
         )
         photos: dict[str, list[return_photos.PlannedPhoto]] = {}
+        photo_errors: dict[int, str] = {}
         for row in selection.picked:
             uploads = [f for f in request.FILES.getlist(f"photos-{row.index}") if f.size or f.name]
             try:
                 checked = return_photos.photos_check([(f.name or "", _read_upload(f)) for f in uploads])
             except return_photos.PhotoRefused as refused:
-                errors[row.index] = str(PHOTO_ERRORS[refused.code])
+                photo_errors[row.index] = str(PHOTO_ERRORS[refused.code])
             else:
                 photos[row.line_id] = return_photos.photos_plan(client_key, row.line_id, checked)
         kwargs = {"chosen": chosen, "method": method, "client_key": client_key}
-        if errors or method_error:
+        if errors or photo_errors or method_error:
             return render_step_two(
                 request,
                 opened,
@@ -94,6 +95,7 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                 selection,
                 decision,
                 errors=errors,
+                photo_errors=photo_errors,
                 method_error=method_error,
                 status=400,
                 **kwargs,
