@@ -365,6 +365,9 @@ def test_a_stall_within_the_promise_shows_on_the_page_but_sends_nothing(store, d
     assert exceptions_sweep(now=now).opened == 1
     assert OrderException.objects.get(resolved_at__isnull=True).kind == "stalled"
     assert not Message.objects.filter(milestone="delayed").exists(), "the re-estimate keeps the promise"
+    # The order list agrees with the order (time changed the step; the sweep updated the column).
+    listed = api.get("/api/v1/orders?next_step=stalled").json()
+    assert [o["next_step"] for o in listed] == ["stalled"], listed
     step = api.get("/api/v1/orders/1001").json()["next_step"]
     assert step["code"] == "stalled" and [a["code"] for a in step["actions"]] == [
         "track_parcel",

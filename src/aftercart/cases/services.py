@@ -17,8 +17,9 @@ from django.db import transaction
 
 from aftercart.cases import selectors
 from aftercart.cases.models import OrderException
-from aftercart.cases.rules import rules_for
+from aftercart.cases.rules import rules_for, rules_for_stores
 from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
+from aftercart.domain.next_step import next_step
 from aftercart.domain.projection import OrderState, from_snapshot, project
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import facts_for_orders
@@ -161,6 +162,8 @@ class SweepResult:
     select_seconds: float = 0.0
     sync_seconds: float = 0.0
     newly_opened: list[OrderException] = field(default_factory=list)
+    #: Orders whose cached next-step code time changed (a parcel now stalled, an order now late).
+    next_steps_changed: int = 0
 
 
 def exceptions_sweep(*, now: datetime, batch: int = 5000, rules: DetectionRules | None = None) -> SweepResult:
@@ -188,11 +191,28 @@ def exceptions_sweep(*, now: datetime, batch: int = 5000, rules: DetectionRules 
                 from aftercart.cases.notify import notify_opened
 
                 notify_opened(synced.opened, {order.pk: (order, state) for order, state in states}, now)
+            result.next_steps_changed += _next_steps_refresh(states, now)
         result.opened += len(synced.opened)
         result.resolved += len(synced.resolved)
         result.newly_opened += synced.opened
     result.sync_seconds = time.perf_counter() - started
     return result
+
+
+def _next_steps_refresh(states: Sequence[tuple[Order, OrderState]], now: datetime) -> int:
+    """Bring the cached ``Order.next_step`` code of swept orders up to date: time alone changes it
+    (a parcel the carrier stopped scanning, an order past its handling SLA), and the API's order
+    list and filters read the column. One UPDATE per code that changed; returns how many orders."""
+    rules = rules_for_stores({order.store_id for order, _ in states})
+    changed: dict[str, list[int]] = defaultdict(list)
+    for order, state in states:
+        code = next_step(state, now, rules.get(order.store_id) or rules_for("")).code.value
+        if code != order.next_step:
+            changed[code].append(order.pk)
+    for code, ids in changed.items():
+        for start in range(0, len(ids), _IN_CHUNK):
+            Order.objects.filter(pk__in=ids[start : start + _IN_CHUNK]).update(next_step=code)
+    return sum(len(ids) for ids in changed.values())
 
 
 def _states(order_ids: Sequence[int]) -> list[tuple[Order, OrderState]]:
@@ -205,7 +225,7 @@ def _states(order_ids: Sequence[int]) -> list[tuple[Order, OrderState]]:
         rows = (
             Order.objects.filter(pk__in=chunk)
             .select_for_update()
-            .only("id", "store_id", "external_id", "snapshot")
+            .only("id", "store_id", "external_id", "snapshot", "next_step")
             .order_by("pk")
         )
         for order in rows:
