@@ -15,10 +15,11 @@ import pytest
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from aftercart.domain.carriers import carrier_info
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.notifications.models import Message, PreferenceSource
-from aftercart.notifications.services import message_deliver_due, preference_set
+from aftercart.notifications.services import message_deliver_due, message_template_save, preference_set
 from aftercart.orders.models import Fact, Order
 from aftercart.returns import selectors
 from aftercart.returns.messages import return_url
@@ -468,3 +469,22 @@ def test_an_exchange_with_no_replacement_named_tells_no_shipment(api, policy):
     done = api.post(f"/api/v1/returns/{ret.rma}/resolve", {}).json()
     assert done["exchange_order"]["lines"] == [] and done["exchange_order"]["credit"] == "120.00"
     assert "exchange_shipped" not in outbox(ret)
+
+
+def test_a_store_template_for_a_return_email_can_name_the_return(api, policy, store, smtp):  # noqa: F811
+    message_template_save(
+        store_id=store.pk,
+        channel="email",
+        milestone="label_ready",
+        locale="",
+        subject="Label for {{ return_number }}",
+        body="Hi {{ customer_name }}, your {{ carrier }} label {{ tracking_number }} is attached.",
+    )
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    message_deliver_due(now=timezone.now() + timedelta(seconds=1), limit=100)
+    (mail,) = [m for m in smtp.received if ret.rma in m["Subject"]]
+    assert mail["Subject"].strip() == f"Label for {ret.rma}"
+    text = mail.get_body(("plain",)).get_content()
+    assert f"your {carrier_info('sandbox').name} label {ret.tracking_number} is attached." in text
+    assert next(mail.iter_attachments()).get_filename() == f"return-{ret.rma}.pdf", "the label still comes"

@@ -31,7 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from aftercart.domain.carriers import carrier_info
 from aftercart.domain.messaging import Channel
-from aftercart.domain.milestones import Milestone
+from aftercart.domain.milestones import RETURN_MILESTONES, Milestone
 
 if TYPE_CHECKING:
     from aftercart.notifications.channels import Outbound
@@ -48,6 +48,7 @@ VARIABLES: dict[str, str] = {
     "preferences_url": "https://track.example.com/p/…",
     "carrier": "UPS",
     "tracking_number": "1Z999AA10123456784",
+    "return_number": "R-7K3M9QX2TD",
 }
 #: Channels whose wording a store can edit (event channels carry data, not text).
 EDITABLE = frozenset({Channel.EMAIL, Channel.SMS})
@@ -185,7 +186,7 @@ def template_variables(outbound: Outbound, *, headline: str, detail: str) -> dic
     shipment = state.shipments.get(message.subject)
     if shipment is None and len(state.shipments) == 1:
         shipment = next(iter(state.shipments.values()))
-    return {
+    values = {
         "store_name": message.store.name,
         "customer_name": state.customer_name,
         "order_number": state.number or message.order.external_id,
@@ -196,7 +197,24 @@ def template_variables(outbound: Outbound, *, headline: str, detail: str) -> dic
         "preferences_url": links.preferences_url(message.order, message.channel),
         "carrier": carrier_info(shipment.carrier).name if shipment and shipment.carrier else "",
         "tracking_number": shipment.tracking_number if shipment else "",
+        "return_number": "",
     }
+    if message.milestone in RETURN_MILESTONES:
+        # About a return (its RMA is the subject): its number, and its own parcel's carrier.
+        from aftercart.returns.models import Return
+
+        parcel = (
+            Return.objects.filter(store_id=message.store_id, rma=message.subject)
+            .values_list("carrier", "tracking_number")
+            .first()
+        )
+        carrier, number = parcel or ("", "")
+        values.update(
+            return_number=message.subject,
+            carrier=carrier_info(carrier).name if carrier else "",
+            tracking_number=number,
+        )
+    return values
 
 
 def preview(
