@@ -16,11 +16,14 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from aftercart.domain.carriers import carrier_info
+from aftercart.domain.facts import Fact as DomainFact
+from aftercart.domain.facts import FactKind
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.notifications.models import Message, PreferenceSource
 from aftercart.notifications.services import message_deliver_due, message_template_save, preference_set
 from aftercart.orders.models import Fact, Order
+from aftercart.orders.services import facts_record
 from aftercart.returns import selectors
 from aftercart.returns.messages import return_url
 from aftercart.returns.models import Return, ReturnFact, StockLevel
@@ -488,3 +491,24 @@ def test_a_store_template_for_a_return_email_can_name_the_return(api, policy, st
     text = mail.get_body(("plain",)).get_content()
     assert f"your {carrier_info('sandbox').name} label {ret.tracking_number} is attached." in text
     assert next(mail.iter_attachments()).get_filename() == f"return-{ret.rma}.pdf", "the label still comes"
+
+
+def test_a_full_batch_of_carrier_events_finds_the_return_parcel_among_them(api, policy, store):
+    place(api)
+    ret = Return.objects.get(rma=ask(api).json()["rma"])
+    now = timezone.now()
+    numbers = [f"1ZUNKNOWN{n:05d}" for n in range(999)] + [ret.tracking_number]
+    facts = [
+        DomainFact(
+            kind=FactKind.TRACKING_EVENT,
+            occurred_at=now,
+            idempotency_key=f"batch:{number}",
+            source="test",
+            tracking_number=number,
+            payload={"tag": "in_transit", "carrier": "ups"},
+        )
+        for number in numbers
+    ]
+    result = facts_record(store=store, facts=facts, now=now)
+    assert result.accepted == 1000 and result.orphaned == 999, "the return's parcel is not an orphan"
+    assert Return.objects.get(pk=ret.pk).status == "in_transit"

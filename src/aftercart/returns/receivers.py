@@ -42,12 +42,17 @@ def track_returns(*, store: Any, events: Sequence[Tracked], now: datetime) -> No
 
 
 def return_parcels(store: Any, numbers: Sequence[str]) -> set[str]:
-    """Which of these (normalised) tracking numbers are the store's return parcels."""
-    return set(
-        Return.objects.filter(store_id=store.pk, tracking_number__in=list(numbers)).values_list(
-            "tracking_number", flat=True
+    """Which of these (normalised) tracking numbers are the store's return parcels (in chunks the
+    database accepts as parameters, as the ledger reads)."""
+    found: set[str] = set()
+    numbers = list(numbers)
+    for start in range(0, len(numbers), 900):
+        found.update(
+            Return.objects.filter(
+                store_id=store.pk, tracking_number__in=numbers[start : start + 900]
+            ).values_list("tracking_number", flat=True)
         )
-    )
+    return found
 
 
 #: What the returns app registers with the ledger (see ``ReturnsConfig.ready``).

@@ -377,9 +377,12 @@ def return_dropoff_qr(ret: Return, fmt: str = "svg") -> bytes:
 
 def returns_by_tracking(store_id: int, numbers: list[str]) -> list[Return]:
     """The store's returns whose parcel has one of these (normalised) tracking numbers."""
-    if not numbers:
-        return []
-    return list(Return.objects.filter(store_id=store_id, tracking_number__in=numbers))
+    found: list[Return] = []
+    for start in range(0, len(numbers), 900):  # parameters per statement stay within SQLite's limit
+        found.extend(
+            Return.objects.filter(store_id=store_id, tracking_number__in=numbers[start : start + 900])
+        )
+    return found
 
 
 def stock_levels(store: Store, request: list[RequestedLine] | tuple[RequestedLine, ...]) -> StockLevels:
