@@ -44,7 +44,7 @@ def snapshot() -> list[tuple[str, str, str, str, str]]:
     )
 
 
-def test_seed_covers_every_situation() -> None:
+def test_seed_covers_every_situation(client) -> None:
     summary = seed_demo(seed=7, orders=520, now=NOW)
 
     orders = Order.objects.filter(store__slug__in=DEMO_SLUGS)
@@ -114,6 +114,12 @@ def test_seed_covers_every_situation() -> None:
         "pickup about to expire: extend once or deliver",
     ]
     assert all("/t/" in url for _label, _number, url in summary.showcase)
+    # The silent parcel and the late order, on their tracking pages: since when, and the choice.
+    pages = {label: client.get(url[url.index("/t/") :]) for label, _number, url in summary.showcase}
+    stalled = pages["parcel the carrier stopped scanning: since when, and chased"].content.decode()
+    assert 'data-step="stalled"' in stalled and "has not scanned your parcel since" in stalled
+    late = pages["late to ship: keep waiting or cancel"].content.decode()
+    assert 'data-step="late_to_ship"' in late and 'data-situation="delayed_not_shipped"' in late
     # the shop names a substitute for a missing line when the product comes in another variant
     offered = Fact.objects.filter(
         store__slug__in=DEMO_SLUGS, kind="line.status", payload__status="unavailable"

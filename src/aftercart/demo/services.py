@@ -44,7 +44,9 @@ INTERESTING = (
     "item_unavailable",
     "attempt_failed",
     "ready_for_pickup",
+    "stalled",
     "delayed",
+    "late_to_ship",
     "out_for_delivery",
     "partially_shipped",
     "shipped",
@@ -238,13 +240,13 @@ SHOWCASE = (
     ("lost parcel", {"next_step": "lost"}),
     (
         "parcel the carrier stopped scanning: since when, and chased",
-        {"exceptions__kind": "stalled", "exceptions__resolved_at__isnull": True},
+        {"next_step": "stalled"},
     ),
     ("failed delivery attempt", {"next_step": "attempt_failed"}),
     ("unavailable item: wait, refund or substitute", {"next_step": "item_unavailable"}),
     (
         "late to ship: keep waiting or cancel",
-        {"exceptions__kind": "not_shipped_in_sla", "exceptions__resolved_at__isnull": True},
+        {"next_step": "late_to_ship"},
     ),
     (
         "pickup about to expire: extend once or deliver",

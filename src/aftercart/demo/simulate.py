@@ -348,6 +348,9 @@ SCENARIO_WEIGHTS: dict[str, int] = {
     "pickup_expiring": 1,
     "partially_shipped": 3,
     "being_prepared": 5,
+    # A backorder at the warehouse: past the two-business-day handling SLA with nothing shipped,
+    # the customer is asked to keep waiting or cancel.
+    "late_to_ship": 1,
     "just_placed": 3,
     "cancelled": 3,
 }
@@ -866,6 +869,15 @@ class _Journey:
         day = self.ship_day(allocated)
         parcel = self.parcel(1, self.line_ids, self.prepare(self.line_ids, allocated, day), day)
         self.window = (allocated, parcel.created)
+
+    def _late_to_ship(self) -> None:
+        # Stock reserved, then nothing for a week: the parcel leaves five to seven business days
+        # later. ``now`` falls after the handling SLA (five days after checkout: at least two
+        # business days, whatever the weekday) and before it ships.
+        allocated = self.line_status(self.allocate(self.confirm()), self.line_ids, "allocated")
+        late = add_business_days(self.local_date(allocated), self.rng.randint(5, 7), self.brand.country)
+        parcel = self.parcel(1, self.line_ids, self.prepare(self.line_ids, allocated, late), late)
+        self.window = (self.placed + timedelta(days=5), parcel.created)
 
     def _just_placed(self) -> None:
         confirmed = self.confirm()
