@@ -107,7 +107,7 @@ def test_seed_covers_every_situation(client) -> None:
     assert [label for label, _number, _url in summary.showcase] == [
         "delayed, with the new date",
         "lost parcel",
-        "parcel the carrier stopped scanning: since when, and chased",
+        "stalled parcel: no scan since, being chased",
         "failed delivery attempt",
         "unavailable item: wait, refund or substitute",
         "late to ship: keep waiting or cancel",
@@ -116,7 +116,7 @@ def test_seed_covers_every_situation(client) -> None:
     assert all("/t/" in url for _label, _number, url in summary.showcase)
     # The silent parcel and the late order, on their tracking pages: since when, and the choice.
     pages = {label: client.get(url[url.index("/t/") :]) for label, _number, url in summary.showcase}
-    stalled = pages["parcel the carrier stopped scanning: since when, and chased"].content.decode()
+    stalled = pages["stalled parcel: no scan since, being chased"].content.decode()
     assert 'data-step="stalled"' in stalled and "has not scanned your parcel since" in stalled
     late = pages["late to ship: keep waiting or cancel"].content.decode()
     assert 'data-step="late_to_ship"' in late and 'data-situation="delayed_not_shipped"' in late

@@ -239,7 +239,7 @@ SHOWCASE = (
     ("delayed, with the new date", {"next_step": "delayed"}),
     ("lost parcel", {"next_step": "lost"}),
     (
-        "parcel the carrier stopped scanning: since when, and chased",
+        "stalled parcel: no scan since, being chased",
         {"next_step": "stalled"},
     ),
     ("failed delivery attempt", {"next_step": "attempt_failed"}),
