@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -25,7 +26,6 @@ from aftercart.notifications.services import message_deliver_due, message_templa
 from aftercart.orders.models import Fact, Order
 from aftercart.orders.services import facts_record
 from aftercart.returns import selectors
-from aftercart.returns.messages import return_url
 from aftercart.returns.models import Return, ReturnFact, StockLevel
 from aftercart.returns.services import IllegalTransition, return_issue_label
 from tests.integration.test_channels import Stub, enable
@@ -116,6 +116,7 @@ def test_label_return_is_tracked_through_the_ledger_and_told_by_email_and_webhoo
     secret,
     receiver,
     smtp,  # noqa: F811
+    client,
 ):
     place(api)
     response = ask(api)
@@ -187,7 +188,14 @@ def test_label_return_is_tracked_through_the_ledger_and_told_by_email_and_webhoo
     attachment = next(label_mail.iter_attachments())
     assert attachment.get_filename() == f"return-{ret.rma}.pdf"
     assert attachment.get_content().startswith(b"%PDF")
-    assert return_url(ret, "label.pdf") in label_mail.get_body(("plain",)).get_content()
+    # The e-mail's label link opens the label (the portal's page, signed with the order's link).
+    link = re.search(
+        r"https://track\.acme\.example(/returns/\S+/label\.pdf)",
+        label_mail.get_body(("plain",)).get_content(),
+    )
+    assert link is not None and link.group(1).endswith(f"/{ret.rma}/label.pdf")
+    opened = client.get(link.group(1))
+    assert opened.status_code == 200 and opened.content.startswith(b"%PDF")
     credit_mail = next(m for m in smtp.received if m["Subject"].startswith("Your store credit"))
     assert "27.50 EUR of store credit" in credit_mail.get_body(("plain",)).get_content()
 
