@@ -189,3 +189,94 @@ def test_the_shipped_email_shows_the_window_and_the_confirmation_does_not(store)
     shipped = body("shipped")
     assert "Expected between" in shipped
     assert "Expected between" not in body("order_confirmed")
+
+
+# --- fits: made by the worker, stored, loaded by every process -----------------------------------
+
+
+@pytest.fixture
+def no_fitting(monkeypatch):
+    """Make any fit fail loudly: what runs under it must only load a stored model."""
+    from aftercart.domain.eta import EtaModel
+
+    def refuse(self, history):
+        raise AssertionError("a model was fitted")
+
+    monkeypatch.setattr(EtaModel, "fit", refuse)
+
+
+def _window(store, api, now):
+    facts_record(
+        store=store, facts=order_facts("1001", now - timedelta(days=2), now - timedelta(hours=20)), now=now
+    )
+    return api.get("/api/v1/orders/1001").json()["delivery_window"]
+
+
+def test_a_page_view_loads_the_workers_fit_and_never_fits_one(store, api, request):
+    from aftercart.orders.models import DeliveryModel
+    from aftercart.orders.windows import models_refit_due
+
+    now = timezone.now()
+    history(store, 60, now)
+    assert models_refit_due(now=now) == 1, "the worker's loop fits the store"
+    stored = DeliveryModel.objects.get(store=store)
+    assert stored.deliveries == 60 and stored.model
+
+    forget_models()  # another process: nothing in memory
+    request.getfixturevalue("no_fitting")
+    window = _window(store, api, now)
+    assert window is not None and window["stage"] == "checkpoint"
+
+
+def test_a_stale_fit_is_still_used_and_the_worker_refits_only_stale_ones(store, api, monkeypatch):
+    from aftercart.domain.eta import EtaModel
+    from aftercart.orders.models import DeliveryModel
+    from aftercart.orders.windows import REFIT_EVERY, models_refit_due
+
+    now = timezone.now()
+    history(store, 60, now)
+    models_refit_due(now=now - timedelta(hours=5))
+    assert models_refit_due(now=now - timedelta(hours=5) + timedelta(minutes=30)) == 0, "fresh: left alone"
+
+    fits = []
+    original = EtaModel.fit
+    monkeypatch.setattr(EtaModel, "fit", lambda self, h: fits.append(len(h)) or original(self, h))
+    forget_models()
+    assert _window(store, api, now) is not None, "a five-hour-old fit still gives a window"
+    assert fits == [], "the page did not refit it"
+
+    assert models_refit_due(now=now) == 1 and fits == [60]
+    assert DeliveryModel.objects.get(store=store).fitted_at == now
+    assert models_refit_due(now=now + timedelta(seconds=REFIT_EVERY - 1)) == 0
+
+
+def test_a_newer_fit_reaches_a_process_that_loaded_an_older_one(store, api, monkeypatch):
+    from aftercart.orders import windows
+
+    now = timezone.now()
+    history(store, MIN_HISTORY - 1, now)
+    windows.model_refit(store, now=now)
+    assert _window(store, api, now) is None, "too little history: no window"
+
+    history_more = [
+        f
+        for i in range(10)
+        for f in order_facts(
+            f"n{i}", now - timedelta(days=8), now - timedelta(days=7), now - timedelta(days=5)
+        )
+    ]
+    facts_record(store=store, facts=history_more, now=now, notify=False)
+    # Another process (the worker) fits again; this one sees it once its recheck interval passes.
+    loaded = windows._models[store.pk]
+    windows.model_refit(store, now=now + timedelta(hours=1))
+    windows._models[store.pk] = loaded
+    assert api.get("/api/v1/orders/1001").json()["delivery_window"] is None, "within the interval"
+    monkeypatch.setattr(windows, "RECHECK_EVERY", 0.0)
+    assert api.get("/api/v1/orders/1001").json()["delivery_window"] is not None
+
+
+def test_the_sweep_path_never_fits_even_a_missing_model(store, no_fitting):
+    from aftercart.orders.windows import cached_model
+
+    history(store, 60, timezone.now())
+    assert cached_model(store) is None

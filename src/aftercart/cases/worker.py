@@ -10,7 +10,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from aftercart.cases.services import exceptions_sweep
-from aftercart.orders.windows import promises_make
+from aftercart.orders.windows import models_refit_due, promises_make
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +21,19 @@ def sweep_loop(*, stop: threading.Event, interval: float = 300.0) -> None:
     while not stop.is_set():
         close_old_connections()
         try:
+            # Delivery models are fitted here, hourly, and stored for every process: a fit takes
+            # seconds and has no place in a page view or a transaction. First, so that the sweep's
+            # re-estimates of stalled parcels use a fit from the start.
+            models_refit_due(now=timezone.now())
+        except Exception:
+            logger.exception("delivery model refit failed; retrying in %ss", interval)
+        try:
             exceptions_sweep(now=timezone.now())
         except Exception:
             logger.exception("exception sweep failed; retrying in %ss", interval)
         try:
-            # New orders' delivery promises, kept as made (off the ingest path: a prediction per
-            # order, and a model fit now and then, have no place in the ledger's transaction).
+            # New orders' delivery promises, kept as made (a prediction per order has no place in
+            # the ledger's transaction).
             promises_make(now=timezone.now())
         except Exception:
             logger.exception("delivery promises failed; retrying in %ss", interval)

@@ -189,3 +189,22 @@ class DeliveryPromise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.earliest}–{self.latest}"
+
+
+class DeliveryModel(models.Model):
+    """A store's fitted delivery model, shared by every process.
+
+    A fit reads the store's recent deliveries and takes seconds, so no page view should pay for
+    one: the worker refits each store every hour and stores the result here, and web processes
+    load it (a few milliseconds). ``model`` is the pickled, compressed
+    :class:`~aftercart.domain.eta.EtaModel`, ``NULL`` while the history is too thin to promise
+    anything; it is written only by our own worker, so unpickling it trusts nothing a client sent.
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="delivery_model")
+    fitted_at = models.DateTimeField()
+    deliveries = models.PositiveIntegerField(help_text="Deliveries the fit read.")
+    model = models.BinaryField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.store_id} fitted {self.fitted_at:%Y-%m-%d %H:%M} on {self.deliveries} deliveries"

@@ -1,9 +1,11 @@
 """Delivery windows for live orders, from the store's own delivered history (:mod:`aftercart.domain.eta`).
 
 A store's model is fitted on its newest delivered parcels (order time, carrier handoff, delivery,
-the carrier's first estimate) and kept in memory for :data:`REFIT_EVERY`, so a page view costs one
-prediction (well under a millisecond), not a fit. Until a store has :data:`MIN_HISTORY` deliveries
-there is no window at all: a window the data cannot support is worse than the carrier's own date.
+the carrier's first estimate) by the worker, every :data:`REFIT_EVERY` seconds, and stored
+(:class:`~aftercart.orders.models.DeliveryModel`) for every process to load: a page view costs one
+prediction (well under a millisecond), never a fit (seconds). Until a store has :data:`MIN_HISTORY`
+deliveries there is no window at all: a window the data cannot support is worse than the carrier's
+own date.
 
 Orders carry no destination region in their columns yet, so every parcel of a store is one lane per
 carrier and service (the model's carrier and global levels); the explanation says so honestly.
@@ -11,29 +13,35 @@ carrier and service (the model's carrier and global levels); the explanation say
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Max
+from django.utils import timezone
 
 from aftercart.domain.eta import Delivery, EtaConfig, EtaModel, Place, Window
 from aftercart.domain.eta import Shipment as EtaShipment
 from aftercart.domain.projection import OrderState, ShipmentState
-from aftercart.orders.models import DeliveryPromise, Order, Shipment
+from aftercart.orders.models import DeliveryModel, DeliveryPromise, Order, Shipment
 from aftercart.stores.models import Store
 
 #: Deliveries a store needs before it is shown a window.
 MIN_HISTORY = 50
 #: How many of the newest deliveries a fit reads (recency-weighted anyway: older ones matter little).
 HISTORY_LIMIT = 20_000
-#: Seconds a fitted model is reused.
+#: Seconds between the worker's fits of a store's model.
 REFIT_EVERY = 3600.0
+#: Seconds a process uses the model it loaded before looking for a newer fit.
+RECHECK_EVERY = 60.0
 
-_models: dict[int, tuple[float, EtaModel | None]] = {}
+#: Per store: when this process last checked for a fit (monotonic), that fit's time, its model.
+_models: dict[int, tuple[float, datetime | None, EtaModel | None]] = {}
 _lock = threading.Lock()
 
 
@@ -63,35 +71,82 @@ def _history(store: Store) -> list[Delivery]:
     ]
 
 
-def store_model(store: Store) -> EtaModel | None:
-    """The store's fitted model, or ``None`` while its history is too thin to promise anything."""
-    now = time.monotonic()
-    with _lock:
-        cached = _models.get(store.pk)
-        if cached is not None and now - cached[0] < REFIT_EVERY:
-            return cached[1]
+def model_refit(store: Store, *, now: datetime | None = None) -> EtaModel | None:
+    """Fit the store's model on its newest deliveries and store it for every process; the model,
+    or ``None`` while the history is too thin."""
+    now = now or timezone.now()
     history = _history(store)
     model = (
         EtaModel(EtaConfig(timezone=store.timezone or "UTC")).fit(history)
         if len(history) >= MIN_HISTORY
         else None
     )
+    blob = zlib.compress(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)) if model else None
+    DeliveryModel.objects.update_or_create(
+        store=store, defaults={"fitted_at": now, "deliveries": len(history), "model": blob}
+    )
     with _lock:
-        _models[store.pk] = (now, model)
+        _models[store.pk] = (time.monotonic(), now, model)
     return model
 
 
-def cached_model(store: Store) -> EtaModel | None:
-    """The store's model as last fitted, however old, without fitting one: for paths inside a
-    ledger or sweep transaction, where a fit (seconds, reading the store's history) has no place.
-    ``None`` until something outside them (a page view, the worker's promise loop) has fitted it."""
+def models_refit_due(*, now: datetime, every: float = REFIT_EVERY) -> int:
+    """Refit every store whose stored model is missing or older than ``every`` seconds (the
+    worker's periodic loop); how many were fitted. Stores without a single delivery are skipped."""
+    stale = now - timedelta(seconds=every)
+    fresh = set(DeliveryModel.objects.filter(fitted_at__gt=stale).values_list("store_id", flat=True))
+    with_deliveries = (
+        Shipment.objects.filter(delivered_at__isnull=False).values_list("store_id", flat=True).distinct()
+    )
+    fitted = 0
+    for store in Store.objects.filter(pk__in=with_deliveries).exclude(pk__in=fresh).order_by("pk"):
+        model_refit(store, now=now)
+        fitted += 1
+    return fitted
+
+
+def _load(store: Store, *, fit_if_missing: bool) -> EtaModel | None:
+    checked = time.monotonic()
     with _lock:
         cached = _models.get(store.pk)
-    return cached[1] if cached is not None else None
+    # "Never fitted" is remembered too (the sweep asks once per stalled parcel), except by a caller
+    # that would fit it.
+    if cached is not None and checked - cached[0] < RECHECK_EVERY and (cached[1] or not fit_if_missing):
+        return cached[2]
+    fitted_at = DeliveryModel.objects.filter(store=store).values_list("fitted_at", flat=True).first()
+    if fitted_at is None:
+        if fit_if_missing:
+            # A new installation whose worker has not run yet: the first view pays, once.
+            return model_refit(store)
+        with _lock:
+            _models[store.pk] = (checked, None, None)
+        return None
+    if cached is not None and cached[1] == fitted_at:
+        model = cached[2]
+    else:
+        blob = DeliveryModel.objects.filter(store=store).values_list("model", flat=True).first()
+        model = pickle.loads(zlib.decompress(blob)) if blob else None
+    with _lock:
+        _models[store.pk] = (checked, fitted_at, model)
+    return model
+
+
+def store_model(store: Store) -> EtaModel | None:
+    """The store's model as the worker last fitted it (fitted now if it never was), or ``None``
+    while its history is too thin to promise anything."""
+    return _load(store, fit_if_missing=True)
+
+
+def cached_model(store: Store) -> EtaModel | None:
+    """The store's model as last fitted, without ever fitting one: for paths inside a ledger or
+    sweep transaction, where a fit (seconds, reading the store's history) has no place. ``None``
+    until one was fitted (by the worker, or a first page view)."""
+    return _load(store, fit_if_missing=False)
 
 
 def forget_models() -> None:
-    """Drop every cached model (tests; after an import of history)."""
+    """Drop the models this process loaded (tests; after an import of history, with
+    :func:`model_refit`), so the next use reads the stored fit again."""
     with _lock:
         _models.clear()
 
