@@ -14,8 +14,10 @@ from django.views.decorators.http import require_POST
 from aftercart.api.problems import Problem, problem_response
 from aftercart.domain.facts import content_key
 from aftercart.integrations.aftership import parse as aftership
+from aftercart.integrations.shopify import inventory as shopify_stock
 from aftercart.integrations.shopify import parse as shopify
 from aftercart.orders.services import inbound_delivery_record
+from aftercart.returns.services import stock_shopify_webhook_record
 from aftercart.stores.models import Store
 from aftercart.stores.selectors import store_by_slug
 
@@ -63,7 +65,8 @@ def _problems(view):  # type: ignore[no-untyped-def]
 @require_POST
 @_problems
 def shopify_webhook(request: HttpRequest, store: str) -> HttpResponse:
-    """``/webhooks/shopify/<store>``: orders, fulfillments and fulfillment events."""
+    """``/webhooks/shopify/<store>``: orders, fulfillments and fulfillment events; products and
+    inventory levels (the stock exchanges are offered from)."""
     shop = _store_or_404(store)
     if not shop.shopify_webhook_secret or not shopify.verify_hmac(
         shop.shopify_webhook_secret, request.body, request.headers.get("X-Shopify-Hmac-Sha256")
@@ -72,23 +75,54 @@ def shopify_webhook(request: HttpRequest, store: str) -> HttpResponse:
     topic = request.headers.get("X-Shopify-Topic", "")
     webhook_id = request.headers.get("X-Shopify-Webhook-Id") or content_key(topic, request.body.hex())
     payload = _json(request.body)
+    if topic.strip().lower() in shopify_stock.STOCK_TOPICS:
+        return _shopify_stock(shop, topic.strip().lower(), payload, webhook_id)
     try:
         facts = shopify.parse_webhook(topic, payload, webhook_id)
     except shopify.UnsupportedTopic:
         # Shopify disables endpoints that keep failing; a topic we do not use is simply ignored.
         return JsonResponse({"ignored": True, "topic": topic}, status=200)
     except shopify.ShopifyPayloadError as exc:
-        raise Problem(
-            400,
-            "Invalid Shopify payload",
-            f"{exc.field}: {exc.message}",
-            kind="validation",
-            errors=[{"field": exc.field, "message": exc.message}],
-        ) from exc
+        raise _shopify_payload_problem(exc) from exc
     is_new, result = inbound_delivery_record(
         store=shop, source="shopify", delivery_id=webhook_id, topic=topic, facts=facts
     )
     return _answer(is_new, result)
+
+
+def _shopify_payload_problem(exc: shopify.ShopifyPayloadError) -> Problem:
+    return Problem(
+        400,
+        "Invalid Shopify payload",
+        f"{exc.field}: {exc.message}",
+        kind="validation",
+        errors=[{"field": exc.field, "message": exc.message}],
+    )
+
+
+def _shopify_stock(shop: Store, topic: str, payload: Any, webhook_id: str) -> JsonResponse:
+    """Products and inventory levels: the store's stock for exchanges, not ledger facts."""
+    try:
+        if topic == shopify_stock.INVENTORY_LEVELS_UPDATE:
+            level, variants = shopify_stock.parse_inventory_level(payload), []
+        else:
+            level, variants = None, shopify_stock.parse_product(payload)
+    except shopify.ShopifyPayloadError as exc:
+        raise _shopify_payload_problem(exc) from exc
+    is_new, result = stock_shopify_webhook_record(
+        store=shop, delivery_id=webhook_id, topic=topic, variants=variants, level=level
+    )
+    return JsonResponse(
+        {
+            "duplicate": not is_new,
+            "topic": topic,
+            "updated": result.updated,
+            "stale": result.stale,
+            "untracked": result.untracked,
+            "unknown_items": list(result.unknown_items),
+        },
+        status=202 if is_new else 200,
+    )
 
 
 @csrf_exempt

@@ -204,7 +204,11 @@ class ReturnFact(models.Model):
 class StockLevel(models.Model):
     """Units a store has of one item, as its inventory feed last said (``PUT /api/v1/inventory``):
     an exchange for another variant is offered only when it is in stock. Keyed by SKU, or by
-    product id and variant for lines that carry no SKU."""
+    product id and variant for lines that carry no SKU.
+
+    Shopify's webhooks also fill it (:func:`aftercart.returns.services.stock_shopify_webhook_record`):
+    ``inventory_item_id`` is how its per-location levels name the item, and ``by_location`` keeps
+    each location's count so that ``available`` is their sum."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="stock_levels")
     sku = models.CharField(max_length=128, blank=True)
@@ -212,6 +216,12 @@ class StockLevel(models.Model):
     variant = models.CharField(max_length=200, blank=True)
     available = models.IntegerField()
     updated_at = models.DateTimeField()
+    #: Shopify's id of the variant's inventory item (``inventory_levels/update`` names only this);
+    #: NULL for items from other feeds, so they stay out of its uniqueness.
+    inventory_item_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    #: ``{location_id: {"available": n, "updated_at": iso}}``: the last level of each location,
+    #: so an older level never overwrites a newer one and locations never overwrite each other.
+    by_location = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -222,6 +232,9 @@ class StockLevel(models.Model):
                 fields=["store", "product_id", "variant"],
                 condition=models.Q(sku=""),
                 name="stock_unique_variant",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "inventory_item_id"], name="stock_unique_inventory_item"
             ),
         ]
         indexes = [models.Index(fields=["store", "product_id", "variant"], name="stock_variant")]

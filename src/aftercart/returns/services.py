@@ -6,7 +6,7 @@ or move raises before anything is written.
 
 Stable entry points (the portal, the API, the ledger's carrier events and the demo call these):
 :func:`return_request` (with ``method``), :func:`return_issue_label`, :func:`return_transition`,
-:func:`return_carrier_event`, :func:`stock_set`."""
+:func:`return_carrier_event`, :func:`stock_set`, :func:`stock_shopify_webhook_record`."""
 
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ from aftercart.domain.returns.lifecycle import (
 )
 from aftercart.domain.returns.notices import EXCHANGE_RELEASED, REQUESTED, milestones_for_step
 from aftercart.integrations.labels.providers import CarrierLabel, label_provider
+from aftercart.integrations.shopify.inventory import LocationLevel, VariantStock
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
+from aftercart.orders.services import inbound_delivery_record
 from aftercart.returns import notify, selectors
 from aftercart.returns.models import (
     Return,
@@ -69,6 +71,7 @@ __all__ = [
     "return_request",
     "return_transition",
     "stock_set",
+    "stock_shopify_webhook_record",
 ]
 
 
@@ -702,3 +705,92 @@ def stock_set(*, store: Store, items: Sequence[StockItem], now: datetime | None 
             store=store, **lookup, defaults={"available": item.available, "updated_at": now, **extra}
         )
     return len(latest)
+
+
+@dataclass(frozen=True)
+class StockFeedResult:
+    """What one Shopify stock webhook changed: rows ``updated``; levels older than the stored one
+    of their location (``stale``); items counted by nobody (``untracked``: Shopify does not track
+    them, or a new variant came without a count); levels of ``unknown_items`` (no product webhook
+    named them yet)."""
+
+    updated: int = 0
+    stale: int = 0
+    untracked: int = 0
+    unknown_items: tuple[str, ...] = ()
+
+
+@transaction.atomic
+def stock_shopify_webhook_record(
+    *,
+    store: Store,
+    delivery_id: str,
+    topic: str,
+    variants: Sequence[VariantStock] = (),
+    level: LocationLevel | None = None,
+) -> tuple[bool, StockFeedResult]:
+    """Record a Shopify stock webhook (a product's variants, or one location's level) and its
+    delivery together. Returns (is_new, result); a delivery id seen before changes nothing."""
+    is_new, _ = inbound_delivery_record(
+        store=store, source="shopify", delivery_id=delivery_id, topic=topic, facts=()
+    )
+    if not is_new:
+        return False, StockFeedResult()
+    if level is not None:
+        return True, _stock_level_set(store, level)
+    return True, _stock_variants_set(store, variants)
+
+
+def _stock_variants_set(store: Store, variants: Sequence[VariantStock]) -> StockFeedResult:
+    """Name each variant's row (SKU, product, variant title, inventory item). Its count comes from
+    ``inventory_quantity`` only while no location has reported a level for it: once one has, the
+    per-location levels are the finer figure and the product's total would undo them."""
+    updated = untracked = 0
+    for v in variants:
+        key = {"sku": v.sku} if v.sku else {"sku": "", "product_id": v.product_id, "variant": v.variant}
+        row = StockLevel.objects.filter(store=store, inventory_item_id=v.inventory_item_id).first()
+        keyed = StockLevel.objects.filter(store=store, **key).first()
+        if row is None:
+            row = keyed
+        elif keyed is not None and keyed.pk != row.pk:
+            # Another row holds the name this item now has (set through the API, or a renamed
+            # SKU): the shop says the name is this item's, so one row keeps it.
+            keyed.delete()
+        if row is None:
+            if v.available is None:
+                untracked += 1  # never counted: left unknown, so exchanges for it stay possible
+                continue
+            row = StockLevel(store=store, available=v.available, updated_at=v.updated_at)
+        elif v.available is not None and not row.by_location and v.updated_at >= row.updated_at:
+            row.available, row.updated_at = v.available, v.updated_at
+        row.sku, row.product_id, row.variant = v.sku, v.product_id, v.variant
+        row.inventory_item_id = v.inventory_item_id
+        row.save()
+        updated += 1
+    return StockFeedResult(updated=updated, untracked=untracked)
+
+
+def _stock_level_set(store: Store, level: LocationLevel) -> StockFeedResult:
+    """Set one location's count of an item; ``available`` becomes the sum over its locations. A
+    level older than the one stored for its location is ignored (webhooks arrive out of order)."""
+    row = (
+        StockLevel.objects.select_for_update()
+        .filter(store=store, inventory_item_id=level.inventory_item_id)
+        .first()
+    )
+    if row is None:
+        # Nothing to attach it to; the product webhook that names the item brings its total.
+        return StockFeedResult(unknown_items=(level.inventory_item_id,))
+    if level.available is None:
+        return StockFeedResult(untracked=1)
+    stored = row.by_location.get(level.location_id)
+    if stored and datetime.fromisoformat(stored["updated_at"]) > level.updated_at:
+        return StockFeedResult(stale=1)
+    row.by_location = {
+        **row.by_location,
+        level.location_id: {"available": level.available, "updated_at": level.updated_at.isoformat()},
+    }
+    row.available = sum(int(loc["available"]) for loc in row.by_location.values())
+    row.updated_at = max(row.updated_at, level.updated_at)
+    row.save(update_fields=["by_location", "available", "updated_at"])
+    return StockFeedResult(updated=1)
