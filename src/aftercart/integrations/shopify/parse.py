@@ -13,6 +13,9 @@ Topics handled (``X-Shopify-Topic``):
 ``fulfillment_events/create``
     ``tracking.event`` on the fulfillment's shipment.
 
+``products/create``, ``products/update`` and ``inventory_levels/update`` feed the store's stock,
+not the ledger: see :mod:`aftercart.integrations.shopify.inventory`.
+
 Every order topic also emits ``order.cancelled`` when ``cancelled_at`` is set, and the facts of the
 fulfillments embedded in the order (Shopify sends ``orders/updated`` on every fulfillment change,
 so a shop subscribed only to ``orders/*`` still gets its shipments).
