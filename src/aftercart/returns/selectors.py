@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, prefetch_related_objects
 
 from aftercart.domain.facts import FactKind
 from aftercart.domain.projection import OrderState
@@ -78,13 +78,14 @@ def returns_list(
 
 
 def returns_for_order(order: Order) -> list[Return]:
-    """An order's returns, oldest first, with their lines (for the tracking page and the API)."""
-    return list(
-        Return.objects.filter(order=order)
-        .select_related("policy")
-        .prefetch_related("lines")
-        .order_by("created_at", "pk")
-    )
+    """An order's returns, oldest first, with their lines and policies (for the tracking page and
+    the API). Every tracking page asks and most orders have none: the plain query comes first (a
+    join makes Django's SQL compiler the largest cost of the page), the related rows only for
+    returns that exist."""
+    returns = list(Return.objects.filter(order_id=order.pk).order_by("created_at", "pk"))
+    if returns:
+        prefetch_related_objects(returns, "policy", "lines")
+    return returns
 
 
 def return_step(ret: Return) -> ReturnStep:
