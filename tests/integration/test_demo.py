@@ -44,7 +44,7 @@ def snapshot() -> list[tuple[str, str, str, str, str]]:
     )
 
 
-def test_seed_covers_every_situation(client) -> None:
+def test_seed_covers_every_situation(client, monkeypatch) -> None:
     summary = seed_demo(seed=7, orders=520, now=NOW)
 
     orders = Order.objects.filter(store__slug__in=DEMO_SLUGS)
@@ -149,6 +149,13 @@ def test_seed_covers_every_situation(client) -> None:
     assert returns.filter(status="requested", needs_review=True).exists()
     assert all(r.facts.filter(kind="requested").exists() for r in returns)
     assert returns.filter(method="dropoff").exclude(dropoff_code="").exists()
+    # each listed with its page in the shoppers' portal, which opens and shows that return (seen
+    # on the demo's day: links expire some time after delivery)
+    assert set(summary.return_links) == set(summary.returns)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    for number, url in summary.return_links.values():
+        page = client.get(url[url.index("/returns/") :])
+        assert page.status_code == 200 and url.rsplit("/", 1)[1] in page.content.decode(), number
     # click and collect, waiting and collected
     assert orders.filter(next_step="ready_for_pickup", stage="pickup").exists()
     assert OrderLine.objects.filter(order__in=orders, status="picked_up").exists()

@@ -10,7 +10,7 @@ default idempotency key, every scan a stable fact key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from aftercart.domain.returns.lifecycle import Inspection, ReturnEvent
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.orders.services import RecordResult, facts_record
+from aftercart.returns.messages import return_url
 from aftercart.returns.models import Return
 from aftercart.returns.selectors import policy_current
 from aftercart.returns.services import (
@@ -84,6 +85,8 @@ class ReturnsSummary:
 
     returns: dict[str, str]
     facts: RecordResult
+    #: What each return shows → (its order's number, the return's page in the shoppers' portal).
+    links: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
@@ -99,6 +102,7 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
     candidates = {slug: _delivered_orders(store, now) for slug, store in stores.items()}
     slugs = [b.slug for b in BRANDS if b.slug in stores]
     made: dict[str, str] = {}
+    links: dict[str, tuple[str, str]] = {}
     scans = RecordResult()
     for index, plan in enumerate(PLANS):
         slug = slugs[index % len(slugs)]
@@ -111,7 +115,8 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
         ret = _make(stores[slug], order, plan, now, scans)
         if ret is not None:
             made[plan.name] = ret.status
-    return ReturnsSummary(returns=made, facts=scans)
+            links[plan.name] = (order.number, return_url(ret))
+    return ReturnsSummary(returns=made, facts=scans, links=links)
 
 
 def _delivered_orders(store: Store, now: datetime) -> list[Order]:

@@ -79,6 +79,8 @@ class DemoSummary:
     emails_sent: int = 0
     #: The demo returns, by what they show → their status (one in every state).
     returns: dict[str, str] = field(default_factory=dict)
+    #: ... → (their order's number, the return's page in the shoppers' portal).
+    return_links: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _store_fields(brand: Brand) -> dict[str, object]:
@@ -176,6 +178,7 @@ def seed_demo(
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
     summary.returns = returned.returns
+    summary.return_links = returned.links
     summary.facts_received += returned.facts.received
     summary.facts_accepted += returned.facts.accepted
     summary.duplicates += returned.facts.duplicates

@@ -25,7 +25,8 @@ class Opened:
 
     order: Order | None = None
     state: OrderState | None = None
-    now: datetime = field(default_factory=timezone.now)
+    # Looked up at each call (not bound once), so that tests can set the clock.
+    now: datetime = field(default_factory=lambda: timezone.now())
     language: str = "en"
     problem: HttpResponse | None = None
 

@@ -150,9 +150,10 @@ class Command(BaseCommand):
             write(f"    {label:<48} {number:<8} {url}")
         if summary.returns:
             write("")
-            write("  Returns, one in every state (GET /api/v1/returns?status=…; the admin's review queue):")
+            write("  Returns, one in every state (their pages in the shoppers' portal; /returns starts one):")
             for what, status in summary.returns.items():
-                write(f"    {what:<14} {status}")
+                number, url = summary.return_links.get(what, ("", ""))
+                write(f"    {what:<14} {status:<13} {number:<8} {url}")
         write("")
         write("  Orders worth opening (number, order id):")
         for code, rows in summary.examples.items():
