@@ -11,13 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from aftercart.orders.models import Order
+from aftercart.orders.tokens import make_tracking_token
 from aftercart.stores.models import Store
+from aftercart.web.pages import page_frame, rate_limited, render_page, see_other, store_param
 from aftercart.web.ratelimit import client_ip, lookup_limits
-from aftercart.web.tracking import find_order, normalise_number
+from aftercart.web.tracking import (
+    choose_language,
+    find_order,
+    language_links,
+    normalise_number,
+    supported_language,
+)
 
 
 class LookupForm(forms.Form):
@@ -58,3 +68,25 @@ def lookup_post(request: HttpRequest, store: Store | None) -> Lookup:
     if number_key:
         per_order.hit(number_key)
     return Lookup(form=form, failed=True)
+
+
+def lookup_page(request: HttpRequest, *, template: str, destination: str) -> HttpResponse:
+    """The lookup form (GET) and its answer (POST): on a match, a redirect to the order's signed
+    page named ``destination`` (a URL name taking ``token``), keeping an explicit language choice;
+    on a miss, the form again with the one answer every miss gets."""
+    store = store_param(request)
+    explicit = supported_language(request.POST.get("lang") or request.GET.get("lang")) or ""
+    language = choose_language(request, store=store, explicit=explicit)
+    context = page_frame(request, store, language, explicit_lang=explicit, failed=False)
+    context["languages"] = language_links(request, language, keep={"store": store.slug if store else ""})
+    if request.method != "POST":
+        context["form"] = LookupForm(initial={"number": request.GET.get("number", "")[:64]})
+        return render_page(request, template, context, language)
+    found = lookup_post(request, store)
+    if found.retry_after:
+        return rate_limited(request, context, language, found.retry_after)
+    if found.order is not None:
+        url = reverse(destination, kwargs={"token": make_tracking_token(found.order)})
+        return see_other(url + (f"?{urlencode({'lang': explicit})}" if explicit else ""))
+    context["form"], context["failed"] = found.form, found.failed
+    return render_page(request, template, context, language)

@@ -23,19 +23,17 @@ from aftercart.orders.selectors import order_view
 from aftercart.orders.tokens import (
     link_days_after_delivery,
     link_expired,
-    make_tracking_token,
     read_tracking_token,
 )
 from aftercart.returns.portal import order_returnable
 from aftercart.stores.models import Store
-from aftercart.web.lookup import LookupForm, lookup_post
-from aftercart.web.pages import page_frame, private, rate_limited, render_page, see_other, store_param
+from aftercart.web.lookup import lookup_page
+from aftercart.web.pages import page_frame, private, render_page, see_other
 from aftercart.web.returns.status import returns_for_tracking
 from aftercart.web.tracking import (
     REFUSALS,
     choose_language,
     language_links,
-    supported_language,
     tracking_context,
 )
 
@@ -51,22 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def track_lookup(request: HttpRequest) -> HttpResponse:
     """``/track``: find an order by its number and the e-mail address or postal code it was placed
     with, then go to its signed tracking link. Every kind of miss gets the same answer."""
-    store = store_param(request)
-    explicit = supported_language(request.POST.get("lang") or request.GET.get("lang")) or ""
-    language = choose_language(request, store=store, explicit=explicit)
-    context = page_frame(request, store, language, explicit_lang=explicit, failed=False)
-    context["languages"] = language_links(request, language, keep={"store": store.slug if store else ""})
-    if request.method != "POST":
-        context["form"] = LookupForm(initial={"number": request.GET.get("number", "")[:64]})
-        return render_page(request, "web/track/lookup.html", context, language)
-    found = lookup_post(request, store)
-    if found.retry_after:
-        return rate_limited(request, context, language, found.retry_after)
-    if found.order is not None:
-        url = reverse("web:track-order", kwargs={"token": make_tracking_token(found.order)})
-        return see_other(url + (f"?{urlencode({'lang': explicit})}" if explicit else ""))
-    context["form"], context["failed"] = found.form, found.failed
-    return render_page(request, "web/track/lookup.html", context, language)
+    return lookup_page(request, template="web/track/lookup.html", destination="web:track-order")
 
 
 @never_cache

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.urls import reverse
 from django.utils import translation
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -24,7 +22,6 @@ from aftercart.domain.returns import (
     ReturnDecision,
 )
 from aftercart.orders.models import Order
-from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.portal import (
     ExchangeOption,
     ReturnableLine,
@@ -32,8 +29,8 @@ from aftercart.returns.portal import (
     quote,
     returnable_lines,
 )
-from aftercart.web.lookup import LookupForm, lookup_post
-from aftercart.web.pages import page_frame, private, rate_limited, render_page, see_other, store_param
+from aftercart.web.lookup import lookup_page
+from aftercart.web.pages import private, render_page
 from aftercart.web.returns.access import Opened, frame, open_order
 from aftercart.web.returns.status import return_list
 from aftercart.web.returns.words import (
@@ -43,7 +40,6 @@ from aftercart.web.returns.words import (
     day,
     note_message,
 )
-from aftercart.web.tracking import choose_language, language_links, supported_language
 
 
 @never_cache
@@ -52,22 +48,7 @@ from aftercart.web.tracking import choose_language, language_links, supported_la
 def returns_lookup(request: HttpRequest) -> HttpResponse:
     """``/returns``: find the order, then go to its returns page. Every kind of miss gets the same
     answer, and lookups count against the same limits as the tracking page's."""
-    store = store_param(request)
-    explicit = supported_language(request.POST.get("lang") or request.GET.get("lang")) or ""
-    language = choose_language(request, store=store, explicit=explicit)
-    context = page_frame(request, store, language, explicit_lang=explicit, failed=False)
-    context["languages"] = language_links(request, language, keep={"store": store.slug if store else ""})
-    if request.method != "POST":
-        context["form"] = LookupForm(initial={"number": request.GET.get("number", "")[:64]})
-        return render_page(request, "web/returns/lookup.html", context, language)
-    found = lookup_post(request, store)
-    if found.retry_after:
-        return rate_limited(request, context, language, found.retry_after)
-    if found.order is not None:
-        url = reverse("web:returns-start", kwargs={"token": make_tracking_token(found.order)})
-        return see_other(url + (f"?{urlencode({'lang': explicit})}" if explicit else ""))
-    context["form"], context["failed"] = found.form, found.failed
-    return render_page(request, "web/returns/lookup.html", context, language)
+    return lookup_page(request, template="web/returns/lookup.html", destination="web:returns-start")
 
 
 # --- step 1: what comes back ---------------------------------------------------------------------
