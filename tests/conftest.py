@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import socket
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -73,3 +77,75 @@ def api(client, api_token):
 def _mailbox_in_tmp(settings, tmp_path):
     """The demo mailbox keeps e-mails under the test's own folder, never the checkout's var/."""
     settings.AFTERCART_MAILBOX_DIR = tmp_path / "mailbox"
+
+
+# --- a real SMTP server on 127.0.0.1 ------------------------------------------------------------
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives and refuses some mailboxes with a 550."""
+
+    def __init__(self) -> None:
+        self.received: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content)
+        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 2.0.0 Ok: queued"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def received(self):
+        return self.inbox.received
+
+
+@pytest.fixture
+def mail_settings(settings):
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "orders@acme.example"
+    settings.AFTERCART_BASE_URL = "https://track.acme.example"
+    return settings
+
+
+@pytest.fixture
+def smtp(mail_settings):
+    """A running SMTP server the e-mail backend is pointed at."""
+    server = SmtpServer(mail_settings.EMAIL_PORT)
+    server.start()
+    yield server
+    server.stop()

@@ -91,7 +91,7 @@ def delivered_order(api, client, api_token, store):
 @pytest.fixture
 def mailbox(settings):
     """A local SMTP server (aiosmtpd) the e-mail channel delivers to."""
-    from tests.integration.test_notifications import SmtpServer, free_port
+    from tests.conftest import SmtpServer, free_port
 
     port = free_port()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

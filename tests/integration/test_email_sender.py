@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.integration.test_notifications import mail_settings, placed, record, smtp  # noqa: F401  (fixtures)
+from tests.integration.test_notifications import placed, record
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 )
 def test_the_sender_is_the_store_name_with_the_configured_address(
     store,
-    smtp,  # noqa: F811
-    mail_settings,  # noqa: F811
+    smtp,
+    mail_settings,
     configured,
     expected,
 ):

@@ -3,14 +3,10 @@ the planner, and e-mails received by a local SMTP server; previews render real o
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from aftercart.domain.facts import Fact, FactKind
@@ -19,32 +15,6 @@ from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.services import facts_record
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 2.0.0 Ok: queued"
-
-
-@pytest.fixture
-def smtp(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "orders@acme.example"
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture(autouse=True)

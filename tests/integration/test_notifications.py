@@ -6,13 +6,9 @@ A local aiosmtpd server on 127.0.0.1 stands in for the mail relay; time is passe
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,79 +20,11 @@ from aftercart.notifications.models import DeliveryAttempt, Message
 from aftercart.notifications.services import LEASE, message_deliver_due, messages_claim
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
+from tests.conftest import Inbox, SmtpServer
 
 pytestmark = pytest.mark.django_db
 
 WINDOW = timedelta(minutes=15)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives and refuses some mailboxes with a 550."""
-
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-        self.raw: list[bytes] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return f"550 5.1.1 <{address}>: mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.raw.append(envelope.content)
-        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 2.0.0 Ok: queued"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class SmtpServer:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def received(self):
-        return self.inbox.received
-
-
-@pytest.fixture
-def mail_settings(settings):
-    port = free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "orders@acme.example"
-    settings.AFTERCART_BASE_URL = "https://track.acme.example"
-    return settings
-
-
-@pytest.fixture
-def smtp(mail_settings):
-    """A running SMTP server the e-mail backend is pointed at."""
-    server = SmtpServer(mail_settings.EMAIL_PORT)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

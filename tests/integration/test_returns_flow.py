@@ -29,7 +29,6 @@ from aftercart.returns import selectors
 from aftercart.returns.models import Return, ReturnFact, StockLevel
 from aftercart.returns.services import IllegalTransition, return_issue_label
 from tests.integration.test_channels import Stub, enable
-from tests.integration.test_notifications import mail_settings, smtp  # noqa: F401  (fixtures)
 from tests.integration.test_returns_api import assert_problem, iso, place
 from tests.integration.test_webhooks import FIXTURES, sign
 
@@ -115,7 +114,7 @@ def test_label_return_is_tracked_through_the_ledger_and_told_by_email_and_webhoo
     policy,
     secret,
     receiver,
-    smtp,  # noqa: F811
+    smtp,
     client,
 ):
     place(api)
@@ -311,7 +310,7 @@ def test_review_then_rejection_is_told_and_approval_issues_the_label(api, policy
     assert approved["status"] == "label_issued" and approved["label"]["tracking_number"].startswith("SBX")
 
 
-def test_inspection_rejecting_everything_tells_the_shopper(api, policy, smtp):  # noqa: F811
+def test_inspection_rejecting_everything_tells_the_shopper(api, policy, smtp):
     place(api)
     ret = Return.objects.get(rma=ask(api).json()["rma"])
     for step in ("in-transit", "receive"):
@@ -424,7 +423,7 @@ def test_exchanges_follow_the_stock_feed(api, policy, client, api_token):
     assert StockLevel.objects.get(sku="JKT-L").available == 0
 
 
-def test_return_emails_speak_the_customers_language(api, policy, smtp):  # noqa: F811
+def test_return_emails_speak_the_customers_language(api, policy, smtp):
     place(api)
     update = {"locale": "es", "updated_at": iso(timezone.now())}
     assert api.patch("/api/v1/orders/1001", update).status_code == 200
@@ -482,7 +481,7 @@ def test_an_exchange_with_no_replacement_named_tells_no_shipment(api, policy):
     assert "exchange_shipped" not in outbox(ret)
 
 
-def test_a_store_template_for_a_return_email_can_name_the_return(api, policy, store, smtp):  # noqa: F811
+def test_a_store_template_for_a_return_email_can_name_the_return(api, policy, store, smtp):
     message_template_save(
         store_id=store.pk,
         channel="email",

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from aftercart.core.management.commands import aftercart_worker
 from aftercart.notifications.models import Message
-from tests.integration.test_notifications import mail_settings, placed, record, smtp  # noqa: F401  (fixtures)
+from tests.integration.test_notifications import placed, record
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_started_without_flags_delivers_due_messages(store, smtp, monkeypatch):  # noqa: F811
+def test_the_worker_started_without_flags_delivers_due_messages(store, smtp, monkeypatch):
     now = timezone.now()
     record(store, placed(now - timedelta(minutes=20)), at=now - timedelta(minutes=20))
     ran: list[str] = []
