@@ -140,6 +140,31 @@ class Fact(models.Model):
         return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+class PendingProjection(models.Model):
+    """An order whose cached projection is behind its facts: :func:`facts_append` stored new facts
+    for it and no drain has projected them yet (see docs/ingest.md, "Append, then project").
+
+    Written in the append's transaction, so a crash after the append loses nothing: the row survives
+    and the next drain projects the order. Deleted in the transaction that projects it.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    #: Facts of the order with a larger id are not in its projection yet. Appends to one order take
+    #: turns (its row is locked), so every fact stored before this watermark was read is projected
+    #: or has a marker of its own, and every fact stored after it has a larger id.
+    after_fact_id = models.BigIntegerField()
+    #: Older facts were attached to the order (waiting carrier events adopted by a new shipment):
+    #: the drain folds the order from its whole history instead of from the watermark.
+    refold = models.BooleanField(default=False)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["marked_at"], name="pending_projection_marked")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} after fact {self.after_fact_id}"
+
+
 class InboundDelivery(models.Model):
     """One webhook delivery received, by the sender's delivery id (e.g. ``X-Shopify-Webhook-Id``).
 

@@ -18,35 +18,54 @@ from aftercart.stores.models import Store
 IN_CHUNK = 900
 
 
+_FACT_FIELDS = (
+    "order_id",
+    "kind",
+    "occurred_at",
+    "idempotency_key",
+    "source",
+    "order_ref",
+    "tracking_number",
+    "payload",
+)
+
+
 def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
     """The domain facts of each order, in one query per chunk."""
     by_order: dict[int, list[Fact]] = defaultdict(list)
-    fields = (
-        "order_id",
-        "kind",
-        "occurred_at",
-        "idempotency_key",
-        "source",
-        "order_ref",
-        "tracking_number",
-        "payload",
-    )
     for chunk in _chunks(list(order_ids)):
-        for order_id, kind, occurred_at, key, source, order_ref, tracking, payload in FactRow.objects.filter(
-            order_id__in=chunk
-        ).values_list(*fields):
-            by_order[order_id].append(
-                Fact(
-                    kind=FactKind(kind),
-                    occurred_at=occurred_at,
-                    idempotency_key=key,
-                    source=source,
-                    order_ref=order_ref or None,
-                    tracking_number=tracking or None,
-                    payload=payload,
-                )
-            )
+        for row in FactRow.objects.filter(order_id__in=chunk).values_list(*_FACT_FIELDS):
+            by_order[row[0]].append(_fact(row))
     return by_order
+
+
+def facts_after(after: dict[int, int]) -> dict[int, list[Fact]]:
+    """The facts of each order (a key of ``after``) stored after its watermark, a fact id: the
+    facts no projection of the order has folded yet (see ``PendingProjection``)."""
+    by_order: dict[int, list[Fact]] = defaultdict(list)
+    for chunk in _chunks(sorted(after)):
+        # One bound for the chunk (facts past the lowest watermark), then each order's own.
+        lowest = min(after[order_id] for order_id in chunk)
+        for fact_id, *row in FactRow.objects.filter(order_id__in=chunk, id__gt=lowest).values_list(
+            "id", *_FACT_FIELDS
+        ):
+            if fact_id > after[row[0]]:
+                by_order[row[0]].append(_fact(row))
+    return by_order
+
+
+def _fact(row: Sequence) -> Fact:
+    """A domain fact from a row of ``_FACT_FIELDS`` values."""
+    _, kind, occurred_at, key, source, order_ref, tracking, payload = row
+    return Fact(
+        kind=FactKind(kind),
+        occurred_at=occurred_at,
+        idempotency_key=key,
+        source=source,
+        order_ref=order_ref or None,
+        tracking_number=tracking or None,
+        payload=payload,
+    )
 
 
 def _chunks(values: Sequence, size: int = IN_CHUNK):  # type: ignore[no-untyped-def]

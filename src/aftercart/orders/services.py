@@ -1,7 +1,16 @@
 """Writes to the ledger: append facts once, re-project what they touch, hand changes to the planner.
 
-Everything :func:`facts_record` does happens in one transaction, so a batch is kept whole or not at
-all, and the outbox rows the planner writes commit with the facts that caused them.
+Two ways in, both durable step by step:
+
+* :func:`facts_record` appends and projects in one transaction, so a batch is kept whole or not at
+  all and the caller reads its own writes (API requests, imports, the demo).
+* :func:`facts_append` appends and marks the touched orders as pending projection in one
+  transaction; :func:`projection_drain` later projects many appends' worth of an order at once and
+  runs the planner, in one transaction. Carrier firehoses use it: projecting is per order, and an
+  active parcel's order gets several events a second.
+
+Either way the outbox rows the planner writes commit with the projection that decided them, and
+that projection is of facts already durable in the ledger (docs/ingest.md).
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from aftercart.cases.rules import rules_for_stores
@@ -33,10 +43,12 @@ from aftercart.domain.projection import (
 )
 from aftercart.orders import planner, state_cache
 from aftercart.orders.models import Fact as FactRow
-from aftercart.orders.models import InboundDelivery, Order, OrderLine, Shipment
-from aftercart.orders.selectors import facts_for_orders
+from aftercart.orders.models import InboundDelivery, Order, OrderLine, PendingProjection, Shipment
+from aftercart.orders.selectors import facts_after, facts_for_orders
 from aftercart.stores.models import Store
 
+#: Orders one :func:`projection_drain` projects in its transaction (a firehose second's worth).
+DRAIN_LIMIT = 5000
 #: SQLite caps bound parameters per statement; stay well below it when filtering by lists.
 _IN_CHUNK = 900
 #: What facts about a parcel can change on its order: see :func:`_copy_progress`.
@@ -88,67 +100,175 @@ class RecordResult:
 def facts_record(
     *, store: Store, facts: Sequence[Fact], now: datetime | None = None, notify: bool = True
 ) -> RecordResult:
-    """Append new facts to the ledger (each idempotency key once) and update the projections.
+    """Append new facts to the ledger (each idempotency key once) and update the projections, in one
+    transaction: when it returns, the orders show the new facts.
 
     Duplicates, in the batch or already stored, are counted and ignored. A carrier event for a
     tracking number no shipment has yet is kept unattached and joins its order when the shipment
     is reported. ``notify=False`` is for backfills (imports of history): projections are updated
     and milestones recorded, but the planner is not told, so nobody is messaged about the past.
+    A high-volume feed that need not read its own writes uses :func:`facts_append` instead.
     """
     now = now or timezone.now()
+    with transaction.atomic():
+        appended = _append(store, facts, now, mark=False)
+        if appended.new:
+            _reproject(appended.touched, now, notify=notify, fresh=appended.fresh, full=appended.adopted)
+            if notify:
+                planner.dispatch_tracking(
+                    store=store, events=appended.tracked, claims=appended.claims, now=now
+                )
+    return appended.result
+
+
+def facts_append(*, store: Store, facts: Sequence[Fact], now: datetime | None = None) -> RecordResult:
+    """Append new facts to the ledger like :func:`facts_record`, and only mark the orders they touch
+    as pending projection: :func:`projection_drain` (the worker, every second) folds them later,
+    many appends at once, and runs the planner then.
+
+    For carrier firehoses: an order with 5 scans in a second is projected once, not 5 times. The
+    facts and the marker commit together, so a crash before the drain loses nothing. Events of
+    parcels something else owns (returns) are handed over here, as :func:`facts_record` does.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appended = _append(store, facts, now, mark=True)
+        if appended.new:
+            planner.dispatch_tracking(store=store, events=appended.tracked, claims=appended.claims, now=now)
+    return appended.result
+
+
+def projection_drain(*, now: datetime | None = None, limit: int = DRAIN_LIMIT) -> int:
+    """Project up to ``limit`` orders marked by :func:`facts_append` (oldest marks first) and run the
+    planner for them, in one transaction: each outbox row commits with the projection that decided
+    it from durable facts. Returns the number of orders projected (0: nothing was pending)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = PendingProjection.objects.order_by("marked_at", "order_id")
+        if connection.features.has_select_for_update_skip_locked:
+            # Concurrent drains take different orders instead of queueing on the same row locks.
+            pending = pending.select_for_update(skip_locked=True)
+        order_ids = sorted(pending.values_list("order_id", flat=True)[:limit])
+        return _reproject(order_ids, now, notify=True, only_marked=True)
+
+
+def projection_pending() -> int:
+    """How many orders wait for :func:`projection_drain`."""
+    return PendingProjection.objects.count()
+
+
+@dataclass
+class _Appended:
+    """What :func:`_append` stored, for the projection that follows it."""
+
+    result: RecordResult
+    new: list[Fact] = field(default_factory=list)
+    touched: list[int] = field(default_factory=list)
+    fresh: dict[int, list[Fact]] = field(default_factory=dict)
+    adopted: set[int] = field(default_factory=set)
+    tracked: list[planner.Tracked] = field(default_factory=list)
+    claims: dict[str, planner.TrackingOwner] = field(default_factory=dict)
+
+
+def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -> _Appended:
+    """Dedupe, route and insert the facts (inside the caller's transaction). With ``mark``, the
+    orders they touch get a ``PendingProjection`` row in the same transaction."""
     result = RecordResult(received=len(facts))
+    appended = _Appended(result)
     unique: dict[str, Fact] = {}
     for fact in facts:
         unique.setdefault(fact.idempotency_key, fact)
-    with transaction.atomic():
-        stored = _existing_keys(store, list(unique))
-        new = [f for key, f in unique.items() if key not in stored]
-        result.duplicates = len(facts) - len(new)
-        if not new:
-            return result
-        orders = _orders_for(store, new)
-        order_for_tracking = _orders_for_tracking(store, new, orders)
-        claims = planner.tracking_claims(store, _event_numbers(new))
-        rows = []
-        touched: set[int] = set()
-        fresh: dict[int, list[Fact]] = defaultdict(list)
-        tracked: list[planner.Tracked] = []
-        for fact in new:
-            order = orders.get(fact.order_ref or "")
-            tracking = normalise_tracking_number(fact.tracking_number or fact.payload.get("tracking_number"))
-            order_id = order.pk if order else order_for_tracking.get(tracking or "")
-            if tracking in claims and fact.kind is FactKind.TRACKING_EVENT:
-                # A parcel something else owns (a return's): kept in the ledger, off the order.
-                order_id = None
-                tracked.append(planner.Tracked(tracking, fact))
-            elif order_id is None:
-                result.orphaned += 1
-            else:
-                touched.add(order_id)
-                fresh[order_id].append(fact)
-            rows.append(
-                (
-                    store.pk,
-                    order_id,
-                    fact.kind.value,
-                    fact.occurred_at,
-                    now,
-                    fact.source,
-                    fact.idempotency_key,
-                    fact.order_ref or "",
-                    tracking or "",
-                    fact.payload,
-                )
+    stored = _existing_keys(store, list(unique))
+    new = [f for key, f in unique.items() if key not in stored]
+    result.duplicates = len(facts) - len(new)
+    if not new:
+        return appended
+    orders = _orders_for(store, new)
+    order_for_tracking = _orders_for_tracking(store, new, orders)
+    claims = planner.tracking_claims(store, _event_numbers(new))
+    rows = []
+    touched: set[int] = set()
+    fresh: dict[int, list[Fact]] = defaultdict(list)
+    tracked: list[planner.Tracked] = []
+    for fact in new:
+        order = orders.get(fact.order_ref or "")
+        tracking = normalise_tracking_number(fact.tracking_number or fact.payload.get("tracking_number"))
+        order_id = order.pk if order else order_for_tracking.get(tracking or "")
+        if tracking in claims and fact.kind is FactKind.TRACKING_EVENT:
+            # A parcel something else owns (a return's): kept in the ledger, off the order.
+            order_id = None
+            tracked.append(planner.Tracked(tracking, fact))
+        elif order_id is None:
+            result.orphaned += 1
+        else:
+            touched.add(order_id)
+            fresh[order_id].append(fact)
+        rows.append(
+            (
+                store.pk,
+                order_id,
+                fact.kind.value,
+                fact.occurred_at,
+                now,
+                fact.source,
+                fact.idempotency_key,
+                fact.order_ref or "",
+                tracking or "",
+                fact.payload,
             )
-        insert_rows(FactRow, _FACT_COLUMNS, rows)
-        adopted = _attach_orphans(store, new, orders)
-        result.accepted = len(new)
-        touched |= adopted
-        _reproject(sorted(touched), now, notify=notify, fresh=fresh, full=adopted)
-        if notify:
-            planner.dispatch_tracking(store=store, events=tracked, claims=claims, now=now)
-        result.order_ids = sorted(touched)
-    return result
+        )
+    watermark = _lock_for_append(sorted(touched)) if mark else 0
+    insert_rows(FactRow, _FACT_COLUMNS, rows)
+    adopted = _attach_orphans(store, new, orders)
+    touched |= adopted
+    if mark:
+        _mark_pending(sorted(touched), watermark, adopted, now)
+    result.accepted = len(new)
+    result.order_ids = sorted(touched)
+    appended.new, appended.touched, appended.fresh = new, result.order_ids, fresh
+    appended.adopted, appended.tracked, appended.claims = adopted, tracked, claims
+    return appended
+
+
+def _lock_for_append(order_ids: Sequence[int]) -> int:
+    """Lock the orders about to get facts and return the newest fact id stored so far: every fact
+    this transaction inserts gets a larger one, and every earlier fact of these orders is committed
+    (appends and drains of an order take turns on its row), so ``id > watermark`` finds exactly the
+    facts no projection has folded. SQLite serialises writers already, so it only reads the id."""
+    if connection.features.has_select_for_update:
+        for chunk in _chunks(order_ids):
+            list(Order.objects.filter(pk__in=chunk).select_for_update().values_list("pk", flat=True))
+    newest = FactRow.objects.aggregate(newest=Max("pk"))["newest"]
+    return newest or 0
+
+
+def _mark_pending(order_ids: Sequence[int], watermark: int, refold: set[int], now: datetime) -> None:
+    """Mark the orders as behind their facts. An order marked already keeps its older watermark (its
+    unfolded facts start there); orders that adopted older facts are folded from scratch."""
+    insert_rows(
+        PendingProjection,
+        ("order", "after_fact_id", "refold", "marked_at"),
+        [(order_id, watermark, order_id in refold, now) for order_id in order_ids],
+    )
+    if refold:
+        PendingProjection.objects.filter(order_id__in=sorted(refold)).update(refold=True)
+
+
+def _take_pending(order_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
+    """The pending markers of these (locked) orders, deleted: the caller projects the orders in
+    this transaction. order id → (watermark, refold)."""
+    markers: dict[int, tuple[int, bool]] = {}
+    for chunk in _chunks(order_ids):
+        markers.update(
+            (order_id, (after, refold))
+            for order_id, after, refold in PendingProjection.objects.filter(order_id__in=chunk).values_list(
+                "order_id", "after_fact_id", "refold"
+            )
+        )
+    if markers:
+        for chunk in _chunks(sorted(markers)):
+            PendingProjection.objects.filter(order_id__in=chunk).delete()
+    return markers
 
 
 def orders_rebuild(
@@ -273,17 +393,23 @@ def _reproject(
     notify: bool = True,
     fresh: dict[int, list[Fact]] | None = None,
     full: set[int] | frozenset[int] = frozenset(),
-) -> None:
-    """Bring the cached projections of these orders up to date.
+    only_marked: bool = False,
+) -> int:
+    """Bring the cached projections of these orders up to date. Returns how many were projected.
 
     Facts that sort after an order's snapshot (the common case: carriers report in order) are
     folded onto it; anything else (a late fact, adopted orphans, a rebuild) re-reads the order's
     facts and folds them from scratch. Both give the same state (a tested property). Shipment and
     line rows are compared with what the order had before and only differences are written.
+
+    ``fresh`` holds the facts the caller just stored; facts appended earlier and not projected
+    yet (orders with a ``PendingProjection`` marker) are read from the ledger and folded with
+    them, and the markers are deleted. ``only_marked``: skip orders no longer marked (another
+    drain projected them while this one waited for their lock).
     """
     if not order_ids:
-        return
-    fresh = fresh or {}
+        return 0
+    fresh = dict(fresh or {})
     # Locked: two transactions folding new facts onto the same order must take turns, or the second
     # would overwrite the first's snapshot (PostgreSQL; SQLite already serialises writers).
     orders = {
@@ -292,6 +418,18 @@ def _reproject(
         .select_for_update()
         .values_list("id", "store_id", "external_id", "fact_count")
     }
+    markers = _take_pending(list(orders))
+    if only_marked:
+        orders = {order_id: order for order_id, order in orders.items() if order_id in markers}
+    if markers:
+        full = set(full) | {order_id for order_id, (_, refold) in markers.items() if refold}
+        behind = {order_id: after for order_id, (after, refold) in markers.items() if not refold}
+        for order_id, stored in facts_after(behind).items():
+            # The caller's facts are in the ledger too (stored after the watermark): once each.
+            merged = {f.idempotency_key: f for f in stored}
+            for fact in fresh.get(order_id, ()):
+                merged.setdefault(fact.idempotency_key, fact)
+            fresh[order_id] = list(merged.values())
     previous: dict[int, tuple[OrderState, list[str]]] = {}
     for order_id, order in orders.items():
         cached = state_cache.take(order_id, order.fact_count)
@@ -413,6 +551,7 @@ def _reproject(
         update_rows_where(Shipment, [_SHIPMENT_FIELDS[i] for i in changed], ("order", "key"), changes)
     OrderLine.objects.bulk_create(new_lines)
     update_rows_where(OrderLine, _LINE_FIELDS, ("order", "line_id"), changed_lines)
+    return len(orders)
 
 
 def _shipment_columns(s: ShipmentState) -> tuple:
