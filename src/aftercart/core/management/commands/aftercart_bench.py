@@ -127,7 +127,7 @@ class IngestBenchmark(Benchmark):
             ("  of which validate + event_fact", f"{result['parse_seconds']:.2f} s"),
             *(
                 [("  of which facts_record", f"{result['record_seconds']:.2f} s")]
-                if result["mode"] == "sync"
+                if result.get("mode") != "deferred"
                 else [
                     ("  of which facts_append", f"{result['record_seconds']:.2f} s"),
                     (
