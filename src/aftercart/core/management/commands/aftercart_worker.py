@@ -1,5 +1,5 @@
-"""``aftercart worker``: background work — queued tasks (django-tasks-db), the message outbox and the
-periodic exception sweep."""
+"""``aftercart worker``: background work — queued tasks (django-tasks-db), the message outbox, the
+projection of appended carrier events and the periodic exception sweep."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from aftercart.cases.worker import start_sweep_thread
 from aftercart.notifications.worker import start_delivery_thread
+from aftercart.orders.worker import projections_catch_up, start_projection_thread
 
 
 class Command(BaseCommand):
@@ -20,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between task polls.")
         parser.add_argument(
             "--deliver-interval", type=float, default=5.0, help="Seconds between outbox polls."
+        )
+        parser.add_argument(
+            "--project-interval",
+            type=float,
+            default=1.0,
+            help="Seconds between drains of orders pending projection (facts appended by carrier feeds).",
         )
         parser.add_argument(
             "--sweep-interval", type=float, default=300.0, help="Seconds between exception sweeps."
@@ -34,6 +41,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["batch"]:
+            # First: the sweep and the outbox then see the orders as their facts say.
+            projections_catch_up()
             call_command("aftercart_sweep", "--once")
             call_command("aftercart_deliver", "--once")
             call_command("db_worker", "--batch", "--interval", str(opts["interval"]))
@@ -41,6 +50,7 @@ class Command(BaseCommand):
         # The outbox is polled in a thread beside the task worker: messages fall due by time
         # (consolidation windows, quiet hours, retries), which no enqueued task would signal.
         threads = [
+            start_projection_thread(interval=opts["project_interval"]),
             start_delivery_thread(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
             start_sweep_thread(interval=opts["sweep_interval"]),
         ]
