@@ -6,6 +6,11 @@
 #   bench/ingest.sh                 # 100k events: SQLite, PostgreSQL, --active 200, --no-receivers
 #   bench/ingest.sh memory          # 1,000,000 events on SQLite (several minutes)
 #   bench/ingest.sh batch           # 100k events in batches of 5,000 (SQLite, PostgreSQL)
+#   bench/ingest.sh pinned          # the 200k figures of docs/benchmarks.md: append + drain, then
+#                                   # --sync (every batch projected in its own transaction), both databases
+#
+# Every run appends and drains the projection every 10 batches (facts_append + projection_drain)
+# unless it says --sync.
 #
 # PG_URL names a PostgreSQL server the benchmark may create a temporary database on.
 set -euo pipefail
@@ -40,6 +45,14 @@ case "${1:-standard}" in
   memory)
     run sqlite-1m 1 --events 1000000
     ;;
+  pinned)  # before (--sync) and after (append + drain), same stream, interleaved
+    for round in $(seq "$REPEAT"); do
+      run sqlite-200k "$round" --events 200000
+      run sqlite-200k-sync "$round" --events 200000 --sync
+      run postgresql-200k "$round" --events 200000 --database-url "$PG_URL"
+      run postgresql-200k-sync "$round" --events 200000 --sync --database-url "$PG_URL"
+    done
+    ;;
   batch)  # the same firehose in larger transactions: per-order work is shared by more events
     for round in $(seq "$REPEAT"); do
       run sqlite-batch5000 "$round" --events 100000 --batch 5000
@@ -47,7 +60,7 @@ case "${1:-standard}" in
     done
     ;;
   *)
-    echo "usage: $0 [standard|memory|batch]" >&2
+    echo "usage: $0 [standard|memory|batch|pinned]" >&2
     exit 2
     ;;
 esac

@@ -27,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from aftercart.cases.rules import rules_for_stores
-from aftercart.core.db import insert_rows, update_rows, update_rows_where
+from aftercart.core.db import delete_in, insert_rows, rows_in, update_rows, update_rows_where
 from aftercart.domain.exceptions import DEFAULT_RULES
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
@@ -236,8 +236,7 @@ def _lock_for_append(order_ids: Sequence[int]) -> int:
     (appends and drains of an order take turns on its row), so ``id > watermark`` finds exactly the
     facts no projection has folded. SQLite serialises writers already, so it only reads the id."""
     if connection.features.has_select_for_update:
-        for chunk in _chunks(order_ids):
-            list(Order.objects.filter(pk__in=chunk).select_for_update().values_list("pk", flat=True))
+        rows_in(Order, ("id",), "id", order_ids, lock=True)
     newest = FactRow.objects.aggregate(newest=Max("pk"))["newest"]
     return newest or 0
 
@@ -257,17 +256,14 @@ def _mark_pending(order_ids: Sequence[int], watermark: int, refold: set[int], no
 def _take_pending(order_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
     """The pending markers of these (locked) orders, deleted: the caller projects the orders in
     this transaction. order id → (watermark, refold)."""
-    markers: dict[int, tuple[int, bool]] = {}
-    for chunk in _chunks(order_ids):
-        markers.update(
-            (order_id, (after, refold))
-            for order_id, after, refold in PendingProjection.objects.filter(order_id__in=chunk).values_list(
-                "order_id", "after_fact_id", "refold"
-            )
+    markers = {
+        order_id: (after, bool(refold))
+        for order_id, after, refold in rows_in(
+            PendingProjection, ("order", "after_fact_id", "refold"), "order", order_ids
         )
+    }
     if markers:
-        for chunk in _chunks(sorted(markers)):
-            PendingProjection.objects.filter(order_id__in=chunk).delete()
+        delete_in(PendingProjection, "order", sorted(markers))
     return markers
 
 
@@ -361,11 +357,10 @@ def _orders_for_tracking(store: Store, facts: list[Fact], orders: dict[str, Orde
             if n and n not in mapping
         }
     )
-    for chunk in _chunks(wanted):
-        for number, order_id in Shipment.objects.filter(store=store, tracking_number__in=chunk).values_list(
-            "tracking_number", "order_id"
-        ):
-            mapping.setdefault(number, order_id)
+    for number, order_id in rows_in(
+        Shipment, ("tracking_number", "order"), "tracking_number", wanted, equal={"store": store.pk}
+    ):
+        mapping.setdefault(number, order_id)
     return mapping
 
 
@@ -414,9 +409,7 @@ def _reproject(
     # would overwrite the first's snapshot (PostgreSQL; SQLite already serialises writers).
     orders = {
         row[0]: OrderRow(*row)
-        for row in Order.objects.filter(pk__in=order_ids)
-        .select_for_update()
-        .values_list("id", "store_id", "external_id", "fact_count")
+        for row in rows_in(Order, ("id", "store", "external_id", "fact_count"), "id", order_ids, lock=True)
     }
     markers = _take_pending(list(orders))
     if only_marked:

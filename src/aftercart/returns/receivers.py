@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from aftercart.core.db import rows_in
 from aftercart.orders.planner import Tracked, TrackingOwner
 from aftercart.returns import selectors
 from aftercart.returns.models import Return
@@ -44,15 +45,8 @@ def track_returns(*, store: Any, events: Sequence[Tracked], now: datetime) -> No
 def return_parcels(store: Any, numbers: Sequence[str]) -> set[str]:
     """Which of these (normalised) tracking numbers are the store's return parcels (in chunks the
     database accepts as parameters, as the ledger reads)."""
-    found: set[str] = set()
-    numbers = list(numbers)
-    for start in range(0, len(numbers), 900):
-        found.update(
-            Return.objects.filter(
-                store_id=store.pk, tracking_number__in=numbers[start : start + 900]
-            ).values_list("tracking_number", flat=True)
-        )
-    return found
+    rows = rows_in(Return, ("tracking_number",), "tracking_number", numbers, equal={"store": store.pk})
+    return {number for (number,) in rows}
 
 
 #: What the returns app registers with the ledger (see ``ReturnsConfig.ready``).
