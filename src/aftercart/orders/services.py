@@ -144,10 +144,10 @@ def projection_drain(*, now: datetime | None = None, limit: int = DRAIN_LIMIT) -
     it from durable facts. Returns the number of orders projected (0: nothing was pending)."""
     now = now or timezone.now()
     with transaction.atomic():
+        # Not locked here: every writer locks the order rows first and the marks after them, so
+        # the marks are read again under the order locks (``only_marked`` skips orders another
+        # drain projected meanwhile). Locking marks first would deadlock with facts_record.
         pending = PendingProjection.objects.order_by("marked_at", "order_id")
-        if connection.features.has_select_for_update_skip_locked:
-            # Concurrent drains take different orders instead of queueing on the same row locks.
-            pending = pending.select_for_update(skip_locked=True)
         order_ids = sorted(pending.values_list("order_id", flat=True)[:limit])
         return _reproject(order_ids, now, notify=True, only_marked=True)
 
