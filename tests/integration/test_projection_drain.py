@@ -243,7 +243,7 @@ def test_a_drain_takes_at_most_its_limit_oldest_first(store):
     assert projections_catch_up(now=NOW) == 1 and projection_pending() == 0
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the task worker closes its connection when done
 def test_the_worker_batch_run_projects_pending_orders(store):
     facts_record(store=store, facts=_order_facts(1), now=T0 + timedelta(hours=1))
     facts_append(store=store, facts=_scans(1), now=NOW)
