@@ -8,7 +8,7 @@ import logging
 import threading
 from datetime import datetime
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from aftercart.orders.services import projection_drain
@@ -27,13 +27,16 @@ def projections_catch_up(*, now: datetime | None = None) -> int:
 def projection_loop(*, stop: threading.Event, interval: float = 1.0) -> None:
     """Catch up, then wait ``interval`` seconds, until ``stop`` is set. Errors are logged and the
     loop goes on: the markers stay, so the next round projects what this one could not."""
-    while not stop.is_set():
-        close_old_connections()
-        try:
-            projections_catch_up()
-        except Exception:
-            logger.exception("projection drain failed; retrying in %ss", interval)
-        stop.wait(interval)
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                projections_catch_up()
+            except Exception:
+                logger.exception("projection drain failed; retrying in %ss", interval)
+            stop.wait(interval)
+    finally:
+        connections.close_all()  # this thread's own connections: none is left open on the server
 
 
 def start_projection_thread(*, interval: float = 1.0) -> tuple[threading.Thread, threading.Event]:
