@@ -267,3 +267,18 @@ def test_the_worker_thread_drains_while_it_runs(store):
     assert isinstance(thread, threading.Thread) and not thread.is_alive()
     assert projection_pending() == 0
     assert Shipment.objects.get(store=store).tag == "delivered"
+
+
+@pytest.mark.django_db
+def test_a_rebuild_leaves_pending_orders_to_the_drain_which_messages_them(store):
+    from aftercart.orders.services import orders_rebuild
+
+    facts_record(store=store, facts=_order_facts(1), now=T0 + timedelta(hours=1))
+    facts_append(store=store, facts=_scans(1), now=NOW)
+    before = Message.objects.count()
+    orders_rebuild(store=store)
+    assert projection_pending() == 1 and Message.objects.count() == before, "not folded silently"
+    projection_drain(now=NOW)
+    assert Message.objects.count() > before
+    order = Order.objects.get(store=store)
+    assert order.fact_count == 2 + len(JOURNEY)

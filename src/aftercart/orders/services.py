@@ -253,16 +253,16 @@ def _mark_pending(order_ids: Sequence[int], watermark: int, refold: set[int], no
         PendingProjection.objects.filter(order_id__in=sorted(refold)).update(refold=True)
 
 
-def _take_pending(order_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
-    """The pending markers of these (locked) orders, deleted: the caller projects the orders in
-    this transaction. order id → (watermark, refold)."""
+def _take_pending(order_ids: Sequence[int], *, keep: bool = False) -> dict[int, tuple[int, bool]]:
+    """The pending markers of these (locked) orders, deleted (unless ``keep``): the caller projects
+    the orders in this transaction. order id → (watermark, refold)."""
     markers = {
         order_id: (after, bool(refold))
         for order_id, after, refold in rows_in(
             PendingProjection, ("order", "after_fact_id", "refold"), "order", order_ids
         )
     }
-    if markers:
+    if markers and not keep:
         delete_in(PendingProjection, "order", sorted(markers))
     return markers
 
@@ -272,7 +272,9 @@ def orders_rebuild(
 ) -> int:
     """Recompute every cached projection from the facts. Returns the number of orders rebuilt.
 
-    Milestones are recomputed too but the planner is not called: a rebuild never re-sends.
+    Milestones are recomputed too but the planner is not called: a rebuild never re-sends. Orders
+    pending projection (carrier events appended, not drained yet) are left to the drain, which
+    plans their messages: a rebuild must not fold them silently.
     """
     orders = Order.objects.order_by("pk")
     if store is not None:
@@ -282,7 +284,7 @@ def orders_rebuild(
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         with transaction.atomic():
-            _reproject(chunk, now, notify=False)  # no fresh facts: every order is re-read
+            _reproject(chunk, now, notify=False, skip_marked=True)  # no fresh facts: all re-read
         if progress:
             progress(len(chunk))
     return len(ids)
@@ -389,6 +391,7 @@ def _reproject(
     fresh: dict[int, list[Fact]] | None = None,
     full: set[int] | frozenset[int] = frozenset(),
     only_marked: bool = False,
+    skip_marked: bool = False,
 ) -> int:
     """Bring the cached projections of these orders up to date. Returns how many were projected.
 
@@ -400,7 +403,8 @@ def _reproject(
     ``fresh`` holds the facts the caller just stored; facts appended earlier and not projected
     yet (orders with a ``PendingProjection`` marker) are read from the ledger and folded with
     them, and the markers are deleted. ``only_marked``: skip orders no longer marked (another
-    drain projected them while this one waited for their lock).
+    drain projected them while this one waited for their lock). ``skip_marked``: skip marked
+    orders and keep their marks (a rebuild leaves them to the drain).
     """
     if not order_ids:
         return 0
@@ -411,7 +415,10 @@ def _reproject(
         row[0]: OrderRow(*row)
         for row in rows_in(Order, ("id", "store", "external_id", "fact_count"), "id", order_ids, lock=True)
     }
-    markers = _take_pending(list(orders))
+    markers = _take_pending(list(orders), keep=skip_marked)
+    if skip_marked:
+        orders = {order_id: order for order_id, order in orders.items() if order_id not in markers}
+        markers = {}
     if only_marked:
         orders = {order_id: order for order_id, order in orders.items() if order_id in markers}
     if markers:
