@@ -14,11 +14,12 @@ from django.core.cache import cache
 from django.utils import timezone
 from PIL import Image
 
+from aftercart.domain.returns.lifecycle import Inspection, ReturnEvent
 from aftercart.orders.models import Order
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import Return, ReturnFact, ReturnLine
 from aftercart.returns.photos import photos_root
-from aftercart.returns.services import StockItem, stock_set
+from aftercart.returns.services import StockItem, return_transition, stock_set
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +187,52 @@ def test_a_revoked_link_no_longer_opens_the_portal(client, order, token):
 
 
 # --- the offers and the return --------------------------------------------------------------------
+
+
+def test_an_open_return_keeps_its_links_working_until_it_closes_and_the_grace_period_after(
+    client, token, settings, monkeypatch
+):
+    """The return e-mails link to the return's page through the order's link: it must keep working
+    while the return is open, however long after delivery, and for the same grace period after it
+    closed. Starting a new return is still the policy's window (closed here)."""
+    settings.AFTERCART_TRACKING_LINK_DAYS_AFTER_DELIVERY = 10
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    assert client.post(f"/returns/{token}/submit", fields).status_code == 303
+    ret = Return.objects.get()
+    start = timezone.now()  # three days after delivery
+
+    def on_day(days):
+        moment = start + timedelta(days=days)
+        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        return moment
+
+    pages = [
+        f"/t/{token}",
+        f"/returns/{token}",
+        f"/returns/{token}/{ret.rma}",
+        f"/returns/{token}/{ret.rma}/label.pdf",
+    ]
+    on_day(30)  # 33 days after delivery: the order's own 10 days are long over, the return is open
+    assert [client.get(url).status_code for url in pages] == [200, 200, 200, 200]
+    tracking = client.get(f"/t/{token}").content.decode()
+    assert f'href="/returns/{token}/{ret.rma}"' in tracking, "the order page's returns panel"
+    late = review(client, token, **{"line-0": "1001-L3", "qty-0": "1", "reason-0": "changed_mind"})
+    assert late.status_code == 400 and "The return window for this item closed on" in errors_of(late)
+
+    closed_at = on_day(31)
+    for event, extra in (
+        (ReturnEvent.MARK_RECEIVED, {}),
+        (ReturnEvent.INSPECT, {"inspection": Inspection.ACCEPT_ALL}),
+        (ReturnEvent.RESOLVE, {}),
+    ):
+        return_transition(ret=ret, event=event, now=closed_at, **extra)
+    assert Return.objects.get().status == "resolved"
+    on_day(31 + 9)  # nine days after the refund
+    assert [client.get(url).status_code for url in pages[:3]] == [200, 200, 200]
+    on_day(31 + 10)  # ten days after: gone, like any link after the grace period
+    assert [client.get(url).status_code for url in pages] == [410, 410, 410, 410]
+    assert "This tracking link has expired" in client.get(f"/t/{token}").content.decode()
 
 
 def test_offers_come_in_the_policys_order_with_the_domains_amounts(client, order, token, store):
