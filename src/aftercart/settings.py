@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "aftercart.core.middleware.IngestGuardMiddleware",
+    # Before CsrfViewMiddleware, whose process_view reads the body this one refuses unread.
+    "aftercart.web.uploads.BodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -170,6 +172,8 @@ AFTERCART_ITERABLE_BASE_URL = os.environ.get("AFTERCART_ITERABLE_BASE_URL", "htt
 # --- Aftercart ---------------------------------------------------------------------------------
 #: Largest request body the ingest endpoints accept (bytes); larger gets 413.
 AFTERCART_MAX_BODY_BYTES = env_int("AFTERCART_MAX_BODY_BYTES", 1024 * 1024)
+#: What a request's form fields may add up to (files excluded: Django does not count them; pages
+#: that take files say how much on top, see aftercart.web.uploads).
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(AFTERCART_MAX_BODY_BYTES * 2, 2_621_440)
 #: Most events in one batched ingest request.
 AFTERCART_MAX_BATCH = env_int("AFTERCART_MAX_BATCH", 1000)

@@ -2,9 +2,9 @@
 
 A photo is accepted when Pillow can decode it as JPEG, PNG or WebP (whatever its name or the
 browser's content type says), it is at most :data:`MAX_BYTES` and :data:`MAX_PIXELS`, and a line
-has at most :data:`MAX_PER_LINE`. Accepted photos are re-encoded before they are kept: that drops
-EXIF metadata (a phone photo's GPS position is the shopper's home address) and anything appended
-to the image data. They live under ``MEDIA_ROOT`` (else ``<var>/media``) in
+has at most :data:`MAX_PER_LINE`; a whole submission uploads at most :data:`MAX_UPLOAD_BYTES`.
+Accepted photos are re-encoded before they are kept: that drops EXIF metadata (a phone photo's GPS
+position is the shopper's home address) and anything appended to the image data. They live under ``MEDIA_ROOT`` (else ``<var>/media``) in
 ``returns/<submission>/<line>-<n>.<ext>``; each return line lists its photos' paths
 (``ReturnLine.photos``). Files are written only once the return is recorded, so a refused
 request leaves nothing behind.
@@ -24,6 +24,14 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_LINE = 3
+#: How many lines of one submission may carry a full set of photos (``MAX_PER_LINE`` at
+#: ``MAX_BYTES`` each). It sets what one request may upload in all, :data:`MAX_UPLOAD_BYTES`: a
+#: return of more lines can carry photos for each as long as they add up to no more.
+FULL_PHOTO_LINES = 3
+#: The most photo data one portal submission may carry (45 MB). The web layer refuses a larger
+#: request before reading its body (:mod:`aftercart.web.uploads`), so nothing is parsed, spooled
+#: to disk or written.
+MAX_UPLOAD_BYTES = MAX_BYTES * MAX_PER_LINE * FULL_PHOTO_LINES
 #: Larger than any phone camera; refuses decompression bombs before they are decoded.
 MAX_PIXELS = 50_000_000
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
