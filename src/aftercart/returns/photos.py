@@ -12,10 +12,11 @@ request leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +125,23 @@ def photos_write(planned: Sequence[PlannedPhoto]) -> None:
         target = root / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(item.photo.data)
+
+
+def photos_delete(paths: Iterable[str]) -> int:
+    """Remove kept photos (paths as return lines list them) and the folders they leave empty; how
+    many files were removed. Anything that is not a file under the photos' folder (a URL, a path
+    that climbs out) is left alone."""
+    folder = (photos_root() / "returns").resolve()
+    removed = 0
+    for path in paths:
+        target = (photos_root() / path).resolve()
+        if not target.is_relative_to(folder) or target == folder:
+            continue
+        try:
+            target.unlink()
+            removed += 1
+        except (FileNotFoundError, IsADirectoryError):
+            continue
+        with contextlib.suppress(OSError):  # not empty yet: the submission's other photos
+            target.parent.rmdir()
+    return removed
