@@ -103,6 +103,9 @@ class Return(models.Model):
     label_provider = models.CharField(max_length=32, blank=True)
     carrier = models.CharField(max_length=64, blank=True)
     tracking_number = models.CharField(max_length=64, blank=True)
+    #: Where the carrier's own label can be downloaded, when the store bought it itself (the
+    #: ``manual`` provider): the shopper's page links to it.
+    label_url = models.URLField(max_length=500, blank=True)
     #: What the drop-off QR code says (box-free returns).
     dropoff_code = models.CharField(max_length=32, blank=True)
     label_issued_at = models.DateTimeField(null=True, blank=True)
