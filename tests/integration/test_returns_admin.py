@@ -98,6 +98,19 @@ def test_an_operator_attaches_the_stores_own_label_and_its_scans_move_the_return
         "https://dhl.example/label.pdf",
     )
     assert ret.facts.filter(kind="issue_label", actor="manual").count() == 2, "a fact of its own"
+    fields = form_fields(operator.get(url).content.decode())
+    only_carrier = operator.post(url, {**fields, "carrier": "UPS"})
+    assert (
+        only_carrier.status_code == 200
+        and "Changing only the carrier changes nothing" in only_carrier.content.decode()
+    )
+    no_number = operator.post(url, {**fields, "tracking_number": ""})
+    assert (
+        no_number.status_code == 200
+        and "Give the parcel&#x27;s tracking number" in no_number.content.decode()
+    )
+    ret.refresh_from_db()
+    assert (ret.carrier, ret.tracking_number) == ("DHL", "JD01460001")
     scan = {"kind": "tracking.event", "tracking_number": "JD01460001", "carrier": "dhl", "tag": "in_transit",
             "occurred_at": timezone.now().isoformat()}  # fmt: skip
     assert api.post("/api/v1/events/batch", {"events": [scan]}).status_code == 202

@@ -128,8 +128,12 @@ class ReturnLabelForm(forms.ModelForm):
         ret = self.instance
         if not self.changed_data:
             return data
-        if not ({"tracking_number", "label_url"} & set(self.changed_data)) or not data.get("tracking_number"):
+        if not data.get("tracking_number"):
             raise forms.ValidationError("Give the parcel's tracking number (with its carrier and label URL).")
+        if not {"tracking_number", "label_url"} & set(self.changed_data):
+            raise forms.ValidationError(
+                "Changing only the carrier changes nothing: give the new tracking number with it."
+            )
         if ret.method == ReturnMethod.IN_STORE.value or ret.keep_items:
             raise forms.ValidationError("This return has no parcel: the items come back in store or stay.")
         try:
