@@ -239,6 +239,9 @@ def run_tracking(config: TrackingConfig, *, reporter: Reporter) -> dict[str, Any
             str(config.workers),
             "--log-level",
             "warning",
+            # Served as `aftercart serve` serves (workers load the app, then freeze it for the GC).
+            "--config",
+            "python:aftercart.gunicorn_conf",
         ],
         env=env,
     )
