@@ -14,6 +14,7 @@ import hmac
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -160,6 +161,11 @@ def language_links(
     request: HttpRequest, current: str, keep: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """The language switcher: one plain link per language, keeping the query (or just ``keep``)."""
+    if keep is None and not request.GET:  # the usual visit: nothing to keep but the language
+        return [
+            {"code": code, "name": name, "href": f"?lang={code}", "current": code == current}
+            for code, name in settings.LANGUAGES
+        ]
     links = []
     for code, name in settings.LANGUAGES:
         if keep is None:
@@ -242,17 +248,22 @@ def brand_theme(branding: Mapping[str, Any] | None) -> dict[str, str]:
     reads at 4.5:1 on the white page.
     """
     branding = branding or {}
-    primary = parse_colour(branding.get("primary_colour")) or parse_colour(DEFAULT_PRIMARY)
-    accent = parse_colour(branding.get("accent_colour")) or parse_colour(DEFAULT_ACCENT)
+    return dict(_theme(str(branding.get("primary_colour") or ""), str(branding.get("accent_colour") or "")))
+
+
+@lru_cache(maxsize=256)
+def _theme(primary_colour: str, accent_colour: str) -> tuple[tuple[str, str], ...]:
+    # Every page of a store asks for the same colours: the contrast search runs once per pair.
+    primary = parse_colour(primary_colour) or parse_colour(DEFAULT_PRIMARY)
+    accent = parse_colour(accent_colour) or parse_colour(DEFAULT_ACCENT)
     assert primary is not None and accent is not None  # the defaults parse
-    link = darken_to_contrast(accent)
-    return {
-        "primary": _hex(primary),
-        "on_primary": _hex(text_colour_on(primary)),
-        "accent": _hex(accent),
-        "on_accent": _hex(text_colour_on(accent)),
-        "link": _hex(link),
-    }
+    return (
+        ("primary", _hex(primary)),
+        ("on_primary", _hex(text_colour_on(primary))),
+        ("accent", _hex(accent)),
+        ("on_accent", _hex(text_colour_on(accent))),
+        ("link", _hex(darken_to_contrast(accent))),
+    )
 
 
 def safe_url(url: Any, schemes: tuple[str, ...] = ("https", "http")) -> str:
