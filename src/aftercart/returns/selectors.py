@@ -43,6 +43,8 @@ INACTIVE = (ReturnStatus.CANCELLED.value,)
 #: Every tracking page asks whether its order has returns, and most have none: this read answers
 #: without the ORM's per-query SQL compilation (see aftercart.core.reads).
 _RETURN_IDS_OF_ORDER = FixedRead(Return, where="order_id = %s", fields=("id",), limit=1)
+#: Every delivered order's tracking page asks whether anything can still be returned, under this.
+_LATEST_POLICY = FixedRead(ReturnPolicyVersion, where="store_id = %s", order_by="version DESC", limit=1)
 #: The payloads an order was placed and updated with (its lines' categories and tags, its tax,
 #: discount and shipping totals), oldest first, for the returns policy.
 _ORDER_PAYLOADS = FixedRead(
@@ -70,7 +72,8 @@ def _order_payloads(order: Order) -> list[tuple[int, str, Any]]:
 
 def policy_current(store: Store) -> ReturnPolicyVersion | None:
     """The store's latest policy version (None before the store saves one: defaults apply)."""
-    return ReturnPolicyVersion.objects.filter(store=store).order_by("-version").first()
+    found = _LATEST_POLICY.instances([store.pk])
+    return found[0] if found else None
 
 
 def policy_of(version: ReturnPolicyVersion | None) -> ReturnPolicy:
