@@ -2,9 +2,9 @@
 
 Each worker loads the whole app before its first request (the URLconf imports every view, the
 API and the carrier parsers: about a second), then moves everything loaded so far out of the
-garbage collector's sight with ``gc.freeze()``. Those hundreds of thousands of long-lived objects
-would otherwise be traversed again by every full collection, in the middle of some shopper's
-request: a pause of tens of milliseconds that shows up as the slowest pages.
+garbage collector's sight with ``gc.freeze()``. Those ~250,000 long-lived objects would otherwise
+be traversed again by every full collection, in the middle of some shopper's request: 177 ms on a
+2-core test machine, which showed up as the slowest pages (docs/benchmarks.md, tracking page).
 """
 
 from __future__ import annotations
