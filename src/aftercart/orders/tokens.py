@@ -17,12 +17,18 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 
+from aftercart.core.reads import FixedRead
 from aftercart.domain.links import LinkedReturn, link_live
 from aftercart.domain.projection import OrderState
 from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.orders.models import Order
+from aftercart.stores.models import Store
 
 SALT = "aftercart.web.tracking-link"
+#: Every tracking page, choice and return page opens with these two reads (see
+#: aftercart.core.reads for why they are not querysets).
+_ORDER_BY_PUBLIC_ID = FixedRead(Order, where="public_id = %s")
+_STORE_BY_ID = FixedRead(Store, where="id = %s")
 #: Real tokens are under 100 characters; refuse anything far longer before verifying it.
 MAX_TOKEN_LENGTH = 400
 
@@ -46,9 +52,14 @@ def read_tracking_token(token: str) -> Order | None:
     payload = _payload(token)
     if payload is None:
         return None
-    order = Order.objects.select_related("store").filter(public_id=payload["o"]).first()
-    if order is None or token_version(order) != payload["v"]:
+    found = _ORDER_BY_PUBLIC_ID.instances([payload["o"]])
+    if not found or token_version(found[0]) != payload["v"]:
         return None
+    order: Order = found[0]
+    stores = _STORE_BY_ID.instances([order.store_id])
+    if not stores:
+        return None  # deleted between the two reads
+    order.store = stores[0]
     return order
 
 
