@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "aftercart.core.middleware.IngestGuardMiddleware",
+    # Before CsrfViewMiddleware, whose process_view reads the body this one refuses unread.
+    "aftercart.web.uploads.BodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,6 +90,8 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'aftercart.sqlite3'}"
+# Connections are kept for a minute on both databases: opening one costs more than a whole tracking
+# page otherwise (SQLite runs the PRAGMAs below on every connect).
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE avoids lock upgrades
@@ -97,7 +101,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits on the tracking lookup must be shared by every web worker on the machine: a file
@@ -170,6 +173,8 @@ AFTERCART_ITERABLE_BASE_URL = os.environ.get("AFTERCART_ITERABLE_BASE_URL", "htt
 # --- Aftercart ---------------------------------------------------------------------------------
 #: Largest request body the ingest endpoints accept (bytes); larger gets 413.
 AFTERCART_MAX_BODY_BYTES = env_int("AFTERCART_MAX_BODY_BYTES", 1024 * 1024)
+#: What a request's form fields may add up to (files excluded: Django does not count them; pages
+#: that take files say how much on top, see aftercart.web.uploads).
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(AFTERCART_MAX_BODY_BYTES * 2, 2_621_440)
 #: Most events in one batched ingest request.
 AFTERCART_MAX_BATCH = env_int("AFTERCART_MAX_BATCH", 1000)

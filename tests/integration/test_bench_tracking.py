@@ -94,3 +94,5 @@ def test_the_command_serves_and_drives_the_page_with_no_errors(tmp_path):
     assert result["orders"] == 30 and result["workers"] == 2
     for run in (result["at_rate"], result["closed_loop"]):
         assert run["requests"] > 0 and run["errors"] == 0, run
+        # The server's CPU is read from /proc for gunicorn's processes: pages cost something.
+        assert run["server_cpu_ms_per_request"] > 0 and run["cpu_seconds"] > 0, run

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -25,6 +26,7 @@ from aftercart.notifications.models import Message, PreferenceSource
 from aftercart.notifications.services import message_deliver_due, message_template_save, preference_set
 from aftercart.orders.models import Fact, Order
 from aftercart.orders.services import facts_record
+from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns import selectors
 from aftercart.returns.models import Return, ReturnFact, StockLevel
 from aftercart.returns.services import IllegalTransition, return_issue_label
@@ -253,6 +255,57 @@ def test_store_given_tracking_number_is_followed(api, policy, settings):
     assert relabelled.json()["label"]["tracking_number"] == "1Z999AA1"
     scan(api, "1Z999AA1", "in_transit", timezone.now())
     assert Return.objects.get(rma=rma).status == "in_transit"
+
+
+def test_a_label_the_store_made_itself_is_attached_through_the_api_and_followed(
+    api, client, policy, settings
+):
+    """The manual provider buys nothing: the store makes the carrier label itself and gives its
+    carrier, tracking number and download address; the shopper's page links the label and the
+    parcel's carrier events move the return like the sandbox provider's."""
+    settings.AFTERCART_RETURN_LABEL_PROVIDER = "manual"
+    place(api)
+    rma = ask(api).json()["rma"]
+    label = {
+        "tracking_number": "1z 999 aa1",
+        "carrier": "UPS",
+        "label_url": "https://labels.example/1Z999AA1.pdf",
+    }
+    attached = api.post(f"/api/v1/returns/{rma}/label", label)
+    assert attached.status_code == 200, attached.content
+    body = attached.json()
+    assert body["status"] == "label_issued"
+    assert {k: body["label"][k] for k in ("provider", "carrier", "tracking_number", "label_url")} == {
+        "provider": "manual",
+        "carrier": "UPS",
+        "tracking_number": "1Z999AA1",
+        "label_url": "https://labels.example/1Z999AA1.pdf",
+    }
+    ret = Return.objects.get(rma=rma)
+    facts = ret.facts.filter(kind="issue_label").count()
+    assert api.post(f"/api/v1/returns/{rma}/label", label).json() == body, "the same label again: nothing new"
+    assert ret.facts.filter(kind="issue_label").count() == facts
+    page = client.get(
+        reverse("web:returns-status", kwargs={"token": make_tracking_token(ret.order), "rma": rma})
+    )
+    assert 'href="https://labels.example/1Z999AA1.pdf" data-carrier-label' in page.content.decode()
+
+    scan(api, "1Z999AA1", "in_transit", timezone.now())
+    assert Return.objects.get(rma=rma).status == "in_transit"
+    late = api.post(f"/api/v1/returns/{rma}/label", {**label, "tracking_number": "1Z000"})
+    assert_problem(late, 409, "return-illegal-transition")
+    scan(api, "1Z999AA1", "delivered", timezone.now())
+    assert Return.objects.get(rma=rma).status == "received"
+
+
+def test_a_label_url_must_be_a_web_address(api, policy):
+    place(api)
+    rma = ask(api).json()["rma"]
+    refused = api.post(
+        f"/api/v1/returns/{rma}/label", {"tracking_number": "1Z9", "label_url": "javascript:alert(1)"}
+    )
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"].endswith("label_url")
+    assert Return.objects.get(rma=rma).label_url == ""
 
 
 def test_dropoff_return_gets_a_qr_code(api, policy):

@@ -11,14 +11,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.http.multipartparser import MultiPartParser
 from django.utils import timezone
 from PIL import Image
 
+from aftercart.domain.returns.lifecycle import Inspection, ReturnEvent
 from aftercart.orders.models import Order
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import Return, ReturnFact, ReturnLine
-from aftercart.returns.photos import photos_root
-from aftercart.returns.services import StockItem, stock_set
+from aftercart.returns.photos import MAX_BYTES, MAX_PER_LINE, MAX_UPLOAD_BYTES, photos_root
+from aftercart.returns.services import StockItem, return_transition, stock_set
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +188,52 @@ def test_a_revoked_link_no_longer_opens_the_portal(client, order, token):
 
 
 # --- the offers and the return --------------------------------------------------------------------
+
+
+def test_an_open_return_keeps_its_links_working_until_it_closes_and_the_grace_period_after(
+    client, token, settings, monkeypatch
+):
+    """The return e-mails link to the return's page through the order's link: it must keep working
+    while the return is open, however long after delivery, and for the same grace period after it
+    closed. Starting a new return is still the policy's window (closed here)."""
+    settings.AFTERCART_TRACKING_LINK_DAYS_AFTER_DELIVERY = 10
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    assert client.post(f"/returns/{token}/submit", fields).status_code == 303
+    ret = Return.objects.get()
+    start = timezone.now()  # three days after delivery
+
+    def on_day(days):
+        moment = start + timedelta(days=days)
+        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        return moment
+
+    pages = [
+        f"/t/{token}",
+        f"/returns/{token}",
+        f"/returns/{token}/{ret.rma}",
+        f"/returns/{token}/{ret.rma}/label.pdf",
+    ]
+    on_day(30)  # 33 days after delivery: the order's own 10 days are long over, the return is open
+    assert [client.get(url).status_code for url in pages] == [200, 200, 200, 200]
+    tracking = client.get(f"/t/{token}").content.decode()
+    assert f'href="/returns/{token}/{ret.rma}"' in tracking, "the order page's returns panel"
+    late = review(client, token, **{"line-0": "1001-L3", "qty-0": "1", "reason-0": "changed_mind"})
+    assert late.status_code == 400 and "The return window for this item closed on" in errors_of(late)
+
+    closed_at = on_day(31)
+    for event, extra in (
+        (ReturnEvent.MARK_RECEIVED, {}),
+        (ReturnEvent.INSPECT, {"inspection": Inspection.ACCEPT_ALL}),
+        (ReturnEvent.RESOLVE, {}),
+    ):
+        return_transition(ret=ret, event=event, now=closed_at, **extra)
+    assert Return.objects.get().status == "resolved"
+    on_day(31 + 9)  # nine days after the refund
+    assert [client.get(url).status_code for url in pages[:3]] == [200, 200, 200]
+    on_day(31 + 10)  # ten days after: gone, like any link after the grace period
+    assert [client.get(url).status_code for url in pages] == [410, 410, 410, 410]
+    assert "This tracking link has expired" in client.get(f"/t/{token}").content.decode()
 
 
 def test_offers_come_in_the_policys_order_with_the_domains_amounts(client, order, token, store):
@@ -389,6 +437,57 @@ def test_more_than_three_photos_are_refused(client, token):
     assert nothing_written()
 
 
+def _photo_at_the_limit() -> bytes:
+    """A real JPEG padded to exactly the per-photo limit (re-encoding drops the padding)."""
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(image, format="JPEG")
+    return image.getvalue() + bytes(MAX_BYTES - len(image.getvalue()))
+
+
+@pytest.fixture
+def body_never_parsed(monkeypatch):
+    """Fail the test if anything parses a multipart body (the CSRF check would, before the view)."""
+
+    def parse(self):
+        raise AssertionError("the request body was parsed")
+
+    monkeypatch.setattr(MultiPartParser, "parse", parse)
+
+
+def test_an_over_large_submission_is_refused_before_it_is_read(client, token, body_never_parsed):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    huge = _file("huge.jpg", b"\xff\xd8\xff" + bytes(60 * 1024 * 1024))
+    response = client.post(f"/returns/{token}/submit?lang=es", {**fields, "photos-0": [huge]})
+    assert response.status_code == 413
+    assert response["Content-Language"] == "es"
+    html = response.content.decode()
+    assert f"Las fotos de una devolución pueden sumar hasta {MAX_UPLOAD_BYTES // 2**20} MB en total." in html
+    assert nothing_written()
+    assert not (photos_root() / "returns").exists()
+
+
+def test_full_sets_of_photos_at_their_limits_still_go_through(client, token):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    photos = {
+        f"photos-{row}": [_file(f"{row}-{n}.jpg", _photo_at_the_limit()) for n in range(MAX_PER_LINE)]
+        for row in (0, 1)
+    }
+    response = client.post(f"/returns/{token}/submit", {**fields, **photos})
+    assert response.status_code == 303, errors_of(response)
+    assert sorted(len(line.photos) for line in ReturnLine.objects.all()) == [MAX_PER_LINE, MAX_PER_LINE]
+
+
+def test_a_page_that_takes_no_files_refuses_a_body_over_the_form_limit(
+    client, token, settings, body_never_parsed
+):
+    extra = _file("extra.jpg", bytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
+    response = client.post(f"/t/{token}/choices", {"subject": "", "choice": "wait", "file": extra})
+    assert response.status_code == 413
+    assert "This form sent more than we accept. Nothing was saved" in response.content.decode()
+
+
 # --- languages ------------------------------------------------------------------------------------
 
 
@@ -422,7 +521,15 @@ def test_amounts_are_decimals_never_floats():
 
 # --- every word on the portal is translated -------------------------------------------------------
 
-PORTAL_TEMPLATES = ["lookup.html", "start.html", "review.html", "status.html", "link_problem.html"]
+#: Under templates/web/: the portal's own, and the tracking page's it shows (a body too large).
+PORTAL_TEMPLATES = [
+    "returns/lookup.html",
+    "returns/start.html",
+    "returns/review.html",
+    "returns/status.html",
+    "returns/link_problem.html",
+    "track/too_large.html",
+]
 
 
 def _portal_messages() -> set[str]:
@@ -437,7 +544,7 @@ def _portal_messages() -> set[str]:
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_" and node.args:
                 ids.add(node.args[0].value)
-    folder = Path(package.__file__).parents[1] / "templates" / "web" / "returns"
+    folder = Path(package.__file__).parents[1] / "templates" / "web"
     for name in PORTAL_TEMPLATES:
         text = (folder / name).read_text()
         ids.update(re.findall(r'{% translate "([^"]+)" %}', text))
@@ -500,3 +607,15 @@ def test_the_tracking_page_opens_the_portal_only_while_something_can_come_back(c
     assert len(links) == 1 and 'data-action="start_return"' in links[0]
     late = make_tracking_token(place(api, "5005", delivered_days_ago=45))
     assert f'href="/returns/{late}"' not in client.get(f"/t/{late}").content.decode()
+
+
+def test_the_body_guard_must_run_before_the_csrf_check(settings):
+    from django.core import checks
+
+    def errors():
+        return [e.id for e in checks.run_checks() if e.id == "aftercart.E005"]
+
+    assert errors() == []
+    guard = "aftercart.web.uploads.BodySizeMiddleware"
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != guard] + [guard]
+    assert errors() == ["aftercart.E005"]

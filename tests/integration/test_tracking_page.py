@@ -405,6 +405,23 @@ def test_branding_colours_logo_and_readable_text(client, api, order):
     assert 'href="https://acme.example/returns"' in html
 
 
+def test_a_change_of_branding_shows_on_the_next_page_view(client, api, order):
+    """Header and footer are rendered once per store, language and links (aftercart.web.pages):
+    a new name, logo or support contact must show at once, in the language asked for."""
+    url = f"/t/{make_tracking_token(order)}"
+    first = client.get(url).content.decode()
+    assert '<span class="store-name">Acme Outfitters</span>' in first and "help@acme.example" in first
+    order.store.name = "Acme & Sons"
+    order.store.branding = {**order.store.branding, "support_email": "care@acme.example"}
+    order.store.save()
+    second = client.get(url).content.decode()
+    assert '<span class="store-name">Acme &amp; Sons</span>' in second  # escaped, like any value
+    assert "care@acme.example" in second and "help@acme.example" not in second
+    french = client.get(url + "?lang=fr").content.decode()
+    assert 'aria-current="true">Français</a>' in french and "Acme &amp; Sons" in french
+    assert 'href="?lang=fr" hreflang="fr"' in second  # the plain visit's links carry no other query
+
+
 def test_unsafe_branding_is_ignored():
     theme = brand_theme({"primary_colour": "red; background: url(x)", "accent_colour": "javascript:1"})
     assert theme["primary"] == "#1f2933" and theme["accent"] == "#0b5cad"

@@ -76,11 +76,17 @@ class ReturnIn(Schema):
 
 
 class LabelIn(Schema):
-    """A label the store bought itself: its tracking number (and carrier). Empty: the configured
-    label provider issues one."""
+    """A label the store bought itself (the ``manual`` provider): its tracking number, carrier and
+    where the carrier's label can be downloaded. Empty: the configured label provider issues one."""
 
     tracking_number: str = Field("", max_length=64)
     carrier: str = Field("", max_length=64)
+    label_url: str = Field(
+        "",
+        max_length=500,
+        pattern=r"^https?://[^\s]+$",
+        description="The carrier's label (PDF) for the shopper to print: an http(s) URL.",
+    )
 
 
 class TransitionIn(Schema):
@@ -162,6 +168,7 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
             "provider": ret.label_provider,
             "carrier": ret.carrier,
             "tracking_number": ret.tracking_number,
+            "label_url": ret.label_url,
             "dropoff_code": ret.dropoff_code,
             "issued_at": ret.label_issued_at,
         },
@@ -444,12 +451,14 @@ def reject(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, A
 
 @router.post("/{rma}/label", response=ReturnOut, summary="Issue the return's label or drop-off code")
 def issue_label(request: HttpRequest, rma: str, payload: LabelIn) -> dict[str, Any]:
-    """Approval issues the label itself; call this to give the tracking number of a label you
-    bought yourself (its carrier events then move the return), or to reissue one. Again with the
-    same number: nothing changes."""
+    """Approval issues the label itself; call this to give the tracking number, carrier and label
+    URL of a label you bought yourself (its carrier events then move the return), or to reissue
+    one. Again with the same number and URL: nothing changes."""
     ret = _return(request, rma)
     try:
-        return_issue_label(ret, tracking_number=payload.tracking_number, carrier=payload.carrier)
+        return_issue_label(
+            ret, tracking_number=payload.tracking_number, carrier=payload.carrier, label_url=payload.label_url
+        )
     except IllegalTransition as refused:
         raise Problem(
             409,

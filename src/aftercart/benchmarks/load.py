@@ -37,6 +37,8 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     mean_ms: float
+    #: CPU seconds the load generator itself used: on a 2-core machine it competes with the server.
+    cpu_seconds: float
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -68,6 +70,7 @@ async def run_load(
     that total rate (each client every ``clients / rate`` s, staggered) and latency counts from the
     scheduled start; with ``rate`` 0 each client sends its next request as soon as the last ends."""
     rng = random.Random(seed)
+    cpu_started = time.process_time()
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     errors = 0
@@ -113,6 +116,7 @@ async def run_load(
         p99_ms=round(percentile(ms, 0.99), 2),
         max_ms=round(max(ms), 2),
         mean_ms=round(statistics.fmean(ms), 2),
+        cpu_seconds=round(time.process_time() - cpu_started, 2),
     )
 
 

@@ -174,6 +174,23 @@ def _wait_ready(port: int, path: str, timeout: float = 60.0) -> None:
     raise RuntimeError("gunicorn did not serve the tracking page within a minute")
 
 
+def _process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and its children (gunicorn's master and
+    workers), read from /proc; 0 where /proc is not there. What the server costs per request,
+    whatever else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        pid, ppid = int(entry.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _load(port: int, paths_file: str, *, clients: int, rate: float, seconds: float) -> dict[str, Any]:
     argv = [
         sys.executable,
@@ -222,6 +239,9 @@ def run_tracking(config: TrackingConfig, *, reporter: Reporter) -> dict[str, Any
             str(config.workers),
             "--log-level",
             "warning",
+            # Served as `aftercart serve` serves (workers load the app, then freeze it for the GC).
+            "--config",
+            "python:aftercart.gunicorn_conf",
         ],
         env=env,
     )
@@ -230,8 +250,15 @@ def run_tracking(config: TrackingConfig, *, reporter: Reporter) -> dict[str, Any
             handle.write("\n".join(paths))
         _wait_ready(port, paths[0])
         _load(port, handle.name, clients=config.clients, rate=0, seconds=3)  # warm-up
-        at_rate = _load(port, handle.name, clients=config.clients, rate=config.rate, seconds=config.seconds)
-        closed = _load(port, handle.name, clients=config.clients, rate=0, seconds=config.seconds)
+        runs = []
+        for rate in (config.rate, 0.0):  # open loop at the target rate, then closed loop
+            cpu = _process_tree_cpu(server.pid)
+            run = _load(port, handle.name, clients=config.clients, rate=rate, seconds=config.seconds)
+            run["server_cpu_ms_per_request"] = round(
+                (_process_tree_cpu(server.pid) - cpu) * 1000 / max(1, run["requests"]), 2
+            )
+            runs.append(run)
+        at_rate, closed = runs
     finally:
         server.terminate()
         server.wait(30)

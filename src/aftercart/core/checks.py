@@ -32,3 +32,25 @@ def check_limits(app_configs, **kwargs):  # type: ignore[no-untyped-def]
     if not settings.AFTERCART_BASE_URL.startswith(("http://", "https://")):
         errors.append(Error("AFTERCART_BASE_URL must start with http:// or https://.", id="aftercart.E004"))
     return errors
+
+
+BODY_GUARD = "aftercart.web.uploads.BodySizeMiddleware"
+CSRF = "django.middleware.csrf.CsrfViewMiddleware"
+
+
+@register()
+def check_body_guard(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    # The CSRF check parses (and spools to disk) a multipart body of any size: the size guard must
+    # see the request first, or uploads have no cap at all.
+    middleware = list(settings.MIDDLEWARE)
+    if BODY_GUARD not in middleware or (
+        CSRF in middleware and middleware.index(BODY_GUARD) > middleware.index(CSRF)
+    ):
+        return [
+            Error(
+                f"{BODY_GUARD} must be in MIDDLEWARE, before {CSRF}.",
+                hint="Without it, a form with files accepts a request body of any size.",
+                id="aftercart.E005",
+            )
+        ]
+    return []

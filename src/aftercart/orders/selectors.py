@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ import orjson
 from django.db import connection
 
 from aftercart.cases.rules import rules_for
+from aftercart.core.reads import FixedRead
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
 from aftercart.domain.projection import OrderState, project
@@ -32,14 +33,24 @@ _FACT_FIELDS = (
     "tracking_number",
     "payload",
 )
+#: One order's facts: every page view reads them (see aftercart.core.reads for why not a queryset).
+_FACTS_OF_ORDER = FixedRead(FactRow, where="order_id = %s", fields=_FACT_FIELDS)
 
 
 def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
     """The domain facts of each order, in one query per chunk."""
     by_order: dict[int, list[Fact]] = defaultdict(list)
-    for chunk in _chunks(list(order_ids)):
-        for row in FactRow.objects.filter(order_id__in=chunk).values_list(*_FACT_FIELDS):
-            by_order[row[0]].append(_fact(row))
+    ids = list(order_ids)
+    if len(ids) == 1:
+        rows: Iterable[Sequence[Any]] = _FACTS_OF_ORDER.rows([ids[0]])
+    else:
+        rows = (
+            row
+            for chunk in _chunks(ids)
+            for row in FactRow.objects.filter(order_id__in=chunk).values_list(*_FACT_FIELDS)
+        )
+    for row in rows:
+        by_order[row[0]].append(_fact(row))
     return by_order
 
 

@@ -3,9 +3,10 @@
 The token is ``django.core.signing`` over ``{"o": public_id, "v": token_version}``: it names the
 order by its opaque public id (never the sequential key) and cannot be forged without the secret
 key. Bumping the order's ``token_version`` revokes every link issued before. Links do not expire
-while the order is under way; they stop working ``AFTERCART_TRACKING_LINK_DAYS_AFTER_DELIVERY``
-days (90 by default) after the order was delivered, collected or cancelled, because an old link in
-a forwarded e-mail should not show someone's items and address forever.
+while the order is under way or one of its returns is open; they stop working
+``AFTERCART_TRACKING_LINK_DAYS_AFTER_DELIVERY`` days (90 by default) after the order was delivered,
+collected or cancelled and its last return closed, because an old link in a forwarded e-mail should
+not show someone's items and address forever (:mod:`aftercart.domain.links` holds the rule).
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 
+from aftercart.core.reads import FixedRead
+from aftercart.domain.links import LinkedReturn, link_live
 from aftercart.domain.projection import OrderState
-from aftercart.domain.vocabulary import Stage
+from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.orders.models import Order
+from aftercart.stores.models import Store
 
 SALT = "aftercart.web.tracking-link"
+#: Every tracking page, choice and return page opens with these two reads (see
+#: aftercart.core.reads for why they are not querysets).
+_ORDER_BY_PUBLIC_ID = FixedRead(Order, where="public_id = %s")
+_STORE_BY_ID = FixedRead(Store, where="id = %s")
 #: Real tokens are under 100 characters; refuse anything far longer before verifying it.
 MAX_TOKEN_LENGTH = 400
 
@@ -44,9 +52,14 @@ def read_tracking_token(token: str) -> Order | None:
     payload = _payload(token)
     if payload is None:
         return None
-    order = Order.objects.select_related("store").filter(public_id=payload["o"]).first()
-    if order is None or token_version(order) != payload["v"]:
+    found = _ORDER_BY_PUBLIC_ID.instances([payload["o"]])
+    if not found or token_version(found[0]) != payload["v"]:
         return None
+    order: Order = found[0]
+    stores = _STORE_BY_ID.instances([order.store_id])
+    if not stores:
+        return None  # deleted between the two reads
+    order.store = stores[0]
     return order
 
 
@@ -67,29 +80,18 @@ def _payload(token: str) -> dict[str, Any] | None:
 
 
 def link_days_after_delivery() -> int:
-    """How many days a tracking link keeps working after the order ends."""
+    """How many days a tracking link keeps working after the order ends (and after its last
+    return closes)."""
     return int(getattr(settings, "AFTERCART_TRACKING_LINK_DAYS_AFTER_DELIVERY", 90))
 
 
-def order_ended_at(state: OrderState) -> datetime | None:
-    """When the order was last delivered or collected (or cancelled, if nothing shipped); ``None``
-    while anything is still under way."""
-    if state.stage is Stage.CANCELLED:
-        return state.cancelled_at
-    if state.stage is not Stage.POST_DELIVERY:
-        return None
-    moments = [s.delivered_at for s in state.shipments.values() if s.delivered_at]
-    moments += [ln.pickup.collected_at for ln in state.lines.values() if ln.pickup and ln.pickup.collected_at]
-    return max(moments) if moments else None
-
-
-def link_expires_at(state: OrderState) -> datetime | None:
-    """When links to this order stop working; ``None`` while the order is under way."""
-    ended = order_ended_at(state)
-    return ended + timedelta(days=link_days_after_delivery()) if ended else None
-
-
-def link_expired(state: OrderState, now: datetime) -> bool:
-    """Whether links to this order have expired at ``now``."""
-    expires = link_expires_at(state)
-    return expires is not None and now >= expires
+def link_expired(order: Order, state: OrderState, now: datetime) -> bool:
+    """Whether links to this order have expired at ``now`` (the rule is
+    :func:`aftercart.domain.links.link_live`: the order's state and its returns decide)."""
+    # A generator over a lazy queryset: the returns are only read once the order's own grace
+    # period is over, so most page views cost no extra query.
+    returns = (
+        LinkedReturn(ReturnStatus(status), changed_at)
+        for status, changed_at in order.returns.values_list("status", "updated_at")
+    )
+    return not link_live(state, returns, now, grace=timedelta(days=link_days_after_delivery()))

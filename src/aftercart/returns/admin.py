@@ -8,10 +8,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from aftercart.domain.returns import PolicyError, ReturnPolicy
-from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnEvent, ReturnStatus
+from aftercart.domain.returns import PolicyError, ReturnMethod, ReturnPolicy
+from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnEvent, ReturnStatus, next_status
 from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion, StockLevel
-from aftercart.returns.services import return_policy_save, return_transition
+from aftercart.returns.services import return_issue_label, return_policy_save, return_transition
 
 
 class PolicyForm(forms.ModelForm):
@@ -105,6 +105,44 @@ class ReturnFactInline(admin.TabularInline):
     readonly_fields = fields
 
 
+class ReturnLabelForm(forms.ModelForm):
+    """The carrier label a store made itself (the ``manual`` provider): carrier, tracking number
+    and where the label can be downloaded. Saved through ``return_issue_label``, like the API's
+    ``POST /returns/{rma}/label``: the return moves to label_issued and its parcel's carrier events
+    move it on."""
+
+    label_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Return
+        fields = ("carrier", "tracking_number", "label_url")
+
+    def clean_label_url(self) -> str:
+        url = str(self.cleaned_data.get("label_url") or "")
+        if url and not url.startswith(("https://", "http://")):
+            raise forms.ValidationError("Give an http(s) address.")
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        ret = self.instance
+        if not self.changed_data:
+            return data
+        if not data.get("tracking_number"):
+            raise forms.ValidationError("Give the parcel's tracking number (with its carrier and label URL).")
+        if not {"tracking_number", "label_url"} & set(self.changed_data):
+            raise forms.ValidationError(
+                "Changing only the carrier changes nothing: give the new tracking number with it."
+            )
+        if ret.method == ReturnMethod.IN_STORE.value or ret.keep_items:
+            raise forms.ValidationError("This return has no parcel: the items come back in store or stay.")
+        try:
+            next_status(ReturnStatus(ret.status), ReturnEvent.ISSUE_LABEL, keep_items=ret.keep_items)
+        except IllegalTransition as refused:
+            raise forms.ValidationError(f"Not possible now: {refused.reason}.") from None
+        return data
+
+
 @admin.register(Return)
 class ReturnAdmin(admin.ModelAdmin):
     list_display = (
@@ -127,10 +165,23 @@ class ReturnAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ReturnLineInline, ReturnFactInline]
     actions = ["approve", "reject"]
-    readonly_fields = [f.name for f in Return._meta.fields]
+    form = ReturnLabelForm
+    #: Everything but the store's own carrier label (see ReturnLabelForm) is read only.
+    readonly_fields = [f.name for f in Return._meta.fields if f.name not in ReturnLabelForm.Meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # returns are requested through the API or the portal, judged by the policy
+
+    def save_model(self, request: HttpRequest, obj: Return, form: Any, change: bool) -> None:
+        if not form.changed_data:
+            return
+        # Through the service, never obj.save(): the label step is a fact, with its messages.
+        return_issue_label(
+            obj,
+            tracking_number=form.cleaned_data["tracking_number"],
+            carrier=form.cleaned_data["carrier"],
+            label_url=form.cleaned_data["label_url"],
+        )
 
     @admin.action(description="Approve selected returns (from review)")
     def approve(self, request: HttpRequest, queryset: Any) -> None:

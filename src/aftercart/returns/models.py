@@ -68,7 +68,9 @@ class Return(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
     rma = models.CharField(max_length=16, unique=True, default=new_rma, editable=False)
     status = models.CharField(max_length=16, choices=STATUSES, default=ReturnStatus.REQUESTED.value)
-    policy = models.ForeignKey(ReturnPolicyVersion, on_delete=models.PROTECT, related_name="returns")
+    #: RESTRICT, not PROTECT: a policy version a return was judged under cannot be deleted on its
+    #: own, but deleting the store (which cascades to both) takes them together.
+    policy = models.ForeignKey(ReturnPolicyVersion, on_delete=models.RESTRICT, related_name="returns")
     #: The policy's judgement (lines, reasons, offers) as it was made.
     decision = models.JSONField(default=dict)
     needs_review = models.BooleanField(default=False)
@@ -101,6 +103,9 @@ class Return(models.Model):
     label_provider = models.CharField(max_length=32, blank=True)
     carrier = models.CharField(max_length=64, blank=True)
     tracking_number = models.CharField(max_length=64, blank=True)
+    #: Where the carrier's own label can be downloaded, when the store bought it itself (the
+    #: ``manual`` provider): the shopper's page links to it.
+    label_url = models.URLField(max_length=500, blank=True)
     #: What the drop-off QR code says (box-free returns).
     dropoff_code = models.CharField(max_length=32, blank=True)
     label_issued_at = models.DateTimeField(null=True, blank=True)

@@ -2,9 +2,9 @@
 
 A photo is accepted when Pillow can decode it as JPEG, PNG or WebP (whatever its name or the
 browser's content type says), it is at most :data:`MAX_BYTES` and :data:`MAX_PIXELS`, and a line
-has at most :data:`MAX_PER_LINE`. Accepted photos are re-encoded before they are kept: that drops
-EXIF metadata (a phone photo's GPS position is the shopper's home address) and anything appended
-to the image data. They live under ``MEDIA_ROOT`` (else ``<var>/media``) in
+has at most :data:`MAX_PER_LINE`; a whole submission uploads at most :data:`MAX_UPLOAD_BYTES`.
+Accepted photos are re-encoded before they are kept: that drops EXIF metadata (a phone photo's GPS
+position is the shopper's home address) and anything appended to the image data. They live under ``MEDIA_ROOT`` (else ``<var>/media``) in
 ``returns/<submission>/<line>-<n>.<ext>``; each return line lists its photos' paths
 (``ReturnLine.photos``). Files are written only once the return is recorded, so a refused
 request leaves nothing behind.
@@ -12,10 +12,11 @@ request leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,14 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_LINE = 3
+#: How many lines of one submission may carry a full set of photos (``MAX_PER_LINE`` at
+#: ``MAX_BYTES`` each). It sets what one request may upload in all, :data:`MAX_UPLOAD_BYTES`: a
+#: return of more lines can carry photos for each as long as they add up to no more.
+FULL_PHOTO_LINES = 3
+#: The most photo data one portal submission may carry (45 MB). The web layer refuses a larger
+#: request before reading its body (:mod:`aftercart.web.uploads`), so nothing is parsed, spooled
+#: to disk or written.
+MAX_UPLOAD_BYTES = MAX_BYTES * MAX_PER_LINE * FULL_PHOTO_LINES
 #: Larger than any phone camera; refuses decompression bombs before they are decoded.
 MAX_PIXELS = 50_000_000
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -116,3 +125,23 @@ def photos_write(planned: Sequence[PlannedPhoto]) -> None:
         target = root / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(item.photo.data)
+
+
+def photos_delete(paths: Iterable[str]) -> int:
+    """Remove kept photos (paths as return lines list them) and the folders they leave empty; how
+    many files were removed. Anything that is not a file under the photos' folder (a URL, a path
+    that climbs out) is left alone."""
+    folder = (photos_root() / "returns").resolve()
+    removed = 0
+    for path in paths:
+        target = (photos_root() / path).resolve()
+        if not target.is_relative_to(folder) or target == folder:
+            continue
+        try:
+            target.unlink()
+            removed += 1
+        except (FileNotFoundError, IsADirectoryError):
+            continue
+        with contextlib.suppress(OSError):  # not empty yet: the submission's other photos
+            target.parent.rmdir()
+    return removed

@@ -7,6 +7,8 @@ order's projection, even when they name the order (AfterShip sends the order id 
 tracking), so a return delivered to the warehouse is never told as the order delivered. One indexed
 query per ledger batch with carrier events says which numbers are returns'; their events then move
 the returns, inside the ledger's transaction.
+
+When a store is deleted, its returns' photos on disk go with its rows (:func:`forget_store_photos`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
 from aftercart.core.db import rows_in
 from aftercart.orders.planner import Tracked, TrackingOwner
 from aftercart.returns import selectors
-from aftercart.returns.models import Return
+from aftercart.returns.models import Return, ReturnLine
+from aftercart.returns.photos import photos_delete
 from aftercart.returns.services import return_carrier_event
 
 
@@ -51,3 +56,17 @@ def return_parcels(store: Any, numbers: Sequence[str]) -> set[str]:
 
 #: What the returns app registers with the ledger (see ``ReturnsConfig.ready``).
 RETURN_PARCELS = TrackingOwner(claim=return_parcels, receive=track_returns)
+
+
+def forget_store_photos(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """``pre_delete`` of a store (connected in ``ReturnsConfig.ready``): its returns' rows go with
+    it by cascade, and their photos on disk go too — once the deletion is committed, so a deletion
+    that rolls back keeps them."""
+    paths = [
+        path
+        for photos in ReturnLine.objects.filter(ret__store_id=instance.pk).values_list("photos", flat=True)
+        for path in photos or []
+        if isinstance(path, str)
+    ]
+    if paths:
+        transaction.on_commit(lambda: photos_delete(paths))

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum, prefetch_related_objects
 
+from aftercart.core.reads import FixedRead
 from aftercart.domain.facts import FactKind
 from aftercart.domain.projection import OrderState
 from aftercart.domain.returns import (
@@ -39,10 +40,40 @@ from aftercart.stores.models import Store
 #: final (asking again would get round a review or an inspection), so only cancelled returns.
 INACTIVE = (ReturnStatus.CANCELLED.value,)
 
+#: Every tracking page asks whether its order has returns, and most have none: this read answers
+#: without the ORM's per-query SQL compilation (see aftercart.core.reads).
+_RETURN_IDS_OF_ORDER = FixedRead(Return, where="order_id = %s", fields=("id",), limit=1)
+#: Every delivered order's tracking page asks whether anything can still be returned, under this.
+_LATEST_POLICY = FixedRead(ReturnPolicyVersion, where="store_id = %s", order_by="version DESC", limit=1)
+#: The payloads an order was placed and updated with (its lines' categories and tags, its tax,
+#: discount and shipping totals), oldest first, for the returns policy.
+_ORDER_PAYLOADS = FixedRead(
+    Fact,
+    where="order_id = %s AND kind IN (%s, %s)",
+    fields=("id", "kind", "payload"),
+    order_by="occurred_at, id",
+)
+
+
+def has_returns(order: Order) -> bool:
+    """Whether any return (in any state) was ever made for the order."""
+    return bool(_RETURN_IDS_OF_ORDER.rows([order.pk]))
+
+
+def _order_payloads(order: Order) -> list[tuple[int, str, Any]]:
+    """(fact id, kind, payload) of the order's placed and updated facts, in the order they happened."""
+    return [
+        (int(pk), kind, payload)
+        for pk, kind, payload in _ORDER_PAYLOADS.rows(
+            [order.pk, FactKind.ORDER_PLACED.value, FactKind.ORDER_UPDATED.value]
+        )
+    ]
+
 
 def policy_current(store: Store) -> ReturnPolicyVersion | None:
     """The store's latest policy version (None before the store saves one: defaults apply)."""
-    return ReturnPolicyVersion.objects.filter(store=store).order_by("-version").first()
+    found = _LATEST_POLICY.instances([store.pk])
+    return found[0] if found else None
 
 
 def policy_of(version: ReturnPolicyVersion | None) -> ReturnPolicy:
@@ -82,6 +113,8 @@ def returns_for_order(order: Order) -> list[Return]:
     the API). Every tracking page asks and most orders have none: the plain query comes first (a
     join makes Django's SQL compiler the largest cost of the page), the related rows only for
     returns that exist."""
+    if not has_returns(order):
+        return []
     returns = list(Return.objects.filter(order_id=order.pk).order_by("created_at", "pk"))
     if returns:
         prefetch_related_objects(returns, "policy", "lines")
@@ -103,6 +136,8 @@ def return_step(ret: Return) -> ReturnStep:
 
 def returned_quantities(order: Order) -> dict[str, int]:
     """Units of each line already in active or finished returns of the order."""
+    if not has_returns(order):
+        return {}
     rows = (
         ReturnLine.objects.filter(ret__order=order)
         .exclude(ret__status__in=INACTIVE)
@@ -141,15 +176,10 @@ _ORDER_FIGURES = {
 }
 
 
-def _order_figures(order: Order) -> dict[str, Decimal]:
+def _order_figures(payloads: list[tuple[int, str, Any]]) -> dict[str, Decimal]:
     """The latest tax, discount and shipping totals the order's facts carry (later facts win)."""
     figures: dict[str, Decimal] = {}
-    payloads = (
-        Fact.objects.filter(order=order, kind__in=[FactKind.ORDER_PLACED.value, FactKind.ORDER_UPDATED.value])
-        .order_by("occurred_at", "pk")
-        .values_list("payload", flat=True)
-    )
-    for payload in payloads:
+    for _pk, _kind, payload in payloads:
         if not isinstance(payload, Mapping):
             continue
         for name, keys in _ORDER_FIGURES.items():
@@ -161,7 +191,9 @@ def _order_figures(order: Order) -> dict[str, Decimal]:
     return figures
 
 
-def line_amounts(order: Order, state: OrderState) -> dict[str, LineAmounts]:
+def line_amounts(
+    order: Order, state: OrderState, payloads: list[tuple[int, str, Any]] | None = None
+) -> dict[str, LineAmounts]:
     """What each line cost in all. With tax / discount / shipping totals on the order, those are
     allocated per line; with only the order's total, the total is split over the lines by their
     price (so what the customer paid, whatever it included, is what can come back); with neither,
@@ -169,7 +201,7 @@ def line_amounts(order: Order, state: OrderState) -> dict[str, LineAmounts]:
     currency = state.currency or order.currency
     ids = list(state.lines)
     gross = [(state.lines[i].unit_price or Decimal(0)) * state.lines[i].quantity for i in ids]
-    figures = _order_figures(order)
+    figures = _order_figures(_order_payloads(order) if payloads is None else payloads)
     if figures:
         amounts = allocate_order_amounts(
             gross,
@@ -207,13 +239,11 @@ class OrderLineFacts:
     tags: frozenset[str] = frozenset()
 
 
-def _line_extras(order: Order) -> dict[str, OrderLineFacts]:
+def _line_extras(payloads: list[tuple[int, str, Any]]) -> dict[str, OrderLineFacts]:
     extras: dict[str, OrderLineFacts] = {}
-    payload = (
-        Fact.objects.filter(order=order, kind=FactKind.ORDER_PLACED.value)
-        .values_list("payload", flat=True)
-        .first()
-    )
+    # The lines as placed (the first placed fact; there is one per order).
+    placed = sorted((pk, p) for pk, kind, p in payloads if kind == FactKind.ORDER_PLACED.value)
+    payload = placed[0][1] if placed else None
     for item in (payload or {}).get("lines") or []:
         if isinstance(item, Mapping) and item.get("line_id"):
             tags = item.get("tags") or []
@@ -227,9 +257,10 @@ def _line_extras(order: Order) -> dict[str, OrderLineFacts]:
 def order_for_return(order: Order, state: OrderState) -> OrderForReturn:
     """The order as the returns policy sees it: each line with what it cost, when it arrived and
     how many of its units are already being returned."""
-    amounts = line_amounts(order, state)
+    payloads = _order_payloads(order)
+    amounts = line_amounts(order, state, payloads)
     returned = returned_quantities(order)
-    extras = _line_extras(order)
+    extras = _line_extras(payloads)
     lines = []
     for line_id, line in state.lines.items():
         extra = extras.get(line_id, OrderLineFacts())

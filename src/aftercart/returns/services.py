@@ -584,7 +584,13 @@ def _provider_name() -> str:
 
 
 def _issue_label(
-    ret: Return, *, now: datetime, tracking_number: str = "", carrier: str = "", provider: str = ""
+    ret: Return,
+    *,
+    now: datetime,
+    tracking_number: str = "",
+    carrier: str = "",
+    provider: str = "",
+    label_url: str = "",
 ) -> None:
     """Buy (or not) the carrier's label, keep its tracking number, make the drop-off code, and
     move the return to label_issued (inside the caller's transaction)."""
@@ -597,11 +603,19 @@ def _issue_label(
     ret.label_provider = name
     ret.carrier = (carrier or bought.carrier)[:64]
     ret.tracking_number = (normalise_tracking_number(tracking_number or bought.tracking_number) or "")[:64]
+    ret.label_url = label_url[:500]
     if ret.method == ReturnMethod.DROPOFF.value and not ret.dropoff_code:
         ret.dropoff_code = new_dropoff_code()
     ret.label_issued_at = now
     ret.save(
-        update_fields=["label_provider", "carrier", "tracking_number", "dropoff_code", "label_issued_at"]
+        update_fields=[
+            "label_provider",
+            "carrier",
+            "tracking_number",
+            "label_url",
+            "dropoff_code",
+            "label_issued_at",
+        ]
     )
     reissue = ReturnStatus(ret.status) == ReturnStatus.LABEL_ISSUED
     key = f"{ret.rma}:issue_label:{ret.facts.count()}" if reissue else f"{ret.rma}:issue_label:approved"
@@ -615,6 +629,7 @@ def _issue_label(
             "provider": name,
             "carrier": ret.carrier,
             "tracking_number": ret.tracking_number,
+            "label_url": ret.label_url,
             "dropoff_code": bool(ret.dropoff_code),
         },
     )
@@ -628,28 +643,39 @@ def return_issue_label(
     tracking_number: str = "",
     carrier: str = "",
     provider: str = "",
+    label_url: str = "",
 ) -> Return:
     """Issue the return's label (``method="label"``) or drop-off QR code (``"dropoff"``) and move
     it to ``label_issued``; the approval of a return calls this itself, automatic or manual.
 
     The label comes from the configured provider (``AFTERCART_RETURN_LABEL_PROVIDER``, default
     ``manual``: no postage bought, no tracking number) unless the store passes the
-    ``tracking_number`` (and ``carrier``) of a label it bought itself — carrier events for that
-    number then move the return (:func:`return_carrier_event`). Calling it again without a new
-    tracking number (or with the same one) changes nothing, whatever happened since; with a new
-    one, the label is reissued. In-store returns have
-    nothing to issue and are returned unchanged. An illegal step (a return not approved, or over)
-    raises :class:`IllegalTransition`; nothing is written."""
+    ``tracking_number`` (and ``carrier``, and the ``label_url`` its carrier label can be downloaded
+    from) of a label it bought itself — carrier events for that number then move the return
+    (:func:`return_carrier_event`). Calling it again without a new tracking number or label URL (or
+    with the same ones) changes nothing, whatever happened since; with a new one, the label is
+    reissued. In-store returns have nothing to issue and are returned unchanged. An illegal step (a
+    return not approved, or already on its way or over) raises :class:`IllegalTransition`; nothing
+    is written."""
     now = now or timezone.now()
     ret = Return.objects.select_for_update().get(pk=ret.pk)
     status = ReturnStatus(ret.status)
     if ret.method == ReturnMethod.IN_STORE.value or ret.keep_items:
         return ret
     number = normalise_tracking_number(tracking_number) or ""
-    if ret.label_issued_at is not None and (not number or number == ret.tracking_number):
+    new_number = bool(number) and number != ret.tracking_number
+    new_url = bool(label_url) and label_url != ret.label_url
+    if ret.label_issued_at is not None and not new_number and not new_url:
         return ret  # issued already, and nothing new: a retried call (whatever happened since)
     next_status(status, ReturnEvent.ISSUE_LABEL, keep_items=ret.keep_items)  # raises when illegal
-    _issue_label(ret, now=now, tracking_number=number, carrier=carrier, provider=provider)
+    _issue_label(
+        ret,
+        now=now,
+        tracking_number=number or (ret.tracking_number if new_url else ""),
+        carrier=carrier or (ret.carrier if new_url and not new_number else ""),
+        provider=provider,
+        label_url=label_url,
+    )
     return ret
 
 

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,6 +27,21 @@ class StoreAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     inlines = [ApiKeyInline]
     actions = ["issue_api_key"]
+
+    def get_deleted_objects(
+        self, objs: Sequence[Store] | QuerySet[Store], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
+        """What the delete confirmation shows: how many rows of each kind go with the store, not
+        each of them (a store's facts and messages run to millions), and no permission asked beyond
+        deleting stores: the store's data goes with it, including rows nobody may delete one by one
+        (policy versions, ledger facts)."""
+        stores = list(objs)
+        counts = {}
+        for relation in Store._meta.related_objects:
+            rows = relation.related_model._default_manager.filter(**{f"{relation.field.name}__in": stores})
+            if found := rows.count():
+                counts[str(relation.related_model._meta.verbose_name_plural)] = found
+        return [str(store) for store in stores], counts, set(), []
 
     @admin.action(description="Issue a new API key (shown once)")
     def issue_api_key(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:

@@ -7,13 +7,17 @@ look and behave the same (branding, five languages, ``Vary``/``Content-Language`
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from aftercart.core.db import json_dumps
 from aftercart.stores.models import Store
 from aftercart.web.tracking import brand_theme, language_links, store_view
 
@@ -22,12 +26,34 @@ def render_page(
     request: HttpRequest, template: str, context: dict[str, Any], language: str, status: int = 200
 ) -> HttpResponse:
     """Render in ``language`` (not necessarily the one LocaleMiddleware picked) and say so."""
+    context["frame"] = frame_parts(language, context.get("store") or {}, context.get("languages") or [])
     with translation.override(language):
         response = render(request, template, context, status=status)
     response["Content-Language"] = language
     # The language may come from Accept-Language, so shared caches must key on it.
     patch_vary_headers(response, ["Accept-Language"])
     return response
+
+
+def frame_parts(language: str, store: dict[str, Any], languages: list[dict[str, Any]]) -> dict[str, str]:
+    """The header (skip link, logo or name, language links) and footer (support contacts, the
+    store's links) of a customer page.
+
+    They are the same on every page of a store in a language, and rendering them was a tenth of a
+    tracking page's cost, so each is rendered once per distinct input and kept (a bounded LRU).
+    The templates are given the key's own data and nothing else, so what is kept can only depend
+    on what the key holds."""
+    return _frame_parts(json_dumps([language, store, languages]))
+
+
+@lru_cache(maxsize=512)
+def _frame_parts(key: str) -> dict[str, str]:
+    language, store, languages = orjson.loads(key)
+    with translation.override(language):  # rendered strings are safe: the templates escaped them
+        return {
+            "header": render_to_string("web/track/_header.html", {"store": store, "languages": languages}),
+            "footer": render_to_string("web/track/_footer.html", {"store": store}),
+        }
 
 
 def page_frame(request: HttpRequest, store: Store | None, language: str, **extra: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import hmac
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -160,6 +161,11 @@ def language_links(
     request: HttpRequest, current: str, keep: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """The language switcher: one plain link per language, keeping the query (or just ``keep``)."""
+    if keep is None and not request.GET:  # the usual visit: nothing to keep but the language
+        return [
+            {"code": code, "name": name, "href": f"?lang={code}", "current": code == current}
+            for code, name in settings.LANGUAGES
+        ]
     links = []
     for code, name in settings.LANGUAGES:
         if keep is None:
@@ -242,17 +248,22 @@ def brand_theme(branding: Mapping[str, Any] | None) -> dict[str, str]:
     reads at 4.5:1 on the white page.
     """
     branding = branding or {}
-    primary = parse_colour(branding.get("primary_colour")) or parse_colour(DEFAULT_PRIMARY)
-    accent = parse_colour(branding.get("accent_colour")) or parse_colour(DEFAULT_ACCENT)
+    return dict(_theme(str(branding.get("primary_colour") or ""), str(branding.get("accent_colour") or "")))
+
+
+@lru_cache(maxsize=256)
+def _theme(primary_colour: str, accent_colour: str) -> tuple[tuple[str, str], ...]:
+    # Every page of a store asks for the same colours: the contrast search runs once per pair.
+    primary = parse_colour(primary_colour) or parse_colour(DEFAULT_PRIMARY)
+    accent = parse_colour(accent_colour) or parse_colour(DEFAULT_ACCENT)
     assert primary is not None and accent is not None  # the defaults parse
-    link = darken_to_contrast(accent)
-    return {
-        "primary": _hex(primary),
-        "on_primary": _hex(text_colour_on(primary)),
-        "accent": _hex(accent),
-        "on_accent": _hex(text_colour_on(accent)),
-        "link": _hex(link),
-    }
+    return (
+        ("primary", _hex(primary)),
+        ("on_primary", _hex(text_colour_on(primary))),
+        ("accent", _hex(accent)),
+        ("on_accent", _hex(text_colour_on(accent))),
+        ("link", _hex(darken_to_contrast(accent))),
+    )
 
 
 def safe_url(url: Any, schemes: tuple[str, ...] = ("https", "http")) -> str:
@@ -447,14 +458,20 @@ def pickup_view(pickup: Pickup | None) -> dict[str, Any] | None:
     }
 
 
-def shipment_view(shipment: ShipmentState, state: OrderState, now: datetime, anchor: str) -> dict[str, Any]:
-    """One parcel: carrier, tracking link, estimate, timeline (newest first) and its items."""
+def shipment_view(
+    shipment: ShipmentState, state: OrderState, now: datetime, anchor: str, zone: ZoneInfo
+) -> dict[str, Any]:
+    """One parcel: carrier, tracking link, estimate, timeline (newest first) and its items.
+
+    Moments carry their machine-readable form (``<time datetime>``) in the customer's zone, written
+    here: the template's date filter takes ~3 times as long for the same string."""
     carrier = carrier_info(shipment.carrier)
     # Newest first; ties keep the order they were reported in, reversed with the rest.
     ordered = sorted(enumerate(shipment.checkpoints), key=lambda pair: (pair[1].occurred_at, pair[0]))
     checkpoints = [
         {
             "at": c.occurred_at,
+            "at_iso": c.occurred_at.astimezone(zone).isoformat(),
             "label": str(TAG_LABELS.get(c.tag, c.tag.value)),
             "message": c.raw_message,
             "location": c.location,
@@ -482,6 +499,7 @@ def shipment_view(shipment: ShipmentState, state: OrderState, now: datetime, anc
         "status": str(TAG_LABELS.get(shipment.tag, shipment.tag.value)),
         "tag": shipment.tag.value,
         "delivered_at": shipment.delivered_at,
+        "delivered_iso": shipment.delivered_at.astimezone(zone).isoformat() if shipment.delivered_at else "",
         "estimate": estimate,
         "checkpoints": checkpoints,
         "items": items,
@@ -659,7 +677,7 @@ def tracking_context(
     with translation.override(language):
         step_ctx = step_view(step, state, shop["support"], zone)
         shipments = sorted(state.shipments.values(), key=_shipment_order)
-        views = [shipment_view(s, state, now, f"parcel-{i}") for i, s in enumerate(shipments, start=1)]
+        views = [shipment_view(s, state, now, f"parcel-{i}", zone) for i, s in enumerate(shipments, start=1)]
         for index, view in enumerate(views, start=1):
             view["position"], view["total"] = index, len(views)
         focus_index = next((i for i, s in enumerate(shipments) if s.key == step.shipment_key), None)

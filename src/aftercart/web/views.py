@@ -65,7 +65,7 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     state, step = order_view(order, now)
     language = choose_language(request, state=state, store=order.store)
-    if link_expired(state, now):
+    if link_expired(order, state, now):
         context = page_frame(
             request, order.store, language, reason="expired", days=link_days_after_delivery()
         )
@@ -101,7 +101,7 @@ def track_choice(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     state = order_view(order, now)[0]
     language = choose_language(request, state=state, store=order.store)
-    if link_expired(state, now):
+    if link_expired(order, state, now):
         context = page_frame(
             request, order.store, language, reason="expired", days=link_days_after_delivery()
         )

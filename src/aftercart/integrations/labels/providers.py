@@ -62,7 +62,9 @@ class LabelProvider(Protocol):
 
 
 class ManualLabelProvider:
-    """No carrier integration: the label identifies the return; postage is arranged by hand."""
+    """No carrier integration: the label identifies the return; postage is arranged by hand. The
+    store attaches the carrier label it made (carrier, tracking number, label URL) through
+    ``POST /returns/{rma}/label`` or the admin, and the parcel is then followed like any other."""
 
     name = "manual"
 

@@ -44,7 +44,7 @@ def open_order(request: HttpRequest, token: str) -> Opened:
     state = order_view(order, opened.now)[0]
     opened.state = state
     opened.language = choose_language(request, state=state, store=order.store)
-    if link_expired(state, opened.now):
+    if link_expired(order, state, opened.now):
         context = page_frame(request, order.store, opened.language, reason="expired")
         page = render_page(request, "web/returns/link_problem.html", context, opened.language, status=410)
         opened.problem = private(page)

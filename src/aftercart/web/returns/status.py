@@ -162,6 +162,8 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
             if sending
             else "",
             qr_svg=_qr_svg(ret) if sending else "",
+            # The carrier's own label, when the store bought it itself (the manual provider).
+            carrier_label_url=ret.label_url if sending else "",
         )
     return private(render_page(request, "web/returns/status.html", context, language))
 

@@ -33,8 +33,10 @@ from aftercart.web.returns.words import (
     NOTE_MESSAGES,
     PHOTO_ERRORS,
 )
+from aftercart.web.uploads import accepts_uploads
 
 
+@accepts_uploads(return_photos.MAX_UPLOAD_BYTES)
 @never_cache
 @csrf_protect
 @require_POST
@@ -44,7 +46,7 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
     The form carries a key made when it was shown, so the same submission again (a double click, a
     reload) is the same return. Every refusal — the policy's, a missing choice, a photo that is
     not an image or too large — shows the form again with the message by the field, and writes
-    nothing."""
+    nothing. A request larger than the photos' limit in all is refused (413) before it is read."""
     opened = open_order(request, token)
     if opened.problem is not None:
         return opened.problem

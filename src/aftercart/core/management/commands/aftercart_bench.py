@@ -211,6 +211,8 @@ class TrackingBenchmark(Benchmark):
             ("p95", "p95_ms", " ms"),
             ("p99", "p99_ms", " ms"),
             ("errors", "errors", ""),
+            ("server CPU per request", "server_cpu_ms_per_request", " ms"),
+            ("load tool CPU", "cpu_seconds", " s"),
         ):
             table.add_row(label, *(f"{run[key]:,}{unit}" for run in runs))
         console = Console(file=ConsoleStream(command.stdout), highlight=False)

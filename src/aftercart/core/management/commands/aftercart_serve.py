@@ -34,5 +34,7 @@ class Command(BaseCommand):
             str(opts["workers"]),
             "--access-logfile",
             "-",
+            "--config",
+            "python:aftercart.gunicorn_conf",
         ]
         os.execv(str(gunicorn), argv)
