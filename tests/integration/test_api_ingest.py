@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aftercart.orders.models import Fact, Order, Shipment
+from aftercart.orders.services import projection_drain, projection_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,28 @@ def test_shipment_and_scans_move_the_order_to_delivered(api):
     assert Shipment.objects.get().tag == "delivered"
     replay = api.post("/api/v1/events/batch", batch).json()
     assert replay["accepted"] == 0 and replay["duplicates"] == 4
+
+
+def test_a_firehose_batch_is_stored_at_once_and_projected_by_the_drain(api):
+    api.post("/api/v1/orders", ORDER)
+    batch = {
+        "events": [
+            ship(),
+            scan("in_transit", "2026-03-02T18:00:00Z"),
+            scan("delivered", "2026-03-04T12:00:00Z"),
+        ]
+    }
+    response = api.post("/api/v1/events/batch?project=later", batch)
+    assert response.status_code == 202, response.content
+    assert response.json() == {"received": 3, "accepted": 3, "duplicates": 0, "unmatched": 0}
+    # Stored and readable through the API (which projects from the ledger) ...
+    assert api.get("/api/v1/orders/1001").json()["next_step"]["code"] == "delivered"
+    # ... while the cached rows wait for the worker's drain.
+    assert projection_pending() == 1 and not Shipment.objects.exists()
+    assert projection_drain() == 1
+    assert Shipment.objects.get().tag == "delivered" and projection_pending() == 0
+    assert api.post("/api/v1/events/batch?project=later", batch).json()["duplicates"] == 3
+    assert api.post("/api/v1/events/batch?project=soon", batch).status_code == 400
 
 
 def test_one_invalid_event_rejects_the_batch_and_writes_nothing(api):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from aftercart.api.problems import Problem
 from aftercart.integrations.canonical.schemas import EventBatchIn, EventIn, event_fact
-from aftercart.orders.services import facts_record
+from aftercart.orders.services import facts_append, facts_record
 
 router = Router(tags=["events"])
 
@@ -20,9 +22,10 @@ class IngestOut(Schema):
     unmatched: int
 
 
-def _record(request: HttpRequest, events: list) -> IngestOut:
+def _record(request: HttpRequest, events: list, *, later: bool = False) -> IngestOut:
     facts = [event_fact(e) for e in events]
-    result = facts_record(store=request.store, facts=facts)  # type: ignore[attr-defined]
+    record = facts_append if later else facts_record
+    result = record(store=request.store, facts=facts)  # type: ignore[attr-defined]
     return IngestOut(
         received=result.received,
         accepted=result.accepted,
@@ -38,10 +41,18 @@ def post_event(request: HttpRequest, payload: EventIn) -> Status[IngestOut]:
 
 
 @router.post("/batch", response={202: IngestOut}, summary="Post up to 1,000 events")
-def post_batch(request: HttpRequest, payload: EventBatchIn) -> Status[IngestOut]:
+def post_batch(
+    request: HttpRequest, payload: EventBatchIn, project: Literal["now", "later"] = "now"
+) -> Status[IngestOut]:
     """Record a batch atomically: every event is validated first, and one invalid event rejects
     the whole batch (nothing is written). ``unmatched`` counts carrier events for tracking numbers
-    no shipment has yet; they are kept and attach when the shipment arrives."""
+    no shipment has yet; they are kept and attach when the shipment arrives.
+
+    ``?project=later`` is for carrier firehoses: the events are stored (durably, deduplicated) and
+    the orders they touch are projected by the worker within about a second, once for all the
+    events that arrived for them meanwhile, with their messages planned then. Reading an order
+    through the API shows the events at once either way (it projects from the ledger); lists,
+    sweeps and messages follow the worker."""
     limit = settings.AFTERCART_MAX_BATCH
     if len(payload.events) > limit:
         raise Problem(
@@ -51,4 +62,4 @@ def post_batch(request: HttpRequest, payload: EventBatchIn) -> Status[IngestOut]
             kind="validation",
             errors=[{"field": "events", "message": f"at most {limit} events per request"}],
         )
-    return Status(202, _record(request, payload.events))
+    return Status(202, _record(request, payload.events, later=project == "later"))
