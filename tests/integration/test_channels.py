@@ -20,12 +20,12 @@ from django.core import checks
 from django.utils import timezone, translation
 from standardwebhooks import Webhook
 
-from aftercart.domain.facts import Fact, FactKind
 from aftercart.notifications.models import ChannelConfig, DeliveryAttempt, Message
 from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.services import facts_record
+from tests.factories import fact
 
 pytestmark = pytest.mark.django_db
 
@@ -167,18 +167,6 @@ def enable(store, channel, **values):
 
 
 # --- facts (copied from test_notifications: helpers are not imported across test modules) ------
-
-
-def fact(kind, at, key, order="1001", tracking=None, **payload):
-    return Fact(
-        kind=FactKind(kind),
-        occurred_at=at,
-        idempotency_key=key,
-        source="test",
-        order_ref=order,
-        tracking_number=tracking,
-        payload=payload,
-    )
 
 
 def placed(at, order="1001", **extra):

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from aftercart.domain.facts import Fact, FactKind
 from aftercart.notifications.models import ChannelConfig, Message, MessageTemplate
 from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.services import facts_record
+from tests.factories import fact
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,6 @@ def now():
 
 def put(api, path, data):
     return api.post(path, data, REQUEST_METHOD="PUT")
-
-
-def fact(kind, at, key, order="1001", **payload):
-    return Fact(
-        kind=FactKind(kind),
-        occurred_at=at,
-        idempotency_key=key,
-        source="test",
-        order_ref=order,
-        payload=payload,
-    )
 
 
 def placed(at, order="1001", **extra):

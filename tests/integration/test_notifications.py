@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aftercart.domain.facts import Fact, FactKind
 from aftercart.notifications import services
 from aftercart.notifications.links import preferences_token_read
 from aftercart.notifications.models import DeliveryAttempt, Message
@@ -21,6 +20,7 @@ from aftercart.notifications.services import LEASE, message_deliver_due, message
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from tests.conftest import Inbox, SmtpServer
+from tests.factories import fact
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +30,6 @@ WINDOW = timedelta(minutes=15)
 @pytest.fixture
 def now():
     return timezone.now().replace(microsecond=0)
-
-
-def fact(kind, at, key, order="1001", tracking=None, **payload):
-    return Fact(
-        kind=FactKind(kind),
-        occurred_at=at,
-        idempotency_key=key,
-        source="test",
-        order_ref=order,
-        tracking_number=tracking,
-        payload=payload,
-    )
 
 
 def placed(at, email_address="ana@example.com", order="1001"):

@@ -13,7 +13,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from aftercart.domain.facts import Fact, FactKind
 from aftercart.integrations.shopify import parse_webhook
 from aftercart.notifications.links import preferences_url
 from aftercart.notifications.models import ChannelConfig, Message, Preference, PreferenceChange
@@ -21,6 +20,7 @@ from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from tests.conftest import shared_path
+from tests.factories import fact
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +34,6 @@ def now():
 @pytest.fixture
 def csrf_client():
     return Client(enforce_csrf_checks=True, HTTP_HOST="testserver")
-
-
-def fact(kind, at, key, order="1001", tracking=None, **payload):
-    return Fact(
-        kind=FactKind(kind),
-        occurred_at=at,
-        idempotency_key=key,
-        source="test",
-        order_ref=order,
-        tracking_number=tracking,
-        payload=payload,
-    )
 
 
 def placed(at, order="1001", **extra):

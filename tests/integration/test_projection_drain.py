@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aftercart.cases.models import OrderException
-from aftercart.domain.facts import Fact, FactKind
+from aftercart.domain.facts import Fact
 from aftercart.notifications.models import Message
 from aftercart.orders import planner, state_cache
 from aftercart.orders.models import Fact as FactRow
@@ -21,22 +21,11 @@ from aftercart.orders.models import Order, PendingProjection, Shipment
 from aftercart.orders.services import facts_append, facts_record, projection_drain, projection_pending
 from aftercart.orders.worker import projections_catch_up, start_projection_thread
 from aftercart.stores.services import store_create
+from tests.factories import fact
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 #: Late enough that every journey below is over: the planner sees them all as of this moment.
 NOW = T0 + timedelta(days=3)
-
-
-def _fact(kind, at, key, *, order=None, tracking=None, **payload):
-    return Fact(
-        kind=FactKind(kind),
-        occurred_at=at,
-        idempotency_key=key,
-        source="test",
-        order_ref=order,
-        tracking_number=tracking,
-        payload=payload,
-    )
 
 
 def _order_facts(n: int) -> list[Fact]:
@@ -44,7 +33,7 @@ def _order_facts(n: int) -> list[Fact]:
     per-customer caps and consolidation see them together)."""
     ref, tracking = f"O{n}", f"1Z00{n}"
     return [
-        _fact(
+        fact(
             "order.placed",
             T0,
             f"placed-{ref}",
@@ -53,7 +42,7 @@ def _order_facts(n: int) -> list[Fact]:
             email="ana@example.com",
             lines=[{"line_id": "L1", "title": "Rain jacket", "quantity": 1}],
         ),
-        _fact(
+        fact(
             "shipment.created",
             T0 + timedelta(hours=1),
             f"ship-{ref}",
@@ -82,10 +71,11 @@ JOURNEY = [
 def _scans(n: int) -> list[Fact]:
     tracking = f"1Z00{n}"
     return [
-        _fact(
+        fact(
             "tracking.event",
             T0 + timedelta(hours=hours, minutes=n),
             f"scan-{tracking}-{i}",
+            order=None,
             tracking=tracking,
             carrier="ups",
             tag=tag,
