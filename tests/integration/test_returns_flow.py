@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from standardwebhooks import Webhook
 
 from aftercart.domain.carriers import carrier_info
@@ -28,6 +28,7 @@ from aftercart.orders.models import Fact, Order
 from aftercart.orders.services import facts_record
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns import selectors
+from aftercart.returns.messages import return_email_context
 from aftercart.returns.models import Return, ReturnFact, StockLevel
 from aftercart.returns.services import IllegalTransition, return_issue_label
 from tests.integration.test_channels import Stub, enable
@@ -266,6 +267,7 @@ def test_a_label_the_store_made_itself_is_attached_through_the_api_and_followed(
     settings.AFTERCART_RETURN_LABEL_PROVIDER = "manual"
     place(api)
     rma = ask(api).json()["rma"]
+    facts_before_attach = Return.objects.get(rma=rma).facts.count()
     label = {
         "tracking_number": "1z 999 aa1",
         "carrier": "UPS",
@@ -283,8 +285,21 @@ def test_a_label_the_store_made_itself_is_attached_through_the_api_and_followed(
     }
     ret = Return.objects.get(rma=rma)
     facts = ret.facts.filter(kind="issue_label").count()
+    # The shopper is told again, now with the carrier's label to print (approval told them first).
+    told = Message.objects.filter(subject=rma, milestone="label_ready", channel="email").order_by("pk")
+    assert [m.dedupe_key for m in told] == [
+        f"return:{rma}:email:label_ready",
+        f"return:{rma}:email:label_ready:reissue-{facts_before_attach}",
+    ]
+    with translation.override("en"):
+        context = return_email_context(ret, Milestone.LABEL_READY)
+    assert context["actions"][0] == {
+        "label": "Print the carrier's label",
+        "url": "https://labels.example/1Z999AA1.pdf",
+    }
     assert api.post(f"/api/v1/returns/{rma}/label", label).json() == body, "the same label again: nothing new"
     assert ret.facts.filter(kind="issue_label").count() == facts
+    assert told.count() == 2, "and nobody is told twice"
     page = client.get(
         reverse("web:returns-status", kwargs={"token": make_tracking_token(ret.order), "rma": rma})
     )

@@ -80,6 +80,8 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
             actions.insert(
                 0, {"label": gettext("Download your return label"), "url": return_url(ret, "label.pdf")}
             )
+            if ret.label_url:  # the carrier's own label, which the store attached: print that one
+                actions.insert(0, {"label": gettext("Print the carrier's label"), "url": ret.label_url})
             with contextlib.suppress(selectors.LabelNotIssued):
                 attachments.append((f"return-{rma}.pdf", selectors.return_label_pdf(ret), "application/pdf"))
         detail = f"{detail} {send_by}".strip()

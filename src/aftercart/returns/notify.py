@@ -34,9 +34,12 @@ from aftercart.orders.selectors import order_state
 from aftercart.returns.models import Return
 
 
-def dedupe_key(ret: Return, channel: Channel, milestone: Milestone) -> str:
-    """The outbox key of a return's milestone on a channel: the same moment is told once."""
-    return f"return:{ret.rma}:{channel.value}:{milestone.value}"
+def dedupe_key(ret: Return, channel: Channel, milestone: Milestone, occasion: str = "") -> str:
+    """The outbox key of a return's milestone on a channel: the same moment is told once. An
+    ``occasion`` makes a later moment of the same milestone its own (a reissued label is "label
+    ready" again, with a label the first message did not have)."""
+    key = f"return:{ret.rma}:{channel.value}:{milestone.value}"
+    return f"{key}:{occasion}" if occasion else key
 
 
 def return_messages_plan(
@@ -46,6 +49,7 @@ def return_messages_plan(
     now: datetime,
     suppress: dict[Milestone, str] | None = None,
     state: OrderState | None = None,
+    occasion: str = "",
 ) -> list[Message]:
     """Write the outbox rows for ``milestones`` just reached by ``ret`` (call inside the step's
     transaction). ``suppress`` records a milestone as not sent, with the reason (e.g. the request
@@ -59,9 +63,9 @@ def return_messages_plan(
         carried = journey.get(milestone, frozenset())
         if milestone in RETURN_CUSTOMER and Channel.EMAIL in carried:
             state = state or order_state(ret.order)
-            rows.append(_email_row(ret, milestone, state, now, suppress.get(milestone, "")))
+            rows.append(_email_row(ret, milestone, state, now, suppress.get(milestone, ""), occasion))
         if milestone in RETURN_WEBHOOK and Channel.WEBHOOK in carried:
-            rows.append(_row(ret, Channel.WEBHOOK, milestone, "store", now, ""))
+            rows.append(_row(ret, Channel.WEBHOOK, milestone, "store", now, "", occasion))
     if not rows:
         return []
     keys = {row.dedupe_key for row in rows}
@@ -71,7 +75,9 @@ def return_messages_plan(
     return fresh
 
 
-def _email_row(ret: Return, milestone: Milestone, state: OrderState, now: datetime, why: str) -> Message:
+def _email_row(
+    ret: Return, milestone: Milestone, state: OrderState, now: datetime, why: str, occasion: str = ""
+) -> Message:
     address = (state.email or ret.email).strip()
     reason = why
     if not reason and not address:
@@ -81,11 +87,17 @@ def _email_row(ret: Return, milestone: Milestone, state: OrderState, now: dateti
         reason = consent_reason(
             Channel.EMAIL, milestone, state, choices_for(ret.store_id, Channel.EMAIL, key)
         )
-    return _row(ret, Channel.EMAIL, milestone, address.lower(), now, reason)
+    return _row(ret, Channel.EMAIL, milestone, address.lower(), now, reason, occasion)
 
 
 def _row(
-    ret: Return, channel: Channel, milestone: Milestone, recipient: str, now: datetime, reason: str
+    ret: Return,
+    channel: Channel,
+    milestone: Milestone,
+    recipient: str,
+    now: datetime,
+    reason: str,
+    occasion: str = "",
 ) -> Message:
     goes = not reason
     return Message(
@@ -94,7 +106,7 @@ def _row(
         channel=channel.value,
         milestone=milestone.value,
         subject=ret.rma,
-        dedupe_key=dedupe_key(ret, channel, milestone),
+        dedupe_key=dedupe_key(ret, channel, milestone, occasion),
         recipient=recipient[:254],
         critical=True,
         status=Message.Status.PENDING if goes else Message.Status.SUPPRESSED,

@@ -389,9 +389,11 @@ def _fact(
     payload: dict[str, Any],
     exchange_created: bool = False,
     suppress: dict[Milestone, str] | None = None,
+    occasion: str = "",
 ) -> ReturnFact:
     """Append the step and, in the same transaction, the outbox rows of what it reached: the one
-    place every step of a return is recorded and told."""
+    place every step of a return is recorded and told (``occasion`` tells a milestone again, see
+    :func:`aftercart.returns.notify.dedupe_key`)."""
     fact = ReturnFact.objects.create(
         store_id=ret.store_id,
         ret=ret,
@@ -410,7 +412,7 @@ def _fact(
         credit=ret.credit_amount > 0,
         exchange_created=exchange_created,
     )
-    notify.return_messages_plan(ret, milestones, now=now, suppress=suppress)
+    notify.return_messages_plan(ret, milestones, now=now, suppress=suppress, occasion=occasion)
     return fact
 
 
@@ -422,12 +424,13 @@ def _move(
     now: datetime,
     key: str,
     payload: dict[str, Any],
+    occasion: str = "",
     **rules: Any,
 ) -> None:
     ret.status = next_status(ReturnStatus(ret.status), event, keep_items=ret.keep_items, **rules).value
     ret.updated_at = now
     ret.save()
-    _fact(ret, event.value, actor=actor, now=now, key=key, payload=payload)
+    _fact(ret, event.value, actor=actor, now=now, key=key, payload=payload, occasion=occasion)
 
 
 _RESOLUTIONS = {
@@ -618,13 +621,17 @@ def _issue_label(
         ]
     )
     reissue = ReturnStatus(ret.status) == ReturnStatus.LABEL_ISSUED
-    key = f"{ret.rma}:issue_label:{ret.facts.count()}" if reissue else f"{ret.rma}:issue_label:approved"
+    step = ret.facts.count()
+    key = f"{ret.rma}:issue_label:{step}" if reissue else f"{ret.rma}:issue_label:approved"
     _move(
         ret,
         ReturnEvent.ISSUE_LABEL,
         actor=name,
         now=now,
         key=key,
+        # A new label to print (the store's own carrier label attached after approval, or a
+        # replacement) is told again, with it. A drop-off keeps its QR code: nothing new to tell.
+        occasion=f"reissue-{step}" if reissue and ret.method == ReturnMethod.LABEL.value else "",
         payload={
             "provider": name,
             "carrier": ret.carrier,
