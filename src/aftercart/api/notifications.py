@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from aftercart.api.problems import Problem
+from aftercart.api.problems import Problem, field_problem
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.notifications.journey import channel_milestones
@@ -61,11 +61,7 @@ class PreviewIn(Schema):
 
 
 def _refused(errors: dict[str, str]) -> Problem:
-    items = [{"field": field, "message": message} for field, message in errors.items()]
-    first = items[0]
-    return Problem(
-        400, "Invalid request", f"{first['field']}: {first['message']}", kind="validation", errors=items
-    )
+    return field_problem("Invalid request", [{"field": f, "message": m} for f, m in errors.items()])
 
 
 def _journey(store_id: int) -> dict[str, Any]:

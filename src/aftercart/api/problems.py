@@ -72,10 +72,14 @@ def _message(error: dict) -> str:
     return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 
+def field_problem(title: str, errors: list[dict[str, str]]) -> Problem:
+    """A 400 naming the invalid fields (``{"field", "message"}`` each); its detail is the first."""
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    return Problem(400, title, f"{first['field']}: {first['message']}", kind="validation", errors=errors)
+
+
 def validation_problem(errors: list[dict]) -> Problem:
     """A 400 naming every invalid field."""
-    items = [{"field": field_path(e.get("loc", ())), "message": _message(e)} for e in errors]
-    first = items[0] if items else {"field": "body", "message": "invalid"}
-    return Problem(
-        400, "Invalid request", f"{first['field']}: {first['message']}", kind="validation", errors=items
+    return field_problem(
+        "Invalid request", [{"field": field_path(e.get("loc", ())), "message": _message(e)} for e in errors]
     )

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from aftercart.api.problems import Problem
+from aftercart.api.problems import Problem, field_problem
 from aftercart.domain.returns import (
     Condition,
     ExchangeTarget,
@@ -397,13 +397,7 @@ def put_policy(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[di
     try:
         saved = return_policy_save(store=request.store, data=data, actor="api")  # type: ignore[attr-defined]
     except PolicyError as error:
-        raise Problem(
-            400,
-            "Invalid policy",
-            f"{error.field}: {error.message}",
-            kind="validation",
-            errors=[{"field": error.field, "message": error.message}],
-        ) from None
+        raise field_problem("Invalid policy", [{"field": error.field, "message": error.message}]) from None
     return Status(201, saved.data)
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from aftercart.api.problems import Problem, problem_response
+from aftercart.api.problems import Problem, field_problem, problem_response
 from aftercart.domain.facts import content_key
 from aftercart.integrations.aftership import parse as aftership
 from aftercart.integrations.shopify import inventory as shopify_stock
@@ -91,13 +91,7 @@ def shopify_webhook(request: HttpRequest, store: str) -> HttpResponse:
 
 
 def _shopify_payload_problem(exc: shopify.ShopifyPayloadError) -> Problem:
-    return Problem(
-        400,
-        "Invalid Shopify payload",
-        f"{exc.field}: {exc.message}",
-        kind="validation",
-        errors=[{"field": exc.field, "message": exc.message}],
-    )
+    return field_problem("Invalid Shopify payload", [{"field": exc.field, "message": exc.message}])
 
 
 def _shopify_stock(shop: Store, topic: str, payload: Any, webhook_id: str) -> JsonResponse:
@@ -139,12 +133,8 @@ def aftership_webhook(request: HttpRequest, store: str) -> HttpResponse:
     try:
         facts = aftership.parse_webhook(body)
     except aftership.AfterShipPayloadError as exc:
-        raise Problem(
-            400,
-            "Invalid AfterShip payload",
-            f"{exc.field}: {exc.message}",
-            kind="validation",
-            errors=[{"field": exc.field, "message": exc.message}],
+        raise field_problem(
+            "Invalid AfterShip payload", [{"field": exc.field, "message": exc.message}]
         ) from exc
     delivery_id = str(body.get("event_id") or content_key(request.body.hex()))
     is_new, result = inbound_delivery_record(
