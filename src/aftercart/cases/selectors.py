@@ -10,18 +10,17 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from aftercart.cases.models import OrderException
+from aftercart.core.db import IN_CHUNK
 from aftercart.domain.exceptions import DetectionRules, ExceptionKind
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 from aftercart.orders.models import OrderLine, Shipment
-
-_IN_CHUNK = 900
 
 
 def open_cases_for_orders(order_ids: Sequence[int]) -> dict[int, list[OrderException]]:
     """The open cases of each order, one query per chunk (the partial unique index covers it)."""
     by_order: dict[int, list[OrderException]] = defaultdict(list)
-    for start in range(0, len(order_ids), _IN_CHUNK):
-        chunk = order_ids[start : start + _IN_CHUNK]
+    for start in range(0, len(order_ids), IN_CHUNK):
+        chunk = order_ids[start : start + IN_CHUNK]
         for row in OrderException.objects.filter(order_id__in=chunk, resolved_at__isnull=True):
             by_order[row.order_id].append(row)
     return by_order

@@ -18,14 +18,13 @@ from django.db import transaction
 from aftercart.cases import selectors
 from aftercart.cases.models import OrderException
 from aftercart.cases.rules import rules_for, rules_for_stores
+from aftercart.core.db import IN_CHUNK
 from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
 from aftercart.domain.next_step import next_step
 from aftercart.domain.projection import OrderState, from_snapshot, project
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import facts_for_orders
 from aftercart.stores.models import Store
-
-_IN_CHUNK = 900
 
 
 @dataclass
@@ -94,9 +93,9 @@ def exceptions_sync_many(
         result.opened = new_rows
     for resolution, rows in to_resolve.items():
         ids = [r.pk for r in rows]
-        for start in range(0, len(ids), _IN_CHUNK):
+        for start in range(0, len(ids), IN_CHUNK):
             OrderException.objects.filter(
-                pk__in=ids[start : start + _IN_CHUNK], resolved_at__isnull=True
+                pk__in=ids[start : start + IN_CHUNK], resolved_at__isnull=True
             ).update(resolved_at=now, resolution=resolution)
         result.resolved += rows
     if detail_changes:
@@ -210,8 +209,8 @@ def _next_steps_refresh(states: Sequence[tuple[Order, OrderState]], now: datetim
         if code != order.next_step:
             changed[code].append(order.pk)
     for code, ids in changed.items():
-        for start in range(0, len(ids), _IN_CHUNK):
-            Order.objects.filter(pk__in=ids[start : start + _IN_CHUNK]).update(next_step=code)
+        for start in range(0, len(ids), IN_CHUNK):
+            Order.objects.filter(pk__in=ids[start : start + IN_CHUNK]).update(next_step=code)
     return sum(len(ids) for ids in changed.values())
 
 
@@ -220,8 +219,8 @@ def _states(order_ids: Sequence[int]) -> list[tuple[Order, OrderState]]:
     otherwise sync from an older state after us)."""
     out: list[tuple[Order, OrderState]] = []
     missing: list[Order] = []
-    for start in range(0, len(order_ids), _IN_CHUNK):
-        chunk = order_ids[start : start + _IN_CHUNK]
+    for start in range(0, len(order_ids), IN_CHUNK):
+        chunk = order_ids[start : start + IN_CHUNK]
         rows = (
             Order.objects.filter(pk__in=chunk)
             .select_for_update()

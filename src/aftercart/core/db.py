@@ -13,7 +13,7 @@ are instead of ``\\u`` escapes; both decode to the same values.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC
 from functools import lru_cache
 from operator import attrgetter
@@ -178,6 +178,12 @@ def _update_statement(
 
 #: SQLite caps bound parameters per statement; IN lists go in chunks of this many values.
 IN_CHUNK = 900
+
+
+def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of at most ``size`` (for IN lists within SQLite's parameter limit)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def rows_in(

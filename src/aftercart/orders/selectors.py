@@ -11,6 +11,7 @@ import orjson
 from django.db import connection
 
 from aftercart.cases.rules import rules_for
+from aftercart.core.db import chunks
 from aftercart.core.reads import FixedRead
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
@@ -18,10 +19,6 @@ from aftercart.domain.projection import OrderState, project
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order
 from aftercart.stores.models import Store
-
-#: SQLite caps bound parameters per statement; stay well below it when filtering by lists.
-IN_CHUNK = 900
-
 
 _FACT_FIELDS = (
     "order_id",
@@ -46,7 +43,7 @@ def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
     else:
         rows = (
             row
-            for chunk in _chunks(ids)
+            for chunk in chunks(ids)
             for row in FactRow.objects.filter(order_id__in=chunk).values_list(*_FACT_FIELDS)
         )
     for row in rows:
@@ -66,7 +63,7 @@ def facts_after(after: dict[int, int]) -> dict[int, list[Fact]]:
     columns = ", ".join(qn(FactRow._meta.get_field(name).column) for name in _FACT_FIELDS)
     table = qn(FactRow._meta.db_table)
     with connection.cursor() as cursor:
-        for chunk in _chunks(sorted(after)):
+        for chunk in chunks(sorted(after)):
             # One bound for the chunk (facts past the lowest watermark), then each order's own.
             cursor.execute(
                 f"SELECT id, {columns} FROM {table} WHERE id > %s AND order_id IN "
@@ -106,11 +103,6 @@ def _fact(row: Sequence) -> Fact:
         tracking_number=tracking or None,
         payload=payload,
     )
-
-
-def _chunks(values: Sequence, size: int = IN_CHUNK):  # type: ignore[no-untyped-def]
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def order_state(order: Order) -> OrderState:

@@ -16,7 +16,7 @@ that projection is of facts already durable in the ledger (docs/ingest.md).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from aftercart.cases.rules import rules_for_stores
-from aftercart.core.db import delete_in, insert_rows, rows_in, update_rows, update_rows_where
+from aftercart.core.db import chunks, delete_in, insert_rows, rows_in, update_rows, update_rows_where
 from aftercart.domain.exceptions import DEFAULT_RULES
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
@@ -49,8 +49,6 @@ from aftercart.stores.models import Store
 
 #: Orders one :func:`projection_drain` projects in its transaction (a firehose second's worth).
 DRAIN_LIMIT = 5000
-#: SQLite caps bound parameters per statement; stay well below it when filtering by lists.
-_IN_CHUNK = 900
 #: What facts about a parcel can change on its order: see :func:`_copy_progress`.
 _ORDER_PROGRESS_FIELDS = ["stage", "next_step", "milestones", "snapshot", "fact_count", "last_event_at"]
 _ORDER_FIELDS = ["number", "email", "postal_code", "placed_at", "currency", "total", *_ORDER_PROGRESS_FIELDS]
@@ -293,17 +291,12 @@ def orders_rebuild(
 # --- internals ----------------------------------------------------------------------------------
 
 
-def _chunks(values: Sequence, size: int = _IN_CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _existing_keys(store: Store, keys: list[str]) -> set[str]:
     # Plain SQL: the ORM's preparation of a 900-value IN list cost more than the query itself.
     found: set[str] = set()
     table = connection.ops.quote_name(FactRow._meta.db_table)
     with connection.cursor() as cursor:
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             cursor.execute(
                 f"SELECT idempotency_key FROM {table} WHERE store_id = %s AND idempotency_key IN "
                 f"({', '.join(['%s'] * len(chunk))})",
@@ -317,7 +310,7 @@ def _orders_for(store: Store, facts: list[Fact]) -> dict[str, Order]:
     """The order row for every order_ref in the batch, creating bare rows for new ones."""
     refs = sorted({f.order_ref for f in facts if f.order_ref})
     orders: dict[str, Order] = {}
-    for chunk in _chunks(refs):
+    for chunk in chunks(refs):
         orders.update({o.external_id: o for o in Order.objects.filter(store=store, external_id__in=chunk)})
     missing = [ref for ref in refs if ref not in orders]
     if missing:
@@ -325,7 +318,7 @@ def _orders_for(store: Store, facts: list[Fact]) -> dict[str, Order]:
         Order.objects.bulk_create(
             [Order(store=store, external_id=ref) for ref in missing], ignore_conflicts=True
         )
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             orders.update(
                 {o.external_id: o for o in Order.objects.filter(store=store, external_id__in=chunk)}
             )
@@ -436,7 +429,7 @@ def _reproject(
         if cached is not None:
             previous[order_id] = cached
     misses = [order_id for order_id in orders if order_id not in previous]
-    for chunk in _chunks(misses):
+    for chunk in chunks(misses):
         for order_id, snapshot, milestones in Order.objects.filter(pk__in=chunk).values_list(
             "pk", "snapshot", "milestones"
         ):
@@ -466,7 +459,7 @@ def _reproject(
         for order_id in refold:
             states[order_id] = project(history.get(order_id, ()), orders[order_id].external_id)
             before_shipments[order_id], before_lines[order_id] = {}, {}
-        for chunk in _chunks(refold):
+        for chunk in chunks(refold):
             for order_id, key, *cols in Shipment.objects.filter(order_id__in=chunk).values_list(
                 "order_id", "key", *_SHIPMENT_FIELDS
             ):
