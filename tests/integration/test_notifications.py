@@ -600,3 +600,11 @@ def test_while_the_server_answers_one_message_the_batch_sends_the_next(store, ma
     assert server.inbox.most_waiting <= services.ON_THE_WIRE
     assert sorted(m["To"] for m in server.received) == sorted(f"c{n}@example.com" for n in range(8))
     assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["sent"] * 8
+
+
+def test_the_outbox_insert_names_every_column_of_a_message():
+    # messages_record_many writes plain rows in a fixed column order: a column added to Message
+    # must be added there too, or new messages would silently get the database's NULL.
+    columns = {f.name for f in Message._meta.concrete_fields if not f.primary_key}
+    assert set(services._MESSAGE_FIELDS) == columns
+    assert len(services._MESSAGE_FIELDS) == len(columns)
