@@ -127,8 +127,11 @@ class Fact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "idempotency_key"], name="fact_unique_key"),
         ]
+        # An order's facts are found by the foreign key's own index (order_id, then rowid/id on
+        # SQLite, which is what "facts after this id" seeks); a second (order, occurred_at) index
+        # cost every append an index write and served no query (an order has tens of facts,
+        # sorted in memory).
         indexes = [
-            models.Index(fields=["order", "occurred_at"], name="fact_order_time"),
             models.Index(
                 fields=["store", "tracking_number"],
                 name="fact_orphan_tracking",
