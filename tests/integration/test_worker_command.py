@@ -37,3 +37,23 @@ def test_the_worker_started_without_flags_delivers_due_messages(store, smtp, mon
     assert ran == ["db_worker"]
     assert len(smtp.received) == 1
     assert Message.objects.get().status == Message.Status.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_collects_garbage_for_batch_work(monkeypatch):
+    # The drain keeps thousands of order states alive; with Python's default thresholds the
+    # collector walked them all again and again (a quarter of a firehose's CPU time).
+    import gc
+
+    from aftercart.core.gc_policy import THRESHOLDS
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(aftercart_worker, "call_command", lambda *args, **kwargs: None)
+    gc.set_threshold(700, 10, 10)  # Python's default, whatever ran in this process before
+    try:
+        django_call_command("aftercart_worker", "--batch")
+        assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

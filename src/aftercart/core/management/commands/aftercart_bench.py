@@ -96,7 +96,9 @@ class IngestBenchmark(Benchmark):
     def measure(self, options: dict[str, Any]) -> dict[str, Any]:
         """Run :func:`run_ingest` with a progress bar on stderr."""
         from aftercart.benchmarks.ingest import IngestConfig, run_ingest
+        from aftercart.core.gc_policy import tune_for_batch_work
 
+        tune_for_batch_work()  # as the worker that drains a real feed runs
         config = IngestConfig(
             events=options["events"],
             batch=options["batch"],

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aftercart.core.console import ConsoleStream
+from aftercart.core.gc_policy import tune_for_batch_work
 from aftercart.domain.facts import Fact
 from aftercart.integrations.olist.parse import Malformed, OlistReader, count_lines
 from aftercart.orders.services import facts_record
@@ -173,6 +174,7 @@ class Command(BaseCommand):
             importer.add_arguments(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        tune_for_batch_work()
         importer = IMPORTERS[options["format"]]
         summary = importer.run(self, options)
         self.stdout.write(self.style.SUCCESS(f"Imported {importer.name} in {summary.seconds:.1f}s"))

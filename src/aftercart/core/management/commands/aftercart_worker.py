@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from aftercart.cases.worker import start_sweep_thread
+from aftercart.core.gc_policy import tune_for_batch_work
 from aftercart.notifications.worker import start_delivery_thread
 from aftercart.orders.worker import projections_catch_up, start_projection_thread
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+        tune_for_batch_work()
         if opts["batch"]:
             # First: the sweep and the outbox then see the orders as their facts say.
             projections_catch_up()
