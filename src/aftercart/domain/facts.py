@@ -45,9 +45,11 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 
 class FactKind(StrEnum):
@@ -133,9 +135,47 @@ def normalise_tracking_number(value: str | None) -> str | None:
 
 
 #: What ``json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))`` uses, made once:
-#: json.dumps builds a new encoder on every call with arguments (a third of this function's time,
-#: called for every event ingested). Same text, so the same keys as ever.
+#: json.dumps builds a new encoder on every call with arguments. Stored keys are hashes of exactly
+#: this text, so it must never change (or re-sends would stop matching).
 _KEY_ENCODER = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
+_KEY_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+#: Values orjson writes exactly as the encoder above does (datetimes and dates go through ``str``
+#: in both). Floats are not among them (the standard library writes 1e-05 where orjson writes
+#: 0.00001, and NaN where orjson writes null), nor are enums, whose text differs too.
+_SCALARS = frozenset({str, int, bool, type(None), datetime, date})
+
+
+def _key_text(parts: tuple[object, ...]) -> bytes:
+    """The JSON text hashed into a content key: ``_KEY_ENCODER``'s, byte for byte.
+
+    orjson writes it ~8 times faster for the plain values events are made of (every event without
+    an id of its own is keyed this way); anything else, non-ASCII text (which the standard library
+    escapes) or what orjson refuses (a key that is not a string, a huge integer) takes the
+    standard library. A property test checks both give the same bytes for any JSON-like value.
+    """
+    if _plain(parts):
+        try:
+            text = orjson.dumps(parts, default=str, option=_KEY_ORJSON)
+        except TypeError:
+            pass
+        else:
+            if text.isascii():
+                return text
+    return _KEY_ENCODER.encode(parts).encode()
+
+
+def _plain(value: object) -> bool:
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        value = value.values()  # type: ignore[attr-defined]
+    elif kind is not list and kind is not tuple:
+        return False
+    for item in value:  # type: ignore[attr-defined]  # noqa: SIM110 - a loop: all() with a generator costs twice as much here
+        if type(item) not in _SCALARS and not _plain(item):
+            return False
+    return True
 
 
 def content_key(*parts: object) -> str:
@@ -144,8 +184,7 @@ def content_key(*parts: object) -> str:
     Re-polling a carrier returns the same checkpoints; hashing what identifies a checkpoint keeps
     each of them once.
     """
-    raw = _KEY_ENCODER.encode(parts)
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(_key_text(parts), digest_size=16).hexdigest()
 
 
 def to_utc(value: datetime, assume: tzinfo = UTC) -> datetime:
