@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 
@@ -68,6 +69,7 @@ _ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)  # every event names its carrier; feeds use a handful of spellings
 def carrier_slug(name: str | None) -> str:
     """Our slug for a carrier name as any source spells it ("FedEx Ground", "DHL Express",
     "canada_post"). Unknown carriers keep a cleaned-up slug of their own name."""

@@ -14,6 +14,7 @@ each has the AfterShip code it corresponds to, so payloads in either spelling ma
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeVar
 
 E = TypeVar("E", bound=StrEnum)
@@ -181,6 +182,9 @@ def default_subtag(tag: CarrierTag) -> Subtag:
     return Subtag(tag.value)
 
 
+# Cached: every carrier event is mapped when it is parsed and again each time it is folded, and
+# the values come from a small vocabulary (bounded all the same: a feed could send anything).
+@lru_cache(maxsize=4096)
 def aftership_status(tag: str | None, subtag: str | None) -> tuple[CarrierTag, Subtag]:
     """Map AfterShip's ``tag``/``subtag`` (either spelling) into ours.
 
