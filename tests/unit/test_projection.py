@@ -311,6 +311,16 @@ def test_folding_later_facts_onto_a_snapshot_equals_folding_everything(facts, da
     assert to_snapshot(extended) == to_snapshot(project(facts))
 
 
+@settings(max_examples=200, deadline=None)
+@given(journeys())
+def test_folding_without_checkpoint_lists_changes_nothing_else(facts):
+    from aftercart.domain.projection import to_snapshot
+
+    full, lean = project(facts), project(facts, checkpoints=False)
+    assert all(not s.checkpoints for s in lean.shipments.values())
+    assert to_snapshot(lean) == to_snapshot(full)  # snapshots leave the lists out, nothing else
+
+
 def test_a_fact_older_than_the_snapshot_cannot_be_folded_onto_it():
     from aftercart.domain.projection import can_extend
 

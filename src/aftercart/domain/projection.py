@@ -230,12 +230,20 @@ class OrderState:
         }
 
 
-def project(facts: Iterable[Fact], order_ref: str = "", base: OrderState | None = None) -> OrderState:
+def project(
+    facts: Iterable[Fact],
+    order_ref: str = "",
+    base: OrderState | None = None,
+    *,
+    checkpoints: bool = True,
+) -> OrderState:
     """Fold the facts of one order into its state. Order and duplicates of the input do not matter.
 
     With ``base``, fold onto that earlier state instead of from nothing; the caller guarantees
     every fact sorts after ``base.last_sort_key`` (see :func:`can_extend`), which makes the result
     the same as folding everything from scratch (checkpoint list aside: snapshots omit it).
+    ``checkpoints=False`` leaves the parcels' checkpoint lists alone (the ledger's projection
+    stores and decides from the per-parcel summaries; only timelines show the list).
     """
     unique = {f.idempotency_key: f for f in facts}
     ordered = sorted(unique.values(), key=lambda f: f.sort_key)
@@ -245,7 +253,7 @@ def project(facts: Iterable[Fact], order_ref: str = "", base: OrderState | None 
         first_ref = next((f.order_ref for f in ordered if f.order_ref), "")
         state = OrderState(order_ref=order_ref or first_ref or "")
     for fact in ordered:
-        _apply(state, fact)
+        _apply(state, fact, checkpoints)
         state.fact_count += 1
         state.last_sort_key = fact.sort_key
         if state.last_event_at is None or fact.occurred_at > state.last_event_at:
@@ -289,7 +297,7 @@ def _shipment_for(state: OrderState, fact: Fact) -> ShipmentState:
     return shipment
 
 
-def _apply(state: OrderState, fact: Fact) -> None:
+def _apply(state: OrderState, fact: Fact, checkpoints: bool = True) -> None:
     p = fact.payload
     kind = fact.kind
     if kind in (FactKind.ORDER_PLACED, FactKind.ORDER_UPDATED):
@@ -318,7 +326,7 @@ def _apply(state: OrderState, fact: Fact) -> None:
             shipment.estimated_delivery = estimate
             shipment.first_estimated_delivery = shipment.first_estimated_delivery or estimate
     elif kind is FactKind.TRACKING_EVENT:
-        _apply_tracking(_shipment_for(state, fact), p, fact)
+        _apply_tracking(_shipment_for(state, fact), p, fact, checkpoints)
     elif kind is FactKind.PICKUP_READY:
         _apply_pickup_ready(state, p, fact)
     elif kind is FactKind.PICKUP_COLLECTED:
@@ -431,17 +439,20 @@ def _apply_line_status(state: OrderState, p: Mapping[str, Any], fact: Fact) -> N
         line.unavailable_quantity = 0
 
 
-def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact) -> None:
+def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact, checkpoints: bool) -> None:
     tag, subtag = aftership_status(p.get("tag"), p.get("subtag"))
-    checkpoint = Checkpoint(
-        occurred_at=fact.occurred_at,
-        tag=tag,
-        subtag=subtag,
-        raw_code=str(p.get("raw_code") or ""),
-        raw_message=str(p.get("raw_message") or ""),
-        location=str(p.get("location") or ""),
-    )
-    shipment.checkpoints.append(checkpoint)
+    raw_code, raw_message = str(p.get("raw_code") or ""), str(p.get("raw_message") or "")
+    if checkpoints:
+        shipment.checkpoints.append(
+            Checkpoint(
+                occurred_at=fact.occurred_at,
+                tag=tag,
+                subtag=subtag,
+                raw_code=raw_code,
+                raw_message=raw_message,
+                location=str(p.get("location") or ""),
+            )
+        )
     shipment.checkpoint_count += 1
     if shipment.last_checkpoint_at is None or fact.occurred_at > shipment.last_checkpoint_at:
         shipment.last_checkpoint_at = fact.occurred_at
@@ -462,7 +473,7 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact) -
     if shipment.is_delivered:
         return
     shipment.tag, shipment.subtag = tag, subtag
-    shipment.raw_code, shipment.raw_message = checkpoint.raw_code, checkpoint.raw_message
+    shipment.raw_code, shipment.raw_message = raw_code, raw_message
     shipment.status_at = fact.occurred_at
     if tag is CarrierTag.DELIVERED:
         shipment.delivered_at = fact.occurred_at

@@ -451,13 +451,15 @@ def _reproject(
                 before_lines[order_id] = {k: _line_columns(ln) for k, ln in base.lines.items()}
             else:
                 scans_only[order_id] = base.stage.value
-            states[order_id] = project(new_facts, order.external_id, base=base)
+            states[order_id] = project(new_facts, order.external_id, base=base, checkpoints=False)
             continue
         refold.append(order_id)
     if refold:
         history = facts_for_orders(refold)
         for order_id in refold:
-            states[order_id] = project(history.get(order_id, ()), orders[order_id].external_id)
+            states[order_id] = project(
+                history.get(order_id, ()), orders[order_id].external_id, checkpoints=False
+            )
             before_shipments[order_id], before_lines[order_id] = {}, {}
         for chunk in chunks(refold):
             for order_id, key, *cols in Shipment.objects.filter(order_id__in=chunk).values_list(
