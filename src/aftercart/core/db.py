@@ -82,13 +82,25 @@ def _adapted(
     """Rows of parameters: each value passed through its column's adapter, if it has one (most
     columns, text and integers, have none: the per-value call was a good part of the cost)."""
     active = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
+    # The same object in the same column of consecutive rows (a batch's ``recorded_at``) is adapted
+    # once: nothing changes it between two rows of one statement.
+    last: list[Any] = [_NOTHING] * len(adapters)
+    done: list[Any] = [None] * len(adapters)
     out = []
     for row in rows:
         values = list(row)
         for i, adapt in active:
-            values[i] = adapt(values[i])
+            value = values[i]
+            if value is last[i]:
+                values[i] = done[i]
+            else:
+                last[i], values[i] = value, adapt(value)
+                done[i] = values[i]
         out.append(values)
     return out
+
+
+_NOTHING = object()
 
 
 def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
