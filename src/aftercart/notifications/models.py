@@ -34,8 +34,10 @@ class Message(models.Model):
         SUPPRESSED = "suppressed"
         SUPERSEDED = "superseded"
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="messages")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
+    # No indexes of their own: message_recipient_recent starts with the store and
+    # message_order_channel with the order, and a drain writes thousands of messages a second.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages", db_index=False)
     channel = models.CharField(max_length=16)
     milestone = models.CharField(max_length=32)
     #: The shipment key or line the milestone is about ("" for the whole order).
