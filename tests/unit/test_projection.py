@@ -321,6 +321,17 @@ def test_folding_without_checkpoint_lists_changes_nothing_else(facts):
     assert to_snapshot(lean) == to_snapshot(full)  # snapshots leave the lists out, nothing else
 
 
+@settings(max_examples=200, deadline=None)
+@given(journeys())
+def test_a_snapshot_left_for_orjson_encodes_to_the_same_text(facts):
+    import orjson
+
+    from aftercart.domain.projection import to_snapshot
+
+    state = project(facts)
+    assert orjson.dumps(to_snapshot(state, encoded_later=True)) == orjson.dumps(to_snapshot(state))
+
+
 def test_a_fact_older_than_the_snapshot_cannot_be_folded_onto_it():
     from aftercart.domain.projection import can_extend
 

@@ -13,7 +13,7 @@ Rules that make late or contradictory reports harmless live here and nowhere els
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -196,16 +196,17 @@ class OrderState:
             and ln.customer_choice in (CustomerChoice.WAIT, CustomerChoice.SUBSTITUTE)
         ]
 
-    def to_json(self, checkpoints: bool = True) -> dict[str, Any]:
+    def to_json(self, checkpoints: bool = True, times: Callable[[Any], Any] | None = None) -> dict[str, Any]:
         """A JSON-safe dict, for the API and snapshots.
 
         Written out by hand: ``dataclasses.asdict`` deep-copies every value and was the largest
-        cost of ingest.
+        cost of ingest. ``times`` turns each date and time into JSON (default: ISO 8601 text).
         """
+        t = times or _iso
         return {
             "order_ref": self.order_ref,
             "number": self.number,
-            "placed_at": _iso(self.placed_at),
+            "placed_at": t(self.placed_at),
             "email": self.email,
             "phone": self.phone,
             "postal_code": self.postal_code,
@@ -216,17 +217,17 @@ class OrderState:
             "currency": self.currency,
             "total": None if self.total is None else str(self.total),
             "sms_consent": self.sms_consent,
-            "lines": {k: _line_json(v) for k, v in self.lines.items()},
-            "shipments": {k: _shipment_json(v, checkpoints) for k, v in self.shipments.items()},
-            "cancelled_at": _iso(self.cancelled_at),
+            "lines": {k: _line_json(v, t) for k, v in self.lines.items()},
+            "shipments": {k: _shipment_json(v, checkpoints, t) for k, v in self.shipments.items()},
+            "cancelled_at": t(self.cancelled_at),
             "cancel_reason": self.cancel_reason,
-            "last_event_at": _iso(self.last_event_at),
+            "last_event_at": t(self.last_event_at),
             "fact_count": self.fact_count,
             "stage": self.stage.value,
             "customer_choice": self.customer_choice,
             "last_sort_key": None
             if self.last_sort_key is None
-            else [self.last_sort_key[0].isoformat(), self.last_sort_key[1], self.last_sort_key[2]],
+            else [t(self.last_sort_key[0]), self.last_sort_key[1], self.last_sort_key[2]],
         }
 
 
@@ -618,10 +619,19 @@ def _as_datetime(value: Any) -> datetime | None:
 # --- snapshots ------------------------------------------------------------------------------------
 
 
-def to_snapshot(state: OrderState) -> dict[str, Any]:
+def to_snapshot(state: OrderState, *, encoded_later: bool = False) -> dict[str, Any]:
     """A compact JSON-safe copy of the state to fold later facts onto, without the checkpoint list
-    (decisions use the per-shipment summaries; the timeline is read from the facts)."""
-    return state.to_json(checkpoints=False)
+    (decisions use the per-shipment summaries; the timeline is read from the facts).
+
+    ``encoded_later``: dates and times are left as they are for orjson to write, which writes
+    exactly the ISO 8601 text of the default, in C (the ledger writes thousands of snapshots a
+    second with it).
+    """
+    return state.to_json(checkpoints=False, times=_as_is if encoded_later else None)
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def from_snapshot(data: Mapping[str, Any]) -> OrderState:
@@ -719,22 +729,22 @@ def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _pickup_json(p: Pickup | None) -> dict[str, Any] | None:
+def _pickup_json(p: Pickup | None, t: Callable[[Any], Any]) -> dict[str, Any] | None:
     if p is None:
         return None
     return {
         "location_name": p.location_name,
         "address": p.address,
         "hours": p.hours,
-        "ready_at": _iso(p.ready_at),
-        "deadline": _iso(p.deadline),
-        "collected_at": _iso(p.collected_at),
-        "extended_from": _iso(p.extended_from),
+        "ready_at": t(p.ready_at),
+        "deadline": t(p.deadline),
+        "collected_at": t(p.collected_at),
+        "extended_from": t(p.extended_from),
         "delivery_requested": p.delivery_requested,
     }
 
 
-def _line_json(ln: LineState) -> dict[str, Any]:
+def _line_json(ln: LineState, t: Callable[[Any], Any]) -> dict[str, Any]:
     return {
         "line_id": ln.line_id,
         "sku": ln.sku,
@@ -744,17 +754,17 @@ def _line_json(ln: LineState) -> dict[str, Any]:
         "quantity": ln.quantity,
         "unit_price": None if ln.unit_price is None else str(ln.unit_price),
         "status": ln.status.value,
-        "status_at": _iso(ln.status_at),
+        "status_at": t(ln.status_at),
         "unavailable_quantity": ln.unavailable_quantity,
         "shipped_quantity": ln.shipped_quantity,
         "location": ln.location,
-        "pickup": _pickup_json(ln.pickup),
+        "pickup": _pickup_json(ln.pickup, t),
         "customer_choice": ln.customer_choice,
         "substitute": ln.substitute,
     }
 
 
-def _shipment_json(s: ShipmentState, checkpoints: bool) -> dict[str, Any]:
+def _shipment_json(s: ShipmentState, checkpoints: bool, t: Callable[[Any], Any]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "key": s.key,
         "shipment_id": s.shipment_id,
@@ -767,18 +777,18 @@ def _shipment_json(s: ShipmentState, checkpoints: bool) -> dict[str, Any]:
         "subtag": s.subtag.value,
         "raw_code": s.raw_code,
         "raw_message": s.raw_message,
-        "status_at": _iso(s.status_at),
-        "created_at": _iso(s.created_at),
-        "first_scan_at": _iso(s.first_scan_at),
-        "delivered_at": _iso(s.delivered_at),
-        "estimated_delivery": _iso(s.estimated_delivery),
-        "first_estimated_delivery": _iso(s.first_estimated_delivery),
-        "pickup": _pickup_json(s.pickup),
+        "status_at": t(s.status_at),
+        "created_at": t(s.created_at),
+        "first_scan_at": t(s.first_scan_at),
+        "delivered_at": t(s.delivered_at),
+        "estimated_delivery": t(s.estimated_delivery),
+        "first_estimated_delivery": t(s.first_estimated_delivery),
+        "pickup": _pickup_json(s.pickup, t),
         "tags_seen": list(s.tags_seen),
         "exception_subtags": list(s.exception_subtags),
         "failed_attempts": s.failed_attempts,
         "checkpoint_count": s.checkpoint_count,
-        "last_checkpoint_at": _iso(s.last_checkpoint_at),
+        "last_checkpoint_at": t(s.last_checkpoint_at),
     }
     if checkpoints:
         data["checkpoints"] = [

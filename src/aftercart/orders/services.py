@@ -634,7 +634,7 @@ def _copy_progress(order: OrderRow, state: OrderState, step_code: str, milestone
     order.stage = state.stage.value
     order.next_step = step_code
     order.milestones = milestones
-    order.snapshot = to_snapshot(state)
+    order.snapshot = to_snapshot(state, encoded_later=True)  # written by orjson (core.db)
     order.fact_count = state.fact_count
     order.last_event_at = state.last_event_at
 
