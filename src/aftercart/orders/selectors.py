@@ -97,11 +97,16 @@ def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
+#: Kind by stored value: a dict lookup, where ``FactKind(value)`` goes through the enum machinery
+#: for each of the thousands of facts a drain reads back.
+_KINDS = {kind.value: kind for kind in FactKind}
+
+
 def _fact(row: Sequence) -> Fact:
     """A domain fact from a row of ``_FACT_FIELDS`` values."""
     _, kind, occurred_at, key, source, order_ref, tracking, payload = row
     return Fact(
-        kind=FactKind(kind),
+        kind=_KINDS[kind],
         occurred_at=occurred_at,
         idempotency_key=key,
         source=source,
