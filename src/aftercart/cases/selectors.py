@@ -4,25 +4,47 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from aftercart.cases.models import OrderException
-from aftercart.core.db import IN_CHUNK
+from aftercart.core.db import rows_in
 from aftercart.domain.exceptions import DetectionRules, ExceptionKind
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 from aftercart.orders.models import OrderLine, Shipment
 
 
-def open_cases_for_orders(order_ids: Sequence[int]) -> dict[int, list[OrderException]]:
-    """The open cases of each order, one query per chunk (the partial unique index covers it)."""
-    by_order: dict[int, list[OrderException]] = defaultdict(list)
-    for start in range(0, len(order_ids), IN_CHUNK):
-        chunk = order_ids[start : start + IN_CHUNK]
-        for row in OrderException.objects.filter(order_id__in=chunk, resolved_at__isnull=True):
-            by_order[row.order_id].append(row)
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """An open case, as a sync compares it with what is detected now."""
+
+    id: int
+    order_id: int
+    kind: str
+    subject: str
+    shipment_key: str
+    detail: str
+
+
+def open_cases_for_orders(order_ids: Sequence[int]) -> dict[int, list[OpenCase]]:
+    """The open cases of each order, one query per chunk (the partial unique index covers it).
+
+    Plain rows, not model instances: every drain asks this for thousands of orders, and the ORM's
+    IN-list preparation and instances cost more than the query.
+    """
+    by_order: dict[int, list[OpenCase]] = defaultdict(list)
+    for row in rows_in(
+        OrderException,
+        ("id", "order", "kind", "subject", "shipment_key", "detail"),
+        "order",
+        order_ids,
+        null=("resolved_at",),
+    ):
+        case = OpenCase(*row)
+        by_order[case.order_id].append(case)
     return by_order
 
 

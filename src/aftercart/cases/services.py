@@ -18,7 +18,7 @@ from django.db import transaction
 from aftercart.cases import selectors
 from aftercart.cases.models import OrderException
 from aftercart.cases.rules import rules_for, rules_for_stores
-from aftercart.core.db import IN_CHUNK
+from aftercart.core.db import IN_CHUNK, chunks, update_rows_where
 from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
 from aftercart.domain.next_step import next_step
 from aftercart.domain.projection import OrderState, from_snapshot, project
@@ -32,7 +32,7 @@ class SyncResult:
     """What a sync did. ``opened`` are the new rows (what the notification engine should hear of)."""
 
     opened: list[OrderException] = field(default_factory=list)
-    resolved: list[OrderException] = field(default_factory=list)
+    resolved: list[selectors.OpenCase] = field(default_factory=list)
     updated: int = 0
 
 
@@ -69,8 +69,8 @@ def exceptions_sync_many(
     open_rows = selectors.open_cases_for_orders(list(detected))
     states = {order.pk: (order, state) for order, state in items}
     new_rows: list[OrderException] = []
-    to_resolve: dict[str, list[OrderException]] = defaultdict(list)
-    detail_changes: list[OrderException] = []
+    to_resolve: dict[str, list[selectors.OpenCase]] = defaultdict(list)
+    detail_changes: list[tuple[str, int]] = []
     for order_id, causes in detected.items():
         order, state = states[order_id]
         existing = {(row.kind, row.subject): row for row in open_rows.get(order_id, ())}
@@ -79,27 +79,24 @@ def exceptions_sync_many(
             if row is None:
                 new_rows.append(_new_row(order, state, cause, now))
             elif row.detail != cause.detail[:200]:
-                row.detail = cause.detail[:200]
-                detail_changes.append(row)
+                detail_changes.append((cause.detail[:200], row.id))
         for key, row in existing.items():
             if key not in causes:
-                row.resolved_at = now
-                row.resolution = _resolution(row, state)
-                to_resolve[row.resolution].append(row)
+                to_resolve[_resolution(row, state)].append(row)
     if new_rows:
         # ignore_conflicts: a concurrent sync of the same order already opened the cause; the
         # conditional unique index keeps it to one row, and losing the race is not an error.
         OrderException.objects.bulk_create(new_rows, ignore_conflicts=True)
         result.opened = new_rows
     for resolution, rows in to_resolve.items():
-        ids = [r.pk for r in rows]
-        for start in range(0, len(ids), IN_CHUNK):
-            OrderException.objects.filter(
-                pk__in=ids[start : start + IN_CHUNK], resolved_at__isnull=True
-            ).update(resolved_at=now, resolution=resolution)
+        ids = [r.id for r in rows]
+        for chunk in chunks(ids):
+            OrderException.objects.filter(pk__in=chunk, resolved_at__isnull=True).update(
+                resolved_at=now, resolution=resolution
+            )
         result.resolved += rows
     if detail_changes:
-        OrderException.objects.bulk_update(detail_changes, ["detail"])
+        update_rows_where(OrderException, ("detail",), ("id",), detail_changes)
         result.updated = len(detail_changes)
     return result
 
@@ -136,7 +133,7 @@ def _new_row(order: Order, state: OrderState, cause: OpenCause, now: datetime) -
     )
 
 
-def _resolution(row: OrderException, state: OrderState) -> str:
+def _resolution(row: selectors.OpenCase, state: OrderState) -> str:
     """Why the facts closed a case, in words the queue shows."""
     if row.shipment_key:
         shipment = state.shipments.get(row.shipment_key)

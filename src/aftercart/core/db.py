@@ -205,9 +205,11 @@ def rows_in(
     values: Sequence[Any],
     *,
     equal: dict[str, Any] | None = None,
+    null: Sequence[str] = (),
     lock: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """``SELECT columns WHERE field IN (values) [AND name = value ...]``, in chunks, as plain rows.
+    """``SELECT columns WHERE field IN (values) [AND name = value ...] [AND name IS NULL ...]``, in
+    chunks, as plain rows.
 
     For text, integer and boolean columns only: values come as the driver returns them (a
     boolean is 0/1 on SQLite), with none of the ORM's conversions. The ORM's preparation of a
@@ -224,7 +226,8 @@ def rows_in(
     select = "SELECT {} FROM {} WHERE {}".format(
         ", ".join(column(c) for c in columns),
         qn(meta.db_table),
-        "".join(f"{column(name)} = %s AND " for name in equal),
+        "".join(f"{column(name)} = %s AND " for name in equal)
+        + "".join(f"{column(name)} IS NULL AND " for name in null),
     )
     suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     rows: list[tuple[Any, ...]] = []
