@@ -732,6 +732,9 @@ def _floor(config: IngestConfig, store: Any, reporter: Reporter) -> float:
     recorded = datetime.now(UTC)
     recorded_param: Any = recorded.replace(tzinfo=None).isoformat(" ") if sqlite else recorded
     stream = tracking_events(config)
+    # A re-send copies one of the last RESEND_WINDOW events, so remembering that many keys finds
+    # every one (a set of all keys would be the largest thing in memory at 1,000,000 events).
+    recent: deque[str] = deque(maxlen=RESEND_WINDOW)
     seen: set[str] = set()
     seconds = 0.0
     while batch := list(islice(stream, config.batch)):
@@ -740,6 +743,9 @@ def _floor(config: IngestConfig, store: Any, reporter: Reporter) -> float:
             fact = event_fact(validate(event))
             if fact.idempotency_key in seen:
                 continue  # a re-send: stored once
+            if len(recent) == RESEND_WINDOW:
+                seen.discard(recent[0])
+            recent.append(fact.idempotency_key)
             seen.add(fact.idempotency_key)
             occurred = fact.occurred_at
             rows.append(
