@@ -23,7 +23,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from aftercart.cases.rules import rules_for_stores
@@ -235,7 +234,10 @@ def _lock_for_append(order_ids: Sequence[int]) -> int:
     facts no projection has folded. SQLite serialises writers already, so it only reads the id."""
     if connection.features.has_select_for_update:
         rows_in(Order, ("id",), "id", order_ids, lock=True)
-    newest = FactRow.objects.aggregate(newest=Max("pk"))["newest"]
+    # Plain SQL: the ORM compiles this aggregate anew for every batch appended.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(FactRow._meta.db_table)}")
+        (newest,) = cursor.fetchone()
     return newest or 0
 
 
