@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from aftercart.domain.choices import recorded_choices
 from aftercart.domain.projection import OrderState
@@ -117,29 +118,37 @@ class Reached:
         object.__setattr__(self, "key", ":".join(p for p in parts if p))
 
 
+# Shared, not rebuilt: the ledger asks every re-projected order what it has reached (thousands a
+# second from a carrier feed), and the same orders reach the same milestones drain after drain.
+# Reached is frozen, so one instance serves every caller.
+@lru_cache(maxsize=32768)
+def _reached(milestone: Milestone, subject: str = "", detail: str = "") -> Reached:
+    return Reached(milestone, subject, detail)
+
+
 def reached(state: OrderState) -> list[Reached]:
     """Every milestone the order has reached, in journey order."""
     out: list[Reached] = []
     if state.placed_at is not None:
-        out.append(Reached(Milestone.ORDER_CONFIRMED))
+        out.append(_reached(Milestone.ORDER_CONFIRMED))
     if any(ln.status in _PREPARING for ln in state.lines.values()) or state.shipments:
-        out.append(Reached(Milestone.PREPARING))
+        out.append(_reached(Milestone.PREPARING))
     shipped = [s for s in state.shipments.values() if s.created_at or s.first_scan_at]
     for s in shipped:
-        out.append(Reached(Milestone.SHIPPED, s.key))
+        out.append(_reached(Milestone.SHIPPED, s.key))
     if shipped and state.unshipped_lines:
-        out.append(Reached(Milestone.PARTIALLY_SHIPPED, "", str(len(shipped))))
+        out.append(_reached(Milestone.PARTIALLY_SHIPPED, "", str(len(shipped))))
     for s in state.shipments.values():
         tags = set(s.tags_seen)
         if CarrierTag.OUT_FOR_DELIVERY in tags:
-            out.append(Reached(Milestone.OUT_FOR_DELIVERY, s.key))
+            out.append(_reached(Milestone.OUT_FOR_DELIVERY, s.key))
         for n in range(1, s.failed_attempts + 1):
-            out.append(Reached(Milestone.ATTEMPT_FAILED, s.key, str(n)))
+            out.append(_reached(Milestone.ATTEMPT_FAILED, s.key, str(n)))
         if s.pickup is not None or CarrierTag.AVAILABLE_FOR_PICKUP in tags:
-            out.append(Reached(Milestone.READY_FOR_PICKUP, s.key))
+            out.append(_reached(Milestone.READY_FOR_PICKUP, s.key))
         exceptions = set(s.exception_subtags)
         for subtag in sorted(exceptions - {Subtag.EXCEPTION_DELAYED}):
-            out.append(Reached(Milestone.EXCEPTION, s.key, subtag))
+            out.append(_reached(Milestone.EXCEPTION, s.key, subtag))
         estimate_moved = bool(
             s.first_estimated_delivery
             and s.estimated_delivery
@@ -147,18 +156,18 @@ def reached(state: OrderState) -> list[Reached]:
         )
         if Subtag.EXCEPTION_DELAYED in exceptions or estimate_moved:
             new_date = s.estimated_delivery.isoformat() if s.estimated_delivery else ""
-            out.append(Reached(Milestone.DELAYED, s.key, new_date))
+            out.append(_reached(Milestone.DELAYED, s.key, new_date))
         if s.is_delivered:
-            out.append(Reached(Milestone.DELIVERED, s.key))
+            out.append(_reached(Milestone.DELIVERED, s.key))
     for line in state.lines.values():
         if line.unavailable_quantity:
-            out.append(Reached(Milestone.ITEM_UNAVAILABLE, line.line_id))
+            out.append(_reached(Milestone.ITEM_UNAVAILABLE, line.line_id))
         if line.pickup is not None:
-            out.append(Reached(Milestone.READY_FOR_PICKUP, f"line:{line.line_id}"))
+            out.append(_reached(Milestone.READY_FOR_PICKUP, f"line:{line.line_id}"))
     if state.cancelled_at is not None:
-        out.append(Reached(Milestone.CANCELLED))
+        out.append(_reached(Milestone.CANCELLED))
     for choice in recorded_choices(state):
-        out.append(Reached(Milestone.CUSTOMER_CHOICE, choice.subject, choice.choice.value))
+        out.append(_reached(Milestone.CUSTOMER_CHOICE, choice.subject, choice.choice.value))
     return out
 
 
