@@ -70,10 +70,19 @@ def facts_after(after: dict[int, int]) -> dict[int, list[Fact]]:
                 f"({', '.join(['%s'] * len(chunk))})",
                 [min(after[order_id] for order_id in chunk), *chunk],
             )
-            for fact_id, order_id, kind, occurred_at, *rest, payload in cursor.fetchall():
+            # Unpacked and built in place (this loop runs for every fact a drain folds).
+            for fact_id, order_id, kind, at, key, source, order_ref, tracking, payload in cursor.fetchall():
                 if fact_id > after[order_id]:
                     by_order[order_id].append(
-                        _fact((order_id, kind, _datetime(occurred_at), *rest, _json(payload)))
+                        Fact(
+                            _KINDS[kind],
+                            _datetime(at),
+                            key,
+                            source,
+                            order_ref or None,
+                            tracking or None,
+                            orjson.loads(payload) if isinstance(payload, str | bytes) else payload,
+                        )
                     )
     return by_order
 
