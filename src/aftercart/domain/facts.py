@@ -47,6 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -126,6 +127,9 @@ class Fact:
         return (self.occurred_at, KIND_RANK[self.kind], self.idempotency_key)
 
 
+# Cached: each carrier event's number is normalised when it is parsed, appended and folded, and a
+# moving parcel sends many events (bounded: numbers are unbounded over time).
+@lru_cache(maxsize=65536)
 def normalise_tracking_number(value: str | None) -> str | None:
     """Tracking numbers compare without spaces or case: carriers print them both ways."""
     if not value:
