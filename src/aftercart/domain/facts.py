@@ -152,10 +152,11 @@ _SCALARS = frozenset({str, int, bool, type(None), datetime, date})
 def _key_text(parts: tuple[object, ...]) -> bytes:
     """The JSON text hashed into a content key: ``_KEY_ENCODER``'s, byte for byte.
 
-    orjson writes it ~8 times faster for the plain values events are made of (every event without
-    an id of its own is keyed this way); anything else, non-ASCII text (which the standard library
-    escapes) or what orjson refuses (a key that is not a string, a huge integer) takes the
-    standard library. A property test checks both give the same bytes for any JSON-like value.
+    orjson writes it about three times faster for the plain values events are made of (every
+    event without an id of its own is keyed this way); anything else, non-ASCII text (which the
+    standard library escapes) or what orjson refuses (a key that is not a string, a huge integer)
+    takes the standard library. A property test checks both give the same bytes for any
+    JSON-like value.
     """
     if _plain(parts):
         try:
