@@ -18,7 +18,7 @@ from django.db import transaction
 from aftercart.cases import selectors
 from aftercart.cases.models import OrderException
 from aftercart.cases.rules import rules_for, rules_for_stores
-from aftercart.core.db import IN_CHUNK, chunks, update_rows_where
+from aftercart.core.db import chunks, update_rows_where
 from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
 from aftercart.domain.next_step import next_step
 from aftercart.domain.projection import OrderState, from_snapshot, project
@@ -206,8 +206,8 @@ def _next_steps_refresh(states: Sequence[tuple[Order, OrderState]], now: datetim
         if code != order.next_step:
             changed[code].append(order.pk)
     for code, ids in changed.items():
-        for start in range(0, len(ids), IN_CHUNK):
-            Order.objects.filter(pk__in=ids[start : start + IN_CHUNK]).update(next_step=code)
+        for chunk in chunks(ids):
+            Order.objects.filter(pk__in=chunk).update(next_step=code)
     return sum(len(ids) for ids in changed.values())
 
 
@@ -216,8 +216,7 @@ def _states(order_ids: Sequence[int]) -> list[tuple[Order, OrderState]]:
     otherwise sync from an older state after us)."""
     out: list[tuple[Order, OrderState]] = []
     missing: list[Order] = []
-    for start in range(0, len(order_ids), IN_CHUNK):
-        chunk = order_ids[start : start + IN_CHUNK]
+    for chunk in chunks(order_ids):
         rows = (
             Order.objects.filter(pk__in=chunk)
             .select_for_update()

@@ -232,8 +232,7 @@ def rows_in(
     suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(values), IN_CHUNK):
-            chunk = list(values[start : start + IN_CHUNK])
+        for chunk in chunks(values):
             cursor.execute(
                 f"{select}{column(field)} IN ({', '.join(['%s'] * len(chunk))}){suffix}",
                 [*equal.values(), *chunk],
@@ -248,6 +247,5 @@ def delete_in(model: type[models.Model], field: str, values: Sequence[Any]) -> N
     qn = connection.ops.quote_name
     sql = f"DELETE FROM {qn(meta.db_table)} WHERE {qn(meta.get_field(field).column)} IN "  # type: ignore[union-attr]
     with connection.cursor() as cursor:
-        for start in range(0, len(values), IN_CHUNK):
-            chunk = list(values[start : start + IN_CHUNK])
-            cursor.execute(sql + f"({', '.join(['%s'] * len(chunk))})", chunk)
+        for chunk in chunks(values):
+            cursor.execute(sql + f"({', '.join(['%s'] * len(chunk))})", list(chunk))

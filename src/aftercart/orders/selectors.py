@@ -40,8 +40,8 @@ def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
     if len(ids) != 1:
         return facts_after(dict.fromkeys(ids, 0))  # every fact: ids start at 1
     by_order: dict[int, list[Fact]] = defaultdict(list)
-    for row in _FACTS_OF_ORDER.rows([ids[0]]):
-        by_order[row[0]].append(_fact(row))
+    for order_id, *values in _FACTS_OF_ORDER.rows([ids[0]]):
+        by_order[order_id].append(_fact(*values))
     return by_order
 
 
@@ -70,19 +70,11 @@ def facts_after(after: dict[int, int]) -> dict[int, list[Fact]]:
                 f"({', '.join(['%s'] * len(chunk))})",
                 [min(after[order_id] for order_id in chunk), *chunk],
             )
-            # Unpacked and built in place (this loop runs for every fact a drain folds).
+            # Unpacked by name, not sliced into new tuples: this loop runs for every fact a drain folds.
             for fact_id, order_id, kind, at, key, source, order_ref, tracking, payload in cursor.fetchall():
                 if fact_id > after[order_id]:
                     by_order[order_id].append(
-                        Fact(
-                            _KINDS[kind],
-                            _datetime(at),
-                            key,
-                            source,
-                            order_ref or None,
-                            tracking or None,
-                            orjson.loads(payload) if isinstance(payload, str | bytes) else payload,
-                        )
+                        _fact(kind, _datetime(at), key, source, order_ref, tracking, _json(payload))
                     )
     return by_order
 
@@ -105,18 +97,11 @@ def _json(value: Any) -> Any:
 _KINDS = {kind.value: kind for kind in FactKind}
 
 
-def _fact(row: Sequence) -> Fact:
-    """A domain fact from a row of ``_FACT_FIELDS`` values."""
-    _, kind, occurred_at, key, source, order_ref, tracking, payload = row
-    return Fact(
-        kind=_KINDS[kind],
-        occurred_at=occurred_at,
-        idempotency_key=key,
-        source=source,
-        order_ref=order_ref or None,
-        tracking_number=tracking or None,
-        payload=payload,
-    )
+def _fact(
+    kind: str, occurred_at: datetime, key: str, source: str, order_ref: str, tracking: str, payload: Any
+) -> Fact:
+    """A domain fact from a ledger row's decoded values (``_FACT_FIELDS`` after the order id)."""
+    return Fact(_KINDS[kind], occurred_at, key, source, order_ref or None, tracking or None, payload)
 
 
 def order_state(order: Order) -> OrderState:
