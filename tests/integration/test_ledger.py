@@ -87,6 +87,10 @@ def test_states_kept_in_memory_between_batches_give_the_stored_projection(
         with django_capture_on_commit_callbacks(execute=True):
             facts_record(store=store, facts=[_scan(n)])
     assert len(state_cache._entries) > 0
+    # The cache holds no parcel timelines (they would keep every scan of every cached order alive).
+    states = [state for _, state, _ in state_cache._entries.values()]
+    assert all(not s.checkpoints for state in states for s in state.shipments.values())
+    assert any(s.checkpoint_count for state in states for s in state.shipments.values())
     cached = Order.objects.values("stage", "next_step", "milestones", "snapshot", "fact_count").get()
     state_cache.clear()
     orders_rebuild(store=store)

@@ -37,7 +37,11 @@ def take(order_id: int, fact_count: int) -> tuple[OrderState, list[str]] | None:
 
 
 def put_on_commit(items: Iterable[tuple[int, int, OrderState, list[str]]]) -> None:
-    """Cache (order id, fact count, state, milestones) once the surrounding transaction commits."""
+    """Cache (order id, fact count, state, milestones) once the surrounding transaction commits.
+
+    The states come without checkpoint lists, like a stored snapshot (the ledger folds with
+    ``project(checkpoints=False)``): otherwise every cached parcel's timeline would stay in memory.
+    """
     batch = list(items)
     if batch:
         transaction.on_commit(lambda: _put(batch))
@@ -50,10 +54,6 @@ def clear() -> None:
 
 def _put(batch: list[tuple[int, int, OrderState, list[str]]]) -> None:
     for order_id, fact_count, state, milestones in batch:
-        # Like a stored snapshot, a cached state keeps no checkpoint lists (decisions use the
-        # per-shipment summaries); otherwise every cached parcel's timeline would stay in memory.
-        for shipment in state.shipments.values():
-            shipment.checkpoints.clear()
         _entries[order_id] = (fact_count, state, milestones)
         _entries.move_to_end(order_id)
     while len(_entries) > MAX_ENTRIES:
