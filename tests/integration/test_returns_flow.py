@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from standardwebhooks import Webhook
 
 from aftercart.domain.carriers import carrier_info
@@ -199,7 +199,8 @@ def test_label_return_is_tracked_through_the_ledger_and_told_by_email_and_webhoo
     opened = client.get(link.group(1))
     assert opened.status_code == 200 and opened.content.startswith(b"%PDF")
     credit_mail = next(m for m in smtp.received if m["Subject"].startswith("Your store credit"))
-    assert "27.50 EUR of store credit" in credit_mail.get_body(("plain",)).get_content()
+    # Money in the customer's locale (babel's English for EUR), not "27.50 EUR".
+    assert "€27.50 of store credit" in credit_mail.get_body(("plain",)).get_content()
 
     events = {}
     for request in receiver.requests:
@@ -504,7 +505,10 @@ def test_return_emails_speak_the_customers_language(api, policy, smtp):
     assert (
         f"Muestra el código QR adjunto en el punto de entrega con el número de devolución {ret.rma}" in text
     )
-    assert "Envía los artículos antes del" in text
+    # The next step, as the portal says it, with the date in Spanish.
+    with translation.override("es"):
+        by = formats.date_format(ret.ship_by, "DATE_FORMAT")
+    assert f"con el número de devolución {ret.rma} y entrégalos antes del {by}" in text
     qr = next(mail.iter_attachments())
     assert qr.get_filename() == f"dropoff-{ret.rma}.png" and qr.get_content().startswith(b"\x89PNG")
 

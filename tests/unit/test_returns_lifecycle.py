@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aftercart.domain.money import Money
 from aftercart.domain.returns.lifecycle import (
     TERMINAL,
     IllegalTransition,
     Inspection,
+    Resolution,
     ReturnEvent,
     ReturnStatus,
     next_status,
+)
+from aftercart.domain.returns.next_step import (
+    RETURN_TEXTS,
+    ReturnAmounts,
+    ReturnStepCode,
     return_next_step,
 )
 
@@ -93,10 +103,35 @@ def test_reject_from_review_needs_a_reason():
 def test_every_status_has_a_next_step():
     codes = {return_next_step(status, rma="R-1").code for status in S}
     assert len(codes) == len(S)
-    step = return_next_step(S.APPROVED, rma="R-1", ship_by="3 April 2026")
-    assert step.action == "get_label" and "3 April 2026" in step.detail
+    assert set(RETURN_TEXTS) == set(ReturnStepCode)
+    step = return_next_step(S.APPROVED, rma="R-1", ship_by=date(2026, 4, 3))
+    # Raw params: the presenter writes the date in the shopper's language.
+    assert step.action == "get_label" and step.params["ship_by"] == "2026-04-03"
+    assert "{ship_by}" in step.detail[0]
+    undated = return_next_step(S.APPROVED, rma="R-1")
+    assert "ship_by" not in undated.params and "{ship_by}" not in undated.detail[0]
     assert return_next_step(S.REQUESTED, rma="R-1", needs_review=True).code == "return_in_review"
-    assert "worn" in return_next_step(S.REJECTED, rma="R-1", rejection_reason="worn").detail
+
+
+def test_a_rejected_return_says_why_and_pays_nothing():
+    amounts = ReturnAmounts("EUR", refund=Decimal("79.05"))
+    step = return_next_step(S.REJECTED, rma="R-1", rejection_reason="worn", amounts=amounts)
+    assert step.code is ReturnStepCode.REJECTED and step.params["rejection_reason"] == "worn."
+    assert len(step.detail) == 2 and "{rejection_reason}" in step.detail[1]
+    assert "refund" not in step.params and not step.shows_amounts
+    assert step.actions[0].code == "contact_us"
+    approved = return_next_step(S.APPROVED, rma="R-1", amounts=amounts)
+    assert approved.params["refund"] == Money(Decimal("79.05"), "EUR") and approved.shows_amounts
+
+
+def test_a_return_resolved_by_exchange_says_the_exchange_never_a_refund():
+    step = return_next_step(S.RESOLVED, rma="R-1", resolutions=(Resolution.EXCHANGE_CREATED,))
+    assert step.detail == ("Your exchange is on its way.",)
+    mixed = return_next_step(
+        S.RESOLVED, rma="R-1", resolutions=(Resolution.CREDIT_ISSUED, Resolution.EXCHANGE_CREATED)
+    )
+    assert mixed.detail == ("Your store credit is ready to use.", "Your exchange is on its way.")
+    assert mixed.params["resolution"] == "credit_issued,exchange_created"
 
 
 @settings(max_examples=300, deadline=None)

@@ -23,7 +23,8 @@ from aftercart.integrations.canonical.schemas import (
     order_placed_fact,
     order_updated_fact,
 )
-from aftercart.kernel.i18n import customer_zone, render_next_step
+from aftercart.kernel.i18n import customer_zone
+from aftercart.kernel.presenter import render_next_step
 from aftercart.orders import selectors
 from aftercart.orders.customer_choices import customer_choice_record, order_options
 from aftercart.orders.models import Order

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Body, Field, Query, Router, Schema, Status
 
 from aftercart.api.problems import Problem, field_problem
@@ -29,6 +30,7 @@ from aftercart.domain.returns.lifecycle import (
     ReturnEvent,
     ReturnStatus,
 )
+from aftercart.kernel.presenter import params_json, present
 from aftercart.orders import selectors as order_selectors
 from aftercart.orders.selectors import order_state
 from aftercart.returns import selectors
@@ -123,7 +125,7 @@ class ReturnOut(Schema):
     method: str
     label: dict[str, Any] | None
     exchange_order: dict[str, Any] | None
-    next_step: dict[str, str]
+    next_step: dict[str, Any]
     lines: list[dict[str, Any]]
     decision: dict[str, Any]
     facts: list[dict[str, Any]]
@@ -135,10 +137,25 @@ def _money(amount: Decimal, currency: str) -> str:
     return str(quantize(amount, currency))
 
 
+def _next_step_json(ret: Return) -> dict[str, Any]:
+    """The return's next step as the order API gives the order's: headline, detail and action
+    labels rendered in English (a store's own wording is its business), raw params and actions."""
+    step = selectors.return_step(ret)
+    with translation.override("en"):
+        shown = present(step, ZoneInfo("UTC"))
+    return {
+        "code": shown.code,
+        "headline": shown.headline,
+        "detail": shown.detail,
+        "action": step.action,
+        "params": params_json(step.params),
+        "actions": [{"code": a.code, "label": a.label, "params": dict(a.params)} for a in shown.actions],
+    }
+
+
 def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
     """The API's return shape (amounts as strings in the return's currency's minor unit)."""
     cur = ret.currency
-    step = selectors.return_step(ret)
     return {
         "rma": ret.rma,
         "order_id": ret.order.external_id,
@@ -173,12 +190,7 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
             "issued_at": ret.label_issued_at,
         },
         "exchange_order": ret.exchange_order,
-        "next_step": {
-            "code": step.code,
-            "headline": step.headline,
-            "detail": step.detail,
-            "action": step.action,
-        },
+        "next_step": _next_step_json(ret),
         "lines": [
             {
                 "line_id": ln.line_id,

@@ -13,8 +13,10 @@ from django.utils import timezone
 from aftercart.domain.exceptions import ExceptionKind
 from aftercart.exceptions import selectors
 from aftercart.exceptions.models import OrderException
+from aftercart.kernel.i18n import customer_zone
+from aftercart.kernel.presenter import present, subject_steps
 from aftercart.orders.models import Order
-from aftercart.orders.selectors import order_timeline
+from aftercart.orders.selectors import order_timeline, order_view
 from aftercart.stores.models import Store
 
 PAGE_SIZE = 100
@@ -64,13 +66,21 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    """One order's facts in the order they happened, with its cases open and closed."""
+    """One order's next step and each of its subjects' (its returns …) as the customer is shown
+    them, its facts in the order they happened, and its cases open and closed."""
     order = get_object_or_404(Order.objects.select_related("store"), pk=order_id)
+    state, step = order_view(order, timezone.now())
+    zone = customer_zone(state, order.store.timezone)
     return render(
         request,
         "exceptions/order.html",
         {
             "order": order,
+            "next_step": present(step, zone),
+            "subject_steps": [
+                {"subject": subject, "title": title, "step": present(subject_step, zone)}
+                for subject, title, subject_step in subject_steps(order)
+            ],
             "timeline": order_timeline(order),
             "cases": OrderException.objects.filter(order=order).order_by("-opened_at", "-pk"),
         },

@@ -13,16 +13,17 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.utils import formats, timezone
+from babel.numbers import format_currency
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
 from aftercart.domain.carriers import CARRIERS
-from aftercart.domain.next_step import NextStep
+from aftercart.domain.money import Money
 from aftercart.domain.projection import OrderState
 
 #: Words the domain puts in params when it has nothing better; they are message ids too.
 DOMAIN_WORDS = frozenset({"soon", "the carrier", "the pickup point"})
-DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline", "since"})
+DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline", "since", "ship_by"})
 #: Moments shown as the customer's local day only ("not scanned since 7 March": the hour would
 #: only make a headline longer).
 DAY_PARAMS = frozenset({"since"})
@@ -83,11 +84,27 @@ def format_when(value: date | datetime | str, zone: ZoneInfo) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
-def localise_params(params: Mapping[str, str], zone: ZoneInfo) -> dict[str, str]:
+def format_money(value: Money, language: str = "") -> str:
+    """An amount as the customer's locale writes it (``€63.69``, ``63,69 €``, ``R$ 63,69``), in
+    ``language`` or the active one."""
+    if not value.currency:
+        return str(value.amount)
+    locale = translation.to_locale(language or translation.get_language() or "en")
+    try:
+        return format_currency(value.amount, value.currency, locale=locale)
+    except ValueError:  # a locale babel does not know: its language's format is the next best
+        return format_currency(value.amount, value.currency, locale=locale.split("_")[0])
+
+
+def localise_params(params: Mapping[str, object], zone: ZoneInfo) -> dict[str, str]:
     """The step's params as the customer reads them (call with the language active): carrier
-    names instead of slugs, dates in their format and zone, the domain's stand-in words translated."""
+    names instead of slugs, dates in their format and zone, money in their locale, the domain's
+    stand-in words translated."""
     out: dict[str, str] = {}
     for key, value in params.items():
+        if isinstance(value, Money):
+            out[key] = format_money(value)
+            continue
         text = str(value)
         if text in DOMAIN_WORDS:
             text = gettext(text)
@@ -114,9 +131,3 @@ def sentence(text: str) -> str:
     # "{carrier} could not deliver" with the stand-in "the carrier" must still start a sentence.
     text = text[:1].upper() + text[1:]
     return text.replace("..", ".")
-
-
-def render_next_step(step: NextStep, zone: ZoneInfo) -> tuple[str, str]:
-    """Headline and detail in the active language, as every touchpoint shows them."""
-    params = localise_params(step.params, zone)
-    return sentence(fill(step.headline, params)), sentence(fill(step.detail, params))

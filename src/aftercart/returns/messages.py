@@ -1,5 +1,7 @@
-"""What a return's e-mail says: headline, detail, links and attachments per return milestone, in
-the customer's language. The e-mail channel renders these in its usual branded frame (and the
+"""What a return's e-mail says, in the customer's language: the return's next step (headline and
+detail, as the portal, the API and the ops console present it), and per milestone a subject, a note
+with the news (the label attached, the amount refunded, in the customer's locale), links and
+attachments. The e-mail channel renders these in its usual branded frame (and the
 store's own template for the milestone, when it has one, replaces the detail as for any message).
 
 ``label_ready`` carries the label (PDF) or the drop-off QR code (PNG) as an attachment, so the
@@ -9,15 +11,17 @@ shopper has it even offline, and links to the return's page in the portal.
 from __future__ import annotations
 
 import contextlib
-from decimal import Decimal
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 
 from aftercart.domain.milestones import Milestone
-from aftercart.domain.returns import format_day, quantize
+from aftercart.domain.money import Money
+from aftercart.domain.returns import quantize
 from aftercart.domain.returns.lifecycle import ReturnStatus
+from aftercart.kernel.i18n import customer_zone, format_money
+from aftercart.kernel.presenter import present
 from aftercart.notifications.links import base_url, tracking_url
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns import selectors
@@ -36,38 +40,26 @@ def return_url(ret: Return, suffix: str = "") -> str:
     return f"{base_url()}{path}"
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{quantize(amount, currency)} {currency}".strip()
-
-
 def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
-    """Subject, headline, detail, actions, lines and attachments of the e-mail for ``milestone``
-    (call with the customer's language active)."""
+    """Subject, headline, detail, note, actions, lines and attachments of the e-mail for
+    ``milestone`` (call with the customer's language active).
+
+    The headline and detail are the return's next step as every touchpoint presents it; the
+    subject and the note say the news the milestone brings (the label attached, the amount
+    refunded), in the customer's locale."""
     rma = ret.rma
-    send_by = (
-        gettext("Please send the items by %(date)s.") % {"date": format_day(ret.ship_by)}
-        if ret.ship_by
-        else ""
-    )
+    step = present(selectors.return_step(ret), customer_zone(None, ret.store.timezone))
     actions = [{"label": gettext("View your return"), "url": return_url(ret)}]
     attachments: list[tuple[str, bytes, str]] = []
-    headline, detail = "", ""
+    title, note = "", ""
     if milestone == Milestone.RETURN_REQUESTED:
-        headline = gettext("Return request received")
-        if ret.status == ReturnStatus.REQUESTED:
-            detail = gettext("We're checking return %(rma)s and will e-mail you as soon as it's approved.")
-        elif ret.keep_items:
-            detail = gettext("No need to send anything back: we'll settle return %(rma)s for you.")
-        elif ret.method == "in_store":
-            detail = (
-                f"{gettext('Bring the items to one of our stores with return number %(rma)s.')} {send_by}"
-            )
-        else:
-            detail = gettext("Your return %(rma)s is registered.")
+        title = gettext("Return request received")
+        if ret.method == "in_store" and ret.status != ReturnStatus.REQUESTED and not ret.keep_items:
+            note = gettext("Bring the items to one of our stores with return number %(rma)s.")
     elif milestone == Milestone.LABEL_READY:
         if ret.method == "dropoff":
-            headline = gettext("Your drop-off QR code is ready")
-            detail = gettext(
+            title = gettext("Your drop-off QR code is ready")
+            note = gettext(
                 "Show the attached QR code at the drop-off point with return number %(rma)s: no box or printer needed."
             )
             with contextlib.suppress(selectors.LabelNotIssued):
@@ -75,8 +67,8 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
                     (f"dropoff-{rma}.png", selectors.return_dropoff_qr(ret, "png"), "image/png")
                 )
         else:
-            headline = gettext("Your return label is ready")
-            detail = gettext("Print the attached label, put it on the parcel with the items and drop it off.")
+            title = gettext("Your return label is ready")
+            note = gettext("Print the attached label, put it on the parcel with the items and drop it off.")
             actions.insert(
                 0, {"label": gettext("Download your return label"), "url": return_url(ret, "label.pdf")}
             )
@@ -84,30 +76,32 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
                 actions.insert(0, {"label": gettext("Print the carrier's label"), "url": ret.label_url})
             with contextlib.suppress(selectors.LabelNotIssued):
                 attachments.append((f"return-{rma}.pdf", selectors.return_label_pdf(ret), "application/pdf"))
-        detail = f"{detail} {send_by}".strip()
     elif milestone == Milestone.RETURN_RECEIVED:
-        headline = gettext("Your return has arrived")
-        detail = gettext("We're checking the items of return %(rma)s now.")
+        title = gettext("Your return has arrived")
     elif milestone == Milestone.REFUND_ISSUED:
-        headline = gettext("Your refund is on its way")
-        detail = gettext(
+        title = gettext("Your refund is on its way")
+        note = gettext(
             "We've refunded %(amount)s to your original payment method. It can take a few days to appear."
-        ) % {"amount": _money(ret.refund_amount, ret.currency), "rma": rma}
+        ) % {"amount": format_money(Money(quantize(ret.refund_amount, ret.currency), ret.currency))}
     elif milestone == Milestone.CREDIT_ISSUED:
-        headline = gettext("Your store credit is ready")
-        detail = gettext("%(amount)s of store credit is ready to use on your next order.") % {
-            "amount": _money(ret.credit_amount, ret.currency),
-            "rma": rma,
+        title = gettext("Your store credit is ready")
+        note = gettext("%(amount)s of store credit is ready to use on your next order.") % {
+            "amount": format_money(Money(quantize(ret.credit_amount, ret.currency), ret.currency)),
         }
     elif milestone == Milestone.EXCHANGE_SHIPPED:
-        headline = gettext("Your exchange is on its way")
-        detail = gettext("We're sending your replacement for return %(rma)s.")
+        title = gettext("Your exchange is on its way")
+        note = gettext("We're sending your replacement for return %(rma)s.")
+        if ret.refund_amount > 0 and not selectors.refunds_money(ret):
+            # A cheaper replacement: the difference goes back, said here rather than in a "refund"
+            # e-mail about a return the shopper chose to exchange.
+            note = "{} {}".format(
+                note,
+                gettext("The price difference, %(amount)s, goes back to your original payment method.")
+                % {"amount": format_money(Money(quantize(ret.refund_amount, ret.currency), ret.currency))},
+            )
     elif milestone == Milestone.RETURN_REJECTED:
-        headline = gettext("We couldn't accept your return")
-        detail = gettext("Return %(rma)s was not accepted.")
-        if ret.rejection_reason:
-            detail = f"{detail} {ret.rejection_reason}"
-    detail = detail.replace("%(rma)s", rma)
+        title = gettext("We couldn't accept your return")
+    note = note.replace("%(rma)s", rma)
     exchanged = (ret.exchange_order or {}).get("lines") or []
     if milestone == Milestone.EXCHANGE_SHIPPED and exchanged:
         lines = [
@@ -125,12 +119,14 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
             if ln.accepted is not False
         ]
     return {
-        "subject": gettext("%(headline)s · return %(rma)s") % {"headline": headline, "rma": rma},
-        "headline": headline,
-        "detail": detail,
+        "subject": gettext("%(headline)s · return %(rma)s")
+        % {"headline": title or step.headline, "rma": rma},
+        "headline": step.headline,
+        "detail": step.detail,
         "actions": actions,
         "lines": lines,
-        "window_text": "",
+        # The milestone's own news, after the next step (the frame's slot for a second paragraph).
+        "window_text": note,
         "attachments": attachments,
         "return_rma": rma,
     }

@@ -16,6 +16,7 @@ from aftercart.domain.projection import OrderState
 from aftercart.domain.returns import (
     CustomerHistory,
     LineAmounts,
+    OfferKind,
     OrderForReturn,
     PaidLine,
     RequestedLine,
@@ -23,10 +24,10 @@ from aftercart.domain.returns import (
     StockLevels,
     allocate,
     allocate_order_amounts,
-    format_day,
     quantize,
 )
-from aftercart.domain.returns.lifecycle import ReturnStatus, ReturnStep, return_next_step
+from aftercart.domain.returns.lifecycle import Resolution, ReturnStatus
+from aftercart.domain.returns.next_step import ReturnAmounts, ReturnNextStep, return_next_step
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
 from aftercart.integrations.labels.pdf import render_return_label
 from aftercart.integrations.labels.providers import CarrierLabel, ReturnParcel
@@ -121,17 +122,29 @@ def returns_for_order(order: Order) -> list[Return]:
     return returns
 
 
-def return_step(ret: Return) -> ReturnStep:
-    """The shopper's next step on a return: every touchpoint renders this one."""
+def return_step(ret: Return) -> ReturnNextStep:
+    """The shopper's next step on a return: every touchpoint renders this one (through
+    :func:`aftercart.kernel.presenter.present`)."""
+    cur = ret.currency
     return return_next_step(
         ReturnStatus(ret.status),
         rma=ret.rma,
         keep_items=ret.keep_items,
         needs_review=ret.needs_review,
-        ship_by=format_day(ret.ship_by) if ret.ship_by else "",
-        resolution=ret.resolution.split(",")[0] if ret.resolution else "",
+        ship_by=ret.ship_by,
+        resolutions=tuple(Resolution(k) for k in ret.resolution.split(",") if k in _RESOLUTION_VALUES),
         rejection_reason=ret.rejection_reason,
+        amounts=ReturnAmounts(
+            cur,
+            refund=quantize(ret.refund_amount, cur),
+            store_credit=quantize(ret.credit_amount, cur),
+            exchange=quantize(ret.exchange_amount, cur),
+            charge=quantize(ret.charge_amount, cur),
+        ),
     )
+
+
+_RESOLUTION_VALUES = frozenset(r.value for r in Resolution)
 
 
 def returned_quantities(order: Order) -> dict[str, int]:
@@ -434,3 +447,17 @@ def stock_levels(store: Store, request: list[RequestedLine] | tuple[RequestedLin
         else:
             by_variant[(product_id, variant)] = available
     return StockLevels(by_sku=by_sku, by_variant=by_variant)
+
+
+def return_steps_for_order(order: Order) -> list[tuple[str, ReturnNextStep]]:
+    """Each return of the order with its next step, by return number (for the ops console)."""
+    return [(ret.rma, return_step(ret)) for ret in returns_for_order(order)]
+
+
+def refunds_money(ret: Return) -> bool:
+    """Whether a line the shopper chose to have refunded pays money back (an exchange's cheaper
+    replacement gives its difference back too, but that return is an exchange, not a refund)."""
+    return any(
+        ln.resolution == OfferKind.REFUND.value and ln.accepted is not False and ln.refund_amount > 0
+        for ln in ret.lines.all()
+    )

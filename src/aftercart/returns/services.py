@@ -408,7 +408,7 @@ def _fact(
     milestones = milestones_for_step(
         kind,
         ReturnStatus(ret.status),
-        refund=ret.refund_amount > 0,
+        refund=selectors.refunds_money(ret),  # not an exchange's difference: its own e-mail says it
         credit=ret.credit_amount > 0,
         exchange_created=exchange_created,
     )

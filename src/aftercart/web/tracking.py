@@ -37,8 +37,8 @@ from aftercart.kernel.i18n import (
     fill,
     format_when,
     localise_params,
-    sentence,
 )
+from aftercart.kernel.presenter import present
 from aftercart.orders.customer_choices import order_options
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
@@ -404,14 +404,9 @@ def step_view(
     step: NextStep, state: OrderState, support: Mapping[str, str], zone: ZoneInfo
 ) -> dict[str, Any]:
     """The next step as the page shows it (call with the language active)."""
-    params = localise_params(step.params, zone)
+    shown = present(step, zone)
     actions = [a for a in (action_view(x, state, support, zone) for x in step.actions) if a]
-    return {
-        "code": step.code.value,
-        "headline": sentence(fill(step.headline, params)),
-        "detail": sentence(fill(step.detail, params)),
-        "actions": actions,
-    }
+    return {"code": shown.code, "headline": shown.headline, "detail": shown.detail, "actions": actions}
 
 
 # --- shipments and lines -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A return's lifecycle as a pure state machine, and the shopper's next step on it.
+"""A return's lifecycle as a pure state machine (the shopper's next step on it is
+:mod:`aftercart.domain.returns.next_step`).
 
 ::
 
@@ -18,7 +19,6 @@ and nothing is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from aftercart.domain.vocabulary import CarrierTag
@@ -30,10 +30,8 @@ __all__ = [
     "Resolution",
     "ReturnEvent",
     "ReturnStatus",
-    "ReturnStep",
     "carrier_event",
     "next_status",
-    "return_next_step",
 ]
 
 
@@ -183,82 +181,3 @@ def next_status(
             status, event, "the items have not come back yet (only keep-it returns resolve on approval)"
         )
     return target
-
-
-@dataclass(frozen=True)
-class ReturnStep:
-    """What the shopper sees about their return: a ``code`` every touchpoint renders, a headline,
-    a detail and the one action they can take (``""`` when there is nothing to do)."""
-
-    code: str
-    headline: str
-    detail: str
-    action: str = ""
-
-
-def return_next_step(
-    status: ReturnStatus,
-    *,
-    rma: str,
-    keep_items: bool = False,
-    needs_review: bool = False,
-    ship_by: str = "",
-    resolution: str = "",
-    rejection_reason: str = "",
-) -> ReturnStep:
-    """The shopper's next step on a return (English; ``code`` is what localised pages key on)."""
-    if status == ReturnStatus.REQUESTED:
-        if needs_review:
-            return ReturnStep(
-                "return_in_review",
-                "We're reviewing your return",
-                f"Return {rma} needs a quick check by our team. We'll e-mail you when it's approved.",
-            )
-        return ReturnStep("return_requested", "Return requested", f"We have your return {rma}.")
-    if status == ReturnStatus.APPROVED:
-        if keep_items:
-            return ReturnStep(
-                "return_keep_items",
-                "Keep the items",
-                "No need to send anything back: we'll settle it for you.",
-            )
-        until = f" by {ship_by}" if ship_by else ""
-        return ReturnStep(
-            "return_approved",
-            "Return approved",
-            f"Print your label or show your QR code at a drop-off point and send the items{until}.",
-            "get_label",
-        )
-    if status == ReturnStatus.LABEL_ISSUED:
-        until = f" by {ship_by}" if ship_by else ""
-        return ReturnStep(
-            "return_send_items",
-            "Send your items back",
-            f"Pack the items with return number {rma} and drop them off{until}.",
-            "get_label",
-        )
-    if status == ReturnStatus.IN_TRANSIT:
-        return ReturnStep(
-            "return_in_transit", "On its way back", "Your return is on its way to us.", "track_return"
-        )
-    if status == ReturnStatus.RECEIVED:
-        return ReturnStep("return_received", "We received your return", "We're checking the items now.")
-    if status == ReturnStatus.INSPECTED:
-        return ReturnStep(
-            "return_inspected", "Items checked", "We're issuing what you chose: you'll hear from us shortly."
-        )
-    if status == ReturnStatus.RESOLVED:
-        done = {
-            Resolution.REFUND_ISSUED.value: "Your refund has been issued to your original payment method.",
-            Resolution.CREDIT_ISSUED.value: "Your store credit is ready to use.",
-            Resolution.EXCHANGE_CREATED.value: "Your exchange is on its way.",
-        }
-        return ReturnStep(
-            "return_resolved", "Return complete", done.get(resolution, "Your return is complete.")
-        )
-    if status == ReturnStatus.REJECTED:
-        why = f" {rejection_reason.rstrip('.')}." if rejection_reason else ""
-        return ReturnStep(
-            "return_rejected", "Return not accepted", f"We couldn't accept this return.{why}", "contact_us"
-        )
-    return ReturnStep("return_cancelled", "Return cancelled", f"Return {rma} was cancelled.")

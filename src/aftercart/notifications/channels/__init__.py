@@ -26,7 +26,8 @@ from django.utils.crypto import salted_hmac
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
-from aftercart.kernel.i18n import customer_zone, render_next_step
+from aftercart.kernel.i18n import customer_zone
+from aftercart.kernel.presenter import render_next_step
 
 if TYPE_CHECKING:
     from aftercart.domain.next_step import NextStep

@@ -25,7 +25,8 @@ from twilio.rest import Client
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.projection import OrderState
-from aftercart.kernel.i18n import customer_zone, render_next_step
+from aftercart.kernel.i18n import customer_zone
+from aftercart.kernel.presenter import render_next_step
 from aftercart.notifications import links
 from aftercart.notifications.channels import (
     HTTP_TIMEOUT,

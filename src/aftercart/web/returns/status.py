@@ -17,6 +17,8 @@ from aftercart.domain.returns import (
     Reason,
 )
 from aftercart.domain.returns.lifecycle import ReturnStatus
+from aftercart.kernel.i18n import customer_zone
+from aftercart.kernel.presenter import present
 from aftercart.orders.models import Order
 from aftercart.returns import selectors
 from aftercart.returns.models import Return
@@ -27,27 +29,23 @@ from aftercart.web.returns.words import (
     METHOD_LABELS,
     OFFER_LABELS,
     REASON_LABELS,
-    RESOLVED_TEXT,
     STATUS_LABELS,
-    STEP_TEXT,
-    day,
     money,
 )
 
 
-def return_step_view(ret: Return, language: str) -> dict[str, str]:
-    """The return's next step (``return_next_step``), in the shopper's language."""
+def return_step_view(ret: Return, language: str, store_timezone: str = "") -> dict[str, Any]:
+    """The return's next step (the domain's, through the presenter), in the shopper's language."""
     step = selectors.return_step(ret)
-    key = step.code if ret.ship_by or f"{step.code}/undated" not in STEP_TEXT else f"{step.code}/undated"
-    headline, detail = STEP_TEXT.get(key, (_("Your return"), _("We have your return %(rma)s.")))
     with translation.override(language):
-        params = {"rma": ret.rma, "ship_by": day(ret.ship_by)}
-        text = str(detail)
-        if step.code == "return_resolved":
-            # A mixed return (an exchange and credit) says each thing issued, in the order settled.
-            issued = [str(RESOLVED_TEXT[k]) for k in ret.resolution.split(",") if k in RESOLVED_TEXT]
-            text = " ".join(issued) or str(detail)
-        return {"code": step.code, "headline": str(headline), "detail": text % params, "action": step.action}
+        shown = present(step, customer_zone(None, store_timezone))
+    return {
+        "code": shown.code,
+        "headline": shown.headline,
+        "detail": shown.detail,
+        "action": step.action,
+        "shows_amounts": step.shows_amounts,
+    }
 
 
 def return_list(order: Order, token: str, language: str) -> list[dict[str, Any]]:
@@ -77,13 +75,17 @@ def return_of(order: Order, rma: str) -> Return | None:
     return ret if ret is not None and ret.order_id == order.pk else None
 
 
-def _resolution_lines(ret: Return, language: str) -> list[dict[str, Any]]:
+def _resolution_lines(ret: Return, language: str, *, shows_amounts: bool = True) -> list[dict[str, Any]]:
+    """What each line is and what it settles; no amounts where the step says the return pays
+    nothing (rejected, cancelled) or for a line inspection turned down."""
     cur = ret.currency
     rows = []
     for line in ret.lines.all():
         kind = OfferKind(line.resolution)
         amounts = []
-        if kind is OfferKind.EXCHANGE:
+        if not shows_amounts or line.accepted is False:
+            pass
+        elif kind is OfferKind.EXCHANGE:
             target = line.exchange_for or {}
             amounts.append(
                 str(
@@ -106,11 +108,11 @@ def _resolution_lines(ret: Return, language: str) -> list[dict[str, Any]]:
             amounts.append(
                 str(_("You get back: %(amount)s") % {"amount": money(line.refund_amount, cur, language)})
             )
-        if line.bonus_amount > 0:
+        if amounts and line.bonus_amount > 0:
             amounts.append(
                 str(_("Includes a bonus of %(amount)s") % {"amount": money(line.bonus_amount, cur, language)})
             )
-        if line.fee_amount > 0:
+        if amounts and line.fee_amount > 0:
             amounts.append(str(_("Fee: %(amount)s") % {"amount": money(line.fee_amount, cur, language)}))
         rows.append(
             {
@@ -141,7 +143,7 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
         page = render_page(request, "web/returns/link_problem.html", context, opened.language, status=404)
         return private(page)
     language = opened.language
-    step = return_step_view(ret, language)
+    step = return_step_view(ret, language, opened.order.store.timezone)
     # The label and QR code are shown while the next step is to send the items (the domain's
     # "get_label" action); once they are on their way they would only confuse.
     sending = step["action"] == "get_label" and ret.label_issued_at is not None
@@ -153,7 +155,7 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
             token,
             ret={"rma": ret.rma, "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status))},
             step=step,
-            lines=_resolution_lines(ret, language),
+            lines=_resolution_lines(ret, language, shows_amounts=step["shows_amounts"]),
             timeline=[{"at": f.occurred_at, "label": str(FACT_LABELS[f.kind])} for f in reversed(facts)],
             again=request.GET.get("again") == "1",
             photos=sum(len(line.photos or []) for line in ret.lines.all()),

@@ -1,21 +1,23 @@
-"""The portal's words: reasons, offers, methods, refusals, the return's next step and history
-in the shopper's language, and money and dates as they read them."""
+"""The portal's words: reasons, offers, methods, refusals and the return's history in the shopper's
+language, and money and dates as they read them (the return's next step is the domain's, worded by
+:mod:`aftercart.kernel.presenter`)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from babel.numbers import format_currency
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from aftercart.domain.money import Money
 from aftercart.domain.returns import (
     Note,
     OfferKind,
     Reason,
 )
 from aftercart.domain.returns.lifecycle import ReturnStatus
+from aftercart.kernel.i18n import format_money
 
 REASON_LABELS = {
     Reason.SIZE_TOO_SMALL: _("Size too small"),
@@ -51,50 +53,6 @@ NOTE_MESSAGES = {
     "empty_request": _("Choose at least one item to return."),
     "resolution_not_offered": _("That option is not available for this item. Choose another one."),
     "out_of_stock": _("That size is no longer available. Choose another one."),
-}
-
-#: The return's next step (``return_next_step``'s codes), as the shopper reads it.
-STEP_TEXT = {
-    "return_in_review": (
-        _("We're reviewing your return"),
-        _("Return %(rma)s needs a quick check by our team. We'll e-mail you when it's approved."),
-    ),
-    "return_requested": (_("Return requested"), _("We have your return %(rma)s.")),
-    "return_keep_items": (
-        _("Keep the items"),
-        _("No need to send anything back: we'll settle it for you."),
-    ),
-    "return_approved": (
-        _("Return approved"),
-        _("Print your label or show your QR code at a drop-off point and send the items by %(ship_by)s."),
-    ),
-    "return_approved/undated": (
-        _("Return approved"),
-        _("Print your label or show your QR code at a drop-off point and send the items."),
-    ),
-    "return_send_items": (
-        _("Send your items back"),
-        _("Pack the items with return number %(rma)s and drop them off by %(ship_by)s."),
-    ),
-    "return_send_items/undated": (
-        _("Send your items back"),
-        _("Pack the items with return number %(rma)s and drop them off."),
-    ),
-    "return_in_transit": (_("On its way back"), _("Your return is on its way to us.")),
-    "return_received": (_("We received your return"), _("We're checking the items now.")),
-    "return_inspected": (
-        _("Items checked"),
-        _("We're issuing what you chose: you'll hear from us shortly."),
-    ),
-    "return_resolved": (_("Return complete"), _("Your return is complete.")),
-    "return_rejected": (_("Return not accepted"), _("We couldn't accept this return.")),
-    "return_cancelled": (_("Return cancelled"), _("Return %(rma)s was cancelled.")),
-}
-#: A resolved return's detail, by what was issued first.
-RESOLVED_TEXT = {
-    "refund_issued": _("Your refund has been issued to your original payment method."),
-    "credit_issued": _("Your store credit is ready to use."),
-    "exchange_created": _("Your exchange is on its way."),
 }
 
 #: The return's timeline, by fact kind; kinds not listed are not shown to the shopper.
@@ -134,10 +92,9 @@ MAX_ROWS = 200
 
 
 def money(amount: Decimal, currency: str, language: str) -> str:
-    """An amount in the shopper's language (``€12.50``, ``12,50 €``, ``R$ 12,50``)."""
-    if not currency:
-        return str(amount)
-    return format_currency(amount, currency, locale=translation.to_locale(language))
+    """An amount in the shopper's language (``€12.50``, ``12,50 €``, ``R$ 12,50``), as the presenter
+    writes money."""
+    return format_money(Money(amount, currency), language)
 
 
 def day(value: date | None) -> str:
