@@ -228,7 +228,7 @@ class DeliveryModel(models.Model):
     A fit reads the store's recent deliveries and takes seconds, so no page view should pay for
     one: the worker refits each store every hour and stores the result here, and web processes
     load it (a few milliseconds). ``model`` is the pickled, compressed
-    :class:`~aftercart.domain.eta.EtaModel`, ``NULL`` while the history is too thin to promise
+    :class:`~aftercart.domain.eta.model.EtaModel`, ``NULL`` while the history is too thin to promise
     anything; it is written only by our own worker, so unpickling it trusts nothing a client sent.
     """
 
