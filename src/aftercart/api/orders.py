@@ -15,7 +15,7 @@ from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import NextStep, StepCode
 from aftercart.domain.options import ChoiceRefused, Refusal
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import Stage
 from aftercart.integrations.canonical.schemas import (
     OrderCancelledIn,

@@ -21,7 +21,9 @@ from aftercart.cases.rules import rules_for, rules_for_stores
 from aftercart.core.db import chunks, update_rows_where
 from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
 from aftercart.domain.next_step import next_step
-from aftercart.domain.projection import OrderState, from_snapshot, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.snapshot import from_snapshot
+from aftercart.domain.projection.state import OrderState
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import facts_for_orders
 from aftercart.stores.models import Store

@@ -3,7 +3,7 @@
 ``aftercart journeys simulate`` answers "what would this journey have told our customers, what would
 it have held back, and who was left waiting without news?" over the ledger's facts. The decisions are
 the production ones, not a copy: each order's facts are folded in time order with
-:func:`~aftercart.domain.projection.project`, compared with :func:`~aftercart.domain.milestones.reached`
+:func:`~aftercart.domain.projection.fold.project`, compared with :func:`~aftercart.domain.milestones.reached`
 as the ledger does, and planned with :func:`~aftercart.domain.messaging.plan_messages`; the worker's
 checks at send time (:func:`~aftercart.domain.messaging.stale_reason`, the frequency cap again, one
 message per order and channel carrying the latest state) are replayed when each message falls due.
@@ -53,7 +53,8 @@ from aftercart.domain.messaging import (
     stale_reason,
 )
 from aftercart.domain.milestones import Milestone, Reached, newly_reached, reached
-from aftercart.domain.projection import OrderState, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import Stage
 
 #: Channels that reach the customer (the others feed the store's tools): only these end a silence.

@@ -1,7 +1,7 @@
 """The fact ledger and the projections derived from it.
 
 ``Fact`` rows are the truth and are only ever appended. ``Order``, ``OrderLine`` and ``Shipment``
-are caches of :func:`aftercart.domain.projection.project` over an order's facts, kept for queries
+are caches of :func:`aftercart.domain.projection.fold.project` over an order's facts, kept for queries
 (lists, sweeps, routing carrier events); pages and the API project an order fresh from its facts.
 ``aftercart rebuild`` recomputes the caches from the facts.
 """

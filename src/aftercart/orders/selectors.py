@@ -15,7 +15,8 @@ from aftercart.core.db import chunks
 from aftercart.core.reads import FixedRead
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
-from aftercart.domain.projection import OrderState, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.state import OrderState
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order
 from aftercart.stores.models import Store

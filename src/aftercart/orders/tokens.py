@@ -19,7 +19,7 @@ from django.core import signing
 
 from aftercart.core.reads import FixedRead
 from aftercart.domain.links import LinkedReturn, link_live
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.orders.models import Order
 from aftercart.stores.models import Store

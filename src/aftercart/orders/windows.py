@@ -30,7 +30,7 @@ from aftercart.domain.eta.geography import GeoArea
 from aftercart.domain.eta.model import EtaModel
 from aftercart.domain.eta.shipments import Delivery, EtaShipment
 from aftercart.domain.eta.windows import Window
-from aftercart.domain.projection import OrderState, ShipmentState
+from aftercart.domain.projection.state import OrderState, ShipmentState
 from aftercart.orders.models import DeliveryModel, DeliveryPromise, Order, Shipment
 from aftercart.stores.models import Store
 

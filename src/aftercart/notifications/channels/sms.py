@@ -25,7 +25,7 @@ from twilio.rest import Client
 
 from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications import links
 from aftercart.notifications.channels import (
     HTTP_TIMEOUT,
