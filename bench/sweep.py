@@ -77,7 +77,7 @@ def _state_snapshot(ref: str, profile: str, placed: datetime, last_scan: datetim
 
 def populate(n: int, seed: int = 7) -> dict[str, int]:
     """Insert N orders with one line and (unless unshipped) one shipment each."""
-    from aftercart.core.db import insert_rows
+    from aftercart.kernel.db import insert_rows
     from aftercart.orders.models import Order, OrderLine, Shipment
     from aftercart.stores.services import store_create
 
@@ -153,9 +153,9 @@ def measure(n: int) -> dict:
     """Populate, analyse, and time selection, a first sweep and a steady-state sweep."""
     from django.db import connection
 
-    from aftercart.cases.rules import rules_for
-    from aftercart.cases.selectors import sweep_candidates
-    from aftercart.cases.services import exceptions_sweep
+    from aftercart.exceptions.selectors import sweep_candidates
+    from aftercart.exceptions.services import exceptions_sweep
+    from aftercart.stores.detection_rules import rules_for
 
     started = time.perf_counter()
     profiles = populate(n)

@@ -46,19 +46,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
-    "aftercart.core",
+    "aftercart.kernel",
     "aftercart.stores",
     "aftercart.orders",
     "aftercart.notifications",
-    "aftercart.cases",
+    "aftercart.exceptions",
     "aftercart.returns",
     "aftercart.demo",
     "aftercart.web",
+    "aftercart.commands",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "aftercart.core.middleware.IngestGuardMiddleware",
+    "aftercart.api.middleware.IngestGuardMiddleware",
     # Before CsrfViewMiddleware, whose process_view reads the body this one refuses unread.
     "aftercart.web.uploads.BodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

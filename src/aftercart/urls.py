@@ -12,6 +12,6 @@ urlpatterns = [
     path("webhooks/aftership/<slug:store>", aftership_webhook, name="webhook-aftership"),
     path("webhooks/twilio/<slug:store>/sms", twilio_sms_webhook, name="webhook-twilio-sms"),
     path("ops/mailbox/", include("aftercart.demo.urls")),
-    path("ops/", include("aftercart.cases.urls")),
+    path("ops/", include("aftercart.exceptions.urls")),
     path("", include("aftercart.web.urls")),
 ]

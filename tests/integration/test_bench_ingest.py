@@ -171,7 +171,7 @@ def _result(**changes: object) -> dict[str, object]:
 
 
 def test_a_wrong_final_state_fails_the_command_after_printing_the_figures(monkeypatch) -> None:
-    from aftercart.core.management.commands import aftercart_bench
+    from aftercart.commands.management.commands import aftercart_bench
 
     wrong = _result(ok=False, problems=["3 shipments got their delivered event but are not delivered"])
     monkeypatch.setattr(aftercart_bench, "run_child", lambda argv, url, var_dir: wrong)

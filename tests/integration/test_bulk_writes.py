@@ -1,4 +1,4 @@
-"""The ledger's bulk writes (``aftercart.core.db``) store what the ORM would, on both backends."""
+"""The ledger's bulk writes (``aftercart.kernel.db``) store what the ORM would, on both backends."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from aftercart.core.db import insert_rows, json_dumps, update_rows
+from aftercart.kernel.db import insert_rows, json_dumps, update_rows
 from aftercart.orders.models import Fact, Order
 
 pytestmark = pytest.mark.django_db

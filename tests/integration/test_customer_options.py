@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from aftercart.cases.models import OrderException
 from aftercart.domain.facts import Fact, FactKind
+from aftercart.exceptions.models import OrderException
 from aftercart.notifications.models import Message
 from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order
@@ -281,7 +281,7 @@ def test_a_late_unshipped_order_can_be_cancelled_from_the_page(store):
 
 
 def test_a_late_unshipped_order_is_told_by_e_mail_and_offered_the_choice(store):
-    from aftercart.cases.services import exceptions_sweep
+    from aftercart.exceptions.services import exceptions_sweep
     from aftercart.notifications.channels import Outbound
     from aftercart.notifications.channels.email import build_email
 

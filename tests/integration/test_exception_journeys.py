@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from aftercart.cases.models import OrderException
-from aftercart.cases.services import exceptions_sweep
 from aftercart.domain.facts import Fact, FactKind
+from aftercart.exceptions.models import OrderException
+from aftercart.exceptions.services import exceptions_sweep
 from aftercart.notifications.models import Message
 from aftercart.orders.services import facts_record
 

@@ -11,16 +11,16 @@ from django.db import IntegrityError, transaction
 from django.urls import include, path
 from django.utils import timezone
 
-from aftercart.cases.models import OrderException
-from aftercart.cases.services import exceptions_sweep
 from aftercart.domain.facts import Fact, FactKind
+from aftercart.exceptions.models import OrderException
+from aftercart.exceptions.services import exceptions_sweep
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 
 pytestmark = pytest.mark.django_db
 
 # Until the project's urls include the app, the queue tests route through this module.
-urlpatterns = [path("admin/", admin.site.urls), path("ops/", include("aftercart.cases.urls"))]
+urlpatterns = [path("admin/", admin.site.urls), path("ops/", include("aftercart.exceptions.urls"))]
 
 MON = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 _n = [0]

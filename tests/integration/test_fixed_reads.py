@@ -1,4 +1,4 @@
-"""Fixed reads (aftercart.core.reads) give what the ORM gives, on SQLite and PostgreSQL."""
+"""Fixed reads (aftercart.kernel.reads) give what the ORM gives, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from aftercart.core.reads import FixedRead
 from aftercart.domain.facts import Fact, FactKind
+from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import facts_for_orders

@@ -30,9 +30,9 @@ from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import trans_real
 
-from aftercart.core.i18n import DAY_PARAMS
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import TEXTS, StepCode
+from aftercart.kernel.i18n import DAY_PARAMS
 from aftercart.notifications.channels import Outbound
 from aftercart.notifications.channels.email import build_email
 from aftercart.notifications.channels.sms import sms_body

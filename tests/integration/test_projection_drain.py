@@ -12,8 +12,8 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aftercart.cases.models import OrderException
 from aftercart.domain.facts import Fact
+from aftercart.exceptions.models import OrderException
 from aftercart.notifications.models import Message
 from aftercart.orders import planner, state_cache
 from aftercart.orders.models import Fact as FactRow

@@ -16,7 +16,7 @@ from django.db.models import RestrictedError
 from django.utils import timezone
 from PIL import Image
 
-from aftercart.cases.models import OrderException
+from aftercart.exceptions.models import OrderException
 from aftercart.notifications.models import Message
 from aftercart.orders.models import Fact, Order, Shipment
 from aftercart.orders.tokens import make_tracking_token

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import trans_real
 
-from aftercart.core.i18n import placeholders
 from aftercart.domain.next_step import _UNKNOWN, ACTION_LABELS, NO_ESTIMATE_DETAILS, TEXTS
+from aftercart.kernel.i18n import placeholders
 from aftercart.orders.models import Order
 from aftercart.orders.tokens import SALT, make_tracking_token, read_tracking_token
 from aftercart.web.tracking import (

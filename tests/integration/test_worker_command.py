@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command as django_call_command
 from django.utils import timezone
 
-from aftercart.core.management.commands import aftercart_worker
+from aftercart.commands.management.commands import aftercart_worker
 from aftercart.notifications.models import Message
 from tests.integration.test_notifications import placed, record
 
@@ -45,7 +45,7 @@ def test_the_worker_collects_garbage_for_batch_work(monkeypatch):
     # collector walked them all again and again (a quarter of a firehose's CPU time).
     import gc
 
-    from aftercart.core.gc_policy import THRESHOLDS
+    from aftercart.kernel.gc_policy import THRESHOLDS
 
     before = gc.get_threshold()
     monkeypatch.setattr(aftercart_worker, "call_command", lambda *args, **kwargs: None)

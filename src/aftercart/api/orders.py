@@ -10,8 +10,6 @@ from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
 
 from aftercart.api.problems import Problem
-from aftercart.cases.choices import customer_choice_record, order_options
-from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import NextStep, StepCode
 from aftercart.domain.options import ChoiceRefused, Refusal
@@ -25,7 +23,9 @@ from aftercart.integrations.canonical.schemas import (
     order_placed_fact,
     order_updated_fact,
 )
+from aftercart.kernel.i18n import customer_zone, render_next_step
 from aftercart.orders import selectors
+from aftercart.orders.customer_choices import customer_choice_record, order_options
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from aftercart.orders.windows import delivery_window, promise_json, window_json

@@ -25,6 +25,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from django.conf import settings
 
+from aftercart.notifications.channels.email import message_id
+from aftercart.notifications.models import Message
+
 
 def mailbox_dir() -> Path:
     """Where received e-mails are kept."""
@@ -149,8 +152,6 @@ class Sent:
 def outbox_by_digest() -> dict[str, Sent]:
     """Sent outbox rows by the local part of their Message-ID, to label received e-mails with the
     milestone that caused them (the Message-ID is a keyed hash of the row's dedupe key)."""
-    from aftercart.notifications.channels.email import message_id
-    from aftercart.notifications.models import Message
 
     rows = (
         Message.objects.filter(channel="email", status=Message.Status.SENT)

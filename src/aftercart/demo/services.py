@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from aftercart.cases.services import exceptions_sweep
 from aftercart.demo.returns import seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.domain.facts import Fact
+from aftercart.exceptions.services import exceptions_sweep
+from aftercart.notifications.links import tracking_url
 from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
@@ -260,7 +261,6 @@ SHOWCASE = (
 
 def _showcase(orders) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     """One order of each showcased journey (the most recent), with its tracking link."""
-    from aftercart.notifications.links import tracking_url
 
     out = []
     for label, where in SHOWCASE:

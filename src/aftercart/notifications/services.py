@@ -34,7 +34,6 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from aftercart.core.db import insert_rows, update_rows_where
 from aftercart.domain.facts import Fact
 from aftercart.domain.messaging import (
     CUSTOMER_CHANNELS,
@@ -47,6 +46,7 @@ from aftercart.domain.messaging import (
     stale_reason,
 )
 from aftercart.domain.milestones import RETURN_MILESTONES, Milestone
+from aftercart.kernel.db import insert_rows, update_rows_where
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.message_templates import template_errors, templates_cached
@@ -540,7 +540,7 @@ def _cap(message: Message) -> timedelta:
 
 
 # The writes of one delivery run once per message, so they are prepared statements (see
-# aftercart.core.db) rather than ORM queries, whose building cost more than the database's work.
+# aftercart.kernel.db) rather than ORM queries, whose building cost more than the database's work.
 _CLOSE_ATTEMPT = (("outcome", "finished_at", "error"), ("message", "outcome"))
 _ATTEMPT_FIELDS = ("message", "number", "started_at", "outcome", "error")
 _FINISH = ("status", "reason", "claimed_until", "next_attempt_at")

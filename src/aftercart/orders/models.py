@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from aftercart.core.ids import new_public_id
+from aftercart.kernel.ids import new_public_id
 from aftercart.stores.models import Store
 
 

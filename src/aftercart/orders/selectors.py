@@ -10,15 +10,15 @@ from typing import Any
 import orjson
 from django.db import connection
 
-from aftercart.cases.rules import rules_for
-from aftercart.core.db import chunks
-from aftercart.core.reads import FixedRead
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
 from aftercart.domain.projection.fold import project
 from aftercart.domain.projection.state import OrderState
+from aftercart.kernel.db import chunks
+from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order
+from aftercart.stores.detection_rules import rules_for
 from aftercart.stores.models import Store
 
 _FACT_FIELDS = (
@@ -31,7 +31,7 @@ _FACT_FIELDS = (
     "tracking_number",
     "payload",
 )
-#: One order's facts: every page view reads them (see aftercart.core.reads for why not a queryset).
+#: One order's facts: every page view reads them (see aftercart.kernel.reads for why not a queryset).
 _FACTS_OF_ORDER = FixedRead(FactRow, where="order_id = %s", fields=_FACT_FIELDS)
 
 

@@ -25,8 +25,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from aftercart.cases.rules import rules_for_stores
-from aftercart.core.db import chunks, delete_in, insert_rows, rows_in, update_rows, update_rows_where
 from aftercart.domain.exceptions import DEFAULT_RULES
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
@@ -34,10 +32,12 @@ from aftercart.domain.next_step import next_step
 from aftercart.domain.projection.fold import can_extend, project
 from aftercart.domain.projection.snapshot import from_snapshot, to_snapshot
 from aftercart.domain.projection.state import LineState, OrderState, ShipmentState
+from aftercart.kernel.db import chunks, delete_in, insert_rows, rows_in, update_rows, update_rows_where
 from aftercart.orders import planner, state_cache
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import InboundDelivery, Order, OrderLine, PendingProjection, Shipment
 from aftercart.orders.selectors import facts_after, facts_for_orders
+from aftercart.stores.detection_rules import rules_for_stores
 from aftercart.stores.models import Store
 
 #: Orders one :func:`projection_drain` projects in its transaction (a firehose second's worth).

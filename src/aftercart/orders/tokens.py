@@ -17,16 +17,16 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 
-from aftercart.core.reads import FixedRead
 from aftercart.domain.links import LinkedReturn, link_live
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns.lifecycle import ReturnStatus
+from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Order
 from aftercart.stores.models import Store
 
 SALT = "aftercart.web.tracking-link"
 #: Every tracking page, choice and return page opens with these two reads (see
-#: aftercart.core.reads for why they are not querysets).
+#: aftercart.kernel.reads for why they are not querysets).
 _ORDER_BY_PUBLIC_ID = FixedRead(Order, where="public_id = %s")
 _STORE_BY_ID = FixedRead(Store, where="id = %s")
 #: Real tokens are under 100 characters; refuse anything far longer before verifying it.

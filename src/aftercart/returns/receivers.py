@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import transaction
 
-from aftercart.core.db import rows_in
+from aftercart.kernel.db import rows_in
 from aftercart.orders.planner import Tracked, TrackingOwner
 from aftercart.returns import selectors
 from aftercart.returns.models import Return, ReturnLine

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum, prefetch_related_objects
 
-from aftercart.core.reads import FixedRead
 from aftercart.domain.facts import FactKind
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns import (
@@ -32,6 +31,7 @@ from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
 from aftercart.integrations.labels.pdf import render_return_label
 from aftercart.integrations.labels.providers import CarrierLabel, ReturnParcel
 from aftercart.integrations.labels.qr import dropoff_qr_png, dropoff_qr_svg
+from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact, Order
 from aftercart.returns.models import Return, ReturnLine, ReturnPolicyVersion, StockLevel
 from aftercart.stores.models import Store
@@ -41,7 +41,7 @@ from aftercart.stores.models import Store
 INACTIVE = (ReturnStatus.CANCELLED.value,)
 
 #: Every tracking page asks whether its order has returns, and most have none: this read answers
-#: without the ORM's per-query SQL compilation (see aftercart.core.reads).
+#: without the ORM's per-query SQL compilation (see aftercart.kernel.reads).
 _RETURN_IDS_OF_ORDER = FixedRead(Return, where="order_id = %s", fields=("id",), limit=1)
 #: Every delivered order's tracking page asks whether anything can still be returned, under this.
 _LATEST_POLICY = FixedRead(ReturnPolicyVersion, where="store_id = %s", order_by="version DESC", limit=1)

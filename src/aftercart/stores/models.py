@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from aftercart.core.ids import new_public_id
+from aftercart.kernel.ids import new_public_id
 
 
 class Store(models.Model):

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from aftercart.core.db import json_dumps
+from aftercart.kernel.db import json_dumps
 from aftercart.stores.models import Store
 from aftercart.web.tracking import brand_theme, language_links, store_view
 

@@ -26,20 +26,20 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from aftercart.cases.choices import order_options
-from aftercart.core.i18n import (
-    customer_zone,
-    fill,
-    format_when,
-    localise_params,
-    sentence,
-)
 from aftercart.domain.carriers import carrier_info, carrier_slug
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import Action, ActionCode, NextStep, StepCode
 from aftercart.domain.options import Offer, Refusal, Situation
 from aftercart.domain.projection.state import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
+from aftercart.kernel.i18n import (
+    customer_zone,
+    fill,
+    format_when,
+    localise_params,
+    sentence,
+)
+from aftercart.orders.customer_choices import order_options
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.windows import delivery_window

@@ -10,7 +10,7 @@ judged by its declared ``Content-Length`` alone: Django never reads past it, so 
 parsed or written.
 
 The ingest endpoints (``/api/``, ``/webhooks/``) have their own guard and problem+json answers
-(:class:`aftercart.core.middleware.IngestGuardMiddleware`).
+(:class:`aftercart.api.middleware.IngestGuardMiddleware`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from aftercart.core.middleware import INGEST_PREFIXES
+from aftercart.kernel.paths import INGEST_PREFIXES
 from aftercart.web.pages import page_frame, private, render_page
 from aftercart.web.tracking import choose_language
 

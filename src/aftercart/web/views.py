@@ -14,10 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from aftercart.cases.choices import customer_choice_record
 from aftercart.domain.next_step import ActionCode
 from aftercart.domain.options import ChoiceRefused, Situation
 from aftercart.domain.projection.state import OrderState
+from aftercart.orders.customer_choices import customer_choice_record
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.tokens import (

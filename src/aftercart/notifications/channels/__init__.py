@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
-from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
+from aftercart.kernel.i18n import customer_zone, render_next_step
 
 if TYPE_CHECKING:
     from aftercart.domain.next_step import NextStep

@@ -23,9 +23,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from aftercart.core.i18n import customer_zone, render_next_step
 from aftercart.domain.messaging import Channel
 from aftercart.domain.projection.state import OrderState
+from aftercart.kernel.i18n import customer_zone, render_next_step
 from aftercart.notifications import links
 from aftercart.notifications.channels import (
     HTTP_TIMEOUT,

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import aftercart.core.ids
+import aftercart.kernel.ids
 
 
 class Migration(migrations.Migration):
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 (
                     "public_id",
                     models.CharField(
-                        default=aftercart.core.ids.new_public_id, editable=False, max_length=26, unique=True
+                        default=aftercart.kernel.ids.new_public_id, editable=False, max_length=26, unique=True
                     ),
                 ),
                 ("number", models.CharField(blank=True, max_length=64)),

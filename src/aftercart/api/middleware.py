@@ -1,0 +1,60 @@
+"""Guards in front of the ingest endpoints: answer oversized and non-JSON bodies before parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from aftercart.api.problems import Problem, problem_response
+from aftercart.kernel.paths import INGEST_PREFIXES
+
+#: Raw carrier responses may be XML (Canada Post, DHL Express); everything else is JSON.
+XML_ALLOWED_PREFIX = "/api/v1/carriers/"
+#: Twilio posts its webhooks as an HTML form (application/x-www-form-urlencoded).
+FORM_ALLOWED_PREFIX = "/webhooks/twilio/"
+
+
+class IngestGuardMiddleware:
+    """413 for a body over ``AFTERCART_MAX_BODY_BYTES``; 415 for a body that is not JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("POST", "PUT", "PATCH") and request.path.startswith(INGEST_PREFIXES):
+            refusal = self._refuse(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest) -> HttpResponse | None:
+        limit = settings.AFTERCART_MAX_BODY_BYTES
+        try:
+            declared = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit or len(request.body) > limit:
+            return problem_response(
+                Problem(413, "Request body too large", f"The limit is {limit} bytes; send smaller batches.")
+            )
+        content_type = (request.content_type or "").lower()
+        if not request.body:
+            return None
+        is_json = content_type == "application/json" or content_type.endswith("+json")
+        is_xml = content_type in ("application/xml", "text/xml")
+        is_form = content_type == "application/x-www-form-urlencoded"
+        if (
+            not is_json
+            and not (is_xml and request.path.startswith(XML_ALLOWED_PREFIX))
+            and not (is_form and request.path.startswith(FORM_ALLOWED_PREFIX))
+        ):
+            return problem_response(
+                Problem(
+                    415,
+                    "Unsupported media type",
+                    "Send the body as JSON with 'Content-Type: application/json'.",
+                )
+            )
+        return None
