@@ -1,5 +1,5 @@
 """What the model learns from and predicts for: a shipment as the ETA model sees it, and a completed
-delivery. Not :class:`aftercart.orders.models.EtaShipment` (a row): the caller builds these from it."""
+delivery. Not :class:`aftercart.orders.models.Shipment` (a row): the caller builds these from it."""
 
 from __future__ import annotations
 
