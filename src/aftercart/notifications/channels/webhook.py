@@ -65,7 +65,7 @@ class WebhookTransport:
         }
         renderer = renderer_for(message.milestone)
         subject_event = renderer.webhook_event(message) if renderer and renderer.webhook_event else None
-        if subject_event is not None:
+        if renderer is not None and subject_event is not None:
             # Another subject's event carries that subject (a return, read now: its latest state),
             # not the order.
             event_type, data = subject_event
