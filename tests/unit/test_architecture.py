@@ -86,7 +86,6 @@ KNOWN_OVERSIZE = {
     "domain/journeys.py": 846,
     "domain/projection.py": 805,
     "domain/returns/judge.py": 827,
-    "integrations/olist/parse.py": 619,
     "notifications/services.py": 788,
     "orders/services.py": 665,
     "returns/services.py": 829,
