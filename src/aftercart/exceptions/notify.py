@@ -15,7 +15,7 @@ from typing import Any
 
 from aftercart.domain.exceptions import CRITICAL_MILESTONE, MESSAGED_ON_OPEN, ExceptionKind, stall_delay
 from aftercart.domain.milestones import Reached
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.exceptions.models import OrderException
 from aftercart.notifications.receivers import plan_notifications
 from aftercart.orders.planner import Planned

@@ -15,7 +15,7 @@ from typing import Any
 
 from aftercart.domain.facts import Fact
 from aftercart.domain.milestones import Reached
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 
 
 @dataclass(frozen=True, slots=True)

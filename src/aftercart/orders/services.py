@@ -29,15 +29,9 @@ from aftercart.domain.exceptions import DEFAULT_RULES
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
 from aftercart.domain.next_step import next_step
-from aftercart.domain.projection import (
-    LineState,
-    OrderState,
-    ShipmentState,
-    can_extend,
-    from_snapshot,
-    project,
-    to_snapshot,
-)
+from aftercart.domain.projection.fold import can_extend, project
+from aftercart.domain.projection.snapshot import from_snapshot, to_snapshot
+from aftercart.domain.projection.state import LineState, OrderState, ShipmentState
 from aftercart.kernel.db import chunks, delete_in, insert_rows, rows_in, update_rows, update_rows_where
 from aftercart.orders import planner, state_cache
 from aftercart.orders.models import Fact as FactRow

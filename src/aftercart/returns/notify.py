@@ -25,7 +25,7 @@ from django.conf import settings
 
 from aftercart.domain.messaging import Channel, consent_reason
 from aftercart.domain.milestones import RETURN_CUSTOMER, RETURN_WEBHOOK, Milestone
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.models import Message
 from aftercart.notifications.receivers import store_channel_map

@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import RETURN_CUSTOMER, Milestone
 from aftercart.domain.next_step import ActionCode
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.i18n import customer_zone, render_next_step
 from aftercart.notifications import links
 from aftercart.notifications.channels import Outbound, PermanentError, RetryableError

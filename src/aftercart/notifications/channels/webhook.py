@@ -22,7 +22,7 @@ from standardwebhooks import Webhook
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import RETURN_WEBHOOK, Milestone
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.channels import (
     Outbound,
     PermanentError,
