@@ -26,6 +26,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from aftercart.domain.addresses import postal_code_key
 from aftercart.domain.carriers import carrier_info, carrier_slug
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import Action, ActionCode, NextStep, StepCode
@@ -61,12 +62,6 @@ def normalise_email(raw: str) -> str:
     return (raw or "").strip().lower()[:254]
 
 
-def normalise_postal_code(raw: str) -> str:
-    """Postal codes compare without spaces, dashes or case; the same rule the order cache applies
-    when it stores them (``aftercart.orders.services._postal``)."""
-    return "".join(ch for ch in (raw or "") if ch.isalnum()).upper()[:32]
-
-
 def _same(given: str, stored: str) -> bool:
     # Compare fixed-length digests so the time taken says nothing about how much of the secret
     # matched or how long it is; an empty value never matches (an order without a postal code
@@ -84,7 +79,7 @@ def find_order(number: str, contact: str, store: Store | None = None) -> Order |
     its timing tells which part was wrong.
     """
     core = normalise_number(number)
-    email, postal = normalise_email(contact), normalise_postal_code(contact)
+    email, postal = normalise_email(contact), postal_code_key(contact)
     # Stores spell numbers with or without "#" and customers type either, in either case.
     candidates: Sequence[Order | None] = [None]
     if core:  # an empty number must never match the orders that have none
