@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aftercart.domain.messaging import Channel, ContactChoices
+from aftercart.domain.messaging import Channel, channel_consent_reason
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.projection import OrderState
 from aftercart.notifications.contacts import contact_key
@@ -111,14 +111,6 @@ def mask(channel: Channel, address: str) -> str:
     return f"•••• {address[-3:]}" if len(address) > 3 else "••••"
 
 
-def _receiving(channel: Channel, choices: ContactChoices, state: OrderState) -> bool:
-    # Mirrors aftercart.domain.messaging.consent_reason: e-mail unless opted out; SMS only with
-    # an explicit opt-in (here, or the order's consent).
-    if choices.opted_in is not None:
-        return choices.opted_in
-    return channel is Channel.EMAIL or state.sms_consent
-
-
 def _sections(order: Order, state: OrderState) -> list[Section]:
     journey = store_channel_map(order.store_id)
     out = []
@@ -128,7 +120,8 @@ def _sections(order: Order, state: OrderState) -> list[Section]:
         if not address or not milestones:
             continue  # no address, or the store never writes on this channel
         choices = choices_for(order.store_id, channel, address)
-        out.append(Section(channel, address, _receiving(channel, choices, state), milestones, choices.muted))
+        receiving = not channel_consent_reason(channel, state, choices)
+        out.append(Section(channel, address, receiving, milestones, choices.muted))
     return out
 
 
