@@ -14,20 +14,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from aftercart.domain.returns import (
-    OfferKind,
-)
 from aftercart.orders.models import Order
 from aftercart.returns import photos as return_photos
 from aftercart.returns.models import Return
-from aftercart.returns.portal import (
-    return_methods,
-    returnable_lines,
-)
-from aftercart.returns.services import LineChoice, ReturnRefused, return_request
+from aftercart.returns.portal import returnable_lines
+from aftercart.returns.services import ReturnRefused
+from aftercart.returns.submission import SubmissionRefused, SubmittedLine, return_submit
 from aftercart.web.pages import private, see_other
 from aftercart.web.returns.access import open_order
-from aftercart.web.returns.offers import offers_for, render_step_two
+from aftercart.web.returns.offers import render_step_two
 from aftercart.web.returns.start import judge_selection, read_selection, render_step_one, requested_lines
 from aftercart.web.returns.words import (
     NOTE_MESSAGES,
@@ -64,63 +59,45 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
         decision = judge_selection(selection, opened)
         if decision is None or not selection.ok:
             return render_step_one(request, opened, token, selection, status=400)
-        chosen: dict[int, str] = {}
-        errors: dict[int, str] = {}
-        for row in selection.picked:
-            verdict = decision.line(row.line_id)
-            assert verdict is not None
-            value = str(request.POST.get(f"choice-{row.index}", ""))
-            offered = {o.kind.value for o in offers_for(verdict, row)}
-            if value not in offered:
-                errors[row.index] = str(_("Choose what you would like for this item."))
-            chosen[row.index] = value
+        chosen = {row.index: str(request.POST.get(f"choice-{row.index}", "")) for row in selection.picked}
         method = str(request.POST.get("method", ""))
-        method_error = (
-            "" if method in return_methods(order) else str(_("Choose how you will send the items back."))
-        )
-        photos: dict[str, list[return_photos.PlannedPhoto]] = {}
-        photo_errors: dict[int, str] = {}
-        for row in selection.picked:
-            uploads = [f for f in request.FILES.getlist(f"photos-{row.index}") if f.size or f.name]
-            try:
-                checked = return_photos.photos_check([(f.name or "", _read_upload(f)) for f in uploads])
-            except return_photos.PhotoRefused as refused:
-                photo_errors[row.index] = str(PHOTO_ERRORS[refused.code])
-            else:
-                photos[row.line_id] = return_photos.photos_plan(client_key, row.line_id, checked)
+        submitted = [
+            SubmittedLine(
+                request=asked,
+                resolution=chosen[row.index],
+                reason_text=row.text,
+                photos=[(f.name or "", _read_upload(f)) for f in _uploads(request, row.index)],
+            )
+            for row, asked in zip(selection.picked, requested_lines(selection), strict=True)
+        ]
         kwargs = {"chosen": chosen, "method": method, "client_key": client_key}
-        if errors or photo_errors or method_error:
+        errors: dict[int, str] = {}
+        try:
+            result = return_submit(
+                order=order,
+                state=opened.state,
+                lines=submitted,
+                method=method,
+                client_key=client_key,
+                now=opened.now,
+            )
+        except SubmissionRefused as refused:
             return render_step_two(
                 request,
                 opened,
                 token,
                 selection,
                 decision,
-                errors=errors,
-                photo_errors=photo_errors,
-                method_error=method_error,
+                errors={
+                    selection.picked[i].index: str(_("Choose what you would like for this item."))
+                    for i in refused.choices
+                },
+                photo_errors={
+                    selection.picked[i].index: str(PHOTO_ERRORS[code]) for i, code in refused.photos.items()
+                },
+                method_error=str(_("Choose how you will send the items back.")) if refused.method else "",
                 status=400,
                 **kwargs,
-            )
-        choices = [
-            LineChoice(
-                request=asked,
-                resolution=OfferKind(chosen[row.index]),
-                reason_text=row.text,
-                photos=tuple(p.path for p in photos.get(row.line_id, [])),
-            )
-            for row, asked in zip(selection.picked, requested_lines(selection), strict=True)
-        ]
-        try:
-            result = return_request(
-                store=order.store,
-                order=order,
-                choices=choices,
-                client_key=client_key,
-                source="portal",
-                actor="shopper",
-                method=method,
-                now=opened.now,
             )
         except ReturnRefused as refused:
             if refused.existing is not None:
@@ -130,8 +107,8 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                 field_name = error.get("field", "")
                 if field_name.startswith("lines[") and "]" in field_name:
                     position = int(field_name[6 : field_name.index("]")])
-                    if 0 <= position < len(choices):
-                        line_id = choices[position].request.line_id
+                    if 0 <= position < len(submitted):
+                        line_id = submitted[position].request.line_id
                         errors[by_line[line_id]] = str(
                             NOTE_MESSAGES.get(error.get("code", ""), _("This item cannot be returned."))
                         )
@@ -151,11 +128,11 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                 status=400,
                 **kwargs,
             )
-    if not result.created:
-        return to_status(token, result.ret, opened.language, again=True)
-    # The return names the photos; write them now that it exists (a refusal left no files).
-    return_photos.photos_write([p for planned in photos.values() for p in planned])
-    return to_status(token, result.ret, opened.language)
+    return to_status(token, result.ret, opened.language, again=not result.created)
+
+
+def _uploads(request: HttpRequest, index: int) -> list[Any]:
+    return [f for f in request.FILES.getlist(f"photos-{index}") if f.size or f.name]
 
 
 def _read_upload(upload: Any) -> bytes:
