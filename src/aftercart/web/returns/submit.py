@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -70,8 +71,19 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
             )
             for row, asked in zip(selection.picked, requested_lines(selection), strict=True)
         ]
-        kwargs = {"chosen": chosen, "method": method, "client_key": client_key}
-        errors: dict[int, str] = {}
+        # The form again, with what was chosen and a message by each field to correct.
+        again = partial(
+            render_step_two,
+            request,
+            opened,
+            token,
+            selection,
+            decision,
+            status=400,
+            chosen=chosen,
+            method=method,
+            client_key=client_key,
+        )
         try:
             result = return_submit(
                 order=order,
@@ -82,12 +94,7 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                 now=opened.now,
             )
         except SubmissionRefused as refused:
-            return render_step_two(
-                request,
-                opened,
-                token,
-                selection,
-                decision,
+            return again(
                 errors={
                     selection.picked[i].index: str(_("Choose what you would like for this item."))
                     for i in refused.choices
@@ -96,20 +103,17 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                     selection.picked[i].index: str(PHOTO_ERRORS[code]) for i, code in refused.photos.items()
                 },
                 method_error=str(_("Choose how you will send the items back.")) if refused.method else "",
-                status=400,
-                **kwargs,
             )
         except ReturnRefused as refused:
             if refused.existing is not None:
                 return to_status(token, refused.existing, opened.language, again=True)
-            by_line = {row.line_id: row.index for row in selection.picked}
-            for error in refused.errors:
+            errors: dict[int, str] = {}
+            for error in refused.errors:  # "lines[<position in the submission>]..." names a line
                 field_name = error.get("field", "")
                 if field_name.startswith("lines[") and "]" in field_name:
                     position = int(field_name[6 : field_name.index("]")])
                     if 0 <= position < len(submitted):
-                        line_id = submitted[position].request.line_id
-                        errors[by_line[line_id]] = str(
+                        errors[selection.picked[position].index] = str(
                             NOTE_MESSAGES.get(error.get("code", ""), _("This item cannot be returned."))
                         )
             problem = (
@@ -117,17 +121,7 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                 if errors
                 else str(_("This return cannot be made as it is. Please check it and try again."))
             )
-            return render_step_two(
-                request,
-                opened,
-                token,
-                selection,
-                decision,
-                errors=errors,
-                problem=problem,
-                status=400,
-                **kwargs,
-            )
+            return again(errors=errors, problem=problem)
     return to_status(token, result.ret, opened.language, again=not result.created)
 
 
