@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 
 __all__ = ["arrived_at"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aftercart.domain.arrival import arrived_at
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns.lifecycle import TERMINAL, ReturnStatus
 from aftercart.domain.vocabulary import Stage
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from aftercart.domain.messaging import Channel, ContactChoices, channel_consent_reason
 from aftercart.domain.milestones import Milestone
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.models import PreferenceSource
 from aftercart.notifications.selectors import choices_for_contacts
 from aftercart.notifications.services import preference_set

@@ -16,7 +16,8 @@ from django.db import connection
 from aftercart.domain.addresses import postal_code_key
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
-from aftercart.domain.projection import OrderState, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.db import chunks
 from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact as FactRow

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns import OfferKind, RequestedLine
 from aftercart.orders.models import Order
 from aftercart.returns import photos as return_photos
