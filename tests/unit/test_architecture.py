@@ -75,9 +75,9 @@ KNOWN_LATE_IMPORTS: frozenset[str] = frozenset()
 #: Modules still over the limit, with the size they may not grow past; it only ever shrinks.
 KNOWN_OVERSIZE = {
     "notifications/services.py": 788,
-    "orders/services.py": 665,
+    "orders/services.py": 661,
     "returns/services.py": 829,
-    "web/tracking.py": 718,
+    "web/tracking.py": 658,
 }
 
 
