@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
-from aftercart.notifications.journey import channel_milestones
+from aftercart.notifications.channel_map import channel_milestones
 from aftercart.notifications.message_templates import VARIABLES, TemplateText, preview, template_errors
 from aftercart.notifications.models import (
     ChannelConfig,
