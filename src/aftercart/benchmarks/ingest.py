@@ -419,7 +419,7 @@ def batch_clock(batch: list[dict[str, Any]]) -> datetime:
 
 def _order_json(parcel: Parcel) -> dict[str, Any]:
     placed = EPOCH + timedelta(minutes=parcel.start - 2 * 24 * 60)
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "line_id": f"L{n}",
             "sku": f"SKU-{(parcel.index * 7 + n) % 5000:05d}",
@@ -738,9 +738,10 @@ def _floor(config: IngestConfig, store: Any, reporter: Reporter) -> float:
     seen: set[str] = set()
     seconds = 0.0
     while batch := list(islice(stream, config.batch)):
-        rows = []
+        rows: list[tuple[Any, ...]] = []  # driver parameters (a Jsonb is one too)
         for event in batch:
             fact = event_fact(validate(event))
+            assert fact.tracking_number is not None  # a tracking event's fact names its parcel
             if fact.idempotency_key in seen:
                 continue  # a re-send: stored once
             if len(recent) == RESEND_WINDOW:

@@ -364,6 +364,7 @@ REQUIRED_SCENARIOS = tuple(SCENARIO_WEIGHTS)
 FALLBACKS = ("in_transit", "delivered")
 
 # Carrier-style raw codes and texts. Illustrative: close to what each carrier shows, not a spec.
+_EVENTS: tuple[str, ...]
 _EVENTS = ("label", "accepted", "departure", "arrival", "moving", "customs", "ofd", "delivered", "attempt")
 _EVENTS += ("delayed", "lost", "damaged", "rts")
 _RAW_CODES: dict[str, dict[str, str]] = {
@@ -516,6 +517,12 @@ class _Parcel:
     delivered: datetime | None = None
     end: datetime | None = None  # the event that decides the scenario (attempt, delay, loss...)
     after_end: datetime | None = None  # the next event after ``end``, if any
+
+
+def _had(moment: datetime | None) -> datetime:
+    """A moment the scenario made sure its parcel had (delivered, for "delivered"...)."""
+    assert moment is not None
+    return moment
 
 
 class _Journey:
@@ -776,15 +783,15 @@ class _Journey:
 
     def _delivered(self) -> None:
         parcel = self._shipped()
-        self.window = (parcel.delivered, None)  # type: ignore[assignment]
+        self.window = (_had(parcel.delivered), None)
 
     def _delivered_after_delay(self) -> None:
         parcel = self._shipped(delay=True)
-        self.window = (parcel.delivered, None)  # type: ignore[assignment]
+        self.window = (_had(parcel.delivered), None)
 
     def _delivered_after_attempt(self) -> None:
         parcel = self._shipped(attempt="redeliver")
-        self.window = (parcel.delivered, None)  # type: ignore[assignment]
+        self.window = (_had(parcel.delivered), None)
 
     def _in_transit(self) -> None:
         parcel = self._shipped()
@@ -792,18 +799,18 @@ class _Journey:
 
     def _out_for_delivery(self) -> None:
         parcel = self._shipped()
-        self.window = (parcel.ofd, parcel.delivered)  # type: ignore[assignment]
+        self.window = (_had(parcel.ofd), parcel.delivered)
 
     def _delayed(self) -> None:
         parcel = self._shipped(delay=True)
-        self.window = (parcel.end, parcel.after_end)  # type: ignore[assignment]
+        self.window = (_had(parcel.end), parcel.after_end)
 
     def _attempt_failed(self) -> None:
         parcel = self._shipped(attempt=self.rng.choice(("redeliver", "redeliver", "stuck")))
-        self.window = (parcel.end, parcel.after_end)  # type: ignore[assignment]
+        self.window = (_had(parcel.end), parcel.after_end)
 
     def _lost(self) -> None:
-        self.window = (self._shipped(outcome="lost").end, None)  # type: ignore[assignment]
+        self.window = (_had(self._shipped(outcome="lost").end), None)
 
     def _stalled(self) -> None:
         # The journey of a parcel that goes silent after the hub scan; ``now`` falls in the silence,
@@ -815,10 +822,10 @@ class _Journey:
         self.window = (end - timedelta(days=3), end)
 
     def _damaged(self) -> None:
-        self.window = (self._shipped(outcome="damaged").end, None)  # type: ignore[assignment]
+        self.window = (_had(self._shipped(outcome="damaged").end), None)
 
     def _returning(self) -> None:
-        self.window = (self._shipped(attempt="return").end, None)  # type: ignore[assignment]
+        self.window = (_had(self._shipped(attempt="return").end), None)
 
     def _split(self, *, second_lag: tuple[int, int]) -> tuple[_Parcel, _Parcel]:
         """Two parcels: the second part of the order ships later (a backorder from another site)."""
@@ -834,11 +841,11 @@ class _Journey:
 
     def _delivered_split(self) -> None:
         a, b = self._split(second_lag=(0, 2))
-        self.window = (max(a.delivered, b.delivered), None)  # type: ignore[type-var]
+        self.window = (max(_had(a.delivered), _had(b.delivered)), None)
 
     def _partially_shipped(self) -> None:
         a, b = self._split(second_lag=(2, 4))
-        self.window = (a.created, min(a.ofd, b.created))  # type: ignore[type-var]
+        self.window = (a.created, min(_had(a.ofd), b.created))
 
     def _item_unavailable(self) -> None:
         ids = self.line_ids

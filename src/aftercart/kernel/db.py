@@ -142,8 +142,9 @@ def _insert_statement(
     return sql, [_adapter(f) for f in fields]
 
 
-def update_rows(model: type[models.Model], field_names: Sequence[str], objs: Sequence[models.Model]) -> None:
-    """UPDATE each object's row with its current values of ``field_names``.
+def update_rows(model: type[models.Model], field_names: Sequence[str], objs: Sequence[object]) -> None:
+    """UPDATE each object's row with its current values of ``field_names`` (model instances, or any
+    object with those attributes and a ``pk``, like the ledger's ``OrderRow``).
 
     One prepared single-row UPDATE run with executemany: Django's ``bulk_update`` builds one CASE
     expression per field over all rows, which costs several times more on both backends.

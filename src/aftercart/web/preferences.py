@@ -18,7 +18,7 @@ with the store; every change is recorded with its source (see ``Preference``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -207,6 +207,16 @@ def _one_click(request: HttpRequest, token: str, order: Order, state: OrderState
     return private(HttpResponse("Unsubscribed.", content_type="text/plain"))
 
 
+class _Choice(TypedDict):
+    """What every ``preference_set`` of one section of the form shares."""
+
+    store_id: int
+    channel: Channel
+    address: str
+    source: str
+    order_id: int | None
+
+
 @never_cache
 @csrf_protect
 @require_POST
@@ -222,7 +232,7 @@ def preferences_save(request: HttpRequest, token: str) -> HttpResponse:
     for section in _sections(order, state):
         prefix = section.channel.value
         receiving = not everything_off and request.POST.get(prefix) == "on"
-        common = {
+        common: _Choice = {
             "store_id": order.store_id,
             "channel": section.channel,
             "address": section.address,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -34,6 +35,14 @@ from aftercart.web.returns.words import (
     PHOTO_ERRORS,
 )
 from aftercart.web.uploads import accepts_uploads
+
+
+class _Chosen(TypedDict):
+    """What the form chose, given back to ``render_step_two`` when it is shown again."""
+
+    chosen: Mapping[int, str]
+    method: str
+    client_key: str
 
 
 @accepts_uploads(return_photos.MAX_UPLOAD_BYTES)
@@ -88,7 +97,7 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                 photo_errors[row.index] = str(PHOTO_ERRORS[refused.code])
             else:
                 photos[row.line_id] = return_photos.photos_plan(client_key, row.line_id, checked)
-        kwargs = {"chosen": chosen, "method": method, "client_key": client_key}
+        kwargs: _Chosen = {"chosen": chosen, "method": method, "client_key": client_key}
         if errors or photo_errors or method_error:
             return render_step_two(
                 request,
