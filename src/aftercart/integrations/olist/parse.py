@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, TextIO, overload
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from aftercart.domain.facts import Fact, FactKind, to_utc
@@ -148,10 +148,6 @@ def parse_timestamp(value: str, name: str) -> datetime | None:
         raise RowError(f"{name} is not a timestamp: {text[:40]!r}") from None
 
 
-@overload
-def parse_money(value: str, name: str, *, required: Literal[True] = True) -> Decimal: ...
-@overload
-def parse_money(value: str, name: str, *, required: bool) -> Decimal | None: ...
 def parse_money(value: str, name: str, *, required: bool = True) -> Decimal | None:
     """A non-negative decimal amount; ``None`` when empty and not required."""
     text = value.strip()
@@ -218,7 +214,7 @@ def item_row(row: Mapping[str, str]) -> ItemRow:
         item_id=_required(row, "order_item_id"),
         product_id=(row.get("product_id") or "").strip(),
         seller_id=(row.get("seller_id") or "").strip(),
-        price=parse_money(row.get("price") or "", "price"),
+        price=parse_money(row.get("price") or "", "price"),  # type: ignore[arg-type]
         freight_value=parse_money(row.get("freight_value") or "", "freight_value", required=False),
     )
 
@@ -560,7 +556,7 @@ class OlistReader:
             def payment(row: Mapping[str, str]) -> tuple[str, Decimal]:
                 return _required(row, "order_id"), parse_money(
                     row.get("payment_value") or "", "payment_value"
-                )
+                )  # type: ignore[return-value]
 
             for order_id, value in self._checked("payments", advance, payment):
                 self.payments[order_id].append(value)
