@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 
 #: Orders kept; a firehose touches each active order every few batches. Bounded so memory stays
 #: flat however long the worker runs (each entry is a few KB).
