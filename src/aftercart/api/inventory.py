@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import model_validator
 
-from aftercart.returns.services import StockItem, stock_set
+from aftercart.returns.services.stock import StockItem, stock_set
 
 router = Router(tags=["inventory"])
 
