@@ -19,7 +19,8 @@ from django.utils.cache import patch_vary_headers
 
 from aftercart.kernel.db import json_dumps
 from aftercart.stores.models import Store
-from aftercart.web.tracking import brand_theme, language_links, store_view
+from aftercart.web.branding import brand_theme, store_view
+from aftercart.web.language import language_links
 
 
 def render_page(
