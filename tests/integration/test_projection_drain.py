@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 from aftercart.domain.facts import Fact
 from aftercart.exceptions.models import OrderException
+from aftercart.kernel.loops import loops_start
 from aftercart.notifications.models import Message
 from aftercart.orders import planner, state_cache
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order, PendingProjection, Shipment
 from aftercart.orders.services import facts_append, facts_record, projection_drain, projection_pending
-from aftercart.orders.worker import projections_catch_up, start_projection_thread
+from aftercart.orders.worker import projection_loop, projections_catch_up
 from aftercart.stores.services import store_create
 from tests.factories import fact
 
@@ -258,13 +259,9 @@ def test_the_worker_thread_drains_while_it_runs(store, monkeypatch):
         return 0
 
     monkeypatch.setattr(worker, "projections_catch_up", observed)
-    thread, stop = start_projection_thread(interval=0.05)
-    try:
+    with loops_start([projection_loop(interval=0.05)], timeout=10) as running:
         assert drained.wait(20), "the thread projected the pending order"
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
+    assert not any(thread.is_alive() for thread in running.threads)
     assert projection_pending() == 0
     assert Shipment.objects.get(store=store).tag == "delivered"
 
