@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from aftercart.domain.facts import Fact
 from aftercart.exceptions.models import OrderException
+from aftercart.kernel.caches import caches_reset
 from aftercart.kernel.loops import loops_start
 from aftercart.notifications.models import Message
-from aftercart.orders import planner, state_cache
+from aftercart.orders import planner
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order, PendingProjection, Shipment
 from aftercart.orders.services import facts_append, facts_record, projection_drain, projection_pending
@@ -136,7 +137,7 @@ def test_append_then_drain_ends_like_recording_the_same_facts(arrivals):
     """Same projection, same outbox rows, same cases. Draining after every append must match
     recording each append; one drain after all of them must match recording them all at once."""
     chunks, drain_each = arrivals
-    state_cache.clear()
+    caches_reset()  # each example starts as a new process
     setup = _order_facts(1) + _order_facts(2)
     sync, deferred = _fresh_store(), _fresh_store()
     for store in (sync, deferred):
@@ -166,7 +167,7 @@ def test_a_crash_after_the_append_loses_no_message_and_sends_none_twice(store):
     facts_record(store=store, facts=_order_facts(1), now=T0 + timedelta(hours=1))
     before = Message.objects.count()
     facts_append(store=store, facts=_scans(1), now=NOW)  # committed; the process dies before a drain
-    state_cache.clear()  # the new process remembers nothing
+    caches_reset()  # the new process remembers nothing
     assert Message.objects.count() == before, "nothing is decided at append time"
     assert PendingProjection.objects.filter(order__external_id="O1").exists(), "the mark is durable"
 

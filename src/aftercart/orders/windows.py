@@ -28,6 +28,7 @@ from django.utils import timezone
 from aftercart.domain.eta import Delivery, EtaConfig, EtaModel, Place, Window
 from aftercart.domain.eta import Shipment as EtaShipment
 from aftercart.domain.projection import OrderState, ShipmentState
+from aftercart.kernel.caches import cache_register
 from aftercart.orders.models import DeliveryModel, DeliveryPromise, Order, Shipment
 from aftercart.stores.models import Store
 
@@ -41,6 +42,8 @@ REFIT_EVERY = 3600.0
 RECHECK_EVERY = 60.0
 
 #: Per store: when this process last checked for a fit (monotonic), that fit's time, its model.
+#: Safe: a model is used for at most :data:`RECHECK_EVERY` seconds before the stored fit's time is
+#: read again, and a newer fit replaces it; fits are written only by our own worker.
 _models: dict[int, tuple[float, datetime | None, EtaModel | None]] = {}
 _lock = threading.Lock()
 
@@ -149,6 +152,9 @@ def forget_models() -> None:
     :func:`model_refit`), so the next use reads the stored fit again."""
     with _lock:
         _models.clear()
+
+
+cache_register("orders.windows.models", forget_models)
 
 
 def delivery_window(order: Order, state: OrderState, now: datetime) -> Window | None:

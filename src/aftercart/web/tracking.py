@@ -14,7 +14,6 @@ import hmac
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from aftercart.domain.next_step import Action, ActionCode, NextStep, StepCode
 from aftercart.domain.options import Offer, Refusal, Situation
 from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
+from aftercart.kernel.caches import memoised
 from aftercart.kernel.i18n import (
     customer_zone,
     fill,
@@ -251,7 +251,7 @@ def brand_theme(branding: Mapping[str, Any] | None) -> dict[str, str]:
     return dict(_theme(str(branding.get("primary_colour") or ""), str(branding.get("accent_colour") or "")))
 
 
-@lru_cache(maxsize=256)
+@memoised("web.tracking.theme", maxsize=256)
 def _theme(primary_colour: str, accent_colour: str) -> tuple[tuple[str, str], ...]:
     # Every page of a store asks for the same colours: the contrast search runs once per pair.
     primary = parse_colour(primary_colour) or parse_colour(DEFAULT_PRIMARY)
