@@ -3,7 +3,7 @@
     .venv/bin/python bench/eta.py [--deliveries 1000000] [--predictions 10000] [--json]
 
 Targets (issue): one window ≤ 1 ms on average once fitted; a refit on 1,000,000 deliveries ≤ 30 s.
-The synthetic history (:func:`aftercart.domain.eta.synthetic_deliveries`) spreads orders over two
+The synthetic history (:func:`aftercart.benchmarks.eta.synthetic_deliveries`) spreads orders over two
 years, 27 Brazilian states and 500 sellers, each with a carrier estimate and a ship-by date, so every
 histogram level and the carrier-trust learning are exercised. Predictions alternate promises (at the
 order) and handoff re-estimates on 10,000 other shipments.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from aftercart.domain.eta import benchmark
+from aftercart.benchmarks.eta import benchmark
 
 
 def main() -> None:

@@ -49,7 +49,8 @@ def _mix(i: int, rng: random.Random) -> str:
 
 
 def _state_snapshot(ref: str, profile: str, placed: datetime, last_scan: datetime) -> dict:
-    from aftercart.domain.projection import LineState, OrderState, ShipmentState, to_snapshot
+    from aftercart.domain.projection.snapshot import to_snapshot
+    from aftercart.domain.projection.state import LineState, OrderState, ShipmentState
     from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
     state = OrderState(order_ref=ref, number=f"#{ref}", placed_at=placed, email=f"c{ref}@example.com")

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "aftercart.demo",
     "aftercart.web",
     "aftercart.commands",
+    # Last: it wires the apps above together (event handlers, parcel owners, message renderers).
+    "aftercart.wiring",
 ]
 
 MIDDLEWARE = [

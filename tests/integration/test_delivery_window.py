@@ -196,7 +196,7 @@ def test_the_shipped_email_shows_the_window_and_the_confirmation_does_not(store)
 @pytest.fixture
 def no_fitting(monkeypatch):
     """Make any fit fail loudly: what runs under it must only load a stored model."""
-    from aftercart.domain.eta import EtaModel
+    from aftercart.domain.eta.model import EtaModel
 
     def refuse(self, history):
         raise AssertionError("a model was fitted")
@@ -228,7 +228,7 @@ def test_a_page_view_loads_the_workers_fit_and_never_fits_one(store, api, reques
 
 
 def test_a_stale_fit_is_still_used_and_the_worker_refits_only_stale_ones(store, api, monkeypatch):
-    from aftercart.domain.eta import EtaModel
+    from aftercart.domain.eta.model import EtaModel
     from aftercart.orders.models import DeliveryModel
     from aftercart.orders.windows import REFIT_EVERY, models_refit_due
 

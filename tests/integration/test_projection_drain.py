@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 
 from aftercart.domain.facts import Fact
 from aftercart.exceptions.models import OrderException
+from aftercart.kernel import events
 from aftercart.kernel.caches import caches_reset
 from aftercart.kernel.loops import loops_start
 from aftercart.notifications.models import Message
-from aftercart.orders import planner, state_cache
+from aftercart.orders import state_cache
+from aftercart.orders.events import MilestonesReached
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order, PendingProjection, Shipment
 from aftercart.orders.services import facts_append, facts_record, projection_drain, projection_pending
@@ -208,16 +210,16 @@ def test_a_crash_after_the_append_loses_no_message_and_sends_none_twice(store):
     assert Message.objects.count() == before, "nothing is decided at append time"
     assert PendingProjection.objects.filter(order__external_id="O1").exists(), "the mark is durable"
 
-    # The restarted drain fails half-way (a receiver raises): its transaction rolls back whole.
-    def broken(*, items, now):
+    # The restarted drain fails half-way (a handler raises): its transaction rolls back whole.
+    def broken(event):
         raise RuntimeError("database went away")
 
-    planner.connect(broken)
+    events.subscribe(MilestonesReached, broken)
     try:
         with pytest.raises(RuntimeError):
             projection_drain(now=NOW)
     finally:
-        planner.disconnect(broken)
+        events.unsubscribe(MilestonesReached, broken)
     assert projection_pending() == 1 and Message.objects.count() == before
 
     assert projection_drain(now=NOW) == 1

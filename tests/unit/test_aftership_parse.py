@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from aftercart.domain.facts import Fact, FactKind
-from aftercart.domain.projection import project
+from aftercart.domain.projection.fold import project
 from aftercart.domain.vocabulary import AFTERSHIP_SUBTAGS, AFTERSHIP_TAGS, CarrierTag, Stage, Subtag
 from aftercart.integrations.aftership import AfterShipPayloadError, parse_webhook, verify_signature
 

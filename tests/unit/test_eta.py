@@ -10,32 +10,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aftercart.domain.eta import (
-    BusinessCalendar,
-    Delivery,
-    EtaConfig,
-    EtaModel,
-    Place,
-    Shipment,
-    Stage,
-    synthetic_deliveries,
-)
-from aftercart.domain.eta_backtest import OrderRecord, backtest, backtest_config, replay
+from aftercart.benchmarks.eta import synthetic_deliveries
+from aftercart.domain.eta.backtest import OrderRecord, backtest, backtest_config, replay
+from aftercart.domain.eta.business_days import BusinessCalendar
+from aftercart.domain.eta.config import EtaConfig
+from aftercart.domain.eta.geography import GeoArea
+from aftercart.domain.eta.model import EtaModel
+from aftercart.domain.eta.shipments import Delivery, EtaShipment
+from aftercart.domain.eta.windows import WindowStage
 
-SP, RJ, PR, AM = Place("BR", "SP"), Place("BR", "RJ"), Place("BR", "PR"), Place("BR", "AM")
+SP, RJ, PR, AM = GeoArea("BR", "SP"), GeoArea("BR", "RJ"), GeoArea("BR", "PR"), GeoArea("BR", "AM")
 T0 = datetime(2018, 3, 5, 10, 0)  # a Monday
 
 
 def ship(
     ordered: datetime,
     *,
-    origin: Place = SP,
-    dest: Place = RJ,
+    origin: GeoArea = SP,
+    dest: GeoArea = RJ,
     handed: datetime | None = None,
     estimate: date | None = None,
     location: str = "s1",
-) -> Shipment:
-    return Shipment(
+) -> EtaShipment:
+    return EtaShipment(
         ordered_at=ordered,
         origin=origin,
         destination=dest,
@@ -118,7 +115,7 @@ def test_window_is_ordered_and_never_in_the_past(
     ordered = datetime(2018, 3, 1) + timedelta(hours=offset)
     handed = ordered + timedelta(hours=handed_after) if handed_after is not None else None
     estimate = (ordered + timedelta(days=estimate_days)).date() if estimate_days is not None else None
-    s = ship(ordered, dest=Place("BR", dest), handed=handed, estimate=estimate)
+    s = ship(ordered, dest=GeoArea("BR", dest), handed=handed, estimate=estimate)
     at = (handed or ordered) + timedelta(hours=checkpoint_after)
     w = fitted.predict(s, at=at)
     assert w.earliest <= w.latest
@@ -130,10 +127,10 @@ def test_checkpoint_moves_the_window_later_when_the_parcel_is_late(fitted: EtaMo
     handed = datetime(2018, 3, 5, 12)
     s = ship(datetime(2018, 3, 2, 9), dest=AM, handed=handed)
     at_handoff = fitted.predict(s, at=handed)
-    assert at_handoff.stage is Stage.HANDOFF
+    assert at_handoff.stage is WindowStage.HANDOFF
     late = handed + timedelta(days=40)
     again = fitted.predict(s, at=late)
-    assert again.stage is Stage.CHECKPOINT
+    assert again.stage is WindowStage.CHECKPOINT
     assert again.latest > at_handoff.latest
     assert again.earliest >= late.date()
 
@@ -287,9 +284,9 @@ def test_trust_follows_how_good_the_carrier_estimate_is() -> None:
     at = datetime(2017, 6, 1)  # well inside the stream (its last deliveries trickle in one by one)
     exact = EtaModel().fit(_with_estimates(history, informative=True, seed=1), until=at)
     noisy = EtaModel().fit(_with_estimates(history, informative=False, seed=2), until=at)
-    assert exact.trust("correios", Stage.PROMISE) >= 0.75
-    assert noisy.trust("correios", Stage.PROMISE) <= 0.25
-    assert EtaModel().trust("correios", Stage.PROMISE) == 1.0  # nothing learned yet
+    assert exact.trust("correios", WindowStage.PROMISE) >= 0.75
+    assert noisy.trust("correios", WindowStage.PROMISE) <= 0.25
+    assert EtaModel().trust("correios", WindowStage.PROMISE) == 1.0  # nothing learned yet
 
 
 def test_young_history_ends_on_the_carrier_estimate() -> None:

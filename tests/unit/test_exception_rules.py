@@ -18,7 +18,8 @@ from aftercart.domain.exceptions import (
     stall_delay,
 )
 from aftercart.domain.facts import Fact, FactKind
-from aftercart.domain.projection import OrderState, Pickup, ShipmentState, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.state import OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, Subtag
 
 MON = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday

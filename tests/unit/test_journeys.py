@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aftercart.domain.journeys import (
-    JourneyReport,
+from aftercart.domain.journey_replay.journey import (
     OrderHistory,
     OrderJourney,
     Outcome,
     SilentGap,
     SimulationSettings,
     outcome_of,
-    replay_customer,
 )
+from aftercart.domain.journey_replay.replay import replay_customer
+from aftercart.domain.journey_replay.report import JourneyReport
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.vocabulary import Stage

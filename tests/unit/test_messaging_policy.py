@@ -22,7 +22,8 @@ from aftercart.domain.messaging import (
     stale_reason,
 )
 from aftercart.domain.milestones import CRITICAL, Milestone, Reached, reached
-from aftercart.domain.projection import OrderState, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.state import OrderState
 from tests.unit.test_projection import T0, fact
 
 EMAIL_ONLY = {m: {Channel.EMAIL} for m in Milestone}
@@ -454,7 +455,7 @@ def test_event_channel_contacts():
 def test_a_time_driven_reminder_is_not_mistaken_for_history():
     from aftercart.domain.messaging import TIME_DRIVEN, plan_messages
     from aftercart.domain.milestones import Milestone, Reached
-    from aftercart.domain.projection import OrderState
+    from aftercart.domain.projection.state import OrderState
 
     assert Milestone.PICKUP_EXPIRING in TIME_DRIVEN
     old = datetime(2026, 3, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 
 from aftercart.domain.exceptions import DetectionRules
 from aftercart.domain.next_step import ActionCode, StepCode, next_step
-from aftercart.domain.projection import project
+from aftercart.domain.projection.fold import project
 from tests.unit.test_projection import T0, fact
 
 #: Within the default handling SLA (two business days) of the orders placed at T0, so an order

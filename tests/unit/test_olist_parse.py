@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aftercart.domain.facts import FactKind
-from aftercart.domain.projection import project
+from aftercart.domain.projection.fold import project
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Stage
 from aftercart.integrations.olist.parse import (
     Malformed,

@@ -21,7 +21,8 @@ from aftercart.domain.options import (
     choice_payload,
     customer_options,
 )
-from aftercart.domain.projection import from_snapshot, project, to_snapshot
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.snapshot import from_snapshot, to_snapshot
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 RULES = DetectionRules()

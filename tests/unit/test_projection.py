@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aftercart.domain.facts import Fact, FactKind
-from aftercart.domain.projection import project
+from aftercart.domain.projection.fold import project
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Stage
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -301,7 +301,8 @@ def test_shipped_quantity_never_exceeds_ordered(facts):
 @settings(max_examples=300, deadline=None)
 @given(journeys(), st.data())
 def test_folding_later_facts_onto_a_snapshot_equals_folding_everything(facts, data):
-    from aftercart.domain.projection import can_extend, from_snapshot, to_snapshot
+    from aftercart.domain.projection.fold import can_extend
+    from aftercart.domain.projection.snapshot import from_snapshot, to_snapshot
 
     ordered = sorted({f.idempotency_key: f for f in facts}.values(), key=lambda f: f.sort_key)
     cut = data.draw(st.integers(1, len(ordered)))
@@ -314,7 +315,7 @@ def test_folding_later_facts_onto_a_snapshot_equals_folding_everything(facts, da
 @settings(max_examples=200, deadline=None)
 @given(journeys())
 def test_folding_without_checkpoint_lists_changes_nothing_else(facts):
-    from aftercart.domain.projection import to_snapshot
+    from aftercart.domain.projection.snapshot import to_snapshot
 
     full, lean = project(facts), project(facts, checkpoints=False)
     assert all(not s.checkpoints for s in lean.shipments.values())
@@ -326,14 +327,14 @@ def test_folding_without_checkpoint_lists_changes_nothing_else(facts):
 def test_a_snapshot_left_for_orjson_encodes_to_the_same_text(facts):
     import orjson
 
-    from aftercart.domain.projection import to_snapshot
+    from aftercart.domain.projection.snapshot import to_snapshot
 
     state = project(facts)
     assert orjson.dumps(to_snapshot(state, encoded_later=True)) == orjson.dumps(to_snapshot(state))
 
 
 def test_a_fact_older_than_the_snapshot_cannot_be_folded_onto_it():
-    from aftercart.domain.projection import can_extend
+    from aftercart.domain.projection.fold import can_extend
 
     facts = three_lines_two_parcels_one_unavailable()
     base = project(facts[:6])
@@ -360,7 +361,7 @@ def test_a_carrier_holding_the_parcel_for_pickup_is_the_pickup_stage():
 
 
 def test_an_answered_unavailable_line_no_longer_needs_the_customer():
-    from aftercart.domain.projection import from_snapshot, to_snapshot
+    from aftercart.domain.projection.snapshot import from_snapshot, to_snapshot
 
     facts = three_lines_two_parcels_one_unavailable()
     assert [ln.line_id for ln in project(facts).unavailable_lines] == ["L3"]

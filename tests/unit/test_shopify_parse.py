@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from aftercart.domain.facts import Fact, FactKind
-from aftercart.domain.projection import project
+from aftercart.domain.projection.fold import project
 from aftercart.domain.vocabulary import CarrierTag, Stage, Subtag
 from aftercart.integrations.shopify import (
     SHOPIFY_EVENT_STATUS,

@@ -13,7 +13,7 @@ from aftercart.api.problems import Problem
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import NextStep, StepCode
 from aftercart.domain.options import ChoiceRefused, Refusal
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import Stage
 from aftercart.integrations.canonical.schemas import (
     OrderCancelledIn,

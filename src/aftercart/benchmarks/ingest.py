@@ -34,6 +34,8 @@ from itertools import islice
 from typing import Any
 
 from aftercart.benchmarks import Reporter
+from aftercart.kernel import events
+from aftercart.orders.events import MilestonesReached, OrderProjected
 
 #: Ledger facts written per setup call (two per parcel: order placed, shipment created).
 SETUP_PARCELS_PER_CALL = 500
@@ -477,29 +479,21 @@ def run_ingest(config: IngestConfig, *, reporter: Reporter | None = None, store:
 
 @contextmanager
 def _planner_receivers(keep: bool) -> Iterator[list[str]]:
-    """Yield the names of the connected planner receivers (milestone receivers, and receivers of
-    every re-projected order marked "(every order)"); without ``keep``, disconnect them all for the
-    duration."""
-    from aftercart.orders import planner
-
-    milestone = planner.receivers()
-    # The planner has no public listing of its every-order receivers; reading the list is enough.
-    projected = list(getattr(planner, "_projected_receivers", ()))
-    if not keep:
-        for receiver in milestone:
-            planner.disconnect(receiver)
-        for receiver in projected:
-            planner.disconnect_projected(receiver)
+    """Yield the names of the handlers of the ledger's events (milestones reached, and every
+    re-projected order marked "(every order)"); without ``keep``, unsubscribe them meanwhile."""
+    kinds = ((MilestonesReached, ""), (OrderProjected, " (every order)"))
+    found = [(kind, suffix, s) for kind, suffix in kinds for s in events.subscriptions(kind)]
+    for kind, _, s in found if not keep else ():
+        events.unsubscribe(kind, s.handler)
     try:
-        names = [f"{r.__module__}.{r.__qualname__}" for r in milestone]
-        names += [f"{r.__module__}.{r.__qualname__} (every order)" for r in projected]
-        yield names if keep else []
+        yield (
+            [f"{s.handler.__module__}.{s.handler.__qualname__}{suffix}" for _, suffix, s in found]
+            if keep
+            else []
+        )
     finally:
-        if not keep:
-            for receiver in milestone:
-                planner.connect(receiver)
-            for receiver in projected:
-                planner.connect_projected(receiver)
+        for kind, _, s in found if not keep else ():
+            events.subscribe(kind, s.handler, on_commit=s.on_commit)
 
 
 def _run(config: IngestConfig, store: Any, reporter: Reporter) -> IngestReport:

@@ -142,7 +142,7 @@ def run_planner(*, changes: int = 200_000, seed: int = 1) -> PlannerReport:
     """Fold and decide ``changes`` state changes, journey after journey, one core."""
     from aftercart.domain.messaging import Channel, ContactChoices, Recent, plan_messages
     from aftercart.domain.milestones import Milestone, newly_reached, reached
-    from aftercart.domain.projection import project
+    from aftercart.domain.projection.fold import project
 
     rng = random.Random(seed)
     channels = {m: frozenset({Channel.EMAIL, Channel.SMS, Channel.WEBHOOK}) for m in Milestone}

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from aftercart.domain.facts import CustomerChoice
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 
 
 @dataclass(frozen=True, slots=True)

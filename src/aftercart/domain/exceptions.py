@@ -24,7 +24,7 @@ import holidays as holidays_lib
 
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.milestones import Milestone, Reached
-from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
+from aftercart.domain.projection.state import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns.lifecycle import TERMINAL, ReturnStatus
 from aftercart.domain.vocabulary import Stage
 

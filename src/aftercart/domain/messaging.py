@@ -45,7 +45,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aftercart.domain.milestones import CRITICAL, Milestone, Reached
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import CarrierTag
 
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from aftercart.domain.choices import recorded_choices
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from aftercart.domain.carriers import carrier_info
 from aftercart.domain.exceptions import DEFAULT_RULES, DetectionRules, stalled_since
 from aftercart.domain.options import may_keep_waiting_or_cancel
-from aftercart.domain.projection import OrderState, ShipmentState
+from aftercart.domain.projection.state import OrderState, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 
 

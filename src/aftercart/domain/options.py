@@ -30,7 +30,7 @@ from typing import Any
 from aftercart.domain.choices import RecordedChoice, recorded_choices
 from aftercart.domain.exceptions import DEFAULT_RULES, DetectionRules, ExceptionKind, detect, late_to_ship
 from aftercart.domain.facts import CustomerChoice
-from aftercart.domain.projection import OrderState, Pickup
+from aftercart.domain.projection.state import OrderState, Pickup
 
 __all__ = [
     "ChoiceRefused",

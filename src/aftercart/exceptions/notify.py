@@ -1,5 +1,6 @@
 """Customer messages for exceptions that time revealed: no fact reaches their milestone, so an
-opened case hands it to the notification planner itself.
+opened case publishes it (:class:`~aftercart.orders.events.MilestonesReached`, as the ledger does)
+for whoever plans messages.
 
 * a pickup deadline coming up, a handling SLA missed: their milestone, as :data:`MESSAGED_ON_OPEN`
   says;
@@ -15,17 +16,17 @@ from typing import Any
 
 from aftercart.domain.exceptions import CRITICAL_MILESTONE, MESSAGED_ON_OPEN, ExceptionKind, stall_delay
 from aftercart.domain.milestones import Reached
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.exceptions.models import OrderException
-from aftercart.notifications.receivers import plan_notifications
-from aftercart.orders.planner import Planned
+from aftercart.kernel import events
+from aftercart.orders.events import MilestonesReached, Planned
 from aftercart.orders.windows import Stalled, stall_reestimates
 
 
 def notify_opened(
     opened: Iterable[OrderException], orders: Mapping[int, tuple[Any, OrderState]], now: datetime
 ) -> None:
-    """Plan the customer message of every opened case that time revealed.
+    """Publish the milestone of every opened case that time revealed, for its customer message.
 
     ``orders`` maps order id → (order row, its current state): an ``Order``, or the ledger's
     ``OrderRow`` (``pk``, ``store_id``, ``external_id``). Runs in the caller's transaction; a
@@ -64,4 +65,4 @@ def notify_opened(
         for order_id, milestones in reached.items()
     ]
     if items:
-        plan_notifications(items=items, now=now)
+        events.publish(MilestonesReached(items=items, now=now))

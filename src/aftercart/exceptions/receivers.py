@@ -1,4 +1,5 @@
-"""The planner receiver: every re-projected order of a ledger batch → its exception cases synced.
+"""Every re-projected order of a ledger batch (:class:`~aftercart.orders.events.OrderProjected`) →
+its exception cases synced, and the customer messages the opened cases call for.
 
 Runs inside the ledger's transaction, once per batch: one read of the batch's open cases and bulk
 writes, no I/O.
@@ -6,33 +7,19 @@ writes, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
 from django.conf import settings
 
+from aftercart.exceptions.notify import notify_opened
 from aftercart.exceptions.services import SyncResult, exceptions_sync_many
-from aftercart.orders.planner import Planned
-
-#: Hooks told of the cases each batch opened. Each gets
-#: ``(result: SyncResult, items: Sequence[Planned], now: datetime)``.
-on_opened: list = []
+from aftercart.orders.events import OrderProjected
 
 
-def _message_opened(result: SyncResult, items: Sequence[Planned], now: datetime) -> None:
-    from aftercart.exceptions.notify import notify_opened
-
-    notify_opened(result.opened, {i.order.pk: (i.order, i.state) for i in items}, now)
-
-
-on_opened.append(_message_opened)
-
-
-def sync_exceptions(*, items: Sequence[Planned], now: datetime) -> None:
-    """Open and resolve the cases of every re-projected order (``AFTERCART_EXCEPTIONS_ENABLED``)."""
+def sync_exceptions(event: OrderProjected) -> None:
+    """Open and resolve the cases of every re-projected order (``AFTERCART_EXCEPTIONS_ENABLED``);
+    the cases opened that need a customer message are published as milestones reached."""
     if not getattr(settings, "AFTERCART_EXCEPTIONS_ENABLED", True):
         return
-    result: SyncResult = exceptions_sync_many(items=[(i.order, i.state) for i in items], now=now)
+    items = event.items
+    result: SyncResult = exceptions_sync_many(items=[(i.order, i.state) for i in items], now=event.now)
     if result.opened:
-        for hook in on_opened:
-            hook(result, items, now)
+        notify_opened(result.opened, {i.order.pk: (i.order, i.state) for i in items}, event.now)

@@ -17,7 +17,9 @@ from django.db import transaction
 
 from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
 from aftercart.domain.next_step import next_step
-from aftercart.domain.projection import OrderState, from_snapshot, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.snapshot import from_snapshot
+from aftercart.domain.projection.state import OrderState
 from aftercart.exceptions import selectors
 from aftercart.exceptions.models import OrderException
 from aftercart.kernel.db import chunks, update_rows_where

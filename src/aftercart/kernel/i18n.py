@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from aftercart.domain.carriers import CARRIERS
 from aftercart.domain.next_step import NextStep
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 
 #: Words the domain puts in params when it has nothing better; they are message ids too.
 DOMAIN_WORDS = frozenset({"soon", "the carrier", "the pickup point"})

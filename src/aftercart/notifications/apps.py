@@ -8,8 +8,4 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported for its @register: the start-up check of per-store channel settings.
-        from aftercart.notifications import checks, receivers  # noqa: F401
-        from aftercart.orders import planner
-
-        # connect() ignores a receiver already registered, so a second ready() (tests) is harmless.
-        planner.connect(receivers.plan_notifications)
+        from aftercart.notifications import checks  # noqa: F401

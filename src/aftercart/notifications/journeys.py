@@ -1,5 +1,5 @@
 """Journey preview over stored history: reads the ledger customer by customer and replays it through
-:mod:`aftercart.domain.journeys`. Reads only: nothing is sent and nothing is written.
+:mod:`aftercart.domain.journey_replay`. Reads only: nothing is sent and nothing is written.
 
 Orders are read ordered by customer (lower-cased e-mail) in chunks, with their facts one query per
 chunk, so memory stays flat however long the history: at any time only one chunk of orders and the
@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max, Q
 from django.db.models.functions import Lower
 
-from aftercart.domain.journeys import JourneyReport, OrderHistory, SimulationSettings, replay_customer
+from aftercart.domain.journey_replay.journey import OrderHistory, SimulationSettings
+from aftercart.domain.journey_replay.replay import replay_customer
+from aftercart.domain.journey_replay.report import JourneyReport
 from aftercart.domain.messaging import Channel, ContactChoices
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.receivers import store_channel_map

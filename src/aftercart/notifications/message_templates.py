@@ -31,7 +31,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from aftercart.domain.carriers import carrier_info
 from aftercart.domain.messaging import Channel
-from aftercart.domain.milestones import RETURN_MILESTONES, Milestone
+from aftercart.domain.milestones import Milestone
+from aftercart.notifications.renderers import renderer_for
+from aftercart.orders.selectors import order_view
 
 if TYPE_CHECKING:
     from aftercart.notifications.channels import Outbound
@@ -199,21 +201,10 @@ def template_variables(outbound: Outbound, *, headline: str, detail: str) -> dic
         "tracking_number": shipment.tracking_number if shipment else "",
         "return_number": "",
     }
-    if message.milestone in RETURN_MILESTONES:
-        # About a return (its RMA is the subject): its number, and its own parcel's carrier.
-        from aftercart.returns.models import Return
-
-        parcel = (
-            Return.objects.filter(store_id=message.store_id, rma=message.subject)
-            .values_list("carrier", "tracking_number")
-            .first()
-        )
-        carrier, number = parcel or ("", "")
-        values.update(
-            return_number=message.subject,
-            carrier=carrier_info(carrier).name if carrier else "",
-            tracking_number=number,
-        )
+    renderer = renderer_for(message.milestone)
+    if renderer is not None and renderer.template_variables is not None:
+        # About another subject (a return: its number, and its own parcel's carrier).
+        values.update(renderer.template_variables(message))
     return values
 
 
@@ -233,7 +224,6 @@ def preview(
     from aftercart.notifications.channels.email import build_email
     from aftercart.notifications.channels.sms import sms_body
     from aftercart.notifications.models import Message
-    from aftercart.orders.selectors import order_view
 
     state, step = order_view(order, now or timezone.now())
     if language:

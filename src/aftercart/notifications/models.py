@@ -40,7 +40,9 @@ class Message(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages", db_index=False)
     channel = models.CharField(max_length=16)
     milestone = models.CharField(max_length=32)
-    #: The shipment key or line the milestone is about ("" for the whole order).
+    #: The reference of the subject the message is about: a shipment key or line of the order ("" for
+    #: the whole order), or another subject's own reference (a return's RMA), which only that
+    #: subject's registered renderer reads (aftercart.notifications.renderers).
     subject = models.CharField(max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=255, unique=True)
     #: Address at planning time (lower-cased e-mail, phone): how "this customer" is found for the

@@ -1,4 +1,5 @@
-"""The planner receiver: newly reached milestones → outbox rows, inside the ledger's transaction.
+"""Newly reached milestones (:class:`~aftercart.orders.events.MilestonesReached`) → outbox rows,
+inside the publisher's transaction (the ledger's, or the exception sweep's).
 
 Runs once per ledger batch for the orders that reached new milestones, so it is kept to three reads
 (the stores' enabled channels, those customers' consent and preferences, their recent messages)
@@ -7,9 +8,6 @@ I/O: sending happens later, from the outbox (:func:`aftercart.notifications.serv
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from datetime import datetime
 
 from django.conf import settings
 
@@ -33,13 +31,13 @@ from aftercart.notifications.selectors import (
     recent_for_order,
 )
 from aftercart.notifications.services import messages_record_many
-from aftercart.orders.planner import Planned
+from aftercart.orders.events import MilestonesReached, Planned
 from aftercart.stores.models import Store
 
 _NO_CHOICES = ContactChoices()
 
 
-def plan_notifications(*, items: Sequence[Planned], now: datetime) -> None:
+def plan_notifications(event: MilestonesReached) -> None:
     """Plan messages for the milestones a ledger batch's orders have just reached and write them
     to the outbox: one read of the customers' recent messages and one insert for the whole batch.
 
@@ -49,7 +47,8 @@ def plan_notifications(*, items: Sequence[Planned], now: datetime) -> None:
     if not getattr(settings, "AFTERCART_NOTIFICATIONS_ENABLED", True):
         return
     policy: MessagingPolicy = DEFAULT_POLICY
-    reaching = [item for item in items if item.reached]
+    now = event.now
+    reaching = [item for item in event.items if item.reached]
     if not reaching:
         return
     by_store = _store_channels({item.order.store_id for item in reaching})

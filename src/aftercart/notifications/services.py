@@ -44,7 +44,7 @@ from aftercart.domain.messaging import (
     retry_delay,
     stale_reason,
 )
-from aftercart.domain.milestones import RETURN_MILESTONES, Milestone
+from aftercart.domain.milestones import Milestone
 from aftercart.kernel.caches import memoised
 from aftercart.kernel.db import insert_rows, update_rows_where
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
@@ -58,6 +58,7 @@ from aftercart.notifications.models import (
     Preference,
     PreferenceChange,
 )
+from aftercart.notifications.renderers import own_milestones
 from aftercart.notifications.selectors import Contact, choices_for_contacts
 from aftercart.orders.selectors import facts_for_orders, order_view_of
 
@@ -78,9 +79,6 @@ RETRY_CAP = timedelta(hours=6)
 
 #: Channels where every milestone is its own event: never consolidated when sent.
 _EVENT_CHANNELS = frozenset(c.value for c in DEFAULT_POLICY.event_channels)
-#: Messages that are each their own, like events: a return's (see aftercart.returns.notify).
-_OWN_MESSAGE = frozenset(m.value for m in RETURN_MILESTONES)
-_OWN_SORTED = sorted(_OWN_MESSAGE)
 _CLAIMABLE = (Message.Status.PENDING, Message.Status.FAILED, Message.Status.SENDING)
 _ABANDONED = "lease expired: the worker stopped before recording the outcome (it may have been sent)"
 
@@ -202,12 +200,13 @@ def _claim(*, now: datetime, limit: int, lease: timedelta) -> tuple[list[int], i
     wanted: list[int] = []
     deferred = 0
     seen: set[tuple[int, str]] = set()
+    own = own_milestones()  # messages each their own, like events (a return's): see renderers
     for pk, order_id, channel, milestone in candidates.values_list("pk", "order_id", "channel", "milestone")[
         : limit * 2
     ]:
         if len(wanted) == limit:
             break
-        if (order_id, channel) in seen and channel not in _EVENT_CHANNELS and milestone not in _OWN_MESSAGE:
+        if (order_id, channel) in seen and channel not in _EVENT_CHANNELS and milestone not in own:
             # One message per order and channel per batch: the first, sent with the latest state,
             # withdraws the others still pending (see _attempt_start). Events are each their own.
             deferred += 1
@@ -547,11 +546,11 @@ _FINISH = ("status", "reason", "claimed_until", "next_attempt_at")
 
 
 @memoised("notifications.consolidate_sql", maxsize=None)
-def _consolidate_sql(vendor: str) -> str:
+def _consolidate_sql(vendor: str, owned: int) -> str:
     """``Message.objects.filter(order_id=, channel=, status=, attempts=0).exclude(milestone__in=
-    _OWN_MESSAGE).update(status=, reason=, next_attempt_at=None)``, built once (safe: fixed SQL)."""
+    own_milestones()).update(status=, reason=, next_attempt_at=None)``, built once."""
     qn = connection.ops.quote_name
-    own = ", ".join(["%s"] * len(_OWN_MESSAGE))
+    own = ", ".join(["%s"] * owned)
     return (
         f"UPDATE {qn(Message._meta.db_table)} SET {qn('status')} = %s, {qn('reason')} = %s, "
         f"{qn('next_attempt_at')} = NULL WHERE {qn('order_id')} = %s AND {qn('channel')} = %s "
@@ -567,20 +566,21 @@ def _attempt_start(message: Message, now: datetime) -> None:
         # reached): withdraw them. This also consolidates messages that concurrent ingest
         # transactions planned without seeing each other. Not for events: each milestone is one.
         # (This message itself is "sending", so the "pending" condition leaves it alone.)
-        if message.channel not in _EVENT_CHANNELS and message.milestone not in _OWN_MESSAGE:
+        own = own_milestones()
+        if message.channel not in _EVENT_CHANNELS and message.milestone not in own:
             # A return's messages are their own (they render the return, not the order): never
             # consolidated into an order's message, nor it into them.
             reason = f"consolidated into {message.milestone} when sent"
             with connection.cursor() as cursor:
                 cursor.execute(
-                    _consolidate_sql(connection.vendor),
+                    _consolidate_sql(connection.vendor, len(own)),
                     [
                         Message.Status.SUPERSEDED,
                         reason,
                         message.order_id,
                         message.channel,
                         Message.Status.PENDING,
-                        *_OWN_SORTED,
+                        *sorted(own),
                     ],
                 )
         # Attempts of a worker that died mid-send are closed now that the lease has expired, which

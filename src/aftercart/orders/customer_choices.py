@@ -20,7 +20,7 @@ from aftercart.domain.options import (
     choice_payload,
     customer_options,
 )
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from aftercart.stores.detection_rules import rules_for

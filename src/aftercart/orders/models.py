@@ -1,7 +1,7 @@
 """The fact ledger and the projections derived from it.
 
 ``Fact`` rows are the truth and are only ever appended. ``Order``, ``OrderLine`` and ``Shipment``
-are caches of :func:`aftercart.domain.projection.project` over an order's facts, kept for queries
+are caches of :func:`aftercart.domain.projection.fold.project` over an order's facts, kept for queries
 (lists, sweeps, routing carrier events); pages and the API project an order fresh from its facts.
 ``aftercart rebuild`` recomputes the caches from the facts.
 """
@@ -228,7 +228,7 @@ class DeliveryModel(models.Model):
     A fit reads the store's recent deliveries and takes seconds, so no page view should pay for
     one: the worker refits each store every hour and stores the result here, and web processes
     load it (a few milliseconds). ``model`` is the pickled, compressed
-    :class:`~aftercart.domain.eta.EtaModel`, ``NULL`` while the history is too thin to promise
+    :class:`~aftercart.domain.eta.model.EtaModel`, ``NULL`` while the history is too thin to promise
     anything; it is written only by our own worker, so unpickling it trusts nothing a client sent.
     """
 

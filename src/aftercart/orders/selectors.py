@@ -8,7 +8,8 @@ from datetime import datetime
 
 from aftercart.domain.facts import Fact
 from aftercart.domain.next_step import NextStep, next_step
-from aftercart.domain.projection import OrderState, project
+from aftercart.domain.projection.fold import project
+from aftercart.domain.projection.state import OrderState
 from aftercart.orders.ledger_sql import FACTS_OF_ORDER, fact_of, facts_after
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order

@@ -1,16 +1,15 @@
-"""Writes to the ledger: append facts once, re-project what they touch, hand changes to the planner.
+"""Writes to the ledger: append facts once, re-project what they touch, publish what changed.
 
 Two ways in, both durable step by step:
 
 * :func:`facts_record` appends and projects in one transaction, so a batch is kept whole or not at
   all and the caller reads its own writes (API requests, imports, the demo).
 * :func:`facts_append` appends and marks the touched orders as pending projection in one
-  transaction; :func:`projection_drain` later projects many appends' worth of an order at once and
-  runs the planner, in one transaction. Carrier firehoses use it: projecting is per order, and an
-  active parcel's order gets several events a second.
+  transaction; :func:`projection_drain` later projects many appends' worth of an order at once, in
+  one transaction. Carrier firehoses use it: an active parcel's order gets several events a second.
 
-Either way the outbox rows the planner writes commit with the projection that decided them, and
-that projection is of facts already durable in the ledger (docs/ingest.md).
+Either way the batch's events (:mod:`aftercart.orders.events`) are handled in that transaction: the
+outbox rows written commit with the projection that decided them, of facts durable in the ledger.
 """
 
 from __future__ import annotations
@@ -29,17 +28,13 @@ from aftercart.domain.exceptions import DEFAULT_RULES
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
 from aftercart.domain.next_step import next_step
-from aftercart.domain.projection import (
-    LineState,
-    OrderState,
-    ShipmentState,
-    can_extend,
-    from_snapshot,
-    project,
-    to_snapshot,
-)
+from aftercart.domain.projection.fold import can_extend, project
+from aftercart.domain.projection.snapshot import from_snapshot, to_snapshot
+from aftercart.domain.projection.state import LineState, OrderState, ShipmentState
+from aftercart.kernel import events
 from aftercart.kernel.db import chunks, delete_in, insert_rows, rows_in, update_rows, update_rows_where
-from aftercart.orders import planner, state_cache
+from aftercart.orders import state_cache
+from aftercart.orders.events import ForeignParcelEvents, MilestonesReached, OrderProjected, Planned, Tracked
 from aftercart.orders.ledger_sql import (
     LINE_FIELDS,
     ORDER_FIELDS,
@@ -52,6 +47,7 @@ from aftercart.orders.ledger_sql import (
 )
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import InboundDelivery, Order, OrderLine, PendingProjection, Shipment
+from aftercart.orders.parcels import parcels_claimed
 from aftercart.orders.selectors import facts_for_orders
 from aftercart.stores.detection_rules import rules_for_stores
 from aftercart.stores.models import Store
@@ -108,7 +104,7 @@ def facts_record(
     Duplicates, in the batch or already stored, are counted and ignored. A carrier event for a
     tracking number no shipment has yet is kept unattached and joins its order when the shipment
     is reported. ``notify=False`` is for backfills (imports of history): projections are updated
-    and milestones recorded, but the planner is not told, so nobody is messaged about the past.
+    and milestones recorded, but no event is published, so nobody is messaged about the past.
     A high-volume feed that need not read its own writes uses :func:`facts_append` instead.
     """
     now = now or timezone.now()
@@ -116,17 +112,14 @@ def facts_record(
         appended = _append(store, facts, now, mark=False)
         if appended.new:
             _reproject(appended.touched, now, notify=notify, fresh=appended.fresh, full=appended.adopted)
-            if notify:
-                planner.dispatch_tracking(
-                    store=store, events=appended.tracked, claims=appended.claims, now=now
-                )
+            if notify and appended.tracked:
+                events.publish(ForeignParcelEvents(store=store, events=appended.tracked, now=now))
     return appended.result
 
 
 def facts_append(*, store: Store, facts: Sequence[Fact], now: datetime | None = None) -> RecordResult:
     """Append new facts to the ledger like :func:`facts_record`, and only mark the orders they touch
-    as pending projection: :func:`projection_drain` (the worker, every second) folds them later,
-    many appends at once, and runs the planner then.
+    as pending projection: :func:`projection_drain` (the worker, every second) folds them later.
 
     For carrier firehoses: an order with 5 scans in a second is projected once, not 5 times. The
     facts and the marker commit together, so a crash before the drain loses nothing. Events of
@@ -135,14 +128,14 @@ def facts_append(*, store: Store, facts: Sequence[Fact], now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         appended = _append(store, facts, now, mark=True)
-        if appended.new:
-            planner.dispatch_tracking(store=store, events=appended.tracked, claims=appended.claims, now=now)
+        if appended.tracked:
+            events.publish(ForeignParcelEvents(store=store, events=appended.tracked, now=now))
     return appended.result
 
 
 def projection_drain(*, now: datetime | None = None, limit: int = DRAIN_LIMIT) -> int:
-    """Project up to ``limit`` orders marked by :func:`facts_append` (oldest marks first) and run the
-    planner for them, in one transaction: each outbox row commits with the projection that decided
+    """Project up to ``limit`` orders marked by :func:`facts_append` (oldest marks first) and publish
+    their events, in one transaction: each outbox row commits with the projection that decided
     it from durable facts. Returns the number of orders projected (0: nothing was pending)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -168,8 +161,7 @@ class _Appended:
     touched: list[int] = field(default_factory=list)
     fresh: dict[int, list[Fact]] = field(default_factory=dict)
     adopted: set[int] = field(default_factory=set)
-    tracked: list[planner.Tracked] = field(default_factory=list)
-    claims: dict[str, planner.TrackingOwner] = field(default_factory=dict)
+    tracked: list[Tracked] = field(default_factory=list)
 
 
 def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -> _Appended:
@@ -187,11 +179,11 @@ def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -
         return appended
     orders = _orders_for(store, new)
     order_for_tracking = _orders_for_tracking(store, new, orders)
-    claims = planner.tracking_claims(store, _event_numbers(new))
+    claims = parcels_claimed(store, _event_numbers(new))
     rows = []
     touched: set[int] = set()
     fresh: dict[int, list[Fact]] = defaultdict(list)
-    tracked: list[planner.Tracked] = []
+    tracked: list[Tracked] = []
     for fact in new:
         order = orders.get(fact.order_ref or "")
         tracking = normalise_tracking_number(fact.tracking_number or fact.payload.get("tracking_number"))
@@ -199,7 +191,7 @@ def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -
         if tracking in claims and fact.kind is FactKind.TRACKING_EVENT:
             # A parcel something else owns (a return's): kept in the ledger, off the order.
             order_id = None
-            tracked.append(planner.Tracked(tracking, fact))
+            tracked.append(Tracked(tracking, fact))
         elif order_id is None:
             result.orphaned += 1
         else:
@@ -228,7 +220,7 @@ def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -
     result.accepted = len(new)
     result.order_ids = sorted(touched)
     appended.new, appended.touched, appended.fresh = new, result.order_ids, fresh
-    appended.adopted, appended.tracked, appended.claims = adopted, tracked, claims
+    appended.adopted, appended.tracked = adopted, tracked
     return appended
 
 
@@ -263,7 +255,7 @@ def orders_rebuild(
 ) -> int:
     """Recompute every cached projection from the facts. Returns the number of orders rebuilt.
 
-    Milestones are recomputed too but the planner is not called: a rebuild never re-sends. Orders
+    Milestones are recomputed too but no event is published: a rebuild never re-sends. Orders
     pending projection (carrier events appended, not drained yet) are left to the drain, which
     plans their messages: a rebuild must not fold them silently.
     """
@@ -449,9 +441,9 @@ def _reproject(
             ):
                 before_lines[order_id][line_id] = tuple(cols)
 
-    planned: list[planner.Planned] = []
-    projected: list[planner.Planned] = []
-    want_projected = notify and planner.wants_projected()
+    planned: list[Planned] = []
+    projected: list[Planned] = []
+    want_projected = notify and events.has_subscribers(OrderProjected)
     new_shipments, stale_shipments = [], []
     # Rows grouped by the columns that changed, one UPDATE each: SQLite rewrites every index on a
     # column named in SET (the tracking-number index on every scan, otherwise).
@@ -466,9 +458,9 @@ def _reproject(
         if notify:
             newly = newly_reached(order.milestones, milestones)
             if newly:
-                planned.append(planner.Planned(order=order, state=state, reached=newly))
+                planned.append(Planned(order=order, state=state, reached=newly))
             if want_projected:
-                projected.append(planner.Planned(order=order, state=state, reached=newly))
+                projected.append(Planned(order=order, state=state, reached=newly))
         if order_id in scans_only:
             keys = [m.key for m in milestones]
             columns = SCAN_COLUMNS
@@ -509,8 +501,10 @@ def _reproject(
                 elif old_lines[line_id] != cols:
                     changed_lines.append((*cols, order_id, line_id))
 
-    planner.dispatch(items=planned, now=now)
-    planner.dispatch_projected(items=projected, now=now)
+    if planned:
+        events.publish(MilestonesReached(items=planned, now=now))
+    if projected:
+        events.publish(OrderProjected(items=projected, now=now))
     update_rows(Order, ORDER_FIELDS, [o for pk, o in orders.items() if pk not in scans_only])
     for columns, rows in progress.items():
         update_rows(Order, columns, rows)

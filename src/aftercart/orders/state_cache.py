@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.caches import cache_register
 
 #: Orders kept; a firehose touches each active order every few batches. Bounded so memory stays

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 
 from aftercart.domain.links import LinkedReturn, link_live
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Order

@@ -25,9 +25,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import Max
 from django.utils import timezone
 
-from aftercart.domain.eta import Delivery, EtaConfig, EtaModel, Place, Window
-from aftercart.domain.eta import Shipment as EtaShipment
-from aftercart.domain.projection import OrderState, ShipmentState
+from aftercart.domain.eta.config import EtaConfig
+from aftercart.domain.eta.geography import GeoArea
+from aftercart.domain.eta.model import EtaModel
+from aftercart.domain.eta.shipments import Delivery, EtaShipment
+from aftercart.domain.eta.windows import Window
+from aftercart.domain.projection.state import OrderState, ShipmentState
 from aftercart.kernel.caches import cache_register
 from aftercart.orders.models import DeliveryModel, DeliveryPromise, Order, Shipment
 from aftercart.stores.models import Store
@@ -56,7 +59,7 @@ def _history(store: Store) -> list[Delivery]:
             :HISTORY_LIMIT
         ]
     )
-    home = Place(store.country or "")
+    home = GeoArea(store.country or "")
     return [
         Delivery(
             EtaShipment(
@@ -176,7 +179,7 @@ def _predict(
     model = store_model(store) if fit else cached_model(store)
     if model is None or state.placed_at is None:
         return None
-    home = Place(store.country or "")
+    home = GeoArea(store.country or "")
     shipment = EtaShipment(
         ordered_at=state.placed_at,
         origin=home,
@@ -286,7 +289,7 @@ def promises_make(*, now: datetime, batch: int = 1000) -> int:
             model = store_model(order.store)
             if model is None or order.placed_at is None:
                 continue
-            home = Place(order.store.country or "")
+            home = GeoArea(order.store.country or "")
             window = model.predict(
                 EtaShipment(ordered_at=order.placed_at, origin=home, destination=home), at=order.placed_at
             )

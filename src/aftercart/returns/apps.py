@@ -9,10 +9,7 @@ class ReturnsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import pre_delete
 
-        from aftercart.orders import planner
         from aftercart.returns import checks, receivers  # noqa: F401  (checks: its @register)
         from aftercart.stores.models import Store
 
-        # connect_tracking() ignores an owner already registered (tests call ready() again).
-        planner.connect_tracking(receivers.RETURN_PARCELS)
         pre_delete.connect(receivers.forget_store_photos, sender=Store, dispatch_uid="returns.store_photos")

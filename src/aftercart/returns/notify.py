@@ -13,7 +13,10 @@ so a retried step plans nothing twice. What reaches which channel:
 
 They are marked critical: a label or a refund the shopper waits for is never held back by the
 frequency cap meant for routine order updates; and the delivery service never consolidates them
-with the order's own messages (they render the return, not the order's next step).
+with the order's own messages (they render the return, not the order's next step: the return's
+renderer, registered with the outbox in :mod:`aftercart.wiring`, is :mod:`aftercart.returns.renderers`).
+The rows are written by :func:`~aftercart.notifications.subjects.messages_record_subject`, with the
+RMA as their subject.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from django.conf import settings
 
 from aftercart.domain.messaging import Channel, consent_reason
 from aftercart.domain.milestones import RETURN_CUSTOMER, RETURN_WEBHOOK, Milestone
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.models import Message
 from aftercart.notifications.receivers import store_channel_map
 from aftercart.notifications.selectors import choices_for
+from aftercart.notifications.subjects import SubjectMessage, messages_record_subject
 from aftercart.orders.selectors import order_state
 from aftercart.returns.models import Return
 
@@ -58,26 +62,22 @@ def return_messages_plan(
         return []
     suppress = suppress or {}
     journey = store_channel_map(ret.store_id)
-    rows: list[Message] = []
+    planned: list[SubjectMessage] = []
     for milestone in milestones:
         carried = journey.get(milestone, frozenset())
         if milestone in RETURN_CUSTOMER and Channel.EMAIL in carried:
             state = state or order_state(ret.order)
-            rows.append(_email_row(ret, milestone, state, now, suppress.get(milestone, ""), occasion))
+            planned.append(_email(ret, milestone, state, suppress.get(milestone, ""), occasion))
         if milestone in RETURN_WEBHOOK and Channel.WEBHOOK in carried:
-            rows.append(_row(ret, Channel.WEBHOOK, milestone, "store", now, "", occasion))
-    if not rows:
-        return []
-    keys = {row.dedupe_key for row in rows}
-    existing = set(Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-    fresh = [row for row in rows if row.dedupe_key not in existing]
-    Message.objects.bulk_create(fresh, ignore_conflicts=True)
-    return fresh
+            planned.append(_message(ret, Channel.WEBHOOK, milestone, "store", "", occasion))
+    return messages_record_subject(
+        store_id=ret.store_id, order_id=ret.order_id, subject=ret.rma, messages=planned, now=now
+    )
 
 
-def _email_row(
-    ret: Return, milestone: Milestone, state: OrderState, now: datetime, why: str, occasion: str = ""
-) -> Message:
+def _email(
+    ret: Return, milestone: Milestone, state: OrderState, why: str, occasion: str = ""
+) -> SubjectMessage:
     address = (state.email or ret.email).strip()
     reason = why
     if not reason and not address:
@@ -87,31 +87,12 @@ def _email_row(
         reason = consent_reason(
             Channel.EMAIL, milestone, state, choices_for(ret.store_id, Channel.EMAIL, key)
         )
-    return _row(ret, Channel.EMAIL, milestone, address.lower(), now, reason, occasion)
+    return _message(ret, Channel.EMAIL, milestone, address.lower(), reason, occasion)
 
 
-def _row(
-    ret: Return,
-    channel: Channel,
-    milestone: Milestone,
-    recipient: str,
-    now: datetime,
-    reason: str,
-    occasion: str = "",
-) -> Message:
-    goes = not reason
-    return Message(
-        store_id=ret.store_id,
-        order_id=ret.order_id,
-        channel=channel.value,
-        milestone=milestone.value,
-        subject=ret.rma,
-        dedupe_key=dedupe_key(ret, channel, milestone, occasion),
-        recipient=recipient[:254],
-        critical=True,
-        status=Message.Status.PENDING if goes else Message.Status.SUPPRESSED,
-        reason=reason[:300],
-        send_at=now if goes else None,
-        next_attempt_at=now if goes else None,
-        created_at=now,
+def _message(
+    ret: Return, channel: Channel, milestone: Milestone, recipient: str, reason: str, occasion: str = ""
+) -> SubjectMessage:
+    return SubjectMessage(
+        channel, milestone, dedupe_key(ret, channel, milestone, occasion), recipient, reason
     )

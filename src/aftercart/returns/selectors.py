@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum, prefetch_related_objects
 
 from aftercart.domain.facts import FactKind
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns import (
     CustomerHistory,
     LineAmounts,
@@ -377,7 +377,7 @@ def return_parcel(ret: Return) -> ReturnParcel:
 
 def order_state_of(order: Order) -> OrderState | None:
     """The order's state as last projected (no facts read)."""
-    from aftercart.domain.projection import from_snapshot
+    from aftercart.domain.projection.snapshot import from_snapshot
 
     return from_snapshot(order.snapshot) if order.snapshot else None
 

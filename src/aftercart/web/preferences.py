@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aftercart.domain.messaging import Channel, ContactChoices
 from aftercart.domain.milestones import Milestone
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.links import preferences_token_read
 from aftercart.notifications.models import PreferenceSource

@@ -29,7 +29,7 @@ from aftercart.domain.carriers import carrier_info, carrier_slug
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import Action, ActionCode, NextStep, StepCode
 from aftercart.domain.options import Offer, Refusal, Situation
-from aftercart.domain.projection import LineState, OrderState, Pickup, ShipmentState
+from aftercart.domain.projection.state import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
 from aftercart.kernel.caches import memoised
 from aftercart.kernel.i18n import (

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from aftercart.domain.next_step import ActionCode
 from aftercart.domain.options import ChoiceRefused, Situation
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.orders.customer_choices import customer_choice_record
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view

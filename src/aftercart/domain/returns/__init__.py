@@ -1,25 +1,14 @@
 """Returns and exchanges: the store's versioned policy, the judgement of a request, the money
-(allocation, fees, bonuses) and the return's lifecycle. Pure: no Django, no I/O."""
+(allocation, fees, bonuses) and the return's lifecycle. Pure: no Django, no I/O.
 
-from aftercart.domain.returns.judge import (
-    CustomerHistory,
-    ExchangeTarget,
-    LineAmounts,
-    LineDecision,
-    Note,
-    Offer,
-    OfferKind,
-    OrderForReturn,
-    PaidLine,
-    RequestedLine,
-    ReturnDecision,
-    SettleError,
-    Settlement,
-    allocate_order_amounts,
-    format_day,
-    judge_return,
-    settle,
-)
+Modules: :mod:`~.policy` (the store's rules), :mod:`~.request` (what a request is judged on),
+:mod:`~.judge` (:func:`judge_return`: eligibility and review), :mod:`~.offers` (what each resolution
+gives back), :mod:`~.decision` (the verdict), :mod:`~.settlement` (totals of the chosen
+resolutions), :mod:`~.money`, :mod:`~.stock`, :mod:`~.lifecycle` and :mod:`~.notices`. The names
+below are the package's public interface: import them from here."""
+
+from aftercart.domain.returns.decision import LineDecision, Note, Offer, OfferKind, ReturnDecision
+from aftercart.domain.returns.judge import format_day, judge_return
 from aftercart.domain.returns.money import allocate, quantize, unit_share
 from aftercart.domain.returns.policy import (
     STORE_FAULT_REASONS,
@@ -32,6 +21,16 @@ from aftercart.domain.returns.policy import (
     ReturnMethod,
     ReturnPolicy,
 )
+from aftercart.domain.returns.request import (
+    CustomerHistory,
+    ExchangeTarget,
+    LineAmounts,
+    OrderForReturn,
+    PaidLine,
+    RequestedLine,
+    allocate_order_amounts,
+)
+from aftercart.domain.returns.settlement import SettleError, Settlement, settle
 from aftercart.domain.returns.stock import StockLevels
 
 __all__ = [

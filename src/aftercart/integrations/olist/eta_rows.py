@@ -1,4 +1,4 @@
-"""Olist CSVs → :class:`~aftercart.domain.eta_backtest.OrderRecord` rows for the ETA backtest.
+"""Olist CSVs → :class:`~aftercart.domain.eta.backtest.OrderRecord` rows for the ETA backtest.
 
 Finds the tables like ``aftercart import olist`` does (:func:`~.parse.find_table`: the folder, then
 its parent) and reads them with the same tolerant CSV reader, but keeps only what the delivery
@@ -20,8 +20,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from aftercart.domain.eta import Place
-from aftercart.domain.eta_backtest import OrderRecord
+from aftercart.domain.eta.backtest import OrderRecord
+from aftercart.domain.eta.geography import GeoArea
 from aftercart.integrations.olist.parse import (
     CARRIER,
     TABLE_PREFIXES,
@@ -105,8 +105,8 @@ def read_orders(directory: Path, report: Callable[[Malformed], None] | None = No
             OrderRecord(
                 order_id=order_id,
                 purchased_at=purchased,
-                origin=Place(COUNTRY, seller_state),
-                destination=Place(COUNTRY, customers.get((row.get("customer_id") or "").strip(), "")),
+                origin=GeoArea(COUNTRY, seller_state),
+                destination=GeoArea(COUNTRY, customers.get((row.get("customer_id") or "").strip(), "")),
                 status=(row.get("order_status") or "").strip().lower(),
                 handed_over_at=_local(row.get("order_delivered_carrier_date") or ""),
                 delivered_at=_local(row.get("order_delivered_customer_date") or ""),

@@ -30,7 +30,7 @@ from aftercart.kernel.i18n import customer_zone, render_next_step
 
 if TYPE_CHECKING:
     from aftercart.domain.next_step import NextStep
-    from aftercart.domain.projection import OrderState
+    from aftercart.domain.projection.state import OrderState
     from aftercart.notifications.models import Message
 
 

@@ -32,9 +32,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from aftercart.domain.messaging import Channel
-from aftercart.domain.milestones import RETURN_CUSTOMER, Milestone
+from aftercart.domain.milestones import Milestone
 from aftercart.domain.next_step import ActionCode
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.i18n import customer_zone, render_next_step
 from aftercart.notifications import links
 from aftercart.notifications.channels import Outbound, PermanentError, RetryableError
@@ -46,6 +46,7 @@ from aftercart.notifications.message_templates import (
     template_variables,
 )
 from aftercart.notifications.models import Message
+from aftercart.notifications.renderers import renderer_for
 from aftercart.orders.windows import delivery_window
 from aftercart.stores.models import Store
 
@@ -222,9 +223,10 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
         language = translation.get_language() or "en"
         window_text = _window_text(outbound)
         returned: dict[str, Any] = {}
-        if message.milestone in RETURN_CUSTOMER:
-            # About a return (its RMA is the subject), not the order's next step.
-            returned = _return_context(message)
+        renderer = renderer_for(message.milestone)
+        if renderer is not None and renderer.email_context is not None:
+            # About another subject (a return: its RMA is the subject), not the order's next step.
+            returned = renderer.email_context(message)
         if returned:
             subject, headline, detail = returned["subject"], returned["headline"], returned["detail"]
         custom = draft or resolve_template(store.pk, message.channel, message.milestone, language)
@@ -262,20 +264,6 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
         "preferences_url": links.preferences_url(message.order, message.channel),
         **{k: v for k, v in returned.items() if k not in ("subject", "headline", "detail")},
     }
-
-
-def _return_context(message: Message) -> dict[str, Any]:
-    """A return e-mail's wording, label and QR code (:mod:`aftercart.returns.messages`)."""
-    from aftercart.returns.messages import return_email_context
-    from aftercart.returns.models import Return
-
-    ret = (
-        Return.objects.select_related("order", "store", "policy")
-        .filter(store_id=message.store_id, rma=message.subject)
-        .first()
-    )
-    # A preview of the milestone on an order without that return shows the order's frame.
-    return {} if ret is None else return_email_context(ret, Milestone(message.milestone))
 
 
 #: Messages that show the delivery window learned from the store's history (when it has one).

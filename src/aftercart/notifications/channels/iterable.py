@@ -12,7 +12,7 @@ import json
 from django.conf import settings
 
 from aftercart.domain.messaging import Channel
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.channels import (
     Outbound,
     PermanentError,

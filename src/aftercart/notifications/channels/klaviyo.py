@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from aftercart.domain.messaging import Channel
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.channels import (
     Outbound,
     PermanentError,

@@ -24,7 +24,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from aftercart.domain.messaging import Channel
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.i18n import customer_zone, render_next_step
 from aftercart.notifications import links
 from aftercart.notifications.channels import (

@@ -7,8 +7,10 @@ the ``standardwebhooks`` library. The body::
 
     {"type": "order.<milestone>", "timestamp": "...", "data": {<order>, <next_step>, ...}}
 
-Returns send ``return.created`` / ``return.approved`` / ``return.received`` / ``return.resolved``
-with ``data: {"return": {...}}`` (:mod:`aftercart.returns.payloads`, docs/returns.md).
+A message about another subject posts that subject's event instead, as its registered renderer
+builds it (:mod:`aftercart.notifications.renderers`): returns send ``return.created`` /
+``return.approved`` / ``return.received`` / ``return.resolved`` with ``data: {"return": {...}}``
+(docs/returns.md).
 
 Any answer but a 2xx is retried with backoff (as the spec's senders do), except 410 Gone, which
 says the endpoint will never take it.
@@ -21,8 +23,7 @@ from datetime import UTC, datetime
 from standardwebhooks import Webhook
 
 from aftercart.domain.messaging import Channel
-from aftercart.domain.milestones import RETURN_WEBHOOK, Milestone
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.notifications.channels import (
     Outbound,
     PermanentError,
@@ -33,6 +34,7 @@ from aftercart.notifications.channels import (
     event_payload,
     post_json,
 )
+from aftercart.notifications.renderers import renderer_for
 
 #: The planner's contact for this channel: the endpoint is the store's, whoever the customer is.
 STORE_ENDPOINT = "store"
@@ -61,15 +63,15 @@ class WebhookTransport:
             "timestamp": now.isoformat(),
             "data": event_payload(outbound),
         }
-        returned = RETURN_WEBHOOK.get(Milestone(message.milestone))
-        if returned:
-            # A return's event carries the return (read now: its latest state), not the order.
-            from aftercart.returns.payloads import return_webhook_data
-
-            data = return_webhook_data(message.subject, message.store_id)
+        renderer = renderer_for(message.milestone)
+        subject_event = renderer.webhook_event(message) if renderer and renderer.webhook_event else None
+        if renderer is not None and subject_event is not None:
+            # Another subject's event carries that subject (a return, read now: its latest state),
+            # not the order.
+            event_type, data = subject_event
             if data is None:
-                raise PermanentError(f"return {message.subject} no longer exists")
-            payload = {"type": returned, "timestamp": now.isoformat(), "data": data}
+                raise PermanentError(f"{renderer.name} {message.subject} no longer exists")
+            payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
         body = dumps(payload)
         try:
             signer = Webhook(str(config["secret"]))

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from aftercart.domain.projection import OrderState
+from aftercart.domain.projection.state import OrderState
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.tokens import link_expired, read_tracking_token

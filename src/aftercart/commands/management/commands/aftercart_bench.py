@@ -65,7 +65,7 @@ class IngestBenchmark(Benchmark):
         parser.add_argument(
             "--no-receivers",
             action="store_true",
-            help="Disconnect the planner's receivers (e.g. notifications) to see what they cost.",
+            help="Unsubscribe the ledger events' handlers (e.g. notifications) to see what they cost.",
         )
         parser.add_argument(
             "--sync",

@@ -2,9 +2,9 @@
 
 ``aftercart eta backtest DIR --since YYYY-MM-DD [--json] [--share S]`` replays Olist-format CSVs
 (DIR as for ``aftercart import olist``: the folder, missing tables looked for in its parent) in time
-order through :class:`~aftercart.domain.eta.EtaModel` and scores the delivered orders purchased on
+order through :class:`~aftercart.domain.eta.model.EtaModel` and scores the delivered orders purchased on
 or after ``--since`` against the dataset's own ``order_estimated_delivery_date``. Definitions of
-every figure are in :mod:`aftercart.domain.eta_backtest`. Nothing touches the database.
+every figure are in :mod:`aftercart.domain.eta.backtest`. Nothing touches the database.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.table import Table
 
-from aftercart.domain.eta_backtest import MATCH_MARGIN, BacktestResult, backtest, backtest_config
+from aftercart.domain.eta.backtest import MATCH_MARGIN, BacktestResult, backtest, backtest_config
 from aftercart.integrations.olist.eta_rows import read_orders
 from aftercart.integrations.olist.parse import Malformed
 from aftercart.kernel.console import ConsoleStream

@@ -2,7 +2,7 @@
 
 ``aftercart journeys simulate --since DATE [--until DATE] [--store SLUG] [--silent-days N]
 [--assume-reachable] [--json]`` replays the ledger's facts through the live notification policy
-(see :mod:`aftercart.domain.journeys`) and reports what would have been sent, what would have been
+(see :mod:`aftercart.domain.journey_replay`) and reports what would have been sent, what would have been
 held back and why, and which orders were left without news. Nothing is sent, nothing is written.
 Field definitions and how to read the report: ``docs/journeys.md``.
 """
@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aftercart.domain.journeys import JourneyReport, Outcome
+from aftercart.domain.journey_replay.journey import Outcome
+from aftercart.domain.journey_replay.report import JourneyReport
 from aftercart.domain.milestones import Milestone
 from aftercart.kernel.console import ConsoleStream
 from aftercart.notifications.journeys import history_end, journey_simulate, orders_in_window, store_day_start

@@ -38,7 +38,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from aftercart.domain.eta import Delivery, EtaConfig, EtaModel, Place, Shipment, Stage, Window, median
+from aftercart.domain.eta.config import EtaConfig
+from aftercart.domain.eta.geography import GeoArea
+from aftercart.domain.eta.model import EtaModel
+from aftercart.domain.eta.shipments import Delivery, EtaShipment
+from aftercart.domain.eta.windows import Window, WindowStage
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +51,8 @@ class OrderRecord:
 
     order_id: str
     purchased_at: datetime
-    origin: Place
-    destination: Place
+    origin: GeoArea
+    destination: GeoArea
     status: str = "delivered"
     handed_over_at: datetime | None = None
     delivered_at: datetime | None = None
@@ -58,9 +62,9 @@ class OrderRecord:
     carrier: str = ""
     service: str = ""
 
-    def shipment(self, *, handed_over: bool) -> Shipment:
+    def shipment(self, *, handed_over: bool) -> EtaShipment:
         """The shipment as known at purchase (``handed_over=False``) or at the handoff."""
-        return Shipment(
+        return EtaShipment(
             ordered_at=self.purchased_at,
             origin=self.origin,
             destination=self.destination,
@@ -141,9 +145,9 @@ def replay(
     handoffs: dict[int, Window] = {}
     for at, kind, seq, order in events(orders, since=since):
         if kind == _PURCHASE:
-            promises[seq] = model.predict(order.shipment(handed_over=False), at=at, stage=Stage.PROMISE)
+            promises[seq] = model.predict(order.shipment(handed_over=False), at=at, stage=WindowStage.PROMISE)
         elif kind == _HANDOFF:
-            handoffs[seq] = model.predict(order.shipment(handed_over=True), at=at, stage=Stage.HANDOFF)
+            handoffs[seq] = model.predict(order.shipment(handed_over=True), at=at, stage=WindowStage.HANDOFF)
         else:
             model.observe(Delivery(order.shipment(handed_over=True), at))
             promise = promises.pop(seq, None)
@@ -273,3 +277,12 @@ def backtest(
 ) -> BacktestResult:
     """Replay ``orders`` and score the delivered orders purchased on or after ``since``."""
     return score(replay(orders, since=since, config=config))
+
+
+def median(values: Iterable[float]) -> float:
+    """The median (NaN when there are no values)."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0

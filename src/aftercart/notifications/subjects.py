@@ -1,0 +1,73 @@
+"""Writes to the outbox for messages about another subject than the order (a return's).
+
+The subject's app decides them (which milestones, which channels, consent) and hands them here as
+:class:`SubjectMessage` items; this writes the rows, inside the caller's transaction. The row's
+``subject`` is the subject's reference (a return's RMA), which only the subject's registered
+renderer reads (:mod:`aftercart.notifications.renderers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from aftercart.domain.messaging import Channel
+from aftercart.domain.milestones import Milestone
+from aftercart.notifications.models import Message
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectMessage:
+    """One message its subject's app planned: where it goes, and why not when it does not."""
+
+    channel: Channel
+    milestone: Milestone
+    #: Unique in the outbox: the same moment is told once.
+    dedupe_key: str
+    recipient: str
+    #: Why it is not sent ("": it goes).
+    reason: str = ""
+
+
+def messages_record_subject(
+    *,
+    store_id: int,
+    order_id: int,
+    subject: str,
+    messages: Sequence[SubjectMessage],
+    now: datetime,
+    critical: bool = True,
+) -> list[Message]:
+    """Write the outbox rows of ``messages`` about ``subject`` (the subject's reference) of an
+    order: due ``now`` unless they carry a reason, which suppresses them. A dedupe key already
+    present is skipped. Call inside the caller's transaction; returns the rows written (new ones)."""
+    rows = [_row(store_id, order_id, subject, m, now, critical) for m in messages]
+    if not rows:
+        return []
+    keys = {row.dedupe_key for row in rows}
+    existing = set(Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    fresh = [row for row in rows if row.dedupe_key not in existing]
+    Message.objects.bulk_create(fresh, ignore_conflicts=True)
+    return fresh
+
+
+def _row(
+    store_id: int, order_id: int, subject: str, message: SubjectMessage, now: datetime, critical: bool
+) -> Message:
+    goes = not message.reason
+    return Message(
+        store_id=store_id,
+        order_id=order_id,
+        channel=message.channel.value,
+        milestone=message.milestone.value,
+        subject=subject,
+        dedupe_key=message.dedupe_key,
+        recipient=message.recipient[:254],
+        critical=critical,
+        status=Message.Status.PENDING if goes else Message.Status.SUPPRESSED,
+        reason=message.reason[:300],
+        send_at=now if goes else None,
+        next_attempt_at=now if goes else None,
+        created_at=now,
+    )

@@ -1,0 +1,35 @@
+"""Who handles what: read top to bottom, this is what happens after a ledger batch commits facts.
+
+Every subscription is idempotent (``ready()`` runs again in tests): a second call changes nothing.
+"""
+
+from __future__ import annotations
+
+from aftercart.domain.milestones import RETURN_MILESTONES
+from aftercart.exceptions.receivers import sync_exceptions
+from aftercart.kernel.events import subscribe
+from aftercart.notifications.receivers import plan_notifications
+from aftercart.notifications.renderers import renderer_register
+from aftercart.orders.events import ForeignParcelEvents, MilestonesReached, OrderProjected
+from aftercart.orders.parcels import parcel_owner_register
+from aftercart.returns.receivers import return_parcels, track_returns
+from aftercart.returns.renderers import RETURN_MESSAGES
+
+
+def wire() -> None:
+    """Subscribe every handler, register every parcel owner and message renderer."""
+    # 1. The ledger appends a batch. Tracking numbers of return parcels are the returns app's: their
+    #    carrier events stay off the orders (one indexed query per batch with carrier events) ...
+    parcel_owner_register(return_parcels)
+    # ... and move the returns instead, inside the ledger's transaction.
+    subscribe(ForeignParcelEvents, track_returns)
+
+    # 2. Orders re-projected and new milestones reached → outbox rows, in the ledger's transaction.
+    subscribe(MilestonesReached, plan_notifications)
+
+    # 3. Every re-projected order → its exception cases opened and resolved. The cases that need a
+    #    customer message publish MilestonesReached in turn (handled by 2.).
+    subscribe(OrderProjected, sync_exceptions)
+
+    # 4. The outbox renders a return's messages with the returns app's content.
+    renderer_register(RETURN_MILESTONES, RETURN_MESSAGES)
