@@ -19,7 +19,7 @@ import orjson
 from django.db import connection
 
 from aftercart.domain.facts import Fact, FactKind
-from aftercart.kernel.db import chunks, insert_rows, rows_in
+from aftercart.kernel.db import chunks, concrete_field, insert_rows, rows_in
 from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order
@@ -125,7 +125,7 @@ def facts_after(after: dict[int, int]) -> dict[int, list[Fact]]:
     """
     by_order: dict[int, list[Fact]] = defaultdict(list)
     qn = connection.ops.quote_name
-    names = [qn(FactRow._meta.get_field(name).column) for name in FACT_READ_FIELDS]
+    names = [qn(concrete_field(FactRow._meta, name).column) for name in FACT_READ_FIELDS]
     if connection.vendor == "sqlite":
         # As text: the driver would otherwise parse it with Django's regex-based converter, at
         # several times the cost of datetime.fromisoformat in _datetime.

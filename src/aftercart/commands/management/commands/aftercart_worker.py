@@ -5,9 +5,10 @@ SIGTERM or SIGINT."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from aftercart.exceptions.worker import sweep_loop
 from aftercart.kernel.gc_policy import tune_for_batch_work
@@ -19,7 +20,7 @@ from aftercart.orders.worker import projection_loop, projections_catch_up
 class Command(BaseCommand):
     help = "Run the background worker: projections, due messages (with retries) and sweeps."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", action="store_true", help="Process what is due now, then exit.")
         # Kept so that existing start scripts still work: it was the poll interval of a task queue
         # nothing enqueued to (django-tasks, dropped; see docs/architecture.md).
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             "(a worker that died): longer than a batch takes to send.",
         )
 
-    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **opts: Any) -> None:
         tune_for_batch_work()
         if opts["batch"]:
             # First: the sweep and the outbox then see the orders as their facts say.
