@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from aftercart.kernel.caches import memoised
 from aftercart.stores.models import Store
 
 DEFAULT_PRIMARY = "#1f2933"
@@ -80,7 +80,7 @@ def brand_theme(branding: Mapping[str, Any] | None) -> dict[str, str]:
     return dict(_theme(str(branding.get("primary_colour") or ""), str(branding.get("accent_colour") or "")))
 
 
-@lru_cache(maxsize=256)
+@memoised("web.branding.theme", maxsize=256)
 def _theme(primary_colour: str, accent_colour: str) -> tuple[tuple[str, str], ...]:
     # Every page of a store asks for the same colours: the contrast search runs once per pair.
     primary = parse_colour(primary_colour) or parse_colour(DEFAULT_PRIMARY)
