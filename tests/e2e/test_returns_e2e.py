@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from aftercart.orders.models import Order
 from aftercart.returns.models import Return
-from aftercart.returns.services import StockItem, stock_set
+from aftercart.returns.services.stock import StockItem, stock_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -386,14 +386,6 @@ def test_the_deliver_command_runs_once(store, smtp, now, capsys):
     assert "sent 1" in capsys.readouterr().out
 
 
-def test_the_background_task_delivers_due_messages(store, smtp, now):
-    from aftercart.notifications.tasks import deliver_due_messages
-
-    record(store, placed(now - timedelta(minutes=20)), at=now - timedelta(minutes=20))
-    assert deliver_due_messages.call(limit=10)["sent"] == 1
-    assert len(smtp.received) == 1
-
-
 def test_messages_planned_concurrently_for_one_order_are_consolidated_when_sent(
     store, smtp, now, monkeypatch
 ):

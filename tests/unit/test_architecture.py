@@ -76,8 +76,6 @@ KNOWN_LATE_IMPORTS: frozenset[str] = frozenset()
 KNOWN_OVERSIZE = {
     "notifications/services.py": 788,
     "orders/services.py": 661,
-    "returns/services.py": 829,
-    "web/tracking.py": 658,
 }
 
 

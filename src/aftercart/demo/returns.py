@@ -9,10 +9,11 @@ default idempotency key, every scan a stable fact key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypedDict, Unpack
 
 from aftercart.demo.simulate import BRANDS
 from aftercart.domain.facts import Fact, FactKind
@@ -24,14 +25,10 @@ from aftercart.orders.services import RecordResult, facts_record
 from aftercart.returns.messages import return_url
 from aftercart.returns.models import Return
 from aftercart.returns.selectors import policy_current
-from aftercart.returns.services import (
-    LineChoice,
-    ReturnRefused,
-    return_issue_label,
-    return_policy_save,
-    return_request,
-    return_transition,
-)
+from aftercart.returns.services.labels import return_issue_label
+from aftercart.returns.services.policy import return_policy_save
+from aftercart.returns.services.request import LineChoice, ReturnRefused, return_request
+from aftercart.returns.services.transition import return_transition
 from aftercart.stores.models import Store
 
 #: The demo shops' return policy: 30 days, store credit with a 10 % bonus (capped), exchanges,
@@ -216,11 +213,21 @@ def _make(store: Store, order: Order, plan: Plan, now: datetime, scans: RecordRe
     return _step(ret, ReturnEvent.RESOLVE, "finance", at(4))
 
 
-def _step(ret: Return, event: ReturnEvent, actor: str, at: datetime, **extra: object) -> Return:
+class _StepDetails(TypedDict, total=False):
+    """What a step may say besides its event: ``return_transition``'s other keywords."""
+
+    reason: str
+    inspection: Inspection | None
+    accepted_lines: Sequence[str]
+    reference: str
+    details: Mapping[str, Any] | None
+
+
+def _step(ret: Return, event: ReturnEvent, actor: str, at: datetime, **extra: Unpack[_StepDetails]) -> Return:
     """A lifecycle step under a key of its own, so seeding again finds it done."""
     return return_transition(
         ret=ret, event=event, actor=actor, now=at, idempotency_key=f"demo:{ret.rma}:{event.value}", **extra
-    ).ret  # type: ignore[arg-type]
+    ).ret
 
 
 def _request(

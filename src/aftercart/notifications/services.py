@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -46,6 +45,7 @@ from aftercart.domain.messaging import (
     stale_reason,
 )
 from aftercart.domain.milestones import Milestone
+from aftercart.kernel.caches import memoised
 from aftercart.kernel.db import insert_rows, update_rows_where
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
 from aftercart.notifications.contacts import contact_key
@@ -505,7 +505,7 @@ class _RecentSends:
                 sent_at__gt=now - longest,
             ).values_list("pk", "store_id", "channel", "recipient", "sent_at")
             for pk, store_id, channel, recipient, sent_at in rows:
-                sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))
+                sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))  # type: ignore[arg-type]  # sent_at__gt: never NULL (the stubs type the nullable column)
         return cls(sent)
 
     @staticmethod
@@ -545,7 +545,7 @@ _ATTEMPT_FIELDS = ("message", "number", "started_at", "outcome", "error")
 _FINISH = ("status", "reason", "claimed_until", "next_attempt_at")
 
 
-@cache
+@memoised("notifications.consolidate_sql", maxsize=None)
 def _consolidate_sql(vendor: str, owned: int) -> str:
     """``Message.objects.filter(order_id=, channel=, status=, attempts=0).exclude(milestone__in=
     own_milestones()).update(status=, reason=, next_attempt_at=None)``, built once."""

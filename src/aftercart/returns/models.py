@@ -8,6 +8,7 @@ an idempotency key, so a retried call is harmless and the history is complete. `
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -53,7 +54,7 @@ class ReturnPolicyVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.store} policy v{self.version}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise ValidationError("policy versions are immutable: save a new version instead")
         super().save(*args, **kwargs)
@@ -211,7 +212,7 @@ class StockLevel(models.Model):
     an exchange for another variant is offered only when it is in stock. Keyed by SKU, or by
     product id and variant for lines that carry no SKU.
 
-    Shopify's webhooks also fill it (:func:`aftercart.returns.services.stock_shopify_webhook_record`):
+    Shopify's webhooks also fill it (:func:`aftercart.returns.services.stock.stock_shopify_webhook_record`):
     ``inventory_item_id`` is how its per-location levels name the item, and ``by_location`` keeps
     each location's count so that ``available`` is their sum."""
 

@@ -33,9 +33,10 @@ from aftercart.demo.services import (
     seed_demo,
 )
 from aftercart.demo.simulate import BRANDS
-from aftercart.exceptions.worker import start_sweep_thread
+from aftercart.exceptions.worker import sweep_loop
 from aftercart.kernel.console import ConsoleStream
-from aftercart.notifications.worker import start_delivery_thread
+from aftercart.kernel.loops import loops_start
+from aftercart.notifications.worker import delivery_loop
 
 
 class Command(BaseCommand):
@@ -81,22 +82,22 @@ class Command(BaseCommand):
             self._serve(options["mailbox_port"])
 
     def _serve(self, mailbox_port: int) -> None:
-        """The web server, with the worker's outbox and sweep threads and the local mailbox running
+        """The web server, with the worker's outbox and sweep loops and the local mailbox running
         beside it in this process, so events sent to the API reach the mailbox within seconds."""
-        with mailbox_running(port=mailbox_port) as (host, port), _email_to(host, port):
+        with (
+            mailbox_running(port=mailbox_port) as (host, port),
+            _email_to(host, port),
+            loops_start([delivery_loop(interval=2.0), sweep_loop(interval=300.0)]),
+        ):
             self.stdout.write(
                 f"  Mailbox      smtp://{host}:{port} → {settings.AFTERCART_BASE_URL.rstrip('/')}/ops/mailbox/"
             )
-            threads = [start_delivery_thread(interval=2.0), start_sweep_thread(interval=300.0)]
             server = subprocess.Popen([sys.executable, "-m", "aftercart.cli", "serve"])
             try:
                 server.wait()
             except KeyboardInterrupt:
                 server.terminate()
                 server.wait(10)
-            finally:
-                for _, stop in threads:
-                    stop.set()
 
     def _seed(self, seed: int, orders: int) -> DemoSummary:
         console = Console(file=ConsoleStream(self.stdout), highlight=False)
@@ -166,7 +167,7 @@ class Command(BaseCommand):
 @contextmanager
 def _email_to(host: str, port: int) -> Iterator[None]:
     """Point the e-mail channel at the demo mailbox (plain SMTP, no login) while the block runs."""
-    names = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
+    names: tuple[str, ...] = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
     names += ("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD")
     saved = {name: getattr(settings, name) for name in names}
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
