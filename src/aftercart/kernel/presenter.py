@@ -107,10 +107,10 @@ def params_json(params: Mapping[str, Any]) -> dict[str, Any]:
 
 #: ``(order) -> [(title, step), ...]`` per subject app. A subject app above the console registers
 #: its own (the console may not import it: the layers forbid it), as it registers its message content.
-_SUBJECT_STEPS: dict[str, Callable[[Any], list[tuple[str, Step]]]] = {}
+_SUBJECT_STEPS: dict[str, Callable[[Any], Sequence[tuple[str, Step]]]] = {}
 
 
-def register_subject_steps(name: str, steps_of: Callable[[Any], list[tuple[str, Step]]]) -> None:
+def register_subject_steps(name: str, steps_of: Callable[[Any], Sequence[tuple[str, Step]]]) -> None:
     """Register how subject ``name`` lists the next steps of an order's subjects (e.g. each return
     of the order, titled by its number). Registering a name again replaces it."""
     _SUBJECT_STEPS[name] = steps_of
