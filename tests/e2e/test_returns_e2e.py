@@ -108,8 +108,8 @@ def mailbox(settings):
 def deliver_mail(mailbox, rma: str, *, at: datetime) -> dict[str, object]:
     """Run the worker's delivery once (as ``aftercart worker`` would) and return the e-mails about
     the return the SMTP server received so far, by milestone (matched on their Message-ID)."""
+    from aftercart.notifications.delivery import message_deliver_due
     from aftercart.notifications.models import Message
-    from aftercart.notifications.services import message_deliver_due
 
     message_deliver_due(now=at, limit=200)
     by_id = {str(m["Message-ID"]): m for m in mailbox.received}

@@ -23,8 +23,9 @@ from aftercart.domain.facts import FactKind
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.returns.lifecycle import IllegalTransition
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.models import Message, PreferenceSource
-from aftercart.notifications.services import message_deliver_due, message_template_save, preference_set
+from aftercart.notifications.services import message_template_save, preference_set
 from aftercart.orders.models import Fact, Order
 from aftercart.orders.services import facts_record
 from aftercart.orders.tokens import make_tracking_token

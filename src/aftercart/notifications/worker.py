@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import partial
 
 from aftercart.kernel.loops import Loop
-from aftercart.notifications.services import LEASE, DeliveryReport, message_deliver_due
+from aftercart.notifications.delivery import LEASE, DeliveryReport, message_deliver_due
 
 
 def delivery_pass(

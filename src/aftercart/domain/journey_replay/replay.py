@@ -317,7 +317,7 @@ def _plan(
 
 
 def _deliver(message: SimMessage, now: datetime, sims: list[_Order], outbox: list[SimMessage]) -> None:
-    """The worker's checks when a message falls due (``notifications.services._deliver``)."""
+    """The worker's checks when a message falls due (``notifications.delivery``)."""
     if message.outcome is not Outcome.PENDING:
         return
     sim = sims[message.order_index]

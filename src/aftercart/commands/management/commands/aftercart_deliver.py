@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aftercart.kernel.loops import loops_run
-from aftercart.notifications.services import DeliveryReport, message_deliver_due
+from aftercart.notifications.delivery import DeliveryReport, message_deliver_due
 from aftercart.notifications.worker import delivery_loop
 
 
