@@ -24,13 +24,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from aftercart.domain.calendar import add_business_days, is_business_day
 from aftercart.domain.carriers import carrier_info
 from aftercart.domain.facts import Fact
 from aftercart.integrations.canonical.schemas import (
@@ -465,33 +463,6 @@ class SimulatedOrder:
     def facts(self) -> list[Fact]:
         """The facts the REST API would record for this order and its events."""
         return [order_placed_fact(self.order), *(event_fact(e) for e in self.events)]
-
-
-# --- calendar -------------------------------------------------------------------------------------
-
-
-@cache
-def _holidays(country: str, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, years=year)
-
-
-def is_business_day(day: date, country: str) -> bool:
-    """Mon–Fri and not a public holiday in ``country``."""
-    return day.weekday() < 5 and day not in _holidays(country, day.year)
-
-
-def add_business_days(day: date, n: int, country: str) -> date:
-    """The ``n``-th business day after ``day`` (``n`` = 0: ``day`` itself if a business day, else
-    the next one)."""
-    if n == 0:
-        while not is_business_day(day, country):
-            day += timedelta(days=1)
-        return day
-    while n > 0:
-        day += timedelta(days=1)
-        if is_business_day(day, country):
-            n -= 1
-    return day
 
 
 # --- one journey ----------------------------------------------------------------------------------
