@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from aftercart.integrations.shopify import parse_webhook
+from aftercart.notifications import preferences as preference_services
 from aftercart.notifications.links import preferences_url
 from aftercart.notifications.models import ChannelConfig, Message, Preference, PreferenceChange
 from aftercart.notifications.services import message_deliver_due
@@ -226,6 +227,29 @@ def test_unsubscribe_from_everything_turns_every_channel_off(store, now, csrf_cl
     action, fields = _form(page)
     csrf_client.post(action, {**fields, "unsubscribe_all": ""})
     assert set(Preference.objects.values_list("channel", "opted_in")) == {("email", False), ("sms", False)}
+
+
+def test_a_save_that_fails_midway_changes_nothing(store, now, csrf_client, monkeypatch):
+    # The form turns two channels off; the second write fails: the first must not stay applied.
+    enable_sms(store)
+    record(store, placed(now, phone="+34600111222", sms_consent=True), at=now)
+    page = csrf_client.get(path_of(preferences_url(Order.objects.get(), "sms"))).content.decode()
+    action, fields = _form(page)
+    real, calls = preference_services.preference_set, []
+
+    def fails_the_second_time(**kwargs):
+        calls.append(kwargs["channel"])
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(preference_services, "preference_set", fails_the_second_time)
+    with pytest.raises(RuntimeError):
+        csrf_client.post(action, {**fields, "unsubscribe_all": ""})
+    assert len(calls) == 2, "the first channel was written before the failure"
+    assert not Preference.objects.exists() and not PreferenceChange.objects.exists()
+    page = csrf_client.get(path_of(preferences_url(Order.objects.get(), "sms"))).content.decode()
+    assert 'name="sms" id="sms" checked' in page and 'name="email" id="email" checked' in page
 
 
 def test_shopify_sms_marketing_consent_becomes_the_orders_consent():

@@ -11,16 +11,21 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.http.multipartparser import MultiPartParser
 from django.utils import timezone
 from PIL import Image
 
+from aftercart.domain.returns import Reason, RequestedLine
 from aftercart.domain.returns.lifecycle import Inspection, ReturnEvent
 from aftercart.orders.models import Order
+from aftercart.orders.selectors import order_state
 from aftercart.orders.tokens import make_tracking_token
+from aftercart.returns import services as return_services
 from aftercart.returns.models import Return, ReturnFact, ReturnLine
 from aftercart.returns.photos import MAX_BYTES, MAX_PER_LINE, MAX_UPLOAD_BYTES, photos_root
 from aftercart.returns.services import StockItem, return_transition, stock_set
+from aftercart.returns.submission import SubmittedLine, return_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -312,18 +317,65 @@ def test_the_same_submission_again_is_the_same_return(client, token):
     assert "You already sent us this return" in client.get(second["Location"]).content.decode()
 
 
-def test_photos_are_checked_by_content_and_kept(client, token, tmp_path):
-    fields = submission(client, token, **jacket_and_socks())
-    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+def _jpeg() -> bytes:
     image = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(image, format="JPEG")
-    upload = _file("jacket.jpg", image.getvalue())
-    response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": [upload]})
+    return image.getvalue()
+
+
+def test_photos_are_checked_by_content_and_kept(client, token, tmp_path, django_capture_on_commit_callbacks):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    upload = _file("jacket.jpg", _jpeg())
+    # The photos are written once the request's transaction commits (as it does outside a test).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": [upload]})
     assert response.status_code == 303, errors_of(response)
     line = ReturnLine.objects.get(line_id="1001-L1")
     assert len(line.photos) == 1
     kept = photos_root() / line.photos[0]
     assert kept.is_file() and Image.open(kept).format == "JPEG"
+
+
+def test_the_photos_of_a_request_that_rolls_back_are_never_written(
+    client, token, monkeypatch, django_capture_on_commit_callbacks
+):
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+
+    def fails(*args, **kwargs):
+        assert ReturnLine.objects.exists(), "the lines naming the photos are saved by now"
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(return_services, "_reserve_stock", fails)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        client.post(f"/returns/{token}/submit", {**fields, "photos-0": [_file("jacket.jpg", _jpeg())]})
+    assert callbacks == [] and nothing_written()
+    assert not (photos_root() / "returns").exists()
+
+
+def test_photos_are_written_only_when_the_return_commits(order, django_capture_on_commit_callbacks):
+    # The service's caller may hold a wider transaction: until it commits, no file exists.
+    line = SubmittedLine(
+        request=RequestedLine(line_id="1001-L1", quantity=1, reason=Reason.SIZE_TOO_SMALL),
+        resolution="refund",
+        photos=[("jacket.jpg", _jpeg())],
+    )
+    submit = {"order": order, "lines": [line], "method": "label", "client_key": "portal:k1"}
+
+    def rolled_back():
+        with transaction.atomic():
+            assert return_submit(state=order_state(order), now=timezone.now(), **submit).created
+            assert not (photos_root() / "returns").exists()
+            raise RuntimeError("the caller rolls back")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        rolled_back()
+    assert nothing_written() and not (photos_root() / "returns").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = return_submit(state=order_state(order), now=timezone.now(), **submit)
+    [path] = result.ret.lines.get().photos
+    assert (photos_root() / path).is_file()
 
 
 # --- bad input: a message by the field, nothing written -------------------------------------------

@@ -59,7 +59,7 @@ def jpeg() -> bytes:
     return image.getvalue()
 
 
-def fill(client, store) -> None:
+def fill(client, store, on_commit) -> None:
     """Everything a store collects: orders and shipments (their facts, outbox rows, a case for a
     lost parcel), a return policy, returns (one through the portal, with a photo, whose parcel the
     carrier scanned; one through the API), and stock."""
@@ -84,9 +84,11 @@ def fill(client, store) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     photo = SimpleUploadedFile("jacket.jpg", jpeg(), content_type="image/jpeg")
-    posted = client.post(
-        f"/returns/{token}/submit", {**hidden, "choice-0": "refund", "method": "label", "photos-0": [photo]}
-    )
+    with on_commit(execute=True):  # the photo is written once the request commits
+        posted = client.post(
+            f"/returns/{token}/submit",
+            {**hidden, "choice-0": "refund", "method": "label", "photos-0": [photo]},
+        )
     assert posted.status_code == 303, posted.content.decode()
     # The return parcel's first scan: a fact with no order, and the return moves.
     ret = Return.objects.get(store=store)
@@ -119,11 +121,11 @@ def counts(store) -> dict[str, int]:
 
 
 @pytest.fixture
-def stores(client):
+def stores(client, django_capture_on_commit_callbacks):
     doomed = store_create(slug="doomed", name="Doomed Goods")
     kept = store_create(slug="kept", name="Kept Goods")
-    fill(client, doomed)
-    fill(client, kept)
+    fill(client, doomed, django_capture_on_commit_callbacks)
+    fill(client, kept, django_capture_on_commit_callbacks)
     return doomed, kept
 
 

@@ -73,3 +73,15 @@ def test_returns_are_not_read_within_the_orders_own_grace_period():
         yield  # pragma: no cover
 
     assert link_live(DELIVERED, never(), DELIVERED_AT + timedelta(days=1), grace=GRACE)
+
+
+def test_arrival_is_one_rule_for_the_link_and_the_next_step():
+    from aftercart.domain.arrival import arrived_at
+    from aftercart.domain.next_step import StepCode, next_step
+
+    under_way = project(shipped(("in_transit", None, "Departed")))
+    assert arrived_at(under_way) is None
+    assert arrived_at(DELIVERED) == DELIVERED_AT == order_ended_at(DELIVERED)
+    step = next_step(DELIVERED, DELIVERED_AT + timedelta(days=1))
+    assert step.code is StepCode.DELIVERED
+    assert step.params["delivered_on"] == DELIVERED_AT.date().isoformat()

@@ -60,6 +60,12 @@ class PreviewIn(Schema):
     body: str | None = Field(None, max_length=20_000)
 
 
+def refused_problem(refused: Refused) -> Problem:
+    """A journey or template change the service refused: 400 naming each field (see
+    :mod:`aftercart.api.v1`)."""
+    return _refused(refused.errors)
+
+
 def _refused(errors: dict[str, str]) -> Problem:
     return field_problem("Invalid request", [{"field": f, "message": m} for f, m in errors.items()])
 
@@ -96,10 +102,7 @@ def get_journey(request: HttpRequest) -> dict[str, Any]:
 @router.put("/journey", summary="Set which milestones go out on which channels")
 def put_journey(request: HttpRequest, payload: JourneyIn) -> dict[str, Any]:
     store_id = request.store.pk  # type: ignore[attr-defined]
-    try:
-        journey_set(store_id=store_id, channels=payload.channels)
-    except Refused as refused:
-        raise _refused(refused.errors) from refused
+    journey_set(store_id=store_id, channels=payload.channels)
     return _journey(store_id)
 
 
@@ -122,17 +125,14 @@ def list_templates(request: HttpRequest) -> dict[str, Any]:
 
 @router.put("/templates", summary="Create or replace a template (checked: it must render)")
 def put_template(request: HttpRequest, payload: TemplateIn) -> dict[str, Any]:
-    try:
-        template = message_template_save(
-            store_id=request.store.pk,  # type: ignore[attr-defined]
-            channel=payload.channel,
-            milestone=payload.milestone,
-            locale=payload.locale,
-            subject=payload.subject,
-            body=payload.body,
-        )
-    except Refused as refused:
-        raise _refused(refused.errors) from refused
+    template = message_template_save(
+        store_id=request.store.pk,  # type: ignore[attr-defined]
+        channel=payload.channel,
+        milestone=payload.milestone,
+        locale=payload.locale,
+        subject=payload.subject,
+        body=payload.body,
+    )
     return _template_json(template)
 
 

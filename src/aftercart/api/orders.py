@@ -214,6 +214,17 @@ REFUSAL_DETAILS = {
 }
 
 
+def choice_problem(refused: ChoiceRefused) -> Problem:
+    """A choice not (or no longer) on offer: 409 with the reason (see :mod:`aftercart.api.v1`)."""
+    return Problem(
+        409,
+        "Choice not available",
+        REFUSAL_DETAILS[refused.reason],
+        kind=f"choice-{refused.reason.value.replace('_', '-')}",
+        errors=[{"field": "choice", "message": refused.reason.value}],
+    )
+
+
 @router.post(
     "/{order_id}/choices", response={201: OrderOut, 200: OrderOut}, summary="Record a customer's choice"
 )
@@ -224,23 +235,14 @@ def record_choice(request: HttpRequest, order_id: str, payload: ChoiceIn) -> Sta
     order = _order_or_404(request, order_id)
     now = timezone.now()
     state = selectors.order_state(order)
-    try:
-        recorded = customer_choice_record(
-            order=order,
-            state=state,
-            subject=payload.subject,
-            choice=payload.choice.value,
-            source="api",
-            now=now,
-        )
-    except ChoiceRefused as refused:
-        raise Problem(
-            409,
-            "Choice not available",
-            REFUSAL_DETAILS[refused.reason],
-            kind=f"choice-{refused.reason.value.replace('_', '-')}",
-            errors=[{"field": "choice", "message": refused.reason.value}],
-        ) from None
+    recorded = customer_choice_record(
+        order=order,
+        state=state,
+        subject=payload.subject,
+        choice=payload.choice.value,
+        source="api",
+        now=now,
+    )
     return Status(201 if recorded.accepted else 200, _read(request, order_id))
 
 

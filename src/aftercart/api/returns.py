@@ -226,7 +226,8 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
 _REFUSAL_STATUS = {"duplicate_submission": 409, "already_returned": 409}
 
 
-def _refused(refused: ReturnRefused) -> Problem:
+def refusal_problem(refused: ReturnRefused) -> Problem:
+    """A refused return request as problem+json (registered for the API in :mod:`aftercart.api.v1`)."""
     titles = {
         "over_quantity": "More items than can be returned",
         "unknown_line": "Line not in this order",
@@ -290,6 +291,22 @@ def _order(request: HttpRequest, order_id: str):  # type: ignore[no-untyped-def]
     return order
 
 
+def illegal_transition_problem(refused: IllegalTransition) -> Problem:
+    """A move the return's lifecycle does not allow now: 409 (see :mod:`aftercart.api.v1`)."""
+    return Problem(
+        409,
+        "Not possible now",
+        refused.reason,
+        kind="return-illegal-transition",
+        errors=[{"field": "status", "message": refused.reason}],
+    )
+
+
+def policy_problem(error: PolicyError) -> Problem:
+    """An invalid return policy: 400 naming the field (see :mod:`aftercart.api.v1`)."""
+    return field_problem("Invalid policy", [{"field": error.field, "message": error.message}])
+
+
 def _return(request: HttpRequest, rma: str) -> Return:
     ret = selectors.return_by_rma(request.store, rma)  # type: ignore[attr-defined]
     if ret is None:
@@ -304,20 +321,17 @@ def create_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, A
     line of another order or already returned, a closed window, a final-sale item, a resolution not
     on offer, a key already used) answers problem+json naming it, and nothing is written."""
     order = _order(request, payload.order_id)
-    try:
-        result = return_request(
-            store=request.store,  # type: ignore[attr-defined]
-            order=order,
-            choices=_choices(payload),
-            client_key=payload.client_key,
-            source="api",
-            method=payload.method.value,
-        )
-    except ReturnRefused as refused:
-        raise _refused(refused) from None
+    result = return_request(
+        store=request.store,  # type: ignore[attr-defined]
+        order=order,
+        choices=_choices(payload),
+        client_key=payload.client_key,
+        source="api",
+        method=payload.method.value,
+    )
     if not result.created:
         # The same submission again: nothing new is written; say which return it already made.
-        raise _refused(
+        raise refusal_problem(
             ReturnRefused(
                 "duplicate_submission",
                 "already submitted",
@@ -394,10 +408,7 @@ def put_policy(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[di
     An invalid policy answers 400 naming the field."""
     data = dict(payload)
     data.pop("version", None)  # the server numbers versions
-    try:
-        saved = return_policy_save(store=request.store, data=data, actor="api")  # type: ignore[attr-defined]
-    except PolicyError as error:
-        raise field_problem("Invalid policy", [{"field": error.field, "message": error.message}]) from None
+    saved = return_policy_save(store=request.store, data=data, actor="api")  # type: ignore[attr-defined]
     return Status(201, saved.data)
 
 
@@ -411,25 +422,16 @@ def _transition(
     request: HttpRequest, rma: str, event: ReturnEvent, payload: TransitionIn, **extra: Any
 ) -> dict[str, Any]:
     ret = _return(request, rma)
-    try:
-        return_transition(
-            ret=ret,
-            event=event,
-            actor="api",
-            idempotency_key=payload.idempotency_key,
-            reason=payload.reason,
-            reference=payload.reference,
-            details=payload.details,
-            **extra,
-        )
-    except IllegalTransition as refused:
-        raise Problem(
-            409,
-            "Not possible now",
-            refused.reason,
-            kind="return-illegal-transition",
-            errors=[{"field": "status", "message": refused.reason}],
-        ) from None
+    return_transition(
+        ret=ret,
+        event=event,
+        actor="api",
+        idempotency_key=payload.idempotency_key,
+        reason=payload.reason,
+        reference=payload.reference,
+        details=payload.details,
+        **extra,
+    )
     return serialise(_return(request, rma))
 
 
@@ -449,18 +451,9 @@ def issue_label(request: HttpRequest, rma: str, payload: LabelIn) -> dict[str, A
     URL of a label you bought yourself (its carrier events then move the return), or to reissue
     one. Again with the same number and URL: nothing changes."""
     ret = _return(request, rma)
-    try:
-        return_issue_label(
-            ret, tracking_number=payload.tracking_number, carrier=payload.carrier, label_url=payload.label_url
-        )
-    except IllegalTransition as refused:
-        raise Problem(
-            409,
-            "Not possible now",
-            refused.reason,
-            kind="return-illegal-transition",
-            errors=[{"field": "status", "message": refused.reason}],
-        ) from None
+    return_issue_label(
+        ret, tracking_number=payload.tracking_number, carrier=payload.carrier, label_url=payload.label_url
+    )
     return serialise(_return(request, rma))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -9,6 +12,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from aftercart.api import carriers, events, inventory, notifications, orders, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.problems import Problem, problem_response, validation_problem
+from aftercart.domain.options import ChoiceRefused
+from aftercart.domain.returns import PolicyError
+from aftercart.domain.returns.lifecycle import IllegalTransition
+from aftercart.notifications.services import Refused
+from aftercart.returns.services import ReturnRefused
 
 api = NinjaAPI(
     title="Aftercart API",
@@ -50,6 +58,19 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Problem)
 def _problem(request: HttpRequest, exc: Problem) -> HttpResponse:
     return problem_response(exc)
+
+
+# The services' and the domain's refusals, each answered the same way by every endpoint that can
+# meet it (the endpoints call the service and let it raise; nothing is written by a refusal).
+_PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
+    (ReturnRefused, returns.refusal_problem),
+    (IllegalTransition, returns.illegal_transition_problem),
+    (PolicyError, returns.policy_problem),
+    (Refused, notifications.refused_problem),
+    (ChoiceRefused, orders.choice_problem),
+]
+for _kind, _make in _PROBLEMS:
+    api.add_exception_handler(_kind, lambda request, exc, make=_make: problem_response(make(exc)))
 
 
 def field_hint(exc: HttpError) -> str:

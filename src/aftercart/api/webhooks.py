@@ -69,7 +69,7 @@ def shopify_webhook(request: HttpRequest, store: str) -> HttpResponse:
     inventory levels (the stock exchanges are offered from)."""
     shop = _store_or_404(store)
     if not shop.shopify_webhook_secret or not shopify.verify_hmac(
-        shop.shopify_webhook_secret, request.body, request.headers.get("X-Shopify-Hmac-Sha256")
+        shop.shopify_webhook_secret, request.body, request.headers.get(shopify.SIGNATURE.header)
     ):
         raise Problem(401, "Invalid signature", "X-Shopify-Hmac-Sha256 does not match the body.")
     topic = request.headers.get("X-Shopify-Topic", "")
@@ -126,7 +126,7 @@ def aftership_webhook(request: HttpRequest, store: str) -> HttpResponse:
     """``/webhooks/aftership/<store>``: AfterShip tracking updates."""
     shop = _store_or_404(store)
     if not shop.aftership_webhook_secret or not aftership.verify_signature(
-        shop.aftership_webhook_secret, request.body, request.headers.get("aftership-hmac-sha256")
+        shop.aftership_webhook_secret, request.body, request.headers.get(aftership.SIGNATURE.header)
     ):
         raise Problem(401, "Invalid signature", "aftership-hmac-sha256 does not match the body.")
     body = _json(request.body)

@@ -1,11 +1,11 @@
 """Benchmarks of Aftercart's hot paths, run with ``aftercart bench <name>``.
 
-Each benchmark is a module here with a pure-ish ``run_*`` function that measures against whatever
-database Django is connected to (tests call it on the test database), plus the machinery below that
-the command uses to give every run a database of its own: a temporary SQLite file or a temporary
-PostgreSQL database, migrated from scratch, measured in a child process, then thrown away. A child
-process because Django reads ``DATABASES`` once, at start-up; it is also what makes the reported peak
-memory that of the measurement alone.
+Each benchmark is a module (or a package, like ``ingest``) here with a pure-ish ``run_*`` function
+that measures against whatever database Django is connected to (tests call it on the test
+database), plus the machinery below that the command uses to give every run a database of its
+own: a temporary SQLite file or a temporary PostgreSQL database, migrated from scratch, measured in
+a child process, then thrown away. A child process because Django reads ``DATABASES`` once, at
+start-up; it is also what makes the reported peak memory that of the measurement alone.
 """
 
 from __future__ import annotations

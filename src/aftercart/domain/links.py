@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from aftercart.domain.arrival import arrived_at
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns.lifecycle import TERMINAL, ReturnStatus
 from aftercart.domain.vocabulary import Stage
@@ -40,9 +41,7 @@ def order_ended_at(state: OrderState) -> datetime | None:
         return state.cancelled_at
     if state.stage is not Stage.POST_DELIVERY:
         return None
-    moments = [s.delivered_at for s in state.shipments.values() if s.delivered_at]
-    moments += [ln.pickup.collected_at for ln in state.lines.values() if ln.pickup and ln.pickup.collected_at]
-    return max(moments) if moments else None
+    return arrived_at(state)
 
 
 def link_live(state: OrderState, returns: Iterable[LinkedReturn], now: datetime, *, grace: timedelta) -> bool:

@@ -91,12 +91,26 @@ def consent_reason(
     if channel not in CUSTOMER_CHANNELS:
         return ""
     choices = choices or ContactChoices()
+    refused = channel_consent_reason(channel, state, choices)
+    if refused:
+        return refused
+    if milestone in choices.muted:
+        return f"opted out of {milestone.value} on {channel.value}"
+    return ""
+
+
+def channel_consent_reason(channel: Channel, state: OrderState, choices: ContactChoices | None) -> str:
+    """Why the customer's own choices forbid every message on ``channel`` ("" when they allow
+    some): the channel-wide part of :func:`consent_reason`, which the preference page shows as the
+    channel's switch. E-mail unless opted out; SMS only with an explicit opt-in (the customer's,
+    else the order's consent)."""
+    if channel not in CUSTOMER_CHANNELS:
+        return ""
+    choices = choices or ContactChoices()
     if choices.opted_in is False:
         return f"opted out of {channel.value}"
     if channel is Channel.SMS and not (choices.opted_in or state.sms_consent):
         return "no SMS consent"
-    if milestone in choices.muted:
-        return f"opted out of {milestone.value} on {channel.value}"
     return ""
 
 

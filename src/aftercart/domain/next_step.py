@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from aftercart.domain.arrival import arrived_at
 from aftercart.domain.carriers import carrier_info
 from aftercart.domain.exceptions import DEFAULT_RULES, DetectionRules, stalled_since
 from aftercart.domain.options import may_keep_waiting_or_cancel
@@ -308,13 +309,8 @@ def next_step(state: OrderState, now: datetime, rules: DetectionRules = DEFAULT_
         if preparing:
             return _step(StepCode.BEING_PREPARED, {}, (_support(state),))
         return _step(StepCode.AWAITING_FULFILMENT, {}, (_support(state),))
-    delivered = [s for s in state.shipments.values() if s.delivered_at]
-    collected = [
-        ln.pickup.collected_at for ln in state.lines.values() if ln.pickup and ln.pickup.collected_at
-    ]
-    moments = [s.delivered_at for s in delivered if s.delivered_at] + collected
-    if moments:
-        last = max(moments)
+    last = arrived_at(state)
+    if last is not None:
         return _step(
             StepCode.DELIVERED,
             {"delivered_on": last.date().isoformat()},

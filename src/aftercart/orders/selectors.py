@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -10,6 +13,7 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from aftercart.domain.addresses import postal_code_key
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
 from aftercart.domain.projection.fold import project
@@ -131,3 +135,55 @@ def order_by_external_id(store: Store, external_id: str) -> Order | None:
 def order_timeline(order: Order) -> list[FactRow]:
     """Every fact of an order in the order it happened (the agent's and API's timeline)."""
     return list(order.facts.order_by("occurred_at", "pk"))
+
+
+# --- the shopper's lookup ----------------------------------------------------------------------
+
+#: Most orders one number can match across stores; numbers are per store, so a few can collide.
+MAX_CANDIDATES = 20
+
+
+def normalise_number(raw: str) -> str:
+    """An order number as typed ("#1001", " 1001 ", "ac-1001") without the "#" and spaces, upper case."""
+    return re.sub(r"\s+", "", raw or "").lstrip("#").upper()[:64]
+
+
+def normalise_email(raw: str) -> str:
+    """E-mail addresses compare case-insensitively (orders store them lower-cased)."""
+    return (raw or "").strip().lower()[:254]
+
+
+def _same(given: str, stored: str) -> bool:
+    # Compare fixed-length digests so the time taken says nothing about how much of the secret
+    # matched or how long it is; an empty value never matches (an order without a postal code
+    # must not open for an empty or punctuation-only answer).
+    a = hashlib.sha256(given.encode()).digest()
+    b = hashlib.sha256(stored.encode()).digest()
+    return hmac.compare_digest(a, b) & bool(given) & bool(stored)
+
+
+def find_order(number: str, contact: str, store: Store | None = None) -> Order | None:
+    """The order with this number whose e-mail or postal code is ``contact``, else ``None``.
+
+    Every miss (unknown number, wrong e-mail, wrong postal code) takes the same path: one query,
+    then the same comparisons against each candidate (or one stand-in), so neither the answer nor
+    its timing tells which part was wrong.
+    """
+    core = normalise_number(number)
+    email, postal = normalise_email(contact), postal_code_key(contact)
+    # Stores spell numbers with or without "#" and customers type either, in either case.
+    candidates: Sequence[Order | None] = [None]
+    if core:  # an empty number must never match the orders that have none
+        variants = {core, f"#{core}", core.lower(), f"#{core.lower()}"}
+        query = Order.objects.filter(number__in=variants).select_related("store")
+        if store is not None:
+            query = query.filter(store=store)
+        candidates = list(query[:MAX_CANDIDATES]) or [None]
+    found: Order | None = None
+    for order in candidates:
+        matches = _same(email, order.email if order else "\0") | _same(
+            postal, order.postal_code if order else "\0"
+        )
+        if matches and order is not None and found is None:
+            found = order
+    return found

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aftercart.domain.addresses import postal_code_key
 from aftercart.domain.exceptions import DEFAULT_RULES
 from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number
 from aftercart.domain.milestones import newly_reached, reached
@@ -618,7 +619,7 @@ _LINE_FIELDS = [
 def _copy_order(order: OrderRow, state: OrderState, step_code: str, milestones: list[str]) -> None:
     order.number = state.number[:64]
     order.email = state.email.lower()[:254]
-    order.postal_code = _postal(state.postal_code)
+    order.postal_code = postal_code_key(state.postal_code)
     order.placed_at = state.placed_at
     order.currency = state.currency[:3]
     order.total = state.total
@@ -633,11 +634,6 @@ def _copy_progress(order: OrderRow, state: OrderState, step_code: str, milestone
     order.snapshot = to_snapshot(state, encoded_later=True)  # written by orjson (core.db)
     order.fact_count = state.fact_count
     order.last_event_at = state.last_event_at
-
-
-def _postal(value: str) -> str:
-    """Postal codes compare without spaces, dashes or case ("SW1A 1AA" = "sw1a1aa")."""
-    return "".join(ch for ch in value if ch.isalnum()).upper()[:32]
 
 
 def inbound_delivery_record(

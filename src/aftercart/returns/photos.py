@@ -6,8 +6,9 @@ has at most :data:`MAX_PER_LINE`; a whole submission uploads at most :data:`MAX_
 Accepted photos are re-encoded before they are kept: that drops EXIF metadata (a phone photo's GPS
 position is the shopper's home address) and anything appended to the image data. They live under ``MEDIA_ROOT`` (else ``<var>/media``) in
 ``returns/<submission>/<line>-<n>.<ext>``; each return line lists its photos' paths
-(``ReturnLine.photos``). Files are written only once the return is recorded, so a refused
-request leaves nothing behind.
+(``ReturnLine.photos``). Files are written only once the return that names them is committed
+(:func:`aftercart.returns.submission.return_submit`), so a refused or rolled-back request leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def photos_plan(submission: str, line_id: str, photos: Sequence[Photo]) -> list[
 
 
 def photos_write(planned: Sequence[PlannedPhoto]) -> None:
-    """Write the photos to disk (after the return that names them was recorded)."""
+    """Write the photos to disk (once the return that names them is committed)."""
     root = photos_root()
     for item in planned:
         target = root / item.path

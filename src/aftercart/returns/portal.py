@@ -16,6 +16,9 @@ from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns import (
     Condition,
     CustomerHistory,
+    LineDecision,
+    Offer,
+    OfferKind,
     Reason,
     RequestedLine,
     ReturnDecision,
@@ -76,6 +79,12 @@ def quote(order: Order, state: OrderState, request: Sequence[RequestedLine], now
         now=now,
         stock=selectors.stock_levels(order.store, list(request)),
     )
+
+
+def portal_offers(verdict: LineDecision, *, replacement_picked: bool) -> list[Offer]:
+    """The offers the portal makes for a line: the policy's, an exchange only for a replacement
+    the shopper picked (in stock; the API may ask for one without naming it, the portal may not)."""
+    return [o for o in verdict.offers if o.kind is not OfferKind.EXCHANGE or replacement_picked]
 
 
 def returnable_lines(order: Order, state: OrderState, now: datetime) -> list[ReturnableLine]:

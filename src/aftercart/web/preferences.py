@@ -28,9 +28,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aftercart.domain.messaging import Channel, ContactChoices
+from aftercart.domain.messaging import Channel, channel_consent_reason
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.projection.state import OrderState
+from aftercart.notifications import preferences as customer_preferences
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.links import preferences_token_read
 from aftercart.notifications.models import PreferenceSource
@@ -111,14 +112,6 @@ def mask(channel: Channel, address: str) -> str:
     return f"•••• {address[-3:]}" if len(address) > 3 else "••••"
 
 
-def _receiving(channel: Channel, choices: ContactChoices, state: OrderState) -> bool:
-    # Mirrors aftercart.domain.messaging.consent_reason: e-mail unless opted out; SMS only with
-    # an explicit opt-in (here, or the order's consent).
-    if choices.opted_in is not None:
-        return choices.opted_in
-    return channel is Channel.EMAIL or state.sms_consent
-
-
 def _sections(order: Order, state: OrderState) -> list[Section]:
     journey = store_channel_map(order.store_id)
     out = []
@@ -128,7 +121,8 @@ def _sections(order: Order, state: OrderState) -> list[Section]:
         if not address or not milestones:
             continue  # no address, or the store never writes on this channel
         choices = choices_for(order.store_id, channel, address)
-        out.append(Section(channel, address, _receiving(channel, choices, state), milestones, choices.muted))
+        receiving = not channel_consent_reason(channel, state, choices)
+        out.append(Section(channel, address, receiving, milestones, choices.muted))
     return out
 
 
@@ -217,27 +211,24 @@ def preferences_save(request: HttpRequest, token: str) -> HttpResponse:
     if order is None:
         return _invalid(request)
     state = order_view(order, timezone.now())[0]
+    # Unchecked boxes are sent as nothing; "unsubscribe from everything" leaves the milestones be.
     everything_off = "unsubscribe_all" in request.POST
-    changed = False
-    for section in _sections(order, state):
-        prefix = section.channel.value
-        receiving = not everything_off and request.POST.get(prefix) == "on"
-        common = {
-            "store_id": order.store_id,
-            "channel": section.channel,
-            "address": section.address,
-            "source": PreferenceSource.PREFERENCE_PAGE,
-            "order_id": order.pk,
-        }
-        if receiving != section.receiving:
-            changed |= preference_set(opted_in=receiving, **common)
-        if everything_off:
-            continue
-        for milestone in section.milestones:
-            wanted = request.POST.get(f"{prefix}-{milestone.value}") == "on"
-            if wanted == (milestone not in section.muted):
-                continue
-            changed |= preference_set(opted_in=wanted, milestone=milestone, **common)
+    wishes = [
+        customer_preferences.ChannelWish(
+            channel=section.channel,
+            address=section.address,
+            receiving=not everything_off and request.POST.get(section.channel.value) == "on",
+            milestones={}
+            if everything_off
+            else {
+                m: request.POST.get(f"{section.channel.value}-{m.value}") == "on" for m in section.milestones
+            },
+        )
+        for section in _sections(order, state)
+    ]
+    changed = customer_preferences.preferences_save(
+        store_id=order.store_id, order_id=order.pk, state=state, wishes=wishes
+    )
     page = reverse("web:preferences", kwargs={"token": token})
     response = HttpResponseRedirect(f"{page}?saved={'1' if changed else '0'}")
     response.status_code = 303  # See Other: the browser GETs the page, and Back does not re-post

@@ -1,4 +1,4 @@
-"""The customer tracking page: order lookup, language choice, branding and the page's context.
+"""The customer tracking page: language choice, branding and the page's context.
 
 The page decides nothing about the order: it shows the projected state and the one
 :func:`~aftercart.domain.next_step.next_step`, translating its message ids and filling their
@@ -9,8 +9,6 @@ tests can compare against exactly what the page shows.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -44,64 +42,6 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.windows import delivery_window
 from aftercart.stores.models import Store
-
-# --- lookup --------------------------------------------------------------------------------------
-
-#: Most orders one number can match across stores; numbers are per store, so a few can collide.
-MAX_CANDIDATES = 20
-
-
-def normalise_number(raw: str) -> str:
-    """An order number as typed ("#1001", " 1001 ", "ac-1001") without the "#" and spaces, upper case."""
-    return re.sub(r"\s+", "", raw or "").lstrip("#").upper()[:64]
-
-
-def normalise_email(raw: str) -> str:
-    """E-mail addresses compare case-insensitively (orders store them lower-cased)."""
-    return (raw or "").strip().lower()[:254]
-
-
-def normalise_postal_code(raw: str) -> str:
-    """Postal codes compare without spaces, dashes or case; the same rule the order cache applies
-    when it stores them (``aftercart.orders.services._postal``)."""
-    return "".join(ch for ch in (raw or "") if ch.isalnum()).upper()[:32]
-
-
-def _same(given: str, stored: str) -> bool:
-    # Compare fixed-length digests so the time taken says nothing about how much of the secret
-    # matched or how long it is; an empty value never matches (an order without a postal code
-    # must not open for an empty or punctuation-only answer).
-    a = hashlib.sha256(given.encode()).digest()
-    b = hashlib.sha256(stored.encode()).digest()
-    return hmac.compare_digest(a, b) & bool(given) & bool(stored)
-
-
-def find_order(number: str, contact: str, store: Store | None = None) -> Order | None:
-    """The order with this number whose e-mail or postal code is ``contact``, else ``None``.
-
-    Every miss (unknown number, wrong e-mail, wrong postal code) takes the same path: one query,
-    then the same comparisons against each candidate (or one stand-in), so neither the answer nor
-    its timing tells which part was wrong.
-    """
-    core = normalise_number(number)
-    email, postal = normalise_email(contact), normalise_postal_code(contact)
-    # Stores spell numbers with or without "#" and customers type either, in either case.
-    candidates: Sequence[Order | None] = [None]
-    if core:  # an empty number must never match the orders that have none
-        variants = {core, f"#{core}", core.lower(), f"#{core.lower()}"}
-        query = Order.objects.filter(number__in=variants).select_related("store")
-        if store is not None:
-            query = query.filter(store=store)
-        candidates = list(query[:MAX_CANDIDATES]) or [None]
-    found: Order | None = None
-    for order in candidates:
-        matches = _same(email, order.email if order else "\0") | _same(
-            postal, order.postal_code if order else "\0"
-        )
-        if matches and order is not None and found is None:
-            found = order
-    return found
-
 
 # --- language and time zone ----------------------------------------------------------------------
 

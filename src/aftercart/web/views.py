@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aftercart.domain.arrival import arrived_at
 from aftercart.domain.next_step import ActionCode
 from aftercart.domain.options import ChoiceRefused, Situation
 from aftercart.domain.projection.state import OrderState
@@ -131,10 +132,7 @@ def _returns_on_tracking_page(
     """The order's returns (linked to their pages) and, while anything can still come back, the
     way into the returns portal: the next step's "start a return" goes there instead of e-mail."""
     context["returns"] = returns_for_tracking(order, token, language)
-    arrived = any(s.delivered_at for s in state.shipments.values()) or any(
-        ln.pickup and ln.pickup.collected_at for ln in state.lines.values()
-    )
-    if not arrived or not order_returnable(order, state, now):
+    if arrived_at(state) is None or not order_returnable(order, state, now):
         return
     url = reverse("web:returns-start", kwargs={"token": token})
     offered = False

@@ -22,6 +22,7 @@ from aftercart.domain.returns import (
 )
 from aftercart.returns import photos as return_photos
 from aftercart.returns.portal import (
+    portal_offers,
     return_methods,
     returnable_lines,
 )
@@ -70,8 +71,7 @@ def _offer_view(offer: Offer, currency: str, language: str, row: Row) -> dict[st
 
 
 def offers_for(verdict: LineDecision, row: Row) -> list[Offer]:
-    # An exchange is offered on the page only for a replacement the shopper picked (in stock).
-    return [o for o in verdict.offers if o.kind is not OfferKind.EXCHANGE or row.exchange is not None]
+    return portal_offers(verdict, replacement_picked=row.exchange is not None)
 
 
 def render_step_two(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,20 +15,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from aftercart.domain.returns import (
-    OfferKind,
-)
 from aftercart.orders.models import Order
 from aftercart.returns import photos as return_photos
 from aftercart.returns.models import Return
-from aftercart.returns.portal import (
-    return_methods,
-    returnable_lines,
-)
-from aftercart.returns.services import LineChoice, ReturnRefused, return_request
+from aftercart.returns.portal import returnable_lines
+from aftercart.returns.services import ReturnRefused
+from aftercart.returns.submission import SubmissionRefused, SubmittedLine, return_submit
 from aftercart.web.pages import private, see_other
 from aftercart.web.returns.access import open_order
-from aftercart.web.returns.offers import offers_for, render_step_two
+from aftercart.web.returns.offers import render_step_two
 from aftercart.web.returns.start import judge_selection, read_selection, render_step_one, requested_lines
 from aftercart.web.returns.words import (
     NOTE_MESSAGES,
@@ -64,75 +60,60 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
         decision = judge_selection(selection, opened)
         if decision is None or not selection.ok:
             return render_step_one(request, opened, token, selection, status=400)
-        chosen: dict[int, str] = {}
-        errors: dict[int, str] = {}
-        for row in selection.picked:
-            verdict = decision.line(row.line_id)
-            assert verdict is not None
-            value = str(request.POST.get(f"choice-{row.index}", ""))
-            offered = {o.kind.value for o in offers_for(verdict, row)}
-            if value not in offered:
-                errors[row.index] = str(_("Choose what you would like for this item."))
-            chosen[row.index] = value
+        chosen = {row.index: str(request.POST.get(f"choice-{row.index}", "")) for row in selection.picked}
         method = str(request.POST.get("method", ""))
-        method_error = (
-            "" if method in return_methods(order) else str(_("Choose how you will send the items back."))
-        )
-        photos: dict[str, list[return_photos.PlannedPhoto]] = {}
-        photo_errors: dict[int, str] = {}
-        for row in selection.picked:
-            uploads = [f for f in request.FILES.getlist(f"photos-{row.index}") if f.size or f.name]
-            try:
-                checked = return_photos.photos_check([(f.name or "", _read_upload(f)) for f in uploads])
-            except return_photos.PhotoRefused as refused:
-                photo_errors[row.index] = str(PHOTO_ERRORS[refused.code])
-            else:
-                photos[row.line_id] = return_photos.photos_plan(client_key, row.line_id, checked)
-        kwargs = {"chosen": chosen, "method": method, "client_key": client_key}
-        if errors or photo_errors or method_error:
-            return render_step_two(
-                request,
-                opened,
-                token,
-                selection,
-                decision,
-                errors=errors,
-                photo_errors=photo_errors,
-                method_error=method_error,
-                status=400,
-                **kwargs,
-            )
-        choices = [
-            LineChoice(
+        submitted = [
+            SubmittedLine(
                 request=asked,
-                resolution=OfferKind(chosen[row.index]),
+                resolution=chosen[row.index],
                 reason_text=row.text,
-                photos=tuple(p.path for p in photos.get(row.line_id, [])),
+                photos=[(f.name or "", _read_upload(f)) for f in _uploads(request, row.index)],
             )
             for row, asked in zip(selection.picked, requested_lines(selection), strict=True)
         ]
+        # The form again, with what was chosen and a message by each field to correct.
+        again = partial(
+            render_step_two,
+            request,
+            opened,
+            token,
+            selection,
+            decision,
+            status=400,
+            chosen=chosen,
+            method=method,
+            client_key=client_key,
+        )
         try:
-            result = return_request(
-                store=order.store,
+            result = return_submit(
                 order=order,
-                choices=choices,
-                client_key=client_key,
-                source="portal",
-                actor="shopper",
+                state=opened.state,
+                lines=submitted,
                 method=method,
+                client_key=client_key,
                 now=opened.now,
+            )
+        except SubmissionRefused as refused:
+            return again(
+                errors={
+                    selection.picked[i].index: str(_("Choose what you would like for this item."))
+                    for i in refused.choices
+                },
+                photo_errors={
+                    selection.picked[i].index: str(PHOTO_ERRORS[code]) for i, code in refused.photos.items()
+                },
+                method_error=str(_("Choose how you will send the items back.")) if refused.method else "",
             )
         except ReturnRefused as refused:
             if refused.existing is not None:
                 return to_status(token, refused.existing, opened.language, again=True)
-            by_line = {row.line_id: row.index for row in selection.picked}
-            for error in refused.errors:
+            errors: dict[int, str] = {}
+            for error in refused.errors:  # "lines[<position in the submission>]..." names a line
                 field_name = error.get("field", "")
                 if field_name.startswith("lines[") and "]" in field_name:
                     position = int(field_name[6 : field_name.index("]")])
-                    if 0 <= position < len(choices):
-                        line_id = choices[position].request.line_id
-                        errors[by_line[line_id]] = str(
+                    if 0 <= position < len(submitted):
+                        errors[selection.picked[position].index] = str(
                             NOTE_MESSAGES.get(error.get("code", ""), _("This item cannot be returned."))
                         )
             problem = (
@@ -140,22 +121,12 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
                 if errors
                 else str(_("This return cannot be made as it is. Please check it and try again."))
             )
-            return render_step_two(
-                request,
-                opened,
-                token,
-                selection,
-                decision,
-                errors=errors,
-                problem=problem,
-                status=400,
-                **kwargs,
-            )
-    if not result.created:
-        return to_status(token, result.ret, opened.language, again=True)
-    # The return names the photos; write them now that it exists (a refusal left no files).
-    return_photos.photos_write([p for planned in photos.values() for p in planned])
-    return to_status(token, result.ret, opened.language)
+            return again(errors=errors, problem=problem)
+    return to_status(token, result.ret, opened.language, again=not result.created)
+
+
+def _uploads(request: HttpRequest, index: int) -> list[Any]:
+    return [f for f in request.FILES.getlist(f"photos-{index}") if f.size or f.name]
 
 
 def _read_upload(upload: Any) -> bytes:
