@@ -143,7 +143,7 @@ def test_store_must_be_chosen_when_there_are_several(ingested) -> None:
 
 def test_an_address_with_too_many_orders_is_replayed_in_groups(ingested, monkeypatch) -> None:
     # A placeholder address shared by thousands of orders must not be held in memory at once.
-    monkeypatch.setattr("aftercart.notifications.journeys.MAX_CUSTOMER_ORDERS", 1)
+    monkeypatch.setattr("aftercart.notifications.journey_replay.MAX_CUSTOMER_ORDERS", 1)
     data = json.loads(simulate("--since", "2026-03-01", "--json")[0])
     assert data["customers"] == 3
     assert "frequency_cap" not in data["suppressed"]["by_reason"]  # o1 and o2 no longer share a cap

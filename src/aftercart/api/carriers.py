@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from aftercart.api.problems import Problem
@@ -13,6 +12,7 @@ from aftercart.integrations.carriers.common import CarrierError
 from aftercart.integrations.carriers.parse import PARSERS, parse_tracking_response
 from aftercart.integrations.easypost.parse import parse_payload
 from aftercart.orders.services import facts_record
+from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["carriers"])
 
@@ -47,7 +47,7 @@ class CarrierIngestOut(Schema):
         }
     },
 )
-def post_carrier_response(request: HttpRequest, carrier: str) -> Status[CarrierIngestOut]:
+def post_carrier_response(request: StoreRequest, carrier: str) -> Status[CarrierIngestOut]:
     """The body is the carrier's own tracking response (JSON for UPS, FedEx and USPS; XML for
     DHL Express and Canada Post). Each checkpoint becomes a ``tracking.event``; re-posting the same
     response is harmless. Carrier errors (unknown tracking number, ...) come back in ``errors``."""
@@ -58,7 +58,7 @@ def post_carrier_response(request: HttpRequest, carrier: str) -> Status[CarrierI
             "Unsupported carrier",
             f"No tracking parser for {carrier!r}; supported: {', '.join(sorted(PARSERS))}.",
         )
-    result = facts_record(store=request.store, facts=parsed.facts)  # type: ignore[attr-defined]
+    result = facts_record(store=request.store, facts=parsed.facts)
     return Status(
         202,
         CarrierIngestOut(
@@ -84,14 +84,14 @@ def _error(e: CarrierError) -> CarrierErrorOut:
         "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
     },
 )
-def post_easypost(request: HttpRequest) -> Status[CarrierIngestOut]:
+def post_easypost(request: StoreRequest) -> Status[CarrierIngestOut]:
     """An EasyPost ``Tracker``, a webhook ``Event`` wrapping one, or a list response."""
     try:
         body = json.loads(request.body)
     except ValueError as exc:
         raise Problem(400, "Invalid JSON", str(exc), kind="validation") from exc
     facts = parse_payload(body)
-    result = facts_record(store=request.store, facts=facts)  # type: ignore[attr-defined]
+    result = facts_record(store=request.store, facts=facts)
     numbers = sorted({f.tracking_number for f in facts if f.tracking_number})
     return Status(
         202,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from django.conf import settings
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from aftercart.api.problems import Problem
 from aftercart.integrations.canonical.schemas import EventBatchIn, EventIn, event_fact
 from aftercart.orders.services import facts_append, facts_record
+from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["events"])
 
@@ -22,10 +22,10 @@ class IngestOut(Schema):
     unmatched: int
 
 
-def _record(request: HttpRequest, events: list, *, later: bool = False) -> IngestOut:
+def _record(request: StoreRequest, events: list, *, later: bool = False) -> IngestOut:
     facts = [event_fact(e) for e in events]
     record = facts_append if later else facts_record
-    result = record(store=request.store, facts=facts)  # type: ignore[attr-defined]
+    result = record(store=request.store, facts=facts)
     return IngestOut(
         received=result.received,
         accepted=result.accepted,
@@ -35,14 +35,14 @@ def _record(request: HttpRequest, events: list, *, later: bool = False) -> Inges
 
 
 @router.post("", response={202: IngestOut}, summary="Post one event")
-def post_event(request: HttpRequest, payload: EventIn) -> Status[IngestOut]:
+def post_event(request: StoreRequest, payload: EventIn) -> Status[IngestOut]:
     """Record one event. The same event sent twice is counted as a duplicate and changes nothing."""
     return Status(202, _record(request, [payload]))
 
 
 @router.post("/batch", response={202: IngestOut}, summary="Post up to 1,000 events")
 def post_batch(
-    request: HttpRequest, payload: EventBatchIn, project: Literal["now", "later"] = "now"
+    request: StoreRequest, payload: EventBatchIn, project: Literal["now", "later"] = "now"
 ) -> Status[IngestOut]:
     """Record a batch atomically: every event is validated first, and one invalid event rejects
     the whole batch (nothing is written). ``unmatched`` counts carrier events for tracking numbers

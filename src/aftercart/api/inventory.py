@@ -3,11 +3,11 @@ variant is offered. A feed sends the figures it has, in batches; the last figure
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import model_validator
 
 from aftercart.returns.services import StockItem, stock_set
+from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["inventory"])
 
@@ -36,11 +36,11 @@ class InventoryOut(Schema):
 
 
 @router.put("", response=InventoryOut, summary="Set stock levels (batched)")
-def put_inventory(request: HttpRequest, payload: InventoryIn) -> dict[str, int]:
+def put_inventory(request: StoreRequest, payload: InventoryIn) -> dict[str, int]:
     """Sets each item's available units. Exchanges for another variant are offered (and accepted)
     only when the replacement is in stock; items never sent here are taken to be available."""
     items = [
         StockItem(available=i.available, sku=i.sku, product_id=i.product_id, variant=i.variant)
         for i in payload.items
     ]
-    return {"updated": stock_set(store=request.store, items=items)}  # type: ignore[attr-defined]
+    return {"updated": stock_set(store=request.store, items=items)}

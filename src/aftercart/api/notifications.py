@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from aftercart.api.problems import Problem, field_problem
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
-from aftercart.notifications.journey import channel_milestones
+from aftercart.notifications.channel_map import channel_milestones
 from aftercart.notifications.message_templates import VARIABLES, TemplateText, preview, template_errors
 from aftercart.notifications.models import ChannelConfig, MessageTemplate
 from aftercart.notifications.services import (
@@ -21,6 +20,7 @@ from aftercart.notifications.services import (
     message_template_save,
 )
 from aftercart.orders.models import Order
+from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["notifications"])
 
@@ -95,13 +95,13 @@ def _journey(store_id: int) -> dict[str, Any]:
 
 
 @router.get("/journey", summary="The store's journey: which milestones go out on which channels")
-def get_journey(request: HttpRequest) -> dict[str, Any]:
-    return _journey(request.store.pk)  # type: ignore[attr-defined]
+def get_journey(request: StoreRequest) -> dict[str, Any]:
+    return _journey(request.store.pk)
 
 
 @router.put("/journey", summary="Set which milestones go out on which channels")
-def put_journey(request: HttpRequest, payload: JourneyIn) -> dict[str, Any]:
-    store_id = request.store.pk  # type: ignore[attr-defined]
+def put_journey(request: StoreRequest, payload: JourneyIn) -> dict[str, Any]:
+    store_id = request.store.pk
     journey_set(store_id=store_id, channels=payload.channels)
     return _journey(store_id)
 
@@ -118,15 +118,15 @@ def _template_json(template: MessageTemplate) -> dict[str, Any]:
 
 
 @router.get("/templates", summary="The store's templates, and the variables they can use")
-def list_templates(request: HttpRequest) -> dict[str, Any]:
-    templates = MessageTemplate.objects.filter(store=request.store)  # type: ignore[attr-defined]
+def list_templates(request: StoreRequest) -> dict[str, Any]:
+    templates = MessageTemplate.objects.filter(store=request.store)
     return {"templates": [_template_json(t) for t in templates], "variables": VARIABLES}
 
 
 @router.put("/templates", summary="Create or replace a template (checked: it must render)")
-def put_template(request: HttpRequest, payload: TemplateIn) -> dict[str, Any]:
+def put_template(request: StoreRequest, payload: TemplateIn) -> dict[str, Any]:
     template = message_template_save(
-        store_id=request.store.pk,  # type: ignore[attr-defined]
+        store_id=request.store.pk,
         channel=payload.channel,
         milestone=payload.milestone,
         locale=payload.locale,
@@ -139,9 +139,9 @@ def put_template(request: HttpRequest, payload: TemplateIn) -> dict[str, Any]:
 @router.delete(
     "/templates", response={204: None}, summary="Remove a template: the built-in text is used again"
 )
-def delete_template(request: HttpRequest, payload: TemplateKeyIn) -> Status[None]:
+def delete_template(request: StoreRequest, payload: TemplateKeyIn) -> Status[None]:
     found = message_template_delete(
-        store_id=request.store.pk,  # type: ignore[attr-defined]
+        store_id=request.store.pk,
         channel=payload.channel,
         milestone=payload.milestone,
         locale=payload.locale,
@@ -154,8 +154,8 @@ def delete_template(request: HttpRequest, payload: TemplateKeyIn) -> Status[None
 
 
 @router.post("/templates/preview", summary="Render a template against a real order (nothing is sent)")
-def preview_template(request: HttpRequest, payload: PreviewIn) -> dict[str, str]:
-    store = request.store  # type: ignore[attr-defined]
+def preview_template(request: StoreRequest, payload: PreviewIn) -> dict[str, str]:
+    store = request.store
     draft = None
     if payload.body is not None:
         errors = template_errors(payload.channel, payload.milestone, payload.subject or "", payload.body)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
 
@@ -29,6 +28,7 @@ from aftercart.orders.customer_choices import customer_choice_record, order_opti
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from aftercart.orders.windows import delivery_window, promise_json, window_json
+from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["orders"])
 
@@ -120,14 +120,14 @@ def _step_json(step: NextStep, state: OrderState) -> dict[str, Any]:
     return data
 
 
-def _order_or_404(request: HttpRequest, order_id: str) -> Order:
-    order = selectors.order_by_external_id(request.store, order_id)  # type: ignore[attr-defined]
+def _order_or_404(request: StoreRequest, order_id: str) -> Order:
+    order = selectors.order_by_external_id(request.store, order_id)
     if order is None:
         raise Problem(404, "Order not found", f"No order with order_id {order_id!r} in this store.")
     return order
 
 
-def _read(request: HttpRequest, order_id: str) -> dict[str, Any]:
+def _read(request: StoreRequest, order_id: str) -> dict[str, Any]:
     order = _order_or_404(request, order_id)
     now = timezone.now()
     state, step = selectors.order_view(order, now)
@@ -139,22 +139,22 @@ def _read(request: HttpRequest, order_id: str) -> dict[str, Any]:
 
 
 @router.post("", response={201: OrderOut, 200: OrderOut}, summary="Create an order")
-def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
+def create_order(request: StoreRequest, payload: OrderIn) -> Status[dict[str, Any]]:
     """Record that an order was placed. Posting the same order again changes nothing (200)."""
-    result = facts_record(store=request.store, facts=[order_placed_fact(payload)])  # type: ignore[attr-defined]
+    result = facts_record(store=request.store, facts=[order_placed_fact(payload)])
     return Status(201 if result.accepted else 200, _read(request, payload.order_id))
 
 
 @router.get("", response=list[OrderSummaryOut], summary="List orders")
 def list_orders(
-    request: HttpRequest,
+    request: StoreRequest,
     stage: Stage | None = None,
     next_step: StepCode | None = None,
     limit: int = Query(50, ge=1, le=500),
     after: str | None = None,
 ) -> list[dict[str, Any]]:
     """Newest first; filter by ``stage`` or ``next_step``; page with ``after`` = the last ``id``."""
-    qs = Order.objects.filter(store=request.store).order_by("-public_id")  # type: ignore[attr-defined]
+    qs = Order.objects.filter(store=request.store).order_by("-public_id")
     if stage:
         qs = qs.filter(stage=stage.value)
     if next_step:
@@ -177,21 +177,21 @@ def list_orders(
 
 
 @router.get("/{order_id}", response=OrderOut, summary="Get an order with its next step")
-def get_order(request: HttpRequest, order_id: str) -> dict[str, Any]:
+def get_order(request: StoreRequest, order_id: str) -> dict[str, Any]:
     """The order's current state (projected from its facts) and the one next step."""
     return _read(request, order_id)
 
 
 @router.patch("/{order_id}", response=OrderOut, summary="Update an order")
-def update_order(request: HttpRequest, order_id: str, payload: OrderUpdateIn) -> dict[str, Any]:
+def update_order(request: StoreRequest, order_id: str, payload: OrderUpdateIn) -> dict[str, Any]:
     """Record changed order fields (address, lines, contact)."""
     _order_or_404(request, order_id)
-    facts_record(store=request.store, facts=[order_updated_fact(order_id, payload)])  # type: ignore[attr-defined]
+    facts_record(store=request.store, facts=[order_updated_fact(order_id, payload)])
     return _read(request, order_id)
 
 
 @router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order")
-def cancel_order(request: HttpRequest, order_id: str, payload: CancelIn) -> dict[str, Any]:
+def cancel_order(request: StoreRequest, order_id: str, payload: CancelIn) -> dict[str, Any]:
     """Record that the store cancelled the order."""
     _order_or_404(request, order_id)
     event = OrderCancelledIn(
@@ -201,7 +201,7 @@ def cancel_order(request: HttpRequest, order_id: str, payload: CancelIn) -> dict
         occurred_at=payload.cancelled_at or timezone.now(),
         idempotency_key=f"order:{order_id}:cancelled",
     )
-    facts_record(store=request.store, facts=[event_fact(event)])  # type: ignore[attr-defined]
+    facts_record(store=request.store, facts=[event_fact(event)])
     return _read(request, order_id)
 
 
@@ -228,7 +228,7 @@ def choice_problem(refused: ChoiceRefused) -> Problem:
 @router.post(
     "/{order_id}/choices", response={201: OrderOut, 200: OrderOut}, summary="Record a customer's choice"
 )
-def record_choice(request: HttpRequest, order_id: str, payload: ChoiceIn) -> Status[dict[str, Any]]:
+def record_choice(request: StoreRequest, order_id: str, payload: ChoiceIn) -> Status[dict[str, Any]]:
     """Record the customer's answer to an exception (from the order's ``options``), as a store
     agent would on their behalf: the same check and the same ledger fact as the tracking page.
     A choice not (or no longer) on offer answers 409 with the reason and writes nothing."""
@@ -247,6 +247,6 @@ def record_choice(request: HttpRequest, order_id: str, payload: ChoiceIn) -> Sta
 
 
 @router.get("/{order_id}/timeline", response=list[FactOut], summary="Every fact of an order")
-def order_timeline(request: HttpRequest, order_id: str) -> list[Any]:
+def order_timeline(request: StoreRequest, order_id: str) -> list[Any]:
     """Every fact recorded for the order, in the order it happened."""
     return selectors.order_timeline(_order_or_404(request, order_id))

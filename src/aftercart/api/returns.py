@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 
@@ -30,6 +30,7 @@ from aftercart.domain.returns.lifecycle import (
     ReturnStatus,
 )
 from aftercart.orders import selectors as order_selectors
+from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.returns import selectors
 from aftercart.returns.models import Return
@@ -41,6 +42,7 @@ from aftercart.returns.services import (
     return_request,
     return_transition,
 )
+from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["returns"])
 
@@ -279,8 +281,8 @@ def _choices(payload: ReturnIn) -> list[LineChoice]:
     ]
 
 
-def _order(request: HttpRequest, order_id: str):  # type: ignore[no-untyped-def]
-    order = order_selectors.order_by_external_id(request.store, order_id)  # type: ignore[attr-defined]
+def _order(request: StoreRequest, order_id: str) -> Order:
+    order = order_selectors.order_by_external_id(request.store, order_id)
     if order is None:
         raise Problem(
             404,
@@ -307,22 +309,22 @@ def policy_problem(error: PolicyError) -> Problem:
     return field_problem("Invalid policy", [{"field": error.field, "message": error.message}])
 
 
-def _return(request: HttpRequest, rma: str) -> Return:
-    ret = selectors.return_by_rma(request.store, rma)  # type: ignore[attr-defined]
+def _return(request: StoreRequest, rma: str) -> Return:
+    ret = selectors.return_by_rma(request.store, rma)
     if ret is None:
         raise Problem(404, "Return not found", f"No return {rma!r} in this store.")
     return ret
 
 
 @router.post("", response={201: ReturnOut}, summary="Request a return")
-def create_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, Any]]:
+def create_return(request: StoreRequest, payload: ReturnIn) -> Status[dict[str, Any]]:
     """Judge the request by the store's current policy and record it: approved at once, or waiting
     for review when the policy's abuse limits say so. Anything the policy refuses (too many items, a
     line of another order or already returned, a closed window, a final-sale item, a resolution not
     on offer, a key already used) answers problem+json naming it, and nothing is written."""
     order = _order(request, payload.order_id)
     result = return_request(
-        store=request.store,  # type: ignore[attr-defined]
+        store=request.store,
         order=order,
         choices=_choices(payload),
         client_key=payload.client_key,
@@ -339,17 +341,17 @@ def create_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, A
                 existing=result.ret,
             )
         )
-    return Status(201, serialise(selectors.return_by_rma(request.store, result.ret.rma)))  # type: ignore[arg-type, attr-defined]
+    return Status(201, serialise(_return(request, result.ret.rma)))
 
 
 @router.post("/quote", response=dict[str, Any], summary="What a return would give back, without making it")
-def quote_return(request: HttpRequest, payload: ReturnIn) -> dict[str, Any]:
+def quote_return(request: StoreRequest, payload: ReturnIn) -> dict[str, Any]:
     """The policy's judgement of a request — eligibility and reasons per line, the offers in order
     (exchange, store credit with bonus, refund) with amounts, fees and deadlines, and the return
     methods offered — writing nothing. An exchange for a replacement out of stock (the inventory
     feed) is not offered: the line's reasons say ``out_of_stock`` and the next offer leads."""
     order = _order(request, payload.order_id)
-    version = selectors.policy_current(request.store)  # type: ignore[attr-defined]
+    version = selectors.policy_current(request.store)
     policy = selectors.policy_of(version)
     state = order_state(order)
     requested = [c.request for c in _choices(payload)]
@@ -357,16 +359,16 @@ def quote_return(request: HttpRequest, payload: ReturnIn) -> dict[str, Any]:
         policy=policy,
         order=selectors.order_for_return(order, state),
         request=requested,
-        history=selectors.customer_history(request.store, order.email),  # type: ignore[attr-defined]
+        history=selectors.customer_history(request.store, order.email),
         now=timezone.now(),
-        stock=selectors.stock_levels(request.store, requested),  # type: ignore[attr-defined]
+        stock=selectors.stock_levels(request.store, requested),
     )
     return {**decision.to_json(), "methods": [m.value for m in ReturnMethod if m in policy.methods]}
 
 
 @router.get("", response=list[ReturnOut], summary="List returns")
 def list_returns(
-    request: HttpRequest,
+    request: StoreRequest,
     status: ReturnStatus | None = None,
     needs_review: bool | None = None,
     order_id: str | None = None,
@@ -375,7 +377,7 @@ def list_returns(
     """Newest first; filter by ``status``, ``needs_review`` (the review queue is
     ``status=requested&needs_review=true``) and ``order_id``."""
     qs = selectors.returns_list(
-        request.store,  # type: ignore[attr-defined]
+        request.store,
         status=status.value if status else None,
         needs_review=needs_review,
         order_id=order_id,
@@ -387,39 +389,39 @@ def list_returns(
     "/metrics", response=dict[str, Any], summary="Return rate, exchange rate, retained revenue, reasons"
 )
 def return_metrics(
-    request: HttpRequest, since: datetime | None = None, until: datetime | None = None
+    request: StoreRequest, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
     """Orders placed and returns requested between ``since`` and ``until``: the return rate (orders
     with a return / orders), the shares of returned value resolved by exchange, store credit and
     refund, retained revenue (exchange + credit) and the top reasons by product and variant."""
-    return selectors.returns_metrics(request.store, since=since, until=until)  # type: ignore[attr-defined]
+    return selectors.returns_metrics(request.store, since=since, until=until)
 
 
 @router.get("/policy", response=dict[str, Any], summary="The store's current return policy")
-def get_policy(request: HttpRequest) -> dict[str, Any]:
+def get_policy(request: StoreRequest) -> dict[str, Any]:
     """The current version (version 0: the defaults, before the store saves a policy)."""
-    version = selectors.policy_current(request.store)  # type: ignore[attr-defined]
+    version = selectors.policy_current(request.store)
     return selectors.policy_of(version).to_dict()
 
 
 @router.put("/policy", response={201: dict[str, Any]}, summary="Save a new version of the return policy")
-def put_policy(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[dict[str, Any]]:
+def put_policy(request: StoreRequest, payload: Body[dict[str, Any]]) -> Status[dict[str, Any]]:
     """Saves the policy as the next version; returns keep the version they were judged under.
     An invalid policy answers 400 naming the field."""
     data = dict(payload)
     data.pop("version", None)  # the server numbers versions
-    saved = return_policy_save(store=request.store, data=data, actor="api")  # type: ignore[attr-defined]
+    saved = return_policy_save(store=request.store, data=data, actor="api")
     return Status(201, saved.data)
 
 
 @router.get("/{rma}", response=ReturnOut, summary="Get a return")
-def get_return(request: HttpRequest, rma: str) -> dict[str, Any]:
+def get_return(request: StoreRequest, rma: str) -> dict[str, Any]:
     """The return with its lines, amounts, the policy's decision, its facts and the next step."""
     return serialise(_return(request, rma))
 
 
 def _transition(
-    request: HttpRequest, rma: str, event: ReturnEvent, payload: TransitionIn, **extra: Any
+    request: StoreRequest, rma: str, event: ReturnEvent, payload: TransitionIn, **extra: Any
 ) -> dict[str, Any]:
     ret = _return(request, rma)
     return_transition(
@@ -436,17 +438,17 @@ def _transition(
 
 
 @router.post("/{rma}/approve", response=ReturnOut, summary="Approve a return (from review)")
-def approve(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+def approve(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.APPROVE, payload)
 
 
 @router.post("/{rma}/reject", response=ReturnOut, summary="Reject a return (from review); needs a reason")
-def reject(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+def reject(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.REJECT, payload)
 
 
 @router.post("/{rma}/label", response=ReturnOut, summary="Issue the return's label or drop-off code")
-def issue_label(request: HttpRequest, rma: str, payload: LabelIn) -> dict[str, Any]:
+def issue_label(request: StoreRequest, rma: str, payload: LabelIn) -> dict[str, Any]:
     """Approval issues the label itself; call this to give the tracking number, carrier and label
     URL of a label you bought yourself (its carrier events then move the return), or to reissue
     one. Again with the same number and URL: nothing changes."""
@@ -458,7 +460,7 @@ def issue_label(request: HttpRequest, rma: str, payload: LabelIn) -> dict[str, A
 
 
 @router.get("/{rma}/label.pdf", summary="The printable 4×6 return label (PDF)")
-def label_pdf(request: HttpRequest, rma: str) -> HttpResponse:
+def label_pdf(request: StoreRequest, rma: str) -> HttpResponse:
     """404 problem until the label is issued (approval issues it)."""
     ret = _return(request, rma)
     try:
@@ -471,17 +473,17 @@ def label_pdf(request: HttpRequest, rma: str) -> HttpResponse:
 
 
 @router.get("/{rma}/qr.svg", summary="The box-free drop-off QR code (SVG)")
-def qr_svg(request: HttpRequest, rma: str) -> HttpResponse:
+def qr_svg(request: StoreRequest, rma: str) -> HttpResponse:
     """404 problem for returns without a drop-off code (not box-free, or not approved yet)."""
     return _qr(request, rma, "svg", "image/svg+xml")
 
 
 @router.get("/{rma}/qr.png", summary="The box-free drop-off QR code (PNG)")
-def qr_png(request: HttpRequest, rma: str) -> HttpResponse:
+def qr_png(request: StoreRequest, rma: str) -> HttpResponse:
     return _qr(request, rma, "png", "image/png")
 
 
-def _qr(request: HttpRequest, rma: str, fmt: str, content_type: str) -> HttpResponse:
+def _qr(request: StoreRequest, rma: str, fmt: str, content_type: str) -> HttpResponse:
     ret = _return(request, rma)
     try:
         body = selectors.return_dropoff_qr(ret, fmt)
@@ -491,19 +493,19 @@ def _qr(request: HttpRequest, rma: str, fmt: str, content_type: str) -> HttpResp
 
 
 @router.post("/{rma}/in-transit", response=ReturnOut, summary="Record the carrier's first scan of the return")
-def in_transit(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+def in_transit(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.MARK_IN_TRANSIT, payload)
 
 
 @router.post("/{rma}/receive", response=ReturnOut, summary="Record that the items arrived")
-def receive(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+def receive(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.MARK_RECEIVED, payload)
 
 
 @router.post(
     "/{rma}/inspect", response=ReturnOut, summary="Record the inspection: accept all, part or reject"
 )
-def inspect(request: HttpRequest, rma: str, payload: InspectIn) -> dict[str, Any]:
+def inspect(request: StoreRequest, rma: str, payload: InspectIn) -> dict[str, Any]:
     """``accept_part`` needs ``accepted_lines``; ``reject`` needs a ``reason``. Amounts are
     recomputed over the accepted lines."""
     if payload.photos:
@@ -521,10 +523,10 @@ def inspect(request: HttpRequest, rma: str, payload: InspectIn) -> dict[str, Any
 @router.post(
     "/{rma}/resolve", response=ReturnOut, summary="Record the refund, credit or exchange order issued"
 )
-def resolve(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+def resolve(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.RESOLVE, payload)
 
 
 @router.post("/{rma}/cancel", response=ReturnOut, summary="Cancel a return before the items are sent")
-def cancel(request: HttpRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
+def cancel(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.CANCEL, payload)

@@ -69,8 +69,16 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (Refused, notifications.refused_problem),
     (ChoiceRefused, orders.choice_problem),
 ]
+
+
+def _answer(make: Callable[[Any], Problem]) -> Callable[[HttpRequest, Any], HttpResponse]:
+    """The handler answering an exception with the problem ``make`` builds from it (ninja types
+    what a handler gets as the exception or its class: Any here, ``make`` takes what it raised)."""
+    return lambda request, exc: problem_response(make(exc))
+
+
 for _kind, _make in _PROBLEMS:
-    api.add_exception_handler(_kind, lambda request, exc, make=_make: problem_response(make(exc)))
+    api.add_exception_handler(_kind, _answer(_make))
 
 
 def field_hint(exc: HttpError) -> str:

@@ -5,6 +5,7 @@ the field for a payload we cannot read."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -49,7 +50,7 @@ def _answer(is_new: bool, result: Any) -> JsonResponse:
     )
 
 
-def _problems(view):  # type: ignore[no-untyped-def]
+def _problems(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)

@@ -182,11 +182,12 @@ def run_planner(*, changes: int = 200_000, seed: int = 1) -> PlannerReport:
                     Recent(
                         channel=d.channel,
                         milestone=d.milestone,
-                        at=d.send_at,
+                        at=send_at,
                         critical=d.critical,
                         dedupe_key=d.dedupe_key,
                     )
                     for d in going
+                    if (send_at := d.send_at) is not None  # always, in going
                 )
                 del history[:-20]  # what the live planner reads back: the recent window only
             t2 = time.process_time()

@@ -9,6 +9,7 @@ the machine.
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
 import hashlib
 import os

@@ -9,10 +9,11 @@ default idempotency key, every scan a stable fact key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypedDict, Unpack
 
 from aftercart.demo.simulate import BRANDS
 from aftercart.domain.facts import Fact, FactKind
@@ -216,11 +217,21 @@ def _make(store: Store, order: Order, plan: Plan, now: datetime, scans: RecordRe
     return _step(ret, ReturnEvent.RESOLVE, "finance", at(4))
 
 
-def _step(ret: Return, event: ReturnEvent, actor: str, at: datetime, **extra: object) -> Return:
+class _StepDetails(TypedDict, total=False):
+    """What a step may say besides its event: ``return_transition``'s other keywords."""
+
+    reason: str
+    inspection: Inspection | None
+    accepted_lines: Sequence[str]
+    reference: str
+    details: Mapping[str, Any] | None
+
+
+def _step(ret: Return, event: ReturnEvent, actor: str, at: datetime, **extra: Unpack[_StepDetails]) -> Return:
     """A lifecycle step under a key of its own, so seeding again finds it done."""
     return return_transition(
         ret=ret, event=event, actor=actor, now=at, idempotency_key=f"demo:{ret.rma}:{event.value}", **extra
-    ).ret  # type: ignore[arg-type]
+    ).ret
 
 
 def _request(

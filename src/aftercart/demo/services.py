@@ -11,10 +11,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from aftercart.demo.returns import seed_returns
@@ -84,7 +86,15 @@ class DemoSummary:
     return_links: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def _store_fields(brand: Brand) -> dict[str, object]:
+class _StoreFields(TypedDict):
+    name: str
+    country: str
+    timezone: str
+    default_locale: str
+    branding: dict[str, Any]
+
+
+def _store_fields(brand: Brand) -> _StoreFields:
     return {
         "name": brand.name,
         "country": brand.country,
@@ -101,7 +111,7 @@ def demo_stores_ensure() -> dict[str, Store]:
     for brand in BRANDS:
         store = Store.objects.filter(slug=brand.slug).first()
         if store is None:
-            store = store_create(slug=brand.slug, **_store_fields(brand))  # type: ignore[arg-type]
+            store = store_create(slug=brand.slug, **_store_fields(brand))
         else:
             for name, value in _store_fields(brand).items():
                 setattr(store, name, value)
@@ -259,7 +269,7 @@ SHOWCASE = (
 )
 
 
-def _showcase(orders) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _showcase(orders: QuerySet[Order]) -> list[tuple[str, str, str]]:
     """One order of each showcased journey (the most recent), with its tracking link."""
 
     out = []
@@ -271,7 +281,9 @@ def _showcase(orders) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-
 
 
 @transaction.atomic
-def demo_operator_ensure(*, username: str = OPERATOR_USERNAME, password: str = OPERATOR_PASSWORD):  # type: ignore[no-untyped-def]
+def demo_operator_ensure(
+    *, username: str = OPERATOR_USERNAME, password: str = OPERATOR_PASSWORD
+) -> AbstractUser:
     """A superuser for the admin and the operator console, with a known password (demo only)."""
     user_model = get_user_model()
     user, _ = user_model.objects.get_or_create(username=username, defaults={"email": "demo@example.com"})

@@ -4,6 +4,7 @@ milestones and languages they cover."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +28,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     for mail, origin in rows:
         if origin is not None:
             grid[origin.milestone][mail.language].append(mail.key)
-    coverage = [
+    coverage: list[dict[str, Any]] = [
         {
             "milestone": m.value,
             "cells": [

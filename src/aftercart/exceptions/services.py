@@ -66,8 +66,8 @@ def exceptions_sync_many(
     rules_of = _rules_lookup({o.store_id for o, _ in items}, rules)
     detected: dict[int, dict[tuple[str, str], OpenCause]] = {}
     for order, state in items:
-        causes = detect(state, now, rules_of(order.store_id))
-        detected[order.pk] = {c.key: c for c in causes}
+        found = detect(state, now, rules_of(order.store_id))
+        detected[order.pk] = {c.key: c for c in found}
     open_rows = selectors.open_cases_for_orders(list(detected))
     states = {order.pk: (order, state) for order, state in items}
     new_rows: list[OrderException] = []

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 
 @register(Tags.security, deploy=False)
-def check_secret_key(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_secret_key(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     import os
 
     insecure = settings.SECRET_KEY == settings.INSECURE_DEFAULT_KEY
@@ -23,8 +27,8 @@ def check_secret_key(app_configs, **kwargs):  # type: ignore[no-untyped-def]
 
 
 @register()
-def check_limits(app_configs, **kwargs):  # type: ignore[no-untyped-def]
-    errors = []
+def check_limits(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     if settings.AFTERCART_MAX_BODY_BYTES <= 0:
         errors.append(Error("AFTERCART_MAX_BODY_BYTES must be positive.", id="aftercart.E002"))
     if not 1 <= settings.AFTERCART_MAX_BATCH <= 10_000:
@@ -39,7 +43,7 @@ CSRF = "django.middleware.csrf.CsrfViewMiddleware"
 
 
 @register()
-def check_body_guard(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_body_guard(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     # The CSRF check parses (and spools to disk) a multipart body of any size: the size guard must
     # see the request first, or uploads have no cap at all.
     middleware = list(settings.MIDDLEWARE)

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from django.db import connection, models
+from django.db.models.options import Options
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS  # like json.dumps, which writes int keys as strings
 
@@ -103,6 +104,15 @@ def _adapted(
 _NOTHING = object()
 
 
+def concrete_field(meta: Options[Any], name: str) -> models.Field[Any, Any]:
+    """``meta.get_field(name)``, which must be a field with a column of its own (not a reverse
+    relation): the bulk statements and fixed reads below name its column."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{meta.label}.{name} is not a concrete field")
+    return field
+
+
 def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """INSERT rows (tuples of values in ``field_names`` order), skipping any that would break a
     unique constraint (``ON CONFLICT DO NOTHING``: a concurrent duplicate is a duplicate, not an
@@ -122,18 +132,19 @@ def _insert_statement(
     model: type[models.Model], field_names: tuple[str, ...], vendor: str
 ) -> tuple[str, list[Callable[[Any], Any] | None]]:
     meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
+    fields = [concrete_field(meta, name) for name in field_names]
     qn = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
         qn(meta.db_table),
-        ", ".join(qn(f.column) for f in fields),  # type: ignore[union-attr]
+        ", ".join(qn(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    return sql, [_adapter(f) for f in fields]  # type: ignore[arg-type]
+    return sql, [_adapter(f) for f in fields]
 
 
-def update_rows(model: type[models.Model], field_names: Sequence[str], objs: Sequence[models.Model]) -> None:
-    """UPDATE each object's row with its current values of ``field_names``.
+def update_rows(model: type[models.Model], field_names: Sequence[str], objs: Sequence[object]) -> None:
+    """UPDATE each object's row with its current values of ``field_names`` (model instances, or any
+    object with those attributes and a ``pk``, like the ledger's ``OrderRow``).
 
     One prepared single-row UPDATE run with executemany: Django's ``bulk_update`` builds one CASE
     expression per field over all rows, which costs several times more on both backends.
@@ -141,15 +152,15 @@ def update_rows(model: type[models.Model], field_names: Sequence[str], objs: Seq
     if not objs:
         return
     meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
-    adapters = [_adapter(f) for f in fields]  # type: ignore[arg-type]
+    fields = [concrete_field(meta, name) for name in field_names]
+    adapters = [_adapter(f) for f in fields]
     qn = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         qn(meta.db_table),
-        ", ".join(f"{qn(f.column)} = %s" for f in fields),  # type: ignore[union-attr]
-        qn(meta.pk.column),  # type: ignore[union-attr]
+        ", ".join(f"{qn(f.column)} = %s" for f in fields),
+        qn(meta.pk.column),
     )
-    values = attrgetter(*[f.attname for f in fields], "pk")  # type: ignore[union-attr]
+    values = attrgetter(*[f.attname for f in fields], "pk")
     params = _adapted([*adapters, None], (values(obj) for obj in objs))  # (..., pk) per object
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
@@ -176,16 +187,16 @@ def _update_statement(
     model: type[models.Model], set_fields: tuple[str, ...], where_fields: tuple[str, ...], vendor: str
 ) -> tuple[str, list[Callable[[Any], Any] | None]]:
     meta = model._meta
-    fields = [meta.get_field(name) for name in (*set_fields, *where_fields)]
+    fields = [concrete_field(meta, name) for name in (*set_fields, *where_fields)]
     qn = connection.ops.quote_name
-    columns = [qn(f.column) for f in fields]  # type: ignore[union-attr]
+    columns = [qn(f.column) for f in fields]
     n = len(set_fields)
     sql = "UPDATE {} SET {} WHERE {}".format(
         qn(meta.db_table),
         ", ".join(f"{c} = %s" for c in columns[:n]),
         " AND ".join(f"{c} = %s" for c in columns[n:]),
     )
-    return sql, [_adapter(f) for f in fields]  # type: ignore[arg-type]
+    return sql, [_adapter(f) for f in fields]
 
 
 #: SQLite caps bound parameters per statement; IN lists go in chunks of this many values.
@@ -220,7 +231,7 @@ def rows_in(
     qn = connection.ops.quote_name
 
     def column(name: str) -> str:
-        return qn(meta.get_field(name).column)  # type: ignore[union-attr]
+        return qn(concrete_field(meta, name).column)
 
     equal = equal or {}
     select = "SELECT {} FROM {} WHERE {}".format(
@@ -245,7 +256,7 @@ def delete_in(model: type[models.Model], field: str, values: Sequence[Any]) -> N
     """``DELETE WHERE field IN (values)``, in chunks, for models nothing cascades from."""
     meta = model._meta
     qn = connection.ops.quote_name
-    sql = f"DELETE FROM {qn(meta.db_table)} WHERE {qn(meta.get_field(field).column)} IN "  # type: ignore[union-attr]
+    sql = f"DELETE FROM {qn(meta.db_table)} WHERE {qn(concrete_field(meta, field).column)} IN "
     with connection.cursor() as cursor:
         for chunk in chunks(values):
             cursor.execute(sql + f"({', '.join(['%s'] * len(chunk))})", list(chunk))

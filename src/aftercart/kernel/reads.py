@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 from django.db import connections, models
 
+from aftercart.kernel.db import concrete_field
+
 M = TypeVar("M", bound=models.Model)
 Converter = Callable[[Any, Any, Any], Any]
 #: A column's expression (converters are given it, as the ORM does) and its converters.
@@ -47,7 +49,7 @@ class FixedRead:
         meta = self.model._meta
         if self.fields is None:
             return list(meta.concrete_fields)
-        return [meta.get_field(name) for name in self.fields]  # type: ignore[misc]
+        return [concrete_field(meta, name) for name in self.fields]
 
     def _prepare(self, using: str) -> tuple[str, list[Conversion]]:
         prepared = self._prepared.get(using)
@@ -61,7 +63,8 @@ class FixedRead:
                 # What the ORM's compiler applies to this column: the backend's, then the field's.
                 col = model_field.get_col(table)
                 converters.append(
-                    (col, connection.ops.get_db_converters(col) + model_field.get_db_converters(connection))
+                    # django-stubs lacks Field.get_db_converters (Django's Field has it).
+                    (col, connection.ops.get_db_converters(col) + model_field.get_db_converters(connection))  # type: ignore[attr-defined]
                 )
             sql = f"SELECT {', '.join(columns)} FROM {quote(table)} WHERE {self.where}"
             if self.order_by:

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,7 +12,7 @@ from django.utils.html import format_html
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
-from aftercart.notifications.journey import channel_milestones
+from aftercart.notifications.channel_map import channel_milestones
 from aftercart.notifications.message_templates import VARIABLES, TemplateText, preview, template_errors
 from aftercart.notifications.models import (
     ChannelConfig,
@@ -62,7 +63,7 @@ class MessageAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description="Retry the selected failed messages now")
-    def retry_now(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         retried = sum(message_retry_now(message=m) for m in queryset)
         self.message_user(request, f"{retried} message(s) queued again.")
 

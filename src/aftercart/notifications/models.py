@@ -121,7 +121,7 @@ class ChannelConfig(models.Model):
     #: Credentials and endpoint; secrets are stored as entered (encrypting them at rest is to come).
     settings = models.JSONField(default=dict, blank=True)
     #: The store's journey on this channel: the milestones sent on it (a list of milestone names);
-    #: null for the defaults (:data:`aftercart.notifications.journey.DEFAULT_MILESTONES`).
+    #: null for the defaults (:data:`aftercart.notifications.channel_map.DEFAULT_MILESTONES`).
     milestones = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,17 @@ class ChannelWish:
     milestones: Mapping[Milestone, bool] = field(default_factory=dict)
 
 
+class _Choice(TypedDict):
+    """What every ``preference_set`` for one channel shares."""
+
+    store_id: int
+    channel: Channel
+    address: str
+    source: str
+    order_id: int | None
+    now: datetime
+
+
 def preferences_save(
     *,
     store_id: int,
@@ -54,7 +66,7 @@ def preferences_save(
         current = choices_for_contacts((store_id, w.channel, w.address) for w in wishes)
         for wish in wishes:
             choices = current.get((store_id, wish.channel, wish.address), ContactChoices())
-            common = {
+            common: _Choice = {
                 "store_id": store_id,
                 "channel": wish.channel,
                 "address": wish.address,

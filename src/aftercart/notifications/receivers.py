@@ -21,8 +21,8 @@ from aftercart.domain.messaging import (
     Recent,
     plan_messages,
 )
+from aftercart.notifications.channel_map import DEFAULT_CHANNELS, ChannelMap, journey_from_rows
 from aftercart.notifications.contacts import contact_key
-from aftercart.notifications.journey import DEFAULT_CHANNELS, ChannelMap, journey_from_rows
 from aftercart.notifications.models import ChannelConfig
 from aftercart.notifications.selectors import (
     RecentRow,

@@ -507,7 +507,7 @@ class _RecentSends:
                 sent_at__gt=now - longest,
             ).values_list("pk", "store_id", "channel", "recipient", "sent_at")
             for pk, store_id, channel, recipient, sent_at in rows:
-                sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))
+                sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))  # type: ignore[arg-type]  # sent_at__gt: never NULL (the stubs type the nullable column)
         return cls(sent)
 
     @staticmethod

@@ -18,7 +18,7 @@ from aftercart.domain.facts import Fact, FactKind
 from aftercart.domain.next_step import NextStep, next_step
 from aftercart.domain.projection.fold import project
 from aftercart.domain.projection.state import OrderState
-from aftercart.kernel.db import chunks
+from aftercart.kernel.db import chunks, concrete_field
 from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order
@@ -59,7 +59,7 @@ def facts_after(after: dict[int, int]) -> dict[int, list[Fact]]:
     """
     by_order: dict[int, list[Fact]] = defaultdict(list)
     qn = connection.ops.quote_name
-    names = [qn(FactRow._meta.get_field(name).column) for name in _FACT_FIELDS]
+    names = [qn(concrete_field(FactRow._meta, name).column) for name in _FACT_FIELDS]
     if connection.vendor == "sqlite":
         # As text: the driver would otherwise parse it with Django's regex-based converter, at
         # several times the cost of datetime.fromisoformat in _datetime.

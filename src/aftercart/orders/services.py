@@ -418,7 +418,7 @@ def _reproject(
             for fact in fresh.get(order_id, ()):
                 merged.setdefault(fact.idempotency_key, fact)
             fresh[order_id] = list(merged.values())
-    previous: dict[int, tuple[OrderState, list[str]]] = {}
+    previous: dict[int, tuple[OrderState | None, list[str]]] = {}  # None: no snapshot yet
     for order_id, order in orders.items():
         cached = state_cache.take(order_id, order.fact_count)
         if cached is not None:
@@ -428,7 +428,7 @@ def _reproject(
         for order_id, snapshot, milestones in Order.objects.filter(pk__in=chunk).values_list(
             "pk", "snapshot", "milestones"
         ):
-            previous[order_id] = (from_snapshot(snapshot) if snapshot else None, milestones)  # type: ignore[assignment]
+            previous[order_id] = (from_snapshot(snapshot) if snapshot else None, milestones)
     states: dict[int, OrderState] = {}
     before_shipments: dict[int, dict[str, tuple]] = {}
     before_lines: dict[int, dict[str, tuple]] = {}

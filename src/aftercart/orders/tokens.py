@@ -6,7 +6,7 @@ key. Bumping the order's ``token_version`` revokes every link issued before. Lin
 while the order is under way or one of its returns is open; they stop working
 ``AFTERCART_TRACKING_LINK_DAYS_AFTER_DELIVERY`` days (90 by default) after the order was delivered,
 collected or cancelled and its last return closed, because an old link in a forwarded e-mail should
-not show someone's items and address forever (:mod:`aftercart.domain.links` holds the rule).
+not show someone's items and address forever (:mod:`aftercart.domain.link_life` holds the rule).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 
-from aftercart.domain.links import LinkedReturn, link_live
+from aftercart.domain.link_life import LinkedReturn, link_live
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.kernel.reads import FixedRead
@@ -87,7 +87,7 @@ def link_days_after_delivery() -> int:
 
 def link_expired(order: Order, state: OrderState, now: datetime) -> bool:
     """Whether links to this order have expired at ``now`` (the rule is
-    :func:`aftercart.domain.links.link_live`: the order's state and its returns decide)."""
+    :func:`aftercart.domain.link_life.link_live`: the order's state and its returns decide)."""
     # A generator over a lazy queryset: the returns are only read once the order's own grace
     # period is over, so most page views cost no extra query.
     returns = (

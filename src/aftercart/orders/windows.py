@@ -70,7 +70,7 @@ def _history(store: Store) -> list[Delivery]:
             delivered,
         )
         for carrier, shipped, delivered, estimate, placed in rows
-        if delivered >= placed
+        if delivered is not None and placed is not None and delivered >= placed  # both are, by the filter
     ]
 
 

@@ -8,6 +8,7 @@ an idempotency key, so a retried call is harmless and the history is complete. `
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -53,7 +54,7 @@ class ReturnPolicyVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.store} policy v{self.version}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise ValidationError("policy versions are immutable: save a new version instead")
         super().save(*args, **kwargs)

@@ -732,7 +732,7 @@ def stock_set(*, store: Store, items: Sequence[StockItem], now: datetime | None 
         key = (item.sku, "", "") if item.sku else ("", item.product_id, item.variant)
         latest[key] = item
     for (sku, product_id, variant), item in latest.items():
-        lookup = {"sku": sku} if sku else {"sku": "", "product_id": product_id, "variant": variant}
+        lookup: dict = {"sku": sku} if sku else {"sku": "", "product_id": product_id, "variant": variant}
         extra = {"product_id": item.product_id, "variant": item.variant} if sku else {}
         StockLevel.objects.update_or_create(
             store=store, **lookup, defaults={"available": item.available, "updated_at": now, **extra}

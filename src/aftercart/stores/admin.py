@@ -38,9 +38,10 @@ class StoreAdmin(admin.ModelAdmin):
         stores = list(objs)
         counts = {}
         for relation in Store._meta.related_objects:
-            rows = relation.related_model._default_manager.filter(**{f"{relation.field.name}__in": stores})
+            model = relation.field.model  # the related model (related_model, typed as maybe "self")
+            rows = model._default_manager.filter(**{f"{relation.field.name}__in": stores})
             if found := rows.count():
-                counts[str(relation.related_model._meta.verbose_name_plural)] = found
+                counts[str(model._meta.verbose_name_plural)] = found
         return [str(store) for store in stores], counts, set(), []
 
     @admin.action(description="Issue a new API key (shown once)")

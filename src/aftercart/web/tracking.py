@@ -561,7 +561,7 @@ def line_views(line: LineState) -> list[dict[str, Any]]:
     """An order line's units not (yet) shipped: those still to come and those unavailable, apart."""
     if line.status is FulfilmentStatus.CANCELLED:
         return []
-    rows = []
+    rows: list[tuple[int, FulfilmentStatus, bool]] = []
     waiting = line.status if line.status is not FulfilmentStatus.UNAVAILABLE else FulfilmentStatus.PLACED
     if line.open_quantity:
         rows.append((line.open_quantity, waiting, False))

@@ -50,9 +50,10 @@ def run_floor(config: IngestConfig, store: Any, reporter: Reporter) -> float:
     seen: set[str] = set()
     seconds = 0.0
     while batch := list(islice(stream, config.batch)):
-        rows = []
+        rows: list[tuple[Any, ...]] = []  # driver parameters (a Jsonb is one too)
         for event in batch:
             fact = event_fact(validate(event))
+            assert fact.tracking_number is not None  # a tracking event's fact names its parcel
             if fact.idempotency_key in seen:
                 continue  # a re-send: stored once
             if len(recent) == RESEND_WINDOW:

@@ -13,7 +13,7 @@ from aftercart.benchmarks.ingest.stream import Parcel, StreamStats, schedule
 
 def _order_json(parcel: Parcel) -> dict[str, Any]:
     placed = EPOCH + timedelta(minutes=parcel.start - 2 * 24 * 60)
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "line_id": f"L{n}",
             "sku": f"SKU-{(parcel.index * 7 + n) % 5000:05d}",

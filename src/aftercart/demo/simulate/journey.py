@@ -37,6 +37,12 @@ class _Parcel:
     after_end: datetime | None = None  # the next event after ``end``, if any
 
 
+def _had(moment: datetime | None) -> datetime:
+    """A moment the scenario made sure its parcel had (delivered, for "delivered"...)."""
+    assert moment is not None
+    return moment
+
+
 class Journey:
     """Simulates one order forward from ``placed``; ``window`` is when its scenario is true."""
 
@@ -295,15 +301,15 @@ class Journey:
 
     def _delivered(self) -> None:
         parcel = self._shipped()
-        self.window = (parcel.delivered, None)  # type: ignore[assignment]
+        self.window = (_had(parcel.delivered), None)
 
     def _delivered_after_delay(self) -> None:
         parcel = self._shipped(delay=True)
-        self.window = (parcel.delivered, None)  # type: ignore[assignment]
+        self.window = (_had(parcel.delivered), None)
 
     def _delivered_after_attempt(self) -> None:
         parcel = self._shipped(attempt="redeliver")
-        self.window = (parcel.delivered, None)  # type: ignore[assignment]
+        self.window = (_had(parcel.delivered), None)
 
     def _in_transit(self) -> None:
         parcel = self._shipped()
@@ -311,18 +317,18 @@ class Journey:
 
     def _out_for_delivery(self) -> None:
         parcel = self._shipped()
-        self.window = (parcel.ofd, parcel.delivered)  # type: ignore[assignment]
+        self.window = (_had(parcel.ofd), parcel.delivered)
 
     def _delayed(self) -> None:
         parcel = self._shipped(delay=True)
-        self.window = (parcel.end, parcel.after_end)  # type: ignore[assignment]
+        self.window = (_had(parcel.end), parcel.after_end)
 
     def _attempt_failed(self) -> None:
         parcel = self._shipped(attempt=self.rng.choice(("redeliver", "redeliver", "stuck")))
-        self.window = (parcel.end, parcel.after_end)  # type: ignore[assignment]
+        self.window = (_had(parcel.end), parcel.after_end)
 
     def _lost(self) -> None:
-        self.window = (self._shipped(outcome="lost").end, None)  # type: ignore[assignment]
+        self.window = (_had(self._shipped(outcome="lost").end), None)
 
     def _stalled(self) -> None:
         # The journey of a parcel that goes silent after the hub scan; ``now`` falls in the silence,
@@ -334,10 +340,10 @@ class Journey:
         self.window = (end - timedelta(days=3), end)
 
     def _damaged(self) -> None:
-        self.window = (self._shipped(outcome="damaged").end, None)  # type: ignore[assignment]
+        self.window = (_had(self._shipped(outcome="damaged").end), None)
 
     def _returning(self) -> None:
-        self.window = (self._shipped(attempt="return").end, None)  # type: ignore[assignment]
+        self.window = (_had(self._shipped(attempt="return").end), None)
 
     def _split(self, *, second_lag: tuple[int, int]) -> tuple[_Parcel, _Parcel]:
         """Two parcels: the second part of the order ships later (a backorder from another site)."""
@@ -353,11 +359,11 @@ class Journey:
 
     def _delivered_split(self) -> None:
         a, b = self._split(second_lag=(0, 2))
-        self.window = (max(a.delivered, b.delivered), None)  # type: ignore[type-var]
+        self.window = (max(_had(a.delivered), _had(b.delivered)), None)
 
     def _partially_shipped(self) -> None:
         a, b = self._split(second_lag=(2, 4))
-        self.window = (a.created, min(a.ofd, b.created))  # type: ignore[type-var]
+        self.window = (a.created, min(_had(a.ofd), b.created))
 
     def _item_unavailable(self) -> None:
         ids = self.line_ids

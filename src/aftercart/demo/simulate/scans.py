@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 
 # Carrier-style raw codes and texts. Illustrative: close to what each carrier shows, not a spec.
+_EVENTS: tuple[str, ...]
 _EVENTS = ("label", "accepted", "departure", "arrival", "moving", "customs", "ofd", "delivered", "attempt")
 _EVENTS += ("delayed", "lost", "damaged", "rts")
 RAW_CODES: dict[str, dict[str, str]] = {

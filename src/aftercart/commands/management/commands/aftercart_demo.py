@@ -166,7 +166,7 @@ class Command(BaseCommand):
 @contextmanager
 def _email_to(host: str, port: int) -> Iterator[None]:
     """Point the e-mail channel at the demo mailbox (plain SMTP, no login) while the block runs."""
-    names = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
+    names: tuple[str, ...] = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
     names += ("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD")
     saved = {name: getattr(settings, name) for name in names}
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

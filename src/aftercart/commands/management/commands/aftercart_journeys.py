@@ -23,7 +23,12 @@ from aftercart.domain.journey_replay.journey import Outcome
 from aftercart.domain.journey_replay.report import JourneyReport
 from aftercart.domain.milestones import Milestone
 from aftercart.kernel.console import ConsoleStream
-from aftercart.notifications.journeys import history_end, journey_simulate, orders_in_window, store_day_start
+from aftercart.notifications.journey_replay import (
+    history_end,
+    journey_simulate,
+    orders_in_window,
+    store_day_start,
+)
 from aftercart.stores.models import Store
 
 #: What each not-sent outcome means, in the words of the report.

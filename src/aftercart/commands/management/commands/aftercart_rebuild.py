@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import Progress
 
 from aftercart.orders.models import Order
@@ -13,10 +15,10 @@ from aftercart.stores.models import Store
 class Command(BaseCommand):
     help = "Rebuild order, line and shipment projections from the fact ledger (never re-sends)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--store", help="Only this store (slug).")
 
-    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **opts: Any) -> None:
         store = None
         if opts["store"]:
             store = Store.objects.filter(slug=opts["store"]).first()

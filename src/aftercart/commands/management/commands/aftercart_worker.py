@@ -4,9 +4,10 @@ projection of appended carrier events and the periodic exception sweep."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from aftercart.exceptions.worker import start_sweep_thread
 from aftercart.kernel.gc_policy import tune_for_batch_work
@@ -17,7 +18,7 @@ from aftercart.orders.worker import projections_catch_up, start_projection_threa
 class Command(BaseCommand):
     help = "Run the background worker: queued tasks and due messages, with retries."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", action="store_true", help="Process what is due now, then exit.")
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between task polls.")
         parser.add_argument(
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             "(a worker that died): longer than a batch takes to send.",
         )
 
-    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **opts: Any) -> None:
         tune_for_batch_work()
         if opts["batch"]:
             # First: the sweep and the outbox then see the orders as their facts say.

@@ -67,7 +67,7 @@ def count_lines(path: Path) -> int:
     """Physical lines in a file (a cheap total for a progress bar; quoted newlines count too)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     count, last = 0, b"\n"
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with opener(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             count += block.count(b"\n")
             last = block[-1:]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from aftercart.domain.links import LinkedReturn, link_live, order_ended_at
+from aftercart.domain.link_life import LinkedReturn, link_live, order_ended_at
 from aftercart.domain.projection.fold import project
 from aftercart.domain.returns.lifecycle import TERMINAL, ReturnStatus
 from tests.unit.test_next_step import placed, shipped

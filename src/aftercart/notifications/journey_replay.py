@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Lower
 
 from aftercart.domain.journey_replay.journey import OrderHistory, SimulationSettings
@@ -53,7 +53,7 @@ def history_end(store: Store) -> datetime | None:
     return Fact.objects.filter(store=store).aggregate(end=Max("occurred_at"))["end"]
 
 
-def orders_in_window(store: Store, *, since: datetime, until: datetime):  # type: ignore[no-untyped-def]
+def orders_in_window(store: Store, *, since: datetime, until: datetime) -> QuerySet[Order]:
     """Orders active in [since, until): a fact on or after ``since``, placed before ``until``."""
     return Order.objects.filter(store=store, last_event_at__gte=since).filter(
         Q(placed_at__isnull=True) | Q(placed_at__lt=until)
@@ -117,7 +117,7 @@ def journey_simulate(
     return report
 
 
-def _choices_lookup(store: Store):  # type: ignore[no-untyped-def]
+def _choices_lookup(store: Store) -> Callable[[Channel, str, str], ContactChoices] | None:
     """The store's customers' consent and preferences as they stand now, looked up as the live
     planner does (normalised address, phone numbers read in the order's else the store's country).
     Held in memory: one entry per customer who ever chose something, not per order."""
