@@ -74,6 +74,17 @@ def api(client, api_token):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Every test starts with the process caches empty, as a new process would
+    (:func:`aftercart.kernel.caches.caches_reset`), and leaves none of its entries to the next."""
+    from aftercart.kernel.caches import caches_reset
+
+    caches_reset()
+    yield
+    caches_reset()
+
+
+@pytest.fixture(autouse=True)
 def _mailbox_in_tmp(settings, tmp_path):
     """The demo mailbox keeps e-mails under the test's own folder, never the checkout's var/."""
     settings.AFTERCART_MAILBOX_DIR = tmp_path / "mailbox"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from aftercart.orders.models import Order
 from aftercart.returns.models import Return
-from aftercart.returns.services import StockItem, stock_set
+from aftercart.returns.services.stock import StockItem, stock_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,8 +108,8 @@ def mailbox(settings):
 def deliver_mail(mailbox, rma: str, *, at: datetime) -> dict[str, object]:
     """Run the worker's delivery once (as ``aftercart worker`` would) and return the e-mails about
     the return the SMTP server received so far, by milestone (matched on their Message-ID)."""
+    from aftercart.notifications.delivery import message_deliver_due
     from aftercart.notifications.models import Message
-    from aftercart.notifications.services import message_deliver_due
 
     message_deliver_due(now=at, limit=200)
     by_id = {str(m["Message-ID"]): m for m in mailbox.received}

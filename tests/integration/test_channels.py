@@ -20,8 +20,8 @@ from django.core import checks
 from django.utils import timezone, translation
 from standardwebhooks import Webhook
 
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.models import ChannelConfig, DeliveryAttempt, Message
-from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.services import facts_record

@@ -19,8 +19,8 @@ from standardwebhooks import Webhook
 
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.exceptions.models import OrderException
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.models import Message
-from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.services import facts_record

@@ -11,10 +11,11 @@ from django.test import Client
 from django.utils import timezone
 
 from aftercart.domain.facts import Fact, FactKind
+from aftercart.kernel.caches import caches_reset
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from aftercart.orders.tokens import make_tracking_token
-from aftercart.orders.windows import MIN_HISTORY, forget_models
+from aftercart.orders.windows import MIN_HISTORY
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh():
     cache.clear()
-    forget_models()
     yield
-    forget_models()
     cache.clear()
 
 
@@ -222,7 +221,7 @@ def test_a_page_view_loads_the_workers_fit_and_never_fits_one(store, api, reques
     stored = DeliveryModel.objects.get(store=store)
     assert stored.deliveries == 60 and stored.model
 
-    forget_models()  # another process: nothing in memory
+    caches_reset()  # another process: nothing in memory
     request.getfixturevalue("no_fitting")
     window = _window(store, api, now)
     assert window is not None and window["stage"] == "checkpoint"
@@ -241,7 +240,7 @@ def test_a_stale_fit_is_still_used_and_the_worker_refits_only_stale_ones(store, 
     fits = []
     original = EtaModel.fit
     monkeypatch.setattr(EtaModel, "fit", lambda self, h: fits.append(len(h)) or original(self, h))
-    forget_models()
+    caches_reset()  # another process: nothing in memory
     assert _window(store, api, now) is not None, "a five-hour-old fit still gives a window"
     assert fits == [], "the page did not refit it"
 

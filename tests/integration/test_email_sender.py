@@ -26,7 +26,7 @@ def test_the_sender_is_the_store_name_with_the_configured_address(
     configured,
     expected,
 ):
-    from aftercart.notifications.services import message_deliver_due
+    from aftercart.notifications.delivery import message_deliver_due
 
     mail_settings.DEFAULT_FROM_EMAIL = configured
     now = timezone.now()

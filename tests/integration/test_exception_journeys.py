@@ -302,16 +302,13 @@ def test_exception_journey(store, api, journey: Journey):
 def delivery_history(store):
     """Sixty deliveries over the last three months (two to four days in transit): enough for the
     store's delivery model, so a stalled parcel's window can be re-estimated."""
-    from aftercart.orders.windows import forget_models, store_model
+    from aftercart.orders.windows import store_model
     from tests.integration.test_delivery_window import history
 
-    forget_models()
     history(store, 60, timezone.now())
     Message.objects.all().delete()
     # Fitted outside the sweep, as the worker's promise loop does: the sweep never fits one.
     assert store_model(store) is not None
-    yield
-    forget_models()
 
 
 def stalled_parcel(now: datetime, estimate: str) -> list[Fact]:

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.models import ChannelConfig, Message, MessageTemplate
-from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.services import facts_record
 from tests.factories import fact
 

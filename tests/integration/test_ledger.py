@@ -8,6 +8,7 @@ import pytest
 
 from aftercart.domain.facts import Fact, FactKind
 from aftercart.kernel import events
+from aftercart.kernel.caches import caches_reset
 from aftercart.orders.events import MilestonesReached, OrderProjected
 from aftercart.orders.services import facts_record
 
@@ -84,7 +85,6 @@ def test_states_kept_in_memory_between_batches_give_the_stored_projection(
     from aftercart.orders.models import Order
     from aftercart.orders.services import orders_rebuild
 
-    state_cache.clear()
     with django_capture_on_commit_callbacks(execute=True):
         facts_record(store=store, facts=[placed("C"), _shipped("C")])
     for n in range(1, 6):
@@ -96,7 +96,7 @@ def test_states_kept_in_memory_between_batches_give_the_stored_projection(
     assert all(not s.checkpoints for state in states for s in state.shipments.values())
     assert any(s.checkpoint_count for state in states for s in state.shipments.values())
     cached = Order.objects.values("stage", "next_step", "milestones", "snapshot", "fact_count").get()
-    state_cache.clear()
+    caches_reset()  # another process: nothing in memory
     orders_rebuild(store=store)
     assert Order.objects.values("stage", "next_step", "milestones", "snapshot", "fact_count").get() == cached
     assert cached["fact_count"] == 7
@@ -105,10 +105,8 @@ def test_states_kept_in_memory_between_batches_give_the_stored_projection(
 def test_a_rolled_back_batch_leaves_no_cached_state_behind(store, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    from aftercart.orders import state_cache
     from aftercart.orders.models import Order
 
-    state_cache.clear()
     with django_capture_on_commit_callbacks(execute=True):
         facts_record(store=store, facts=[placed("D"), _shipped("D", "1ZD")])
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -174,7 +172,6 @@ def test_batches_of_scans_only_keep_the_order_row_equal_to_a_rebuild(
 ):
     """Scan-only batches write back only the columns scans can move; the order's own fields stay as
     they were, and an order update between scans still lands."""
-    from aftercart.orders import state_cache
     from aftercart.orders.models import Order, Shipment
     from aftercart.orders.services import orders_rebuild
 
@@ -201,7 +198,6 @@ def test_batches_of_scans_only_keep_the_order_row_equal_to_a_rebuild(
         order_ref="F",
         payload={"email": "ana.new@example.com"},
     )
-    state_cache.clear()
     batches = [
         [order, _shipped("F", "1ZF")],
         [_scan(1, "1ZF")],
@@ -228,7 +224,7 @@ def test_batches_of_scans_only_keep_the_order_row_equal_to_a_rebuild(
     assert "delivered:S1" in live["milestones"]
     parcel = Shipment.objects.filter(order__external_id="F").values(*_SHIPMENT_COLUMNS).get()
     assert (parcel["tag"], parcel["tracking_number"]) == ("delivered", "1ZF")
-    state_cache.clear()
+    caches_reset()  # another process: nothing in memory
     orders_rebuild(store=store)
     assert Order.objects.values(*_ORDER_COLUMNS).get(external_id="F") == live
     assert Shipment.objects.filter(order__external_id="F").values(*_SHIPMENT_COLUMNS).get() == parcel

@@ -13,10 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aftercart.notifications import services
+from aftercart.notifications import delivery, services
+from aftercart.notifications.delivery import LEASE, message_deliver_due, messages_claim
 from aftercart.notifications.links import preferences_token_read
 from aftercart.notifications.models import DeliveryAttempt, Message
-from aftercart.notifications.services import LEASE, message_deliver_due, messages_claim
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from tests.conftest import Inbox, SmtpServer
@@ -284,7 +284,7 @@ def test_smtp_down_is_retried_with_backoff_then_sent_exactly_once(store, mail_se
     assert (report.claimed, report.retrying) == (1, 1)
     message = Message.objects.get()
     assert message.status == "failed" and message.next_attempt_at > due and message.claimed_until is None
-    assert message.next_attempt_at <= due + services.RETRY_BASE + timedelta(seconds=5)
+    assert message.next_attempt_at <= due + delivery.RETRY_BASE + timedelta(seconds=5)
     [attempt] = DeliveryAttempt.objects.all()
     assert attempt.outcome == "retryable" and "Connection" in attempt.error
 
@@ -305,16 +305,16 @@ def test_smtp_down_is_retried_with_backoff_then_sent_exactly_once(store, mail_se
 def test_retries_give_up_after_max_attempts(store, mail_settings, now):
     record(store, placed(now), at=now)
     at = now + timedelta(minutes=16)
-    for _ in range(services.MAX_ATTEMPTS):
+    for _ in range(delivery.MAX_ATTEMPTS):
         message_deliver_due(now=at)
         message = Message.objects.get()
         at = message.next_attempt_at or at
     assert (message.status, message.next_attempt_at, message.attempts) == (
         "failed",
         None,
-        services.MAX_ATTEMPTS,
+        delivery.MAX_ATTEMPTS,
     )
-    assert message.reason == f"gave up after {services.MAX_ATTEMPTS} attempts"
+    assert message.reason == f"gave up after {delivery.MAX_ATTEMPTS} attempts"
 
 
 def test_mailbox_unavailable_is_a_permanent_failure(store, smtp, now):
@@ -345,7 +345,7 @@ def test_a_worker_killed_between_sending_and_recording_resends_with_the_same_mes
     def killed(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(services, "_record_outcome", killed)
+    monkeypatch.setattr(delivery, "_record_outcome", killed)
     report = message_deliver_due(now=due)
     assert (report.claimed, report.errors) == (1, 1)
     assert len(smtp.received) == 1, "the SMTP server accepted it"
@@ -384,14 +384,6 @@ def test_the_deliver_command_runs_once(store, smtp, now, capsys):
     call_command("aftercart_deliver", "--once")
     assert len(smtp.received) == 1
     assert "sent 1" in capsys.readouterr().out
-
-
-def test_the_background_task_delivers_due_messages(store, smtp, now):
-    from aftercart.notifications.tasks import deliver_due_messages
-
-    record(store, placed(now - timedelta(minutes=20)), at=now - timedelta(minutes=20))
-    assert deliver_due_messages.call(limit=10)["sent"] == 1
-    assert len(smtp.received) == 1
 
 
 def test_messages_planned_concurrently_for_one_order_are_consolidated_when_sent(
@@ -478,15 +470,15 @@ def test_a_message_that_kills_every_worker_runs_out_of_attempts(store, smtp, now
     def killed(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(services, "_record_outcome", killed)
+    monkeypatch.setattr(delivery, "_record_outcome", killed)
     at = now + timedelta(minutes=16)
-    for _ in range(services.MAX_ATTEMPTS + 1):
+    for _ in range(delivery.MAX_ATTEMPTS + 1):
         message_deliver_due(now=at)
         at += LEASE + timedelta(seconds=1)
     message = Message.objects.get()
-    assert (message.status, message.reason) == ("failed", f"gave up after {services.MAX_ATTEMPTS} attempts")
+    assert (message.status, message.reason) == ("failed", f"gave up after {delivery.MAX_ATTEMPTS} attempts")
     assert message_deliver_due(now=at + timedelta(days=1)).claimed == 0
-    assert len(smtp.received) == services.MAX_ATTEMPTS
+    assert len(smtp.received) == delivery.MAX_ATTEMPTS
 
 
 def test_a_channel_without_a_transport_fails_without_retrying(store, now):
@@ -551,14 +543,14 @@ def test_a_batch_reads_what_its_messages_need_a_fixed_number_of_times(store, smt
 def test_a_message_that_cannot_be_rendered_does_not_hold_up_its_batch(store, smtp, now, monkeypatch):
     record(store, placed(now, order="1"), placed(now, order="2", email_address="bo@example.com"), at=now)
     broken = Order.objects.get(external_id="1")
-    view = services.order_view_of
+    view = delivery.order_view_of
 
     def unreadable(order, facts, at):
         if order.pk == broken.pk:
             raise ValueError("a fact this version cannot read")
         return view(order, facts, at)
 
-    monkeypatch.setattr(services, "order_view_of", unreadable)
+    monkeypatch.setattr(delivery, "order_view_of", unreadable)
     due = now + timedelta(minutes=16)
     report = message_deliver_due(now=due)
     assert (report.claimed, report.sent, report.errors) == (2, 1, 1)
@@ -597,7 +589,7 @@ def test_while_the_server_answers_one_message_the_batch_sends_the_next(store, ma
         server.stop()
     assert (report.sent, len(server.received)) == (8, 8)
     assert server.inbox.most_waiting > 1, "messages wait for the server's reply side by side"
-    assert server.inbox.most_waiting <= services.ON_THE_WIRE
+    assert server.inbox.most_waiting <= delivery.ON_THE_WIRE
     assert sorted(m["To"] for m in server.received) == sorted(f"c{n}@example.com" for n in range(8))
     assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["sent"] * 8
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from aftercart.integrations.shopify import parse_webhook
 from aftercart.notifications import preferences as preference_services
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.links import preferences_url
 from aftercart.notifications.models import ChannelConfig, Message, Preference, PreferenceChange
-from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
 from tests.conftest import shared_path

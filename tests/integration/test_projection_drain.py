@@ -4,6 +4,7 @@ two steps, and be run by the worker."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -15,13 +16,15 @@ from hypothesis import strategies as st
 from aftercart.domain.facts import Fact
 from aftercart.exceptions.models import OrderException
 from aftercart.kernel import events
+from aftercart.kernel.caches import caches_reset
+from aftercart.kernel.loops import loops_start
 from aftercart.notifications.models import Message
 from aftercart.orders import state_cache
 from aftercart.orders.events import MilestonesReached
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order, PendingProjection, Shipment
 from aftercart.orders.services import facts_append, facts_record, projection_drain, projection_pending
-from aftercart.orders.worker import projections_catch_up, start_projection_thread
+from aftercart.orders.worker import projection_loop, projections_catch_up
 from aftercart.stores.services import store_create
 from tests.factories import fact
 
@@ -136,25 +139,61 @@ def _arrivals(draw):
 def test_append_then_drain_ends_like_recording_the_same_facts(arrivals):
     """Same projection, same outbox rows, same cases. Draining after every append must match
     recording each append; one drain after all of them must match recording them all at once."""
+    _append_then_drain_ends_like_recording(arrivals, contextlib.nullcontext, lambda store: None)
+
+
+@pytest.mark.django_db
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(arrivals=_arrivals())
+def test_append_then_drain_ends_like_recording_with_commits_and_the_state_cache(
+    arrivals, django_capture_on_commit_callbacks
+):
+    """The same, with each write's on-commit callbacks run as after a real commit: the state cache
+    then fills, and the appends and drains fold onto the states it kept. The recorded store forgets
+    its states before each write (folding from stored snapshots, as a new process would), so the
+    cached path is compared with the uncached one."""
+
+    def forget(store):
+        for order_id in Order.objects.filter(store=store).values_list("pk", flat=True):
+            state_cache.take(order_id, -1)  # taken: removed whatever it holds
+
+    _append_then_drain_ends_like_recording(
+        arrivals, lambda: django_capture_on_commit_callbacks(execute=True), forget
+    )
+    assert len(state_cache._entries) > 0, "the cache was filled (and so used by the later writes)"
+
+
+def _append_then_drain_ends_like_recording(arrivals, committed, forget):
+    """``committed()``: the context each write runs in (its on-commit callbacks run, or not);
+    ``forget(store)``: called before each write of the recorded (reference) store."""
     chunks, drain_each = arrivals
-    state_cache.clear()
+    caches_reset()  # each example starts as a new process
     setup = _order_facts(1) + _order_facts(2)
     sync, deferred = _fresh_store(), _fresh_store()
     for store in (sync, deferred):
-        facts_record(store=store, facts=setup, now=T0 + timedelta(hours=1))
+        with committed():
+            facts_record(store=store, facts=setup, now=T0 + timedelta(hours=1))
 
     if drain_each:
         for chunk in chunks:
-            facts_record(store=sync, facts=chunk, now=NOW)
-            facts_append(store=deferred, facts=chunk, now=NOW)
-            projection_drain(now=NOW)
+            forget(sync)
+            with committed():
+                facts_record(store=sync, facts=chunk, now=NOW)
+            with committed():
+                facts_append(store=deferred, facts=chunk, now=NOW)
+            with committed():
+                projection_drain(now=NOW)
     else:
-        facts_record(store=sync, facts=[f for chunk in chunks for f in chunk], now=NOW)
+        forget(sync)
+        with committed():
+            facts_record(store=sync, facts=[f for chunk in chunks for f in chunk], now=NOW)
         for chunk in chunks:
-            facts_append(store=deferred, facts=chunk, now=NOW)
+            with committed():
+                facts_append(store=deferred, facts=chunk, now=NOW)
         assert projection_pending() == 2, "both orders wait for the drain"
         assert Order.objects.get(store=deferred, external_id="O1").fact_count == 2, "not projected yet"
-        assert projection_drain(now=NOW) == 2
+        with committed():
+            assert projection_drain(now=NOW) == 2
 
     assert projection_pending() == 0
     expected = _outcome(sync)
@@ -167,7 +206,7 @@ def test_a_crash_after_the_append_loses_no_message_and_sends_none_twice(store):
     facts_record(store=store, facts=_order_facts(1), now=T0 + timedelta(hours=1))
     before = Message.objects.count()
     facts_append(store=store, facts=_scans(1), now=NOW)  # committed; the process dies before a drain
-    state_cache.clear()  # the new process remembers nothing
+    caches_reset()  # the new process remembers nothing
     assert Message.objects.count() == before, "nothing is decided at append time"
     assert PendingProjection.objects.filter(order__external_id="O1").exists(), "the mark is durable"
 
@@ -260,13 +299,9 @@ def test_the_worker_thread_drains_while_it_runs(store, monkeypatch):
         return 0
 
     monkeypatch.setattr(worker, "projections_catch_up", observed)
-    thread, stop = start_projection_thread(interval=0.05)
-    try:
+    with loops_start([projection_loop(interval=0.05)], timeout=10) as running:
         assert drained.wait(20), "the thread projected the pending order"
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
+    assert not any(thread.is_alive() for thread in running.threads)
     assert projection_pending() == 0
     assert Shipment.objects.get(store=store).tag == "delivered"
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from aftercart.returns.models import Return, ReturnPolicyVersion
-from aftercart.returns.services import return_policy_save
+from aftercart.returns.services.policy import return_policy_save
 
 pytestmark = pytest.mark.django_db
 

@@ -22,15 +22,17 @@ from aftercart.domain.facts import Fact as DomainFact
 from aftercart.domain.facts import FactKind
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
+from aftercart.domain.returns.lifecycle import IllegalTransition
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.models import Message, PreferenceSource
-from aftercart.notifications.services import message_deliver_due, message_template_save, preference_set
+from aftercart.notifications.services import message_template_save, preference_set
 from aftercart.orders.models import Fact, Order
 from aftercart.orders.services import facts_record
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns import selectors
 from aftercart.returns.messages import return_email_context
 from aftercart.returns.models import Return, ReturnFact, StockLevel
-from aftercart.returns.services import IllegalTransition, return_issue_label
+from aftercart.returns.services.labels import return_issue_label
 from tests.integration.test_channels import Stub, enable
 from tests.integration.test_returns_api import assert_problem, iso, place
 from tests.integration.test_webhooks import FIXTURES, sign

@@ -21,10 +21,11 @@ from aftercart.domain.returns.lifecycle import Inspection, ReturnEvent
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.orders.tokens import make_tracking_token
-from aftercart.returns import services as return_services
 from aftercart.returns.models import Return, ReturnFact, ReturnLine
 from aftercart.returns.photos import MAX_BYTES, MAX_PER_LINE, MAX_UPLOAD_BYTES, photos_root
-from aftercart.returns.services import StockItem, return_transition, stock_set
+from aftercart.returns.services import request as return_request_service
+from aftercart.returns.services.stock import StockItem, stock_set
+from aftercart.returns.services.transition import return_transition
 from aftercart.returns.submission import SubmittedLine, return_submit
 
 pytestmark = pytest.mark.django_db
@@ -347,7 +348,7 @@ def test_the_photos_of_a_request_that_rolls_back_are_never_written(
         assert ReturnLine.objects.exists(), "the lines naming the photos are saved by now"
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(return_services, "_reserve_stock", fails)
+    monkeypatch.setattr(return_request_service, "_reserve_stock", fails)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         client.post(f"/returns/{token}/submit", {**fields, "photos-0": [_file("jacket.jpg", _jpeg())]})
     assert callbacks == [] and nothing_written()

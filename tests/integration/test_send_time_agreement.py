@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from aftercart.domain.journey_replay.journey import Outcome
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.journey_replay import journey_simulate
 from aftercart.notifications.models import ChannelConfig, Message
-from aftercart.notifications.services import journey_set, message_deliver_due
+from aftercart.notifications.services import journey_set
 from aftercart.orders.services import facts_record
 from tests.factories import fact
 

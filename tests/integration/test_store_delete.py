@@ -22,7 +22,7 @@ from aftercart.orders.models import Fact, Order, Shipment
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion
 from aftercart.returns.photos import photos_root
-from aftercart.returns.services import StockItem, stock_set
+from aftercart.returns.services.stock import StockItem, stock_set
 from aftercart.stores.models import Store
 from aftercart.stores.services import api_key_issue, store_create
 from tests.integration.test_returns_api import place

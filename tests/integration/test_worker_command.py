@@ -1,8 +1,11 @@
-"""``aftercart worker`` as operators start it: no flags, its delivery and sweep threads running
-beside the task worker, all stopped when the task worker ends."""
+"""``aftercart worker`` as operators start it: no flags, its projection, delivery and sweep loops
+running until SIGTERM or SIGINT stops them all."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from datetime import timedelta
 
@@ -16,25 +19,24 @@ from tests.integration.test_notifications import placed, record
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_started_without_flags_delivers_due_messages(store, smtp, monkeypatch):
+def test_the_worker_started_without_flags_delivers_due_messages_until_sigint(store, smtp):
     now = timezone.now()
     record(store, placed(now - timedelta(minutes=20)), at=now - timedelta(minutes=20))
-    ran: list[str] = []
 
-    def fake_task_worker(name, *args, **kwargs):
-        # Stands in for django-tasks' blocking ``db_worker``: the outbox thread must deliver
-        # meanwhile; returning ends the worker as Ctrl-C would.
-        if name != "db_worker":
-            return django_call_command(name, *args, **kwargs)
-        ran.append(name)
+    def interrupt_once_delivered():
+        # Ctrl-C as an operator would give it, once the delivery loop has done its work.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not smtp.received:
             time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(aftercart_worker, "call_command", fake_task_worker)
+    before = signal.getsignal(signal.SIGINT)
+    threading.Thread(target=interrupt_once_delivered, daemon=True).start()
     django_call_command("aftercart_worker", "--deliver-interval", "0.1")
 
-    assert ran == ["db_worker"]
+    assert signal.getsignal(signal.SIGINT) is before, "the handlers it set are undone"
+    loops = {"aftercart-projection", "aftercart-deliver", "aftercart-sweep"}
+    assert not [t.name for t in threading.enumerate() if t.name in loops], "every loop stopped"
     assert len(smtp.received) == 1
     assert Message.objects.get().status == Message.Status.SENT
 

@@ -72,13 +72,8 @@ FLOOR = frozenset({"domain", "kernel"})
 TOP = frozenset({"commands", "benchmarks"})
 #: What the restructuring still has to remove; it only ever shrinks.
 KNOWN_LATE_IMPORTS: frozenset[str] = frozenset()
-#: Modules still over the limit, with the size they may not grow past; it only ever shrinks.
-KNOWN_OVERSIZE = {
-    "notifications/services.py": 788,
-    "orders/services.py": 661,
-    "returns/services.py": 829,
-    "web/tracking.py": 658,
-}
+#: Modules allowed over the limit, with the size they may not grow past: none (keep it that way).
+KNOWN_OVERSIZE: dict[str, int] = {}
 
 
 def test_no_import_across_packages_inside_functions():

@@ -1,6 +1,6 @@
 """Guard for the order/shipment/line field lists that are written by hand for speed: the snapshot
 codec (domain.projection.snapshot), the JSON form (OrderState.to_json) and the ledger's cached
-columns (orders.services). A field added to a state class fails here until every one of them has
+columns (orders.ledger_sql, orders.services). A field added to a state class fails here until every one of them has
 it, or (for the columns) it is listed below as deliberately kept in the snapshot only."""
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from aftercart.domain.projection.state import (
     Pickup,
     ShipmentState,
 )
-from aftercart.orders import services
+from aftercart.orders import ledger_sql, services
 from aftercart.orders.models import Order, OrderLine, Shipment
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
-#: State fields the ledger does not cache as columns of the order, shipment or line row: they are
-#: read from the snapshot (or are the row's key, or rows of their own). Adding a state field means
-#: caching it in orders.services or adding it here.
+#: State fields the ledger does not cache as columns of the order, shipment or line row (the field
+#: lists of orders.ledger_sql, filled by orders.services): they are read from the snapshot (or are
+#: the row's key, or rows of their own). Adding a state field means caching it or adding it here.
 NOT_CACHED = {
     OrderState: {
         "order_ref",
@@ -190,7 +190,7 @@ def _cached(entity: type, columns: Any) -> set[str]:
 def _order_columns(state: Any) -> None:
     row = services.OrderRow(1, 1, "o1", 0)
     services._copy_order(row, state, "step", [])
-    assert all(hasattr(row, name) for name in services._ORDER_FIELDS), "every column is written"
+    assert all(hasattr(row, name) for name in ledger_sql.ORDER_FIELDS), "every column is written"
 
 
 @pytest.mark.parametrize(
@@ -210,9 +210,9 @@ def test_every_state_field_is_a_cached_column_or_deliberately_not(entity: type, 
 @pytest.mark.parametrize(
     ("model", "names", "columns", "entity"),
     [
-        (Shipment, services._SHIPMENT_FIELDS, services._shipment_columns, ShipmentState),
-        (OrderLine, services._LINE_FIELDS, services._line_columns, LineState),
-        (Order, services._ORDER_FIELDS, None, None),
+        (Shipment, ledger_sql.SHIPMENT_FIELDS, services._shipment_columns, ShipmentState),
+        (OrderLine, ledger_sql.LINE_FIELDS, services._line_columns, LineState),
+        (Order, ledger_sql.ORDER_FIELDS, None, None),
     ],
 )
 def test_the_column_lists_name_real_columns_one_value_each(model, names, columns, entity) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Field, Router, Schema
 from pydantic import model_validator
 
-from aftercart.returns.services import StockItem, stock_set
+from aftercart.returns.services.stock import StockItem, stock_set
 from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["inventory"])

@@ -34,14 +34,10 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.returns import selectors
 from aftercart.returns.models import Return
-from aftercart.returns.services import (
-    LineChoice,
-    ReturnRefused,
-    return_issue_label,
-    return_policy_save,
-    return_request,
-    return_transition,
-)
+from aftercart.returns.services.labels import return_issue_label
+from aftercart.returns.services.policy import return_policy_save
+from aftercart.returns.services.request import LineChoice, ReturnRefused, return_request
+from aftercart.returns.services.transition import return_transition
 from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["returns"])

@@ -16,7 +16,7 @@ from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
-from aftercart.returns.services import ReturnRefused
+from aftercart.returns.services.request import ReturnRefused
 
 api = NinjaAPI(
     title="Aftercart API",

@@ -18,7 +18,7 @@ from aftercart.integrations.aftership import parse as aftership
 from aftercart.integrations.shopify import inventory as shopify_stock
 from aftercart.integrations.shopify import parse as shopify
 from aftercart.orders.services import inbound_delivery_record
-from aftercart.returns.services import stock_shopify_webhook_record
+from aftercart.returns.services.stock import stock_shopify_webhook_record
 from aftercart.stores.models import Store
 from aftercart.stores.selectors import store_by_slug
 

@@ -96,8 +96,8 @@ def run_worker(*, messages: int = 5000, reporter: Reporter) -> WorkerReport:
     from django.conf import settings
     from django.utils import timezone
 
+    from aftercart.notifications.delivery import message_deliver_due
     from aftercart.notifications.models import Message
-    from aftercart.notifications.services import message_deliver_due
 
     seed_outbox(messages, reporter)
     port = _free_port()

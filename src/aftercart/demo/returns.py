@@ -25,14 +25,10 @@ from aftercart.orders.services import RecordResult, facts_record
 from aftercart.returns.messages import return_url
 from aftercart.returns.models import Return
 from aftercart.returns.selectors import policy_current
-from aftercart.returns.services import (
-    LineChoice,
-    ReturnRefused,
-    return_issue_label,
-    return_policy_save,
-    return_request,
-    return_transition,
-)
+from aftercart.returns.services.labels import return_issue_label
+from aftercart.returns.services.policy import return_policy_save
+from aftercart.returns.services.request import LineChoice, ReturnRefused, return_request
+from aftercart.returns.services.transition import return_transition
 from aftercart.stores.models import Store
 
 #: The demo shops' return policy: 30 days, store credit with a 10 % bonus (capped), exchanges,

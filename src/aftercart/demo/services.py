@@ -23,8 +23,8 @@ from aftercart.demo.returns import seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.domain.facts import Fact
 from aftercart.exceptions.services import exceptions_sweep
+from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.links import tracking_url
-from aftercart.notifications.services import message_deliver_due
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
 from aftercart.returns.models import Return

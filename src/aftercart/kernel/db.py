@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC
-from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
 import orjson
 from django.db import connection, models
 from django.db.models.options import Options
+
+from aftercart.kernel.caches import memoised
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS  # like json.dumps, which writes int keys as strings
 
@@ -126,8 +127,10 @@ def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Seq
 
 
 # Statements and adapters are built once per model and columns: the delivery worker runs the same
-# few single-row writes for every message, where building them cost more than running them.
-@lru_cache(maxsize=256)
+# few single-row writes for every message, where building them cost more than running them. Safe:
+# keyed by model, columns and database vendor, and a model's table and columns are fixed for the
+# life of the process.
+@memoised("kernel.db.insert_statements", maxsize=256)
 def _insert_statement(
     model: type[models.Model], field_names: tuple[str, ...], vendor: str
 ) -> tuple[str, list[Callable[[Any], Any] | None]]:
@@ -182,7 +185,7 @@ def update_rows_where(
         cursor.executemany(sql, params)
 
 
-@lru_cache(maxsize=256)
+@memoised("kernel.db.update_statements", maxsize=256)
 def _update_statement(
     model: type[models.Model], set_fields: tuple[str, ...], where_fields: tuple[str, ...], vendor: str
 ) -> tuple[str, list[Callable[[Any], Any] | None]]:

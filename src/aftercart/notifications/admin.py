@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.notifications.channel_map import channel_milestones
+from aftercart.notifications.delivery import message_retry_now
 from aftercart.notifications.message_templates import VARIABLES, TemplateText, preview, template_errors
 from aftercart.notifications.models import (
     ChannelConfig,
@@ -22,7 +23,6 @@ from aftercart.notifications.models import (
     Preference,
     PreferenceChange,
 )
-from aftercart.notifications.services import message_retry_now
 from aftercart.orders.models import Order
 
 

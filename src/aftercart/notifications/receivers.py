@@ -4,7 +4,7 @@ inside the publisher's transaction (the ledger's, or the exception sweep's).
 Runs once per ledger batch for the orders that reached new milestones, so it is kept to three reads
 (the stores' enabled channels, those customers' consent and preferences, their recent messages)
 and one bulk insert, and does no
-I/O: sending happens later, from the outbox (:func:`aftercart.notifications.services.message_deliver_due`).
+I/O: sending happens later, from the outbox (:func:`aftercart.notifications.delivery.message_deliver_due`).
 """
 
 from __future__ import annotations

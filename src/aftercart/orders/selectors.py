@@ -7,36 +7,18 @@ import hmac
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
-
-import orjson
-from django.db import connection
+from datetime import datetime
 
 from aftercart.domain.addresses import postal_code_key
-from aftercart.domain.facts import Fact, FactKind
+from aftercart.domain.facts import Fact
 from aftercart.domain.next_step import NextStep, next_step
 from aftercart.domain.projection.fold import project
 from aftercart.domain.projection.state import OrderState
-from aftercart.kernel.db import chunks, concrete_field
-from aftercart.kernel.reads import FixedRead
+from aftercart.orders.ledger_sql import FACTS_OF_ORDER, fact_of, facts_after
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import Order
 from aftercart.stores.detection_rules import rules_for
 from aftercart.stores.models import Store
-
-_FACT_FIELDS = (
-    "order_id",
-    "kind",
-    "occurred_at",
-    "idempotency_key",
-    "source",
-    "order_ref",
-    "tracking_number",
-    "payload",
-)
-#: One order's facts: every page view reads them (see aftercart.kernel.reads for why not a queryset).
-_FACTS_OF_ORDER = FixedRead(FactRow, where="order_id = %s", fields=_FACT_FIELDS)
 
 
 def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
@@ -45,68 +27,9 @@ def facts_for_orders(order_ids: Sequence[int]) -> dict[int, list[Fact]]:
     if len(ids) != 1:
         return facts_after(dict.fromkeys(ids, 0))  # every fact: ids start at 1
     by_order: dict[int, list[Fact]] = defaultdict(list)
-    for order_id, *values in _FACTS_OF_ORDER.rows([ids[0]]):
-        by_order[order_id].append(_fact(*values))
+    for order_id, *values in FACTS_OF_ORDER.rows([ids[0]]):
+        by_order[order_id].append(fact_of(*values))
     return by_order
-
-
-def facts_after(after: dict[int, int]) -> dict[int, list[Fact]]:
-    """The facts of each order (a key of ``after``) stored after its watermark, a fact id: the
-    facts no projection of the order has folded yet (see ``PendingProjection``).
-
-    Plain SQL, values decoded here: the drain reads back every fact a firehose appended, and the
-    ORM's per-value converters (JSON, datetimes) cost more than the query.
-    """
-    by_order: dict[int, list[Fact]] = defaultdict(list)
-    qn = connection.ops.quote_name
-    names = [qn(concrete_field(FactRow._meta, name).column) for name in _FACT_FIELDS]
-    if connection.vendor == "sqlite":
-        # As text: the driver would otherwise parse it with Django's regex-based converter, at
-        # several times the cost of datetime.fromisoformat in _datetime.
-        at = _FACT_FIELDS.index("occurred_at")
-        names[at] = f"CAST({names[at]} AS TEXT)"
-    columns = ", ".join(names)
-    table = qn(FactRow._meta.db_table)
-    with connection.cursor() as cursor:
-        for chunk in chunks(sorted(after)):
-            # One bound for the chunk (facts past the lowest watermark), then each order's own.
-            cursor.execute(
-                f"SELECT id, {columns} FROM {table} WHERE id > %s AND order_id IN "
-                f"({', '.join(['%s'] * len(chunk))})",
-                [min(after[order_id] for order_id in chunk), *chunk],
-            )
-            # Unpacked by name, not sliced into new tuples: this loop runs for every fact a drain folds.
-            for fact_id, order_id, kind, at, key, source, order_ref, tracking, payload in cursor.fetchall():
-                if fact_id > after[order_id]:
-                    by_order[order_id].append(
-                        _fact(kind, _datetime(at), key, source, order_ref, tracking, _json(payload))
-                    )
-    return by_order
-
-
-def _datetime(value: datetime | str) -> datetime:
-    # SQLite stores naive UTC (Django's adapter returns it as a naive datetime); PostgreSQL's are
-    # aware already.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _json(value: Any) -> Any:
-    # Django has both backends return JSON columns as text, for JSONField to decode.
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
-#: Kind by stored value: a dict lookup, where ``FactKind(value)`` goes through the enum machinery
-#: for each of the thousands of facts a drain reads back.
-_KINDS = {kind.value: kind for kind in FactKind}
-
-
-def _fact(
-    kind: str, occurred_at: datetime, key: str, source: str, order_ref: str, tracking: str, payload: Any
-) -> Fact:
-    """A domain fact from a ledger row's decoded values (``_FACT_FIELDS`` after the order id)."""
-    return Fact(_KINDS[kind], occurred_at, key, source, order_ref or None, tracking or None, payload)
 
 
 def order_state(order: Order) -> OrderState:

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from aftercart.domain.addresses import postal_code_key
@@ -36,20 +36,25 @@ from aftercart.kernel import events
 from aftercart.kernel.db import chunks, delete_in, insert_rows, rows_in, update_rows, update_rows_where
 from aftercart.orders import state_cache
 from aftercart.orders.events import ForeignParcelEvents, MilestonesReached, OrderProjected, Planned, Tracked
+from aftercart.orders.ledger_sql import (
+    LINE_FIELDS,
+    ORDER_FIELDS,
+    SCAN_COLUMNS,
+    SHIPMENT_FIELDS,
+    existing_keys,
+    facts_after,
+    facts_insert,
+    lock_for_append,
+)
 from aftercart.orders.models import Fact as FactRow
 from aftercart.orders.models import InboundDelivery, Order, OrderLine, PendingProjection, Shipment
 from aftercart.orders.parcels import parcels_claimed
-from aftercart.orders.selectors import facts_after, facts_for_orders
+from aftercart.orders.selectors import facts_for_orders
 from aftercart.stores.detection_rules import rules_for_stores
 from aftercart.stores.models import Store
 
 #: Orders one :func:`projection_drain` projects in its transaction (a firehose second's worth).
 DRAIN_LIMIT = 5000
-#: What facts about a parcel can change on its order: see :func:`_copy_progress`.
-_ORDER_PROGRESS_FIELDS = ["stage", "next_step", "milestones", "snapshot", "fact_count", "last_event_at"]
-_ORDER_FIELDS = ["number", "email", "postal_code", "placed_at", "currency", "total", *_ORDER_PROGRESS_FIELDS]
-#: Written for every order a scan reaches; stage and milestones only when they changed.
-_SCAN_COLUMNS: tuple[str, ...] = ("next_step", "snapshot", "fact_count", "last_event_at")
 
 
 class OrderRow:
@@ -57,7 +62,7 @@ class OrderRow:
     ``Order`` model instances (building ~900 of those per batch was ~4% of ingest). Receivers get
     it as ``Planned.order``: use its ``pk``, ``store_id`` and ``external_id``."""
 
-    __slots__ = ("id", "store_id", "external_id", *_ORDER_FIELDS)
+    __slots__ = ("id", "store_id", "external_id", *ORDER_FIELDS)
     number: str
     email: str
     postal_code: str
@@ -168,7 +173,7 @@ def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -
     unique: dict[str, Fact] = {}
     for fact in facts:
         unique.setdefault(fact.idempotency_key, fact)
-    stored = _existing_keys(store, list(unique))
+    stored = existing_keys(store.pk, list(unique))
     new = [f for key, f in unique.items() if key not in stored]
     result.duplicates = len(facts) - len(new)
     if not new:
@@ -207,8 +212,8 @@ def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -
                 fact.payload,
             )
         )
-    watermark = _lock_for_append(sorted(touched)) if mark else 0
-    insert_rows(FactRow, _FACT_COLUMNS, rows)
+    watermark = lock_for_append(sorted(touched)) if mark else 0
+    facts_insert(rows)
     adopted = _attach_orphans(store, new, orders)
     touched |= adopted
     if mark:
@@ -218,20 +223,6 @@ def _append(store: Store, facts: Sequence[Fact], now: datetime, *, mark: bool) -
     appended.new, appended.touched, appended.fresh = new, result.order_ids, fresh
     appended.adopted, appended.tracked = adopted, tracked
     return appended
-
-
-def _lock_for_append(order_ids: Sequence[int]) -> int:
-    """Lock the orders about to get facts and return the newest fact id stored so far: every fact
-    this transaction inserts gets a larger one, and every earlier fact of these orders is committed
-    (appends and drains of an order take turns on its row), so ``id > watermark`` finds exactly the
-    facts no projection has folded. SQLite serialises writers already, so it only reads the id."""
-    if connection.features.has_select_for_update:
-        rows_in(Order, ("id",), "id", order_ids, lock=True)
-    # Plain SQL: the ORM compiles this aggregate anew for every batch appended.
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(FactRow._meta.db_table)}")
-        (newest,) = cursor.fetchone()
-    return newest or 0
 
 
 def _mark_pending(order_ids: Sequence[int], watermark: int, refold: set[int], now: datetime) -> None:
@@ -284,21 +275,6 @@ def orders_rebuild(
 
 
 # --- internals ----------------------------------------------------------------------------------
-
-
-def _existing_keys(store: Store, keys: list[str]) -> set[str]:
-    # Plain SQL: the ORM's preparation of a 900-value IN list cost more than the query itself.
-    found: set[str] = set()
-    table = connection.ops.quote_name(FactRow._meta.db_table)
-    with connection.cursor() as cursor:
-        for chunk in chunks(keys):
-            cursor.execute(
-                f"SELECT idempotency_key FROM {table} WHERE store_id = %s AND idempotency_key IN "
-                f"({', '.join(['%s'] * len(chunk))})",
-                [store.pk, *chunk],
-            )
-            found.update(key for (key,) in cursor.fetchall())
-    return found
 
 
 def _orders_for(store: Store, facts: list[Fact]) -> dict[str, Order]:
@@ -458,11 +434,11 @@ def _reproject(
             before_shipments[order_id], before_lines[order_id] = {}, {}
         for chunk in chunks(refold):
             for order_id, key, *cols in Shipment.objects.filter(order_id__in=chunk).values_list(
-                "order_id", "key", *_SHIPMENT_FIELDS
+                "order_id", "key", *SHIPMENT_FIELDS
             ):
                 before_shipments[order_id][key] = tuple(cols)
             for order_id, line_id, *cols in OrderLine.objects.filter(order_id__in=chunk).values_list(
-                "order_id", "line_id", *_LINE_FIELDS
+                "order_id", "line_id", *LINE_FIELDS
             ):
                 before_lines[order_id][line_id] = tuple(cols)
 
@@ -488,7 +464,7 @@ def _reproject(
                 projected.append(Planned(order=order, state=state, reached=newly))
         if order_id in scans_only:
             keys = [m.key for m in milestones]
-            columns = _SCAN_COLUMNS
+            columns = SCAN_COLUMNS
             if keys != order.milestones:
                 columns += ("milestones",)
             if state.stage.value != scans_only[order_id]:
@@ -506,7 +482,7 @@ def _reproject(
                         store_id=order.store_id,
                         order_id=order_id,
                         key=key,
-                        **dict(zip(_SHIPMENT_FIELDS, cols, strict=True)),
+                        **dict(zip(SHIPMENT_FIELDS, cols, strict=True)),
                     )
                 )
             elif (before := old[key]) != cols:
@@ -520,7 +496,7 @@ def _reproject(
                 if line_id not in old_lines:
                     new_lines.append(
                         OrderLine(
-                            order_id=order_id, line_id=line_id, **dict(zip(_LINE_FIELDS, cols, strict=True))
+                            order_id=order_id, line_id=line_id, **dict(zip(LINE_FIELDS, cols, strict=True))
                         )
                     )
                 elif old_lines[line_id] != cols:
@@ -530,7 +506,7 @@ def _reproject(
         events.publish(MilestonesReached(items=planned, now=now))
     if projected:
         events.publish(OrderProjected(items=projected, now=now))
-    update_rows(Order, _ORDER_FIELDS, [o for pk, o in orders.items() if pk not in scans_only])
+    update_rows(Order, ORDER_FIELDS, [o for pk, o in orders.items() if pk not in scans_only])
     for columns, rows in progress.items():
         update_rows(Order, columns, rows)
     state_cache.put_on_commit(
@@ -540,14 +516,14 @@ def _reproject(
         Shipment.objects.filter(order_id=order_id, key=key).delete()
     Shipment.objects.bulk_create(new_shipments)
     for changed, changes in changed_shipments.items():
-        update_rows_where(Shipment, [_SHIPMENT_FIELDS[i] for i in changed], ("order", "key"), changes)
+        update_rows_where(Shipment, [SHIPMENT_FIELDS[i] for i in changed], ("order", "key"), changes)
     OrderLine.objects.bulk_create(new_lines)
-    update_rows_where(OrderLine, _LINE_FIELDS, ("order", "line_id"), changed_lines)
+    update_rows_where(OrderLine, LINE_FIELDS, ("order", "line_id"), changed_lines)
     return len(orders)
 
 
 def _shipment_columns(s: ShipmentState) -> tuple:
-    """The cached columns of a shipment row, in ``_SHIPMENT_FIELDS`` order."""
+    """The cached columns of a shipment row, in ``SHIPMENT_FIELDS`` order."""
     return (
         s.carrier[:64],
         s.tracking_number[:64],
@@ -563,7 +539,7 @@ def _shipment_columns(s: ShipmentState) -> tuple:
 
 
 def _line_columns(ln: LineState) -> tuple:
-    """The cached columns of a line row, in ``_LINE_FIELDS`` order."""
+    """The cached columns of a line row, in ``LINE_FIELDS`` order."""
     return (
         ln.sku[:128],
         ln.title[:300],
@@ -579,41 +555,6 @@ def _line_columns(ln: LineState) -> tuple:
 
 _CENTS = Decimal("0.01")
 _SCAN_ONLY = frozenset({FactKind.TRACKING_EVENT, FactKind.FEEDBACK_RECEIVED})
-_FACT_COLUMNS = (
-    "store",
-    "order",
-    "kind",
-    "occurred_at",
-    "recorded_at",
-    "source",
-    "idempotency_key",
-    "order_ref",
-    "tracking_number",
-    "payload",
-)
-_SHIPMENT_FIELDS = [
-    "carrier",
-    "tracking_number",
-    "tag",
-    "subtag",
-    "status_at",
-    "shipped_at",
-    "delivered_at",
-    "estimated_delivery",
-    "first_estimated_delivery",
-    "last_checkpoint_at",
-]
-_LINE_FIELDS = [
-    "sku",
-    "title",
-    "variant",
-    "product_id",
-    "quantity",
-    "unit_price",
-    "status",
-    "shipped_quantity",
-    "unavailable_quantity",
-]
 
 
 def _copy_order(order: OrderRow, state: OrderState, step_code: str, milestones: list[str]) -> None:
@@ -627,7 +568,7 @@ def _copy_order(order: OrderRow, state: OrderState, step_code: str, milestones: 
 
 
 def _copy_progress(order: OrderRow, state: OrderState, step_code: str, milestones: list[str]) -> None:
-    """The columns that carrier scans move (``_ORDER_PROGRESS_FIELDS``)."""
+    """The columns that carrier scans move (``ORDER_PROGRESS_FIELDS``)."""
     order.stage = state.stage.value
     order.next_step = step_code
     order.milestones = milestones

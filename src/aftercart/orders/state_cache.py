@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from aftercart.domain.projection.state import OrderState
+from aftercart.kernel.caches import cache_register
 
 #: Orders kept; a firehose touches each active order every few batches. Bounded so memory stays
 #: flat however long the worker runs (each entry is a few KB).
@@ -48,8 +49,11 @@ def put_on_commit(items: Iterable[tuple[int, int, OrderState, list[str]]]) -> No
 
 
 def clear() -> None:
-    """Forget everything (tests)."""
+    """Forget everything (:func:`aftercart.kernel.caches.caches_reset`)."""
     _entries.clear()
+
+
+cache_register("orders.state_cache", clear)
 
 
 def _put(batch: list[tuple[int, int, OrderState, list[str]]]) -> None:

@@ -31,6 +31,7 @@ from aftercart.domain.eta.model import EtaModel
 from aftercart.domain.eta.shipments import Delivery, EtaShipment
 from aftercart.domain.eta.windows import Window
 from aftercart.domain.projection.state import OrderState, ShipmentState
+from aftercart.kernel.caches import cache_register
 from aftercart.orders.models import DeliveryModel, DeliveryPromise, Order, Shipment
 from aftercart.stores.models import Store
 
@@ -44,6 +45,8 @@ REFIT_EVERY = 3600.0
 RECHECK_EVERY = 60.0
 
 #: Per store: when this process last checked for a fit (monotonic), that fit's time, its model.
+#: Safe: a model is used for at most :data:`RECHECK_EVERY` seconds before the stored fit's time is
+#: read again, and a newer fit replaces it; fits are written only by our own worker.
 _models: dict[int, tuple[float, datetime | None, EtaModel | None]] = {}
 _lock = threading.Lock()
 
@@ -152,6 +155,9 @@ def forget_models() -> None:
     :func:`model_refit`), so the next use reads the stored fit again."""
     with _lock:
         _models.clear()
+
+
+cache_register("orders.windows.models", forget_models)
 
 
 def delivery_window(order: Order, state: OrderState, now: datetime) -> Window | None:

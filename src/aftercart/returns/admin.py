@@ -11,7 +11,9 @@ from django.http import HttpRequest
 from aftercart.domain.returns import PolicyError, ReturnMethod, ReturnPolicy
 from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnEvent, ReturnStatus, next_status
 from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion, StockLevel
-from aftercart.returns.services import return_issue_label, return_policy_save, return_transition
+from aftercart.returns.services.labels import return_issue_label
+from aftercart.returns.services.policy import return_policy_save
+from aftercart.returns.services.transition import return_transition
 
 
 class PolicyForm(forms.ModelForm):

@@ -212,7 +212,7 @@ class StockLevel(models.Model):
     an exchange for another variant is offered only when it is in stock. Keyed by SKU, or by
     product id and variant for lines that carry no SKU.
 
-    Shopify's webhooks also fill it (:func:`aftercart.returns.services.stock_shopify_webhook_record`):
+    Shopify's webhooks also fill it (:func:`aftercart.returns.services.stock.stock_shopify_webhook_record`):
     ``inventory_item_id`` is how its per-location levels name the item, and ``by_location`` keeps
     each location's count so that ``available`` is their sum."""
 

@@ -24,7 +24,7 @@ from aftercart.orders.events import ForeignParcelEvents
 from aftercart.returns import selectors
 from aftercart.returns.models import Return, ReturnLine
 from aftercart.returns.photos import photos_delete
-from aftercart.returns.services import return_carrier_event
+from aftercart.returns.services.carrier import return_carrier_event
 
 
 def track_returns(event: ForeignParcelEvents) -> None:

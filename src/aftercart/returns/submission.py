@@ -1,11 +1,11 @@
 """The returns portal's submission: one service that checks the whole form, records the return and
 keeps its photos once the return is committed.
 
-Kept apart from :mod:`aftercart.returns.services` (at its size limit), whose
-:func:`~aftercart.returns.services.return_request` it calls inside its own transaction. The form is
+Kept apart from :mod:`aftercart.returns.services.request` (the form is the portal's), whose
+:func:`~aftercart.returns.services.request.return_request` it calls inside its own transaction. The form is
 checked whole first, so the shopper sees every problem at once: each line's choice among the offers
 the portal makes (:func:`~aftercart.returns.portal.portal_offers`), the return method, the photos.
-A request the policy then refuses raises :class:`~aftercart.returns.services.ReturnRefused` as it
+A request the policy then refuses raises :class:`~aftercart.returns.services.request.ReturnRefused` as it
 does for the API. Photos are written by ``transaction.on_commit``: a request that is refused or
 rolled back leaves no file behind.
 """
@@ -23,7 +23,7 @@ from aftercart.domain.returns import OfferKind, RequestedLine
 from aftercart.orders.models import Order
 from aftercart.returns import photos as return_photos
 from aftercart.returns.portal import portal_offers, quote, return_methods
-from aftercart.returns.services import LineChoice, RequestResult, return_request
+from aftercart.returns.services.request import LineChoice, RequestResult, return_request
 
 __all__ = ["SubmissionRefused", "SubmittedLine", "return_submit"]
 
@@ -62,7 +62,7 @@ def return_submit(
 ) -> RequestResult:
     """Check the portal's form, then request the return (:func:`return_request`, source
     ``portal``) and keep its photos once that commits. Raises :class:`SubmissionRefused` for a form
-    to correct and :class:`~aftercart.returns.services.ReturnRefused` for a request the policy
+    to correct and :class:`~aftercart.returns.services.request.ReturnRefused` for a request the policy
     refuses; either way nothing is written. The same ``client_key`` again returns the return
     already made (``created=False``) and writes no photo."""
     decision = quote(order, state, [line.request for line in lines], now)

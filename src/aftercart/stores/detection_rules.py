@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 
 from aftercart.domain.exceptions import DetectionRules
+from aftercart.kernel.caches import memoised
 
 
 def rules_for(country: str = "") -> DetectionRules:
@@ -28,8 +28,10 @@ def _frozen(raw: dict[str, Any]) -> tuple:
     return tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in raw.items()))
 
 
-@lru_cache(maxsize=64)
+@memoised("stores.detection_rules", maxsize=64)
 def _rules(frozen: tuple, country: str) -> DetectionRules:
+    # Cached per (settings value, country): keyed by the frozen setting itself, so a changed
+    # setting (override_settings) is a new key, never a stale hit.
     raw = dict(frozen)
     base = DetectionRules()
     return DetectionRules(

@@ -20,9 +20,9 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import find_order, normalise_number
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.stores.models import Store
+from aftercart.web.language import choose_language, language_links, supported_language
 from aftercart.web.pages import page_frame, rate_limited, render_page, see_other, store_param
 from aftercart.web.ratelimit import client_ip, lookup_limits
-from aftercart.web.tracking import choose_language, language_links, supported_language
 
 
 class LookupForm(forms.Form):

@@ -7,7 +7,6 @@ look and behave the same (branding, five languages, ``Vary``/``Content-Language`
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -17,9 +16,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from aftercart.kernel.caches import memoised
 from aftercart.kernel.db import json_dumps
 from aftercart.stores.models import Store
-from aftercart.web.tracking import brand_theme, language_links, store_view
+from aftercart.web.branding import brand_theme, store_view
+from aftercart.web.language import language_links
 
 
 def render_page(
@@ -46,7 +47,7 @@ def frame_parts(language: str, store: dict[str, Any], languages: list[dict[str, 
     return _frame_parts(json_dumps([language, store, languages]))
 
 
-@lru_cache(maxsize=512)
+@memoised("web.pages.frame_parts", maxsize=512)
 def _frame_parts(key: str) -> dict[str, str]:
     language, store, languages = orjson.loads(key)
     with translation.override(language):  # rendered strings are safe: the templates escaped them

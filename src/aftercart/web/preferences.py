@@ -40,8 +40,9 @@ from aftercart.notifications.selectors import choices_for
 from aftercart.notifications.services import preference_set
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
+from aftercart.web.branding import brand_theme, store_view
+from aftercart.web.language import choose_language, language_links
 from aftercart.web.pages import private, render_page
-from aftercart.web.tracking import brand_theme, choose_language, language_links, store_view
 
 #: What the customer reads for each milestone, in journey order.
 MILESTONE_LABELS: dict[Milestone, Any] = {

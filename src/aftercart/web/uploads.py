@@ -22,8 +22,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from aftercart.kernel.paths import INGEST_PREFIXES
+from aftercart.web.language import choose_language
 from aftercart.web.pages import page_frame, private, render_page
-from aftercart.web.tracking import choose_language
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 

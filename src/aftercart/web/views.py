@@ -28,15 +28,12 @@ from aftercart.orders.tokens import (
 )
 from aftercart.returns.portal import order_returnable
 from aftercart.stores.models import Store
+from aftercart.web.language import choose_language, language_links
 from aftercart.web.lookup import lookup_page
 from aftercart.web.pages import page_frame, private, render_page, see_other
 from aftercart.web.returns.status import returns_for_tracking
-from aftercart.web.tracking import (
-    REFUSALS,
-    choose_language,
-    language_links,
-    tracking_context,
-)
+from aftercart.web.tracking.choices import REFUSALS
+from aftercart.web.tracking.page import tracking_context
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -324,7 +324,7 @@ def _plan(
 
 
 def _deliver(message: SimMessage, now: datetime, sims: list[_Order], outbox: list[SimMessage]) -> None:
-    """The worker's checks when a message falls due (``notifications.services._start``): the same
+    """The worker's checks when a message falls due (``notifications.delivery._start``): the same
     :func:`~aftercart.domain.messaging.send_time_verdict`, then one message per order and channel."""
     if message.outcome is not Outcome.PENDING:
         return

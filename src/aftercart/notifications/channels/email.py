@@ -67,7 +67,7 @@ class EmailTransport:
 
     Rendering (:meth:`prepare`) and handing the message to the server (:meth:`transmit`) are apart
     so the delivery batch can render and record the next messages while a few others wait for the
-    server's replies (:data:`aftercart.notifications.services.ON_THE_WIRE`), each on a connection
+    server's replies (:data:`aftercart.notifications.delivery.ON_THE_WIRE`), each on a connection
     of its own: an SMTP session carries one message at a time, and most of a send is waiting for
     its four replies.
     """

@@ -15,8 +15,8 @@ from aftercart.domain.projection.state import OrderState
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.tokens import link_expired, read_tracking_token
+from aftercart.web.language import choose_language, order_zone
 from aftercart.web.pages import page_frame, private, render_page
-from aftercart.web.tracking import choose_language, order_zone
 
 
 @dataclass

@@ -19,7 +19,7 @@ from aftercart.orders.models import Order
 from aftercart.returns import photos as return_photos
 from aftercart.returns.models import Return
 from aftercart.returns.portal import returnable_lines
-from aftercart.returns.services import ReturnRefused
+from aftercart.returns.services.request import ReturnRefused
 from aftercart.returns.submission import SubmissionRefused, SubmittedLine, return_submit
 from aftercart.web.pages import private, see_other
 from aftercart.web.returns.access import open_order

@@ -6,13 +6,12 @@ polling until SIGINT/SIGTERM, finishing the message in hand first.
 
 from __future__ import annotations
 
-import signal
-import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from aftercart.notifications.services import DeliveryReport, message_deliver_due
+from aftercart.kernel.loops import loops_run
+from aftercart.notifications.delivery import DeliveryReport, message_deliver_due
 from aftercart.notifications.worker import delivery_loop
 
 
@@ -39,10 +38,7 @@ class Command(BaseCommand):
                     break
             self._print(total)
             return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        delivery_loop(stop=stop, interval=opts["interval"], limit=opts["limit"], on_report=self._print)
+        loops_run([delivery_loop(interval=opts["interval"], limit=opts["limit"], on_report=self._print)])
 
     def _print(self, report: DeliveryReport) -> None:
         self.stdout.write(", ".join(f"{k} {v}" for k, v in vars(report).items() if v) or "nothing due")

@@ -33,9 +33,10 @@ from aftercart.demo.services import (
     seed_demo,
 )
 from aftercart.demo.simulate import BRANDS
-from aftercart.exceptions.worker import start_sweep_thread
+from aftercart.exceptions.worker import sweep_loop
 from aftercart.kernel.console import ConsoleStream
-from aftercart.notifications.worker import start_delivery_thread
+from aftercart.kernel.loops import loops_start
+from aftercart.notifications.worker import delivery_loop
 
 
 class Command(BaseCommand):
@@ -81,22 +82,22 @@ class Command(BaseCommand):
             self._serve(options["mailbox_port"])
 
     def _serve(self, mailbox_port: int) -> None:
-        """The web server, with the worker's outbox and sweep threads and the local mailbox running
+        """The web server, with the worker's outbox and sweep loops and the local mailbox running
         beside it in this process, so events sent to the API reach the mailbox within seconds."""
-        with mailbox_running(port=mailbox_port) as (host, port), _email_to(host, port):
+        with (
+            mailbox_running(port=mailbox_port) as (host, port),
+            _email_to(host, port),
+            loops_start([delivery_loop(interval=2.0), sweep_loop(interval=300.0)]),
+        ):
             self.stdout.write(
                 f"  Mailbox      smtp://{host}:{port} → {settings.AFTERCART_BASE_URL.rstrip('/')}/ops/mailbox/"
             )
-            threads = [start_delivery_thread(interval=2.0), start_sweep_thread(interval=300.0)]
             server = subprocess.Popen([sys.executable, "-m", "aftercart.cli", "serve"])
             try:
                 server.wait()
             except KeyboardInterrupt:
                 server.terminate()
                 server.wait(10)
-            finally:
-                for _, stop in threads:
-                    stop.set()
 
     def _seed(self, seed: int, orders: int) -> DemoSummary:
         console = Console(file=ConsoleStream(self.stdout), highlight=False)

@@ -1,5 +1,6 @@
-"""``aftercart worker``: background work — queued tasks (django-tasks-db), the message outbox, the
-projection of appended carrier events and the periodic exception sweep."""
+"""``aftercart worker``: background work — the projection of appended carrier events, the message
+outbox and the periodic exception sweep, each a loop of :mod:`aftercart.kernel.loops`, until
+SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from aftercart.exceptions.worker import start_sweep_thread
+from aftercart.exceptions.worker import sweep_loop
 from aftercart.kernel.gc_policy import tune_for_batch_work
-from aftercart.notifications.worker import start_delivery_thread
-from aftercart.orders.worker import projections_catch_up, start_projection_thread
+from aftercart.kernel.loops import loops_run
+from aftercart.notifications.worker import delivery_loop
+from aftercart.orders.worker import projection_loop, projections_catch_up
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: queued tasks and due messages, with retries."
+    help = "Run the background worker: projections, due messages (with retries) and sweeps."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", action="store_true", help="Process what is due now, then exit.")
-        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between task polls.")
+        # Kept so that existing start scripts still work: it was the poll interval of a task queue
+        # nothing enqueued to (django-tasks, dropped; see docs/architecture.md).
+        parser.add_argument("--interval", type=float, default=1.0, help="Ignored (there is no task queue).")
         parser.add_argument(
             "--deliver-interval", type=float, default=5.0, help="Seconds between outbox polls."
         )
@@ -48,19 +52,13 @@ class Command(BaseCommand):
             projections_catch_up()
             call_command("aftercart_sweep", "--once")
             call_command("aftercart_deliver", "--once")
-            call_command("db_worker", "--batch", "--interval", str(opts["interval"]))
             return
-        # The outbox is polled in a thread beside the task worker: messages fall due by time
-        # (consolidation windows, quiet hours, retries), which no enqueued task would signal.
-        threads = [
-            start_projection_thread(interval=opts["project_interval"]),
-            start_delivery_thread(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
-            start_sweep_thread(interval=opts["sweep_interval"]),
-        ]
-        try:
-            call_command("db_worker", "--interval", str(opts["interval"]))
-        finally:
-            for _, stop in threads:
-                stop.set()
-            for thread, _ in threads:
-                thread.join(30)
+        # The outbox is polled: messages fall due by time (consolidation windows, quiet hours,
+        # retries), which no event would signal.
+        loops_run(
+            [
+                projection_loop(interval=opts["project_interval"]),
+                delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
+                sweep_loop(interval=opts["sweep_interval"]),
+            ]
+        )
