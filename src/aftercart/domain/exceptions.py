@@ -18,10 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 
-import holidays as holidays_lib
-
+from aftercart.domain.calendar import is_business_day
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.milestones import Milestone, Reached
 from aftercart.domain.projection.state import LineState, OrderState, Pickup, ShipmentState
@@ -183,21 +181,6 @@ class DetectionRules:
 
 
 DEFAULT_RULES = DetectionRules()
-
-
-@lru_cache(maxsize=256)
-def _holidays(country: str, year: int) -> frozenset[date]:
-    if not country:
-        return frozenset()
-    try:
-        return frozenset(holidays_lib.country_holidays(country, years=year))
-    except (NotImplementedError, KeyError, ValueError, AttributeError):
-        return frozenset()  # a country `holidays` does not know: weekends only
-
-
-def is_business_day(day: date, country: str = "") -> bool:
-    """Monday to Friday and not a public holiday of ``country``."""
-    return day.weekday() < 5 and day not in _holidays(country, day.year)
 
 
 def business_hours_between(start: datetime, end: datetime, country: str = "", cap: float = 0.0) -> float:

@@ -322,6 +322,60 @@ def stale_reason(milestone: Milestone, subject: str, state: OrderState) -> str:
     return ""
 
 
+class Withheld(StrEnum):
+    """Which send-time rule stopped a planned message (see :func:`send_time_verdict`)."""
+
+    STALE = "stale"  # the state moved past the milestone: withdrawn (superseded)
+    NO_CONSENT = "no_consent"  # the customer's choices forbid it now: suppressed
+    FREQUENCY_CAP = "frequency_cap"  # a routine message went to this address too recently: suppressed
+
+
+@dataclass(frozen=True, slots=True)
+class SendVerdict:
+    """Why a planned message may not go now: the rule and the reason the outbox records."""
+
+    rule: Withheld
+    reason: str
+
+
+def send_time_verdict(
+    *,
+    channel: Channel,
+    milestone: Milestone,
+    subject: str,
+    critical: bool,
+    state: OrderState,
+    choices: ContactChoices | None,
+    address: str,
+    sent: Iterable[datetime],
+    now: datetime,
+    policy: MessagingPolicy = DEFAULT_POLICY,
+) -> SendVerdict | None:
+    """May this planned message go now? ``None`` when it may, else why not. The worker asks it of
+    every due message and the journey preview of every simulated one, so both apply the same rules
+    in the same order:
+
+    1. **Stale** — the order's latest ``state`` contradicts the milestone (:func:`stale_reason`);
+    2. **Consent** — the customer's ``choices`` as they are now, and the order's SMS consent as it
+       is now (:func:`consent_reason`): an unsubscribe or a STOP after planning stops the message;
+    3. **Frequency cap** — a routine message to ``address`` on this channel was ``sent`` within the
+       policy's cap (``sent``: when the other routine messages to it went). Critical messages and
+       messages without an address are not capped.
+    """
+    stale = stale_reason(milestone, subject, state)
+    if stale:
+        return SendVerdict(Withheld.STALE, stale)
+    refused = consent_reason(channel, milestone, state, choices)
+    if refused:
+        return SendVerdict(Withheld.NO_CONSENT, f"{refused} (at send time)")
+    cap = policy.frequency_cap.get(channel)
+    if cap and not critical and address and any(at > now - cap for at in sent):
+        return SendVerdict(
+            Withheld.FREQUENCY_CAP, f"frequency cap ({int(cap.total_seconds() // 3600)}h) at send time"
+        )
+    return None
+
+
 def plan_messages(
     *,
     reached: Iterable[Reached],

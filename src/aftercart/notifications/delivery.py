@@ -38,9 +38,9 @@ from aftercart.domain.messaging import (
     DEFAULT_POLICY,
     Channel,
     ContactChoices,
-    consent_reason,
+    Withheld,
     retry_delay,
-    stale_reason,
+    send_time_verdict,
 )
 from aftercart.domain.milestones import Milestone
 from aftercart.kernel.caches import memoised
@@ -228,12 +228,6 @@ def _prepare(
         _finish_unsent(message, Message.Status.FAILED, f"gave up after {MAX_ATTEMPTS} attempts")
         return "failed"
     state, step = order_view_of(message.order, facts, now)
-    # The state may have moved on since planning (delivered before the window closed): a message
-    # it contradicts is withdrawn rather than sent.
-    stale = stale_reason(Milestone(message.milestone), message.subject, state)
-    if stale:
-        _finish_unsent(message, Message.Status.SUPERSEDED, stale)
-        return "superseded"
     if message.channel not in transports:
         try:
             transports[message.channel] = transport_for(message.channel)
@@ -314,21 +308,29 @@ def _start(
     now: datetime,
     wire: ThreadPoolExecutor,
 ) -> _Sending | str:
-    """Ask the customer's choices and the cap once more, record the attempt, hand the message to
-    its transport; the outcome when it does not go."""
+    """Ask once more whether the message may go (:func:`send_time_verdict`: the order's latest
+    state, the customer's choices, the cap), record the attempt, hand the message to its transport;
+    the outcome when it does not go."""
     outbound = ready.outbound
     message = outbound.message
-    if ready.contact is not None:
-        # The customer may have unsubscribed (or texted STOP) since this was planned: ask again.
-        refused = consent_reason(
-            ready.contact[1], Milestone(message.milestone), outbound.state, choices.get(ready.contact)
-        )
-        if refused:
-            _finish_unsent(message, Message.Status.SUPPRESSED, f"{refused} (at send time)")
-            return "suppressed"
-    capped = sends.capped(message, now)
-    if capped:
-        _finish_unsent(message, Message.Status.SUPPRESSED, capped)
+    # The state may have moved on since planning (delivered before the window closed), the customer
+    # may have unsubscribed (or texted STOP), another routine message may have gone: ask again.
+    verdict = send_time_verdict(
+        channel=Channel(message.channel),
+        milestone=Milestone(message.milestone),
+        subject=message.subject,
+        critical=message.critical,
+        state=outbound.state,
+        choices=choices.get(ready.contact) if ready.contact is not None else None,
+        address=message.recipient,
+        sent=sends.sent_before(message),
+        now=now,
+    )
+    if verdict is not None:
+        if verdict.rule is Withheld.STALE:  # contradicted: withdrawn rather than sent
+            _finish_unsent(message, Message.Status.SUPERSEDED, verdict.reason)
+            return "superseded"
+        _finish_unsent(message, Message.Status.SUPPRESSED, verdict.reason)
         return "suppressed"
     _attempt_start(message, now)
     started = time.monotonic()
@@ -409,15 +411,12 @@ class _RecentSends:
         """Whose sends the cap counts together with this message's (None: it is not capped)."""
         return (message.store_id, message.channel, message.recipient) if _cap(message) else None
 
-    def capped(self, message: Message, now: datetime) -> str:
-        """Why the cap stops this message now ("" when it does not)."""
-        cap = _cap(message)
-        if not cap:
-            return ""
-        for pk, sent_at in self._sent.get((message.store_id, message.channel, message.recipient), ()):
-            if pk != message.pk and sent_at > now - cap:
-                return f"frequency cap ({int(cap.total_seconds() // 3600)}h) at send time"
-        return ""
+    def sent_before(self, message: Message) -> list[datetime]:
+        """When the routine messages the cap counts with this one went (this one aside)."""
+        if not _cap(message):
+            return []
+        key = (message.store_id, message.channel, message.recipient)
+        return [sent_at for pk, sent_at in self._sent.get(key, ()) if pk != message.pk]
 
     def add(self, message: Message, sent_at: datetime) -> None:
         """The batch sent this message."""

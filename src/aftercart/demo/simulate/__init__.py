@@ -16,7 +16,6 @@ hours — and the order is placed at a moment such that ``now`` falls where the 
 simulation is cut at the present, like a real shop's data.
 """
 
-from aftercart.demo.simulate.business_days import add_business_days, is_business_day
 from aftercart.demo.simulate.models import SimulatedOrder
 from aftercart.demo.simulate.orders import FALLBACKS, HISTORY, REQUIRED_SCENARIOS, SCENARIO_WEIGHTS, simulate
 from aftercart.demo.simulate.shops import (
@@ -29,6 +28,7 @@ from aftercart.demo.simulate.shops import (
     Product,
     Service,
 )
+from aftercart.domain.calendar import add_business_days, is_business_day
 
 __all__ = [
     "BRANDS",

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aftercart.demo.simulate.business_days import add_business_days, is_business_day
 from aftercart.demo.simulate.scans import EVENT_STATUS, RAW_CODES, TEXTS, TRACKING_FORMATS
 from aftercart.demo.simulate.shops import Brand, Service
+from aftercart.domain.calendar import add_business_days, is_business_day
 from aftercart.domain.carriers import carrier_info
 
 

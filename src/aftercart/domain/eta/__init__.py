@@ -65,7 +65,8 @@ Modules
 * :mod:`~aftercart.domain.eta.shipments` — the inputs: :class:`EtaShipment` (what a prediction is
   about) and :class:`Delivery` (a completed one); :mod:`~aftercart.domain.eta.geography` — their
   :class:`GeoArea` ends (country, area, region) and the region tables;
-* :mod:`~aftercart.domain.eta.business_days` — business-day calendars;
+* :mod:`~aftercart.domain.eta.business_days` — the house calendar's :class:`BusinessCalendar`
+  (:mod:`aftercart.domain.calendar`), under the name pickled models use;
 * :mod:`~aftercart.domain.eta.histograms` and :mod:`~aftercart.domain.eta.calibration` — the
   statistics the model is made of;
 * :mod:`~aftercart.domain.eta.model` — :class:`EtaModel`: learning and predicting;

@@ -29,6 +29,8 @@ class EtaConfig:
     max_sla_days: int = 15  # ship-by deadlines further out share one bucket
     timezone: str = ""  # local zone for aware datetimes ("" = keep their own offset)
     calibration_window: int = 5000  # fit() scores (calibrates on) this many of the newest deliveries
+    # Not read: the business days are the house calendar's (aftercart.domain.calendar, public
+    # holidays). Kept in place because pickled models restore this dataclass's fields by position.
     holiday_categories: tuple[str, ...] = ("public",)
     prior_handling_days: tuple[int, int] = (0, 3)  # cold start: uniform over these business days
     prior_transit_days: tuple[int, int] = (1, 10)

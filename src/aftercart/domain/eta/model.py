@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from aftercart.domain.eta.business_days import BusinessCalendar
+from aftercart.domain.calendar import BusinessCalendar
 from aftercart.domain.eta.calibration import PitCalibrator
 from aftercart.domain.eta.config import TRUST_GRID, EtaConfig
 from aftercart.domain.eta.geography import REGIONS
@@ -103,9 +103,7 @@ class EtaModel:
         """The (cached) business calendar of a country."""
         cal = self._calendars.get(country)
         if cal is None:
-            cal = self._calendars[country] = BusinessCalendar(
-                country, categories=self.config.holiday_categories
-            )
+            cal = self._calendars[country] = BusinessCalendar(country)
         return cal
 
     def _growth(self, stamp: float, *, calibration: bool = False) -> float:

@@ -5,8 +5,9 @@ it have held back, and who was left waiting without news?" over the ledger's fac
 the production ones, not a copy: each order's facts are folded in time order with
 :func:`~aftercart.domain.projection.fold.project`, compared with :func:`~aftercart.domain.milestones.reached`
 as the ledger does, and planned with :func:`~aftercart.domain.messaging.plan_messages`; the worker's
-checks at send time (:func:`~aftercart.domain.messaging.stale_reason`, the frequency cap again, one
-message per order and channel carrying the latest state) are replayed when each message falls due.
+checks at send time (:func:`~aftercart.domain.messaging.send_time_verdict`: the latest state, the
+customer's consent and the frequency cap again; then one message per order and channel carrying the
+latest state) are replayed when each message falls due.
 Time-driven milestones (a pickup deadline coming up) come from the sweep's own rule,
 :func:`~aftercart.domain.exceptions.detect`.
 

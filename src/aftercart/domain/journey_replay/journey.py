@@ -55,6 +55,8 @@ class Outcome(StrEnum):
     #: When due, another message of the order on the channel went first, with the latest state.
     CONSOLIDATED_AT_SEND = "consolidated_at_send"
     FREQUENCY_CAP_AT_SEND = "frequency_cap_at_send"
+    #: When due, the customer's choices or the order's SMS consent no longer allowed it.
+    NO_CONSENT_AT_SEND = "no_consent_at_send"
     #: Still waiting to go when history ends.
     PENDING = "pending"
     #: A reason this version of the report does not know (a newer policy rule).

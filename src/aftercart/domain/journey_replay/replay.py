@@ -31,8 +31,9 @@ from aftercart.domain.messaging import (
     Channel,
     MessagingPolicy,
     Recent,
+    Withheld,
     plan_messages,
-    stale_reason,
+    send_time_verdict,
 )
 from aftercart.domain.milestones import Milestone, Reached, newly_reached, reached
 from aftercart.domain.projection.fold import project
@@ -45,6 +46,12 @@ _RECENT_SLACK = timedelta(days=2)
 _PRUNE_AT = 64
 #: Messages that tell a customer their parcel is late or in trouble.
 _DELAY_NEWS = frozenset({Milestone.DELAYED, Milestone.EXCEPTION, Milestone.ATTEMPT_FAILED})
+#: The report's outcome for each send-time rule.
+_AT_SEND = {
+    Withheld.STALE: Outcome.STALE_AT_SEND,
+    Withheld.NO_CONSENT: Outcome.NO_CONSENT_AT_SEND,
+    Withheld.FREQUENCY_CAP: Outcome.FREQUENCY_CAP_AT_SEND,
+}
 
 
 class _Order:
@@ -317,32 +324,46 @@ def _plan(
 
 
 def _deliver(message: SimMessage, now: datetime, sims: list[_Order], outbox: list[SimMessage]) -> None:
-    """The worker's checks when a message falls due (``notifications.delivery``)."""
+    """The worker's checks when a message falls due (``notifications.delivery._start``): the same
+    :func:`~aftercart.domain.messaging.send_time_verdict`, then one message per order and channel."""
     if message.outcome is not Outcome.PENDING:
         return
     sim = sims[message.order_index]
     assert sim.state is not None
-    policy = sim.settings.policy
-    if stale_reason(message.milestone, message.subject, sim.state):
-        message.outcome = Outcome.STALE_AT_SEND
+    settings = sim.settings
+    state = sim.state
+    choices = None
+    if settings.choices is not None and message.channel in CUSTOMER_CHANNELS:
+        # The worker looks the customer up by the address the order has now.
+        current = state.email.strip().lower() if message.channel is Channel.EMAIL else state.phone.strip()
+        choices = settings.choices(message.channel, current or message.address, state.country)
+    verdict = send_time_verdict(
+        channel=message.channel,
+        milestone=message.milestone,
+        subject=message.subject,
+        critical=message.critical,
+        state=state,
+        choices=choices,
+        address=message.address,
+        sent=(
+            other.sent_at
+            for other in outbox
+            if other is not message
+            and other.outcome is Outcome.SENT
+            and not other.critical
+            and other.channel is message.channel
+            and other.address == message.address
+            and other.sent_at is not None
+        ),
+        now=now,
+        policy=settings.policy,
+    )
+    if verdict is not None:
+        message.outcome = _AT_SEND[verdict.rule]
         return
-    cap = policy.frequency_cap.get(message.channel)
-    if cap and not message.critical and message.address:
-        for other in outbox:
-            if (
-                other is not message
-                and other.outcome is Outcome.SENT
-                and not other.critical
-                and other.channel is message.channel
-                and other.address == message.address
-                and other.sent_at is not None
-                and other.sent_at > now - cap
-            ):
-                message.outcome = Outcome.FREQUENCY_CAP_AT_SEND
-                return
     message.outcome = Outcome.SENT
     message.sent_at = now
-    if message.channel not in policy.event_channels:
+    if message.channel not in settings.policy.event_channels:
         # It renders the order's latest state, so it says what the order's other pending messages
         # on this channel would: the worker withdraws them.
         for other in outbox:

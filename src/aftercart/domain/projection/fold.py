@@ -17,7 +17,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aftercart.domain.facts import CustomerChoice, Fact, FactKind, normalise_tracking_number
-from aftercart.domain.projection.state import Checkpoint, LineState, OrderState, Pickup, ShipmentState
+from aftercart.domain.projection.state import (
+    LINE_PRODUCT_FIELDS,
+    ORDER_TEXT_FIELDS,
+    Checkpoint,
+    LineState,
+    OrderState,
+    Pickup,
+    ShipmentState,
+)
 from aftercart.domain.projection.values import _as_date, _as_datetime, _as_decimal
 from aftercart.domain.vocabulary import (
     FULFILMENT_PROGRESS,
@@ -186,17 +194,7 @@ def _pickup_for_choice(state: OrderState, p: Mapping[str, Any]) -> Pickup | None
 def _apply_order_fields(state: OrderState, p: Mapping[str, Any], fact: Fact) -> None:
     if fact.kind is FactKind.ORDER_PLACED and state.placed_at is None:
         state.placed_at = fact.occurred_at
-    for name in (
-        "number",
-        "email",
-        "phone",
-        "postal_code",
-        "country",
-        "customer_name",
-        "locale",
-        "timezone",
-        "currency",
-    ):
+    for name in ORDER_TEXT_FIELDS:
         if p.get(name):
             setattr(state, name, str(p[name]))
     if p.get("total") is not None:
@@ -207,7 +205,7 @@ def _apply_order_fields(state: OrderState, p: Mapping[str, Any], fact: Fact) -> 
         line_id = str(item["line_id"])
         line = state.lines.get(line_id) or LineState(line_id=line_id)
         state.lines[line_id] = line
-        for name in ("sku", "title", "variant", "product_id"):
+        for name in LINE_PRODUCT_FIELDS:
             if item.get(name):
                 setattr(line, name, str(item[name]))
         if item.get("quantity") is not None:

@@ -1,14 +1,19 @@
 """Snapshots of an order's state, to fold later facts onto: :func:`to_snapshot` and
-:func:`from_snapshot`, hand-written (the ledger writes and reads thousands a second)."""
+:func:`from_snapshot`, hand-written (the ledger writes and reads thousands a second). A field added
+to the state must be added here, to :meth:`OrderState.to_json` and (or deliberately not) to the
+ledger's cached columns: ``tests/unit/test_state_fields.py`` fails until it is."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from aftercart.domain.projection.state import LineState, OrderState, Pickup, ShipmentState
+from aftercart.domain.projection.state import ORDER_TEXT_FIELDS, LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.projection.values import _as_date, _as_datetime, _as_decimal
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Stage, Subtag
+
+#: The order's text fields a snapshot restores as they are.
+_TEXT_FIELDS = (*ORDER_TEXT_FIELDS, "cancel_reason")
 
 
 def to_snapshot(state: OrderState, *, encoded_later: bool = False) -> dict[str, Any]:
@@ -29,18 +34,7 @@ def _as_is(value: Any) -> Any:
 def from_snapshot(data: Mapping[str, Any]) -> OrderState:
     """The state a snapshot was taken of (its checkpoint lists empty)."""
     state = OrderState(order_ref=data["order_ref"])
-    for name in (
-        "number",
-        "email",
-        "phone",
-        "postal_code",
-        "country",
-        "customer_name",
-        "locale",
-        "timezone",
-        "currency",
-        "cancel_reason",
-    ):
+    for name in _TEXT_FIELDS:
         setattr(state, name, data.get(name) or "")
     state.placed_at = _as_datetime(data.get("placed_at"))
     state.cancelled_at = _as_datetime(data.get("cancelled_at"))

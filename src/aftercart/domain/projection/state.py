@@ -13,6 +13,22 @@ from typing import Any
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Stage, Subtag
 
+#: The order's text fields an ``order.placed`` or ``order.updated`` sets as given (see the fold), and
+#: the snapshot restores (with ``cancel_reason``).
+ORDER_TEXT_FIELDS: tuple[str, ...] = (
+    "number",
+    "email",
+    "phone",
+    "postal_code",
+    "country",
+    "customer_name",
+    "locale",
+    "timezone",
+    "currency",
+)
+#: A line's product fields, likewise.
+LINE_PRODUCT_FIELDS: tuple[str, ...] = ("sku", "title", "variant", "product_id")
+
 
 @dataclass(slots=True)
 class Checkpoint:

@@ -42,6 +42,7 @@ OUTCOME_TEXT = {
     Outcome.STALE_AT_SEND: "overtaken by events before it went",
     Outcome.CONSOLIDATED_AT_SEND: "covered by another message of the order sent first",
     Outcome.FREQUENCY_CAP_AT_SEND: "frequency cap, checked again when due",
+    Outcome.NO_CONSENT_AT_SEND: "customer opted out, or withdrew SMS consent, before it went",
     Outcome.HISTORICAL: "historical (facts older than the policy's max age)",
     Outcome.OTHER: "another policy rule",
 }
