@@ -47,7 +47,7 @@ from aftercart.kernel.caches import memoised
 from aftercart.kernel.db import insert_rows, update_rows_where
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
 from aftercart.notifications.contacts import contact_key
-from aftercart.notifications.message_templates import templates_cached
+from aftercart.notifications.message_templates import BUILT_IN_TEXT, templates_cached
 from aftercart.notifications.models import (
     DeliveryAttempt,
     Message,
@@ -507,7 +507,8 @@ def _record_outcome(
             "claimed_until": None,
             "next_attempt_at": None,
             "last_error": "",
-            "reason": "",
+            # Sent with the built-in text because the store's template could not be used: say so.
+            "reason": message.reason if message.reason.startswith(BUILT_IN_TEXT) else "",
         }
         outcome = DeliveryAttempt.Outcome.SENT
     elif error.permanent or message.attempts >= MAX_ATTEMPTS:

@@ -5,10 +5,14 @@ the store's template for the exact language ("pt-br"), else for the language ("p
 every language (""), else none — and then the built-in text is used. The e-mail and SMS channels
 call it when they send and the preview calls it too, so what is previewed is what is sent.
 
-Templates are Django template syntax over plain string variables (:data:`VARIABLES`), rendered by
-a bare engine: no template loading, no custom tag libraries, nothing but strings to reach. A
-template is checked on save (:func:`template_errors`): one that fails to compile, uses a variable
-that does not exist, or renders too long for its channel is refused with the error.
+Templates are written in a sandboxed cut of Django's template language over plain string variables
+(:data:`VARIABLES`; the language and its render budget are :mod:`.template_sandbox`): variables,
+``{% if %}``, a few filters, no loops. A template is checked on save (:func:`template_errors`): one
+that uses what the language leaves out, fails to compile, or renders over the budget or too long for
+its channel with example values is refused with the error. Sending renders it with the real values
+within the same budget (:func:`store_wording`); a template that cannot be used for a message (over
+the budget with these values, or stored before these rules) gives way to the built-in text, and
+why is logged and kept on the message.
 
 The next step stays the product's: the e-mail keeps its headline (the one ``next_step()`` every
 touchpoint shows) and the store's body replaces the detail under it; an SMS template replaces the
@@ -17,6 +21,7 @@ text before the footer, and ``{{ headline }}`` is there to say the same next ste
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
@@ -33,10 +38,14 @@ from aftercart.domain.carriers import carrier_info
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.notifications.renderers import renderer_for
+from aftercart.notifications.template_sandbox import NotAllowed, OverBudget, sandbox_compile, sandbox_render
 from aftercart.orders.selectors import order_view
 
 if TYPE_CHECKING:
     from aftercart.notifications.channels import Outbound
+    from aftercart.notifications.models import Message
+
+logger = logging.getLogger(__name__)
 
 #: What a template can say, with an example (the preview shows real values).
 VARIABLES: dict[str, str] = {
@@ -58,12 +67,10 @@ MAX_SUBJECT = 300
 MAX_EMAIL_BODY = 20_000
 #: Ten concatenated segments: carriers refuse longer texts.
 MAX_SMS = 1_600
-_UNKNOWN = "\x00unknown:%s\x00"
-
-# A bare engine: no loaders (``{% include %}``/``{% extends %}`` find nothing), only the built-in
-# tags and filters, and nothing in the context but strings.
-_ENGINE = Engine(dirs=[], app_dirs=False, libraries={}, autoescape=True)
-_STRICT = Engine(dirs=[], app_dirs=False, libraries={}, autoescape=True, string_if_invalid=_UNKNOWN)
+_NAMES = frozenset(VARIABLES)
+#: How a message's ``reason`` starts when it was sent with the built-in text instead of the store's
+#: template (kept once it is sent, see :func:`store_wording`).
+BUILT_IN_TEXT = "sent with the built-in text: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,20 +137,67 @@ def _template_rows(
     return rows
 
 
-def render_plain(source: str, variables: Mapping[str, str]) -> str:
-    """A template rendered as plain text (subjects, the e-mail's text part, SMS)."""
-    return _ENGINE.from_string(source).render(Context(dict(variables), autoescape=False))
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """A store's template rendered for one message: the subject (``None``: the template has none,
+    the built-in subject stays) and the body, as plain text."""
+
+    subject: str | None
+    body: str
 
 
-def render_html(source: str, variables: Mapping[str, str]) -> SafeString:
-    """A body rendered for the HTML e-mail. The body is plain text, so all of it is escaped (the
+def _limits(channel: str) -> tuple[int, int]:
+    """The longest subject and body a template may render to on ``channel``."""
+    return MAX_SUBJECT, MAX_SMS if channel == Channel.SMS else MAX_EMAIL_BODY
+
+
+def store_wording(custom: TemplateText, variables: Mapping[str, str], *, message: Message) -> Wording | None:
+    """The store's template rendered for ``message`` within the render budget, or ``None`` when it
+    cannot be used for it (it goes over the budget or its channel's length with these values, a
+    filter fails on them, or it was stored before the language was cut down): the built-in text is
+    used instead, and why is logged and noted in ``message.reason`` (recorded when it is sent)."""
+    subject_limit, body_limit = _limits(message.channel)
+    try:
+        subject = _render(custom.subject, variables, subject_limit) if custom.subject.strip() else None
+        body = _render(custom.body, variables, body_limit)
+    except Exception as exc:  # whatever the template does, this message still goes
+        problem = _problem(exc)
+        message.reason = f"{BUILT_IN_TEXT}the store's template {problem}"[:300]
+        logger.warning(
+            "message %s (store %s, %s %s): the store's template %s; the built-in text is used",
+            message.pk,
+            message.store_id,
+            message.channel,
+            message.milestone,
+            problem,
+        )
+        return None
+    return Wording(subject=subject, body=body)
+
+
+def _render(source: str, variables: Mapping[str, str], limit: int) -> str:
+    return sandbox_render(sandbox_compile(source, _NAMES), variables, limit=limit)
+
+
+def _problem(exc: Exception) -> str:
+    """What is wrong with a template, from what compiling or rendering it raised."""
+    if isinstance(exc, (NotAllowed, OverBudget)):
+        return str(exc)
+    if isinstance(exc, TemplateSyntaxError):
+        return f"does not compile: {exc}"
+    return f"does not render: {type(exc).__name__}: {exc}"
+
+
+def body_html(text: str) -> SafeString:
+    """A rendered body for the HTML e-mail. The body is plain text, so all of it is escaped (the
     store's own words as much as the values), and blank lines become paragraphs."""
-    return mark_safe(linebreaks(render_plain(source, variables), autoescape=True))
+    return mark_safe(linebreaks(text, autoescape=True))
 
 
 def template_errors(channel: str, milestone: str, subject: str, body: str) -> dict[str, str]:
-    """Why this template would be refused, by field (empty: it is fine). It is compiled and
-    rendered with example values: syntax errors, unknown variables and over-long results fail."""
+    """Why this template would be refused, by field (empty: it is fine). It is compiled in the
+    template language and rendered within the budget with example values: what the language leaves
+    out, syntax errors, unknown variables, renders over the budget and over-long results fail."""
     errors: dict[str, str] = {}
     if channel not in {c.value for c in EDITABLE}:
         errors["channel"] = f"must be one of: {', '.join(sorted(c.value for c in EDITABLE))}"
@@ -153,31 +207,15 @@ def template_errors(channel: str, milestone: str, subject: str, body: str) -> di
         errors["body"] = "must not be empty"
     if channel == Channel.SMS and subject.strip():
         errors["subject"] = "an SMS has no subject"
-    limits = {"subject": MAX_SUBJECT, "body": MAX_SMS if channel == Channel.SMS else MAX_EMAIL_BODY}
-    for field, source in (("subject", subject), ("body", body)):
+    subject_limit, body_limit = _limits(channel)
+    for field, source, limit in (("subject", subject, subject_limit), ("body", body, body_limit)):
         if field in errors or not source:
             continue
-        problem = _render_problem(source, limits[field])
-        if problem:
-            errors[field] = problem
+        try:
+            _render(source, VARIABLES, limit)
+        except Exception as exc:  # a filter failing on its argument, …: refused, never stored
+            errors[field] = _problem(exc)
     return errors
-
-
-def _render_problem(source: str, limit: int) -> str:
-    try:
-        template = Template(source, engine=_STRICT)
-        rendered = template.render(Context(dict(VARIABLES), autoescape=False))
-    except TemplateSyntaxError as exc:
-        return f"does not compile: {exc}"
-    except Exception as exc:  # a filter failing on its argument, …: refused, never stored
-        return f"does not render: {type(exc).__name__}: {exc}"
-    if "\x00unknown:" in rendered:
-        names = sorted({part.split("\x00", 1)[0] for part in rendered.split("\x00unknown:")[1:]})
-        known = ", ".join(VARIABLES)
-        return f"unknown variable {', '.join(repr(n) for n in names)} (known: {known})"
-    if len(rendered) > limit:
-        return f"renders to {len(rendered)} characters; at most {limit}"
-    return ""
 
 
 def template_variables(outbound: Outbound, *, headline: str, detail: str) -> dict[str, str]:
@@ -219,7 +257,9 @@ def preview(
 ) -> dict[str, str]:
     """What the message for ``milestone`` on ``channel`` would look like for a real order now, built
     by the very code that sends it: the store's template (or ``draft``), in ``language`` (else the
-    order's). E-mail: ``subject``, ``text`` and ``html``; SMS: ``text``. Nothing is sent or stored."""
+    order's). E-mail: ``subject``, ``text`` and ``html``; SMS: ``text``; and ``built_in`` saying why
+    when the template could not be used for this order (the built-in text is shown, as it would be
+    sent: see :func:`store_wording`). Nothing is sent or stored."""
     from aftercart.notifications.channels import Outbound
     from aftercart.notifications.channels.email import build_email
     from aftercart.notifications.channels.sms import sms_body
@@ -240,8 +280,13 @@ def preview(
     )
     address = state.email if channel == Channel.EMAIL else state.phone
     outbound = Outbound(message=message, state=state, step=step, address=address or "preview")
+    rendered: dict[str, str]
     if channel == Channel.SMS:
-        return {"text": sms_body(outbound, draft)}
-    email = build_email(outbound, draft)
-    html = next((content for content, kind in email.alternatives if kind == "text/html"), "")
-    return {"subject": str(email.subject), "text": str(email.body), "html": str(html)}
+        rendered = {"text": sms_body(outbound, draft)}
+    else:
+        email = build_email(outbound, draft)
+        html = next((content for content, kind in email.alternatives if kind == "text/html"), "")
+        rendered = {"subject": str(email.subject), "text": str(email.body), "html": str(html)}
+    if message.reason.startswith(BUILT_IN_TEXT):
+        rendered["built_in"] = message.reason.removeprefix(BUILT_IN_TEXT)
+    return rendered

@@ -203,9 +203,10 @@ class PreferenceChange(models.Model):
 
 class MessageTemplate(models.Model):
     """A store's own wording for one milestone on one channel, in one language ("" for any),
-    replacing the built-in text: e-mail subject and body, or the SMS text. Django template syntax
-    over a fixed set of plain variables (see :mod:`aftercart.notifications.message_templates`);
-    validated on save, so a template that cannot render is never stored.
+    replacing the built-in text: e-mail subject and body, or the SMS text. A bounded cut of Django
+    template syntax over a fixed set of plain variables (see
+    :mod:`aftercart.notifications.template_sandbox`); validated on save, so a template that cannot
+    render within its budget is never stored (one stored before gives way to the built-in text).
 
     The branded frame stays the product's: the e-mail's header, order button, items and footer
     (with its unsubscribe link), and the SMS footer (STOP, preference link).

@@ -41,9 +41,9 @@ from aftercart.notifications import links
 from aftercart.notifications.channels import Outbound, PermanentError, RetryableError
 from aftercart.notifications.message_templates import (
     TemplateText,
-    render_html,
-    render_plain,
+    body_html,
     resolve_template,
+    store_wording,
     template_variables,
 )
 from aftercart.notifications.models import Message
@@ -234,12 +234,11 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
         wording: dict[str, Any] = {}
         if custom is not None:
             variables = template_variables(outbound, headline=headline, detail=detail)
-            if custom.subject.strip():
-                subject = render_plain(custom.subject, variables)
-            wording = {
-                "custom_text": render_plain(custom.body, variables).strip(),
-                "custom_html": render_html(custom.body, variables),
-            }
+            own = store_wording(custom, variables, message=message)  # None: the built-in text
+            if own is not None:
+                if own.subject is not None:
+                    subject = own.subject
+                wording = {"custom_text": own.body.strip(), "custom_html": body_html(own.body)}
     return {
         **wording,
         "locale": locale,

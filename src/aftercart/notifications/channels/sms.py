@@ -37,8 +37,8 @@ from aftercart.notifications.channels import (
 )
 from aftercart.notifications.message_templates import (
     TemplateText,
-    render_plain,
     resolve_template,
+    store_wording,
     template_variables,
 )
 
@@ -128,7 +128,9 @@ def sms_body(outbound: Outbound, draft: TemplateText | None = None) -> str:
         custom = draft or resolve_template(message.store_id, message.channel, message.milestone, language)
         if custom is not None:
             variables = template_variables(outbound, headline=headline, detail=detail)
-            # One line, whatever the template or the data say.
-            return f"{' '.join(render_plain(custom.body, variables).split())} {footer}"
+            own = store_wording(custom, variables, message=message)  # None: the built-in text
+            if own is not None:
+                # One line, whatever the template or the data say.
+                return f"{' '.join(own.body.split())} {footer}"
     text = " ".join(f"{message.store.name}: {headline}".split())  # one line, whatever the data says
     return f"{text} {links.tracking_url(message.order)} {footer}"
