@@ -3,17 +3,19 @@
 Store templates are written in a bounded language (no loops, a few tags and filters, bare
 variables) checked on save through the real API; every render, at preview and at send, runs within
 a budget, and a template that goes over it with real values gives way to the built-in text, which
-is sent and says why. E-mails are received by a local SMTP server.
+is sent and says why. The outbox serves stores in turn, so a backlog of one store does not keep
+another's message waiting beyond the first batch. E-mails are received by a local SMTP server.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from aftercart.notifications.delivery import message_deliver_due
+from aftercart.notifications.delivery import message_deliver_due, messages_claim
 from aftercart.notifications.models import Message, MessageTemplate
 from aftercart.orders.services import facts_record
 from tests.factories import fact
@@ -56,6 +58,17 @@ def placed(at, order="1001", name="Ana Souza", email="ana@example.com"):
 
 def record(store, *facts, at):
     return facts_record(store=store, facts=list(facts), now=at)
+
+
+def other_store():
+    from aftercart.stores.services import store_create
+
+    return store_create(
+        slug="bolt",
+        name="Bolt Bikes",
+        shopify_webhook_secret="shpss_other_secret",
+        aftership_webhook_secret="as_other_secret",
+    )
 
 
 # --- the language: refused on save ----------------------------------------------------------------
@@ -185,3 +198,35 @@ def test_the_budget_holds_in_conditions_that_swallow_errors_and_for_long_values(
     with pytest.raises(OverBudget, match="characters of variables"):
         sandbox_render(read, {**VARIABLES, "customer_name": "x" * 300_000}, limit=20_000)
     assert sandbox_render(read, VARIABLES, limit=20_000) == "Acme Outfitters"
+
+
+# --- fairness: stores take turns -------------------------------------------------------------------
+
+
+def test_a_store_backlog_does_not_delay_another_store_message_beyond_the_first_batch(store, smtp, now):
+    other = other_store()
+    record(store, *[placed(now, order=f"A{n}", email=f"a{n}@example.com") for n in range(200)], at=now)
+    later = now + timedelta(minutes=1)  # due after all 200 of the first store's
+    record(other, placed(later, order="B1", email="bo@bolt.example"), at=later)
+
+    report = message_deliver_due(now=now + timedelta(minutes=20), limit=50)
+    assert report.sent == 50
+    assert "bo@bolt.example" in [m["To"] for m in smtp.received], "served in the first batch"
+    assert Message.objects.get(store=other).status == "sent"
+    assert Message.objects.filter(store=store, status="pending").count() == 151, "the backlog waits its turn"
+
+
+def test_stores_with_backlogs_share_each_batch(store, now):
+    other = other_store()
+    record(store, *[placed(now, order=f"A{n}", email=f"a{n}@example.com") for n in range(60)], at=now)
+    later = now + timedelta(minutes=1)
+    record(other, *[placed(later, order=f"B{n}", email=f"b{n}@example.com") for n in range(60)], at=later)
+    due = now + timedelta(minutes=20)
+
+    first = messages_claim(now=due, limit=50)
+    shares = Counter(Message.objects.filter(pk__in=first).values_list("store_id", flat=True))
+    assert shares == {store.pk: 25, other.pk: 25}
+    oldest = Message.objects.filter(store=store).order_by("next_attempt_at", "pk")[:25]
+    assert set(oldest.values_list("pk", flat=True)) <= set(first), "within a store, oldest first"
+    rest = messages_claim(now=due, limit=200)
+    assert len(rest) == 70 and not set(rest) & set(first), "each message claimed once"

@@ -7,7 +7,9 @@ and the next worker sends it again — with the same Message-ID (see
 :func:`aftercart.notifications.channels.email.message_id`), so it is recognisable as a repeat.
 Nothing is lost: a row leaves the due set only by being recorded as sent, failed or superseded.
 
-The claim works the same on SQLite and PostgreSQL: read candidate ids, then in one transaction
+The claim works the same on SQLite and PostgreSQL: read candidate ids, stores taking turns (each
+store's oldest due message first, then each store's second: one store's backlog never keeps
+another's messages waiting beyond the next batch), then in one transaction
 ``SELECT ... WHERE id IN (...) AND <still due and unclaimed> FOR UPDATE SKIP LOCKED`` and mark the
 rows it returns as claimed. On PostgreSQL a row another worker is claiming is skipped, and one it
 claimed meanwhile is re-checked against the WHERE clause and left out; SQLite serialises writers
@@ -29,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from aftercart.domain.facts import Fact
@@ -91,8 +94,21 @@ def messages_claim(*, now: datetime, limit: int = 50, lease: timedelta = LEASE) 
 
 def _claim(*, now: datetime, limit: int, lease: timedelta) -> tuple[list[int], int]:
     """Claimed ids, and how many due messages were left for a later batch because another message
-    of the same order and channel was claimed in this one."""
-    candidates = Message.objects.filter(_due(now)).order_by("next_attempt_at", "pk")
+    of the same order and channel was claimed in this one.
+
+    Stores take turns: the candidates are every store's oldest due message, then every store's
+    second oldest, and so on (``ROW_NUMBER() OVER (PARTITION BY store_id ...)``, on SQLite and
+    PostgreSQL alike), so a batch serves every store with messages due (up to ``limit`` stores), a
+    store with a backlog gets the share of the batch the others leave, and no store's backlog or
+    slow sends hold another's messages back for more than one batch."""
+    turn = Window(
+        RowNumber(), partition_by=[F("store_id")], order_by=[F("next_attempt_at").asc(), F("pk").asc()]
+    )
+    candidates = (
+        Message.objects.filter(_due(now))
+        .annotate(store_turn=turn)
+        .order_by("store_turn", "next_attempt_at", "pk")
+    )
     wanted: list[int] = []
     deferred = 0
     seen: set[tuple[int, str]] = set()
