@@ -248,6 +248,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(AFTERCART_MAX_BODY_BYTES * 2, 2_621_440)
 AFTERCART_MAX_BATCH = env_int("AFTERCART_MAX_BATCH", 1000)
 #: Public base URL used in links sent to customers.
 AFTERCART_BASE_URL = os.environ.get("AFTERCART_BASE_URL", "http://127.0.0.1:8000")
+#: Reverse proxies in front of the server that append to ``X-Forwarded-For`` (0: none, the client
+#: is ``REMOTE_ADDR``). Behind one proxy and 0, every shopper shares the proxy's rate limit.
+AFTERCART_TRUSTED_PROXIES = env_whole("AFTERCART_TRUSTED_PROXIES", 0, minimum=0, maximum=10)
+#: The order lookup's limits (aftercart.web.ratelimit): tries per client IP and per order number
+#: in each window of this many seconds.
+AFTERCART_LOOKUP_WINDOW_SECONDS = env_whole("AFTERCART_LOOKUP_WINDOW_SECONDS", 600, minimum=1, maximum=86_400)
+AFTERCART_LOOKUP_LIMIT_PER_IP = env_whole("AFTERCART_LOOKUP_LIMIT_PER_IP", 10, minimum=1, maximum=100_000)
+AFTERCART_LOOKUP_LIMIT_PER_ORDER = env_whole(
+    "AFTERCART_LOOKUP_LIMIT_PER_ORDER", 5, minimum=1, maximum=100_000
+)
 #: Who issues return labels: "manual" (no postage bought; the store may give its own tracking number)
 #: or "sandbox" (made-up tracking numbers, for demos and tests). See integrations/labels/providers.py.
 AFTERCART_RETURN_LABEL_PROVIDER = os.environ.get("AFTERCART_RETURN_LABEL_PROVIDER", "manual")
