@@ -58,7 +58,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "store": request.GET.get("store", "").strip(),
         "age": age if min_age is not None else "",
     }
-    cases = selectors.open_cases(
+    cases = selectors.open_exceptions(
         kind=kind, carrier=filters["carrier"], store=filters["store"], min_age=min_age, now=now
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
