@@ -6,6 +6,7 @@ Defaults make a fresh checkout run: SQLite under ``./var/``, DEBUG off unless as
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,43 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+#: Environment variables set to a value that cannot be used, with why: the start-up check
+#: ``aftercart.E006`` (aftercart/kernel/checks.py) names each and refuses to start.
+AFTERCART_ENV_ERRORS: list[tuple[str, str]] = []
+
+
+def env_whole(name: str, default: int, *, minimum: int, maximum: int) -> int:
+    """A whole number from ``minimum`` to ``maximum``; anything else is recorded as an error (and
+    the default used until the check stops the start)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if not minimum <= number <= maximum:
+        AFTERCART_ENV_ERRORS.append(
+            (name, f"must be a whole number from {minimum} to {maximum}, not {value!r}")
+        )
+        return default
+    return number
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto`` (the value meaning HTTPS is then ``https``) or ``Header: value`` as
+    Django's ``SECURE_PROXY_SSL_HEADER``; ``None`` when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    header, _, expected = value.partition(":")
+    header, expected = header.strip(), expected.strip() or "https"
+    if not re.fullmatch(r"[A-Za-z0-9-]+", header) or not re.fullmatch(r"[!-~]+", expected):
+        AFTERCART_ENV_ERRORS.append((name, f"must be a header name such as X-Forwarded-Proto, not {value!r}"))
+        return None
+    return "HTTP_" + header.upper().replace("-", "_"), expected
+
+
 DEBUG = env_bool("AFTERCART_DEBUG")
 # A development default so that `make demo` works out of the box; the system check refuses it
 # when DEBUG is off and AFTERCART_ALLOW_INSECURE_KEY is not set (see aftercart/checks.py).
@@ -44,6 +82,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Only for its templates and static files: the API docs (/api/v1/docs) then load Swagger UI from
+    # us, not from a CDN, which the Content-Security-Policy (aftercart.kernel.csp) would refuse.
+    "ninja",
     "aftercart.kernel",
     "aftercart.stores",
     "aftercart.orders",
@@ -59,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aftercart.kernel.csp.ContentSecurityPolicyMiddleware",
     "aftercart.api.middleware.IngestGuardMiddleware",
     # Before CsrfViewMiddleware, whose process_view reads the body this one refuses unread.
     "aftercart.web.uploads.BodySizeMiddleware",
@@ -71,6 +113,30 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# --- HTTPS ---------------------------------------------------------------------------------------
+#: Served to browsers over HTTPS (directly, or behind a proxy that terminates TLS): cookies only over
+#: HTTPS, HSTS, and plain HTTP redirected to HTTPS. Off by default so that a development server on
+#: http://127.0.0.1 keeps working. README, "Configuration", has a production environment.
+AFTERCART_HTTPS = env_bool("AFTERCART_HTTPS")
+SESSION_COOKIE_SECURE = AFTERCART_HTTPS
+CSRF_COOKIE_SECURE = AFTERCART_HTTPS
+SECURE_SSL_REDIRECT = env_bool("AFTERCART_SSL_REDIRECT", AFTERCART_HTTPS)
+#: One year once HTTPS is on (what browsers' preload lists ask for); 0 sends no header.
+SECURE_HSTS_SECONDS = env_whole(
+    "AFTERCART_HSTS_SECONDS", 31_536_000 if AFTERCART_HTTPS else 0, minimum=0, maximum=63_072_000
+)
+#: Subdomains of the host that serves Aftercart (track.example.com), not of the whole domain.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("AFTERCART_HSTS_INCLUDE_SUBDOMAINS", AFTERCART_HTTPS)
+#: Opt-in: the "preload" token lets anyone submit the host's domain to the browsers' preload lists,
+#: which then force HTTPS on every subdomain for months. That is the domain owner's decision, so
+#: Django's reminder (security.W021) is silenced unless it is taken.
+SECURE_HSTS_PRELOAD = env_bool("AFTERCART_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+#: Behind a proxy that terminates TLS, the header it sets to say the request came over HTTPS
+#: (``X-Forwarded-Proto``, or ``Header: value``). Only with a proxy that always sets or strips it:
+#: otherwise a client could claim HTTPS itself.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("AFTERCART_PROXY_SSL_HEADER")
 
 ROOT_URLCONF = "aftercart.urls"
 WSGI_APPLICATION = "aftercart.wsgi.application"
@@ -182,6 +248,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(AFTERCART_MAX_BODY_BYTES * 2, 2_621_440)
 AFTERCART_MAX_BATCH = env_int("AFTERCART_MAX_BATCH", 1000)
 #: Public base URL used in links sent to customers.
 AFTERCART_BASE_URL = os.environ.get("AFTERCART_BASE_URL", "http://127.0.0.1:8000")
+#: Reverse proxies in front of the server that append to ``X-Forwarded-For`` (0: none, the client
+#: is ``REMOTE_ADDR``). Behind one proxy and 0, every shopper shares the proxy's rate limit.
+AFTERCART_TRUSTED_PROXIES = env_whole("AFTERCART_TRUSTED_PROXIES", 0, minimum=0, maximum=10)
+#: The order lookup's limits (aftercart.web.ratelimit): tries per client IP and per order number
+#: in each window of this many seconds.
+AFTERCART_LOOKUP_WINDOW_SECONDS = env_whole("AFTERCART_LOOKUP_WINDOW_SECONDS", 600, minimum=1, maximum=86_400)
+AFTERCART_LOOKUP_LIMIT_PER_IP = env_whole("AFTERCART_LOOKUP_LIMIT_PER_IP", 10, minimum=1, maximum=100_000)
+AFTERCART_LOOKUP_LIMIT_PER_ORDER = env_whole(
+    "AFTERCART_LOOKUP_LIMIT_PER_ORDER", 5, minimum=1, maximum=100_000
+)
 #: Who issues return labels: "manual" (no postage bought; the store may give its own tracking number)
 #: or "sandbox" (made-up tracking numbers, for demos and tests). See integrations/labels/providers.py.
 AFTERCART_RETURN_LABEL_PROVIDER = os.environ.get("AFTERCART_RETURN_LABEL_PROVIDER", "manual")

@@ -366,3 +366,41 @@ def test_extending_a_pickup_deadline_in_a_real_browser(page, base, api, store, c
     from aftercart.orders.models import Fact
 
     assert Fact.objects.filter(kind="customer.choice", payload__choice="extend_pickup").count() == 1
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+
+
+def test_under_its_content_security_policy_the_page_keeps_its_styles_and_refuses_injected_ones(
+    page, base, seed, store, clock
+):
+    """The browser enforces the policy: the page's own ``<style>`` (by nonce) applies — the brand
+    colour fills the header — and nothing on it is refused; a style or script added without the
+    nonce is."""
+    order = seed(*transit_scans(clock))
+    store.branding = {"support_email": "help@acme.example", "primary_colour": "#123456"}
+    store.save()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    response = page.goto(f"{base}/t/{make_tracking_token(order)}")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert page.evaluate("getComputedStyle(document.querySelector('header.brand')).backgroundColor") == (
+        "rgb(18, 52, 86)"
+    )
+    assert refused == [], refused
+    # What an injection would add: neither takes effect, and the browser says why.
+    page.evaluate(
+        """() => {
+            const style = document.createElement('style');
+            style.textContent = 'body { display: none !important; }';
+            document.head.appendChild(style);
+            const script = document.createElement('script');
+            script.textContent = 'document.body.dataset.injected = "yes";';
+            document.body.appendChild(script);
+        }"""
+    )
+    assert page.evaluate("getComputedStyle(document.body).display") != "none"
+    assert page.evaluate("document.body.dataset.injected || ''") == ""
+    page.wait_for_timeout(100)
+    assert any("style-src" in text for text in refused), refused
+    assert any("script-src" in text for text in refused), refused

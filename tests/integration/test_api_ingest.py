@@ -237,6 +237,42 @@ def test_unknown_order_is_a_404_problem(api):
     assert response.json()["title"] == "Order not found"
 
 
+@pytest.mark.parametrize("body", ["5", "null", "[]", '"cancel"', "true", '[{"reason": "x"}]'])
+def test_cancel_takes_a_json_object_only(api, body):
+    api.post("/api/v1/orders", ORDER)
+    response = api.post("/api/v1/orders/1001/cancel", body)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "body"
+    assert "JSON object" in problem["errors"][0]["message"]
+    assert [f.kind for f in Fact.objects.all()] == ["order.placed"], "nothing written"
+    assert api.post("/api/v1/orders/1001/cancel", "{}").json()["stage"] == "cancelled"
+
+
+def test_a_delivered_order_cannot_be_cancelled(api):
+    api.post("/api/v1/orders", ORDER)
+    delivered = {"events": [ship(), scan("delivered", "2026-03-04T11:00:00Z")]}
+    assert api.post("/api/v1/events/batch", delivered).status_code == 202
+    response = api.post("/api/v1/orders/1001/cancel", {"reason": "too late"})
+    assert response.status_code == 409, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/order-delivered") and problem["status"] == 409
+    assert not Fact.objects.filter(kind="order.cancelled").exists(), "nothing written"
+    assert api.get("/api/v1/orders/1001").json()["next_step"]["code"] == "delivered"
+
+
+def test_an_order_still_in_transit_can_be_cancelled_what_is_unshipped_is(api):
+    api.post("/api/v1/orders", ORDER)
+    in_transit = {"events": [ship(lines=("L1",)), scan("in_transit", "2026-03-03T11:00:00Z")]}
+    assert api.post("/api/v1/events/batch", in_transit).status_code == 202
+    response = api.post("/api/v1/orders/1001/cancel", {"reason": "socks out of stock"})
+    assert response.status_code == 200, response.content
+    lines = {ln["line_id"]: ln["status"] for ln in response.json()["lines"]}
+    assert lines["L2"] == "cancelled" and lines["L1"] != "cancelled"
+
+
 def test_cancel_and_timeline(api):
     api.post("/api/v1/orders", ORDER)
     cancelled = api.post("/api/v1/orders/1001/cancel", {"reason": "customer asked"})

@@ -321,6 +321,18 @@ def test_queue_page_lists_open_cases_with_filters_and_links_to_the_timeline(stor
     assert client.get("/ops/exceptions").status_code == 302, "staff only"
 
 
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("age", ["1e400", "inf", "-inf", "nan", "1e12", "99999999d", "-3h", "3x", "d"])
+def test_an_age_filter_that_is_no_age_is_ignored_not_a_server_error(store, admin_client, age):
+    ingest(store, placed("C1"), now=MON)
+    exceptions_sweep(now=MON + timedelta(days=4))
+    response = admin_client.get("/ops/exceptions", {"age": age})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('<tr class="case"') == 1, "listed as if no age were asked"
+    assert 'name="age" value=""' in page, "and the form does not pretend it filtered"
+
+
 @pytest.mark.django_db(transaction=True)  # the task worker closes its connection when done
 def test_the_worker_batch_mode_sweeps(store):
     """`aftercart worker --batch` runs the sweep (at the real now): a parcel last scanned in March

@@ -133,7 +133,12 @@ def test_other_messages_and_unknown_stores_change_nothing(client):
     assert response.status_code == 200 and response.content.decode().endswith("<Response />")
     assert not Preference.objects.exists()
     form = "application/x-www-form-urlencoded"
-    assert client.post("/webhooks/twilio/nope/sms", "Body=STOP", content_type=form).status_code == 404
+    # An unknown store is answered as a bad signature is: nothing tells which slugs exist.
+    unknown = client.post("/webhooks/twilio/nope/sms", "Body=STOP", content_type=form)
+    bad = inbound(client, "STOP", token="someone-elses-token")
+    assert unknown.status_code == bad.status_code == 401
+    assert unknown.content == bad.content
+    assert not Preference.objects.exists()
 
 
 def test_twilio_advanced_opt_out_reading_wins():

@@ -95,9 +95,31 @@ def test_a_malformed_payload_is_400_naming_the_field(client, store):
     assert Fact.objects.count() == 0
 
 
-def test_unknown_store_is_404(client, store):
-    response = client.post("/webhooks/shopify/nope", b"{}", content_type="application/json")
-    assert response.status_code == 404
+@pytest.mark.parametrize(
+    ("source", "header"),
+    [("shopify", "HTTP_X_SHOPIFY_HMAC_SHA256"), ("aftership", "HTTP_AFTERSHIP_HMAC_SHA256")],
+)
+def test_an_unknown_store_gets_the_answer_a_bad_signature_gets(client, store, source, header):
+    """Nothing tells a store slug that exists from one that does not: same status, same body."""
+    from aftercart.stores.services import store_create
+
+    store_create(slug="unsigned", name="No secrets yet")
+    raw = b'{"id": 1}'
+    answers = [
+        client.post(
+            f"/webhooks/{source}/{slug}",
+            raw,
+            content_type="application/json",
+            HTTP_X_SHOPIFY_TOPIC="orders/create",
+            **{header: sign(secret, raw)},
+        )
+        for slug, secret in [("acme", "wrong"), ("nope", "wrong"), ("nope", ""), ("unsigned", "")]
+    ]
+    for response in answers:
+        assert response.status_code == 401
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.content == answers[0].content
+    assert Fact.objects.count() == 0 and InboundDelivery.objects.count() == 0
 
 
 def test_shopify_fulfillment_then_aftership_tracking_reach_the_same_parcel(client, store):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel, model_validator
 
 from aftercart.api.problems import Problem
 from aftercart.domain.facts import CustomerChoice
@@ -75,9 +76,18 @@ class OrderSummaryOut(Schema):
     last_event_at: datetime | None
 
 
-class CancelIn(Schema):
+class CancelIn(BaseModel):
+    # A pydantic model, not a ninja Schema: a Schema reads its fields off any object (it is made
+    # for ORM rows), so 5, null or [] passed as "no fields given" and cancelled the order.
     reason: str = ""
     cancelled_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError('The body must be a JSON object, such as {} or {"reason": "…"}.')
+        return data
 
 
 class FactOut(Schema):
@@ -193,8 +203,18 @@ def update_order(request: StoreRequest, order_id: str, payload: OrderUpdateIn) -
 
 @router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order")
 def cancel_order(request: StoreRequest, order_id: str, payload: CancelIn) -> dict[str, Any]:
-    """Record that the store cancelled the order."""
-    _order_or_404(request, order_id)
+    """Record that the store cancelled the order (again: nothing changes). A delivered order has
+    nothing left to cancel: 409, nothing written."""
+    order = _order_or_404(request, order_id)
+    state = selectors.order_state(order)
+    if state.cancelled_at is None and state.fully_delivered:
+        raise Problem(
+            409,
+            "Order already delivered",
+            f"Order {order_id!r} was delivered: there is nothing left to cancel. Start a return instead.",
+            kind="order-delivered",
+            errors=[{"field": "order_id", "message": "delivered"}],
+        )
     event = OrderCancelledIn(
         kind="order.cancelled",
         order_id=order_id,

@@ -51,8 +51,9 @@ def field_path(loc: tuple | list) -> str:
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
-    # ninja wraps the body under the parameter name: drop it when it is the only wrapper.
-    if len(parts) > 1 and parts[0] in ("payload", "body", "batch", "data"):
+    # ninja wraps the body under the parameter name: drop it when it is the only wrapper (alone, it
+    # names the whole body: not an object, say).
+    if parts and parts[0] in ("payload", "body", "batch", "data") and (len(parts) > 1 or loc[0] == "body"):
         parts = parts[1:]
     out = ""
     for part in parts:

@@ -17,6 +17,8 @@ Every opt-in or opt-out is a ``PreferenceChange`` with the keyword received.
 
 from __future__ import annotations
 
+import secrets
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -33,6 +35,9 @@ from aftercart.notifications.models import ChannelConfig, PreferenceSource
 from aftercart.notifications.services import preference_set
 from aftercart.stores.models import Store
 from aftercart.stores.selectors import store_by_slug
+
+#: Checked against when the store is unknown, so that it costs what a wrong signature costs.
+_NOBODYS_TOKEN = secrets.token_hex(16)
 
 
 def _auth_token(store: Store) -> str:
@@ -69,9 +74,10 @@ def twilio_sms_webhook(request: HttpRequest, store: str) -> HttpResponse:
     """Handle one inbound text to the store's number (see the module docstring)."""
     found = store_by_slug(store)
     token = _auth_token(found) if found is not None else ""
-    if found is None or not token:
-        return HttpResponse("Unknown store or no SMS channel.", status=404, content_type="text/plain")
-    if not _signed(request, token):
+    # An unknown store, one without SMS and a wrong signature get one answer, after one check:
+    # the endpoint does not tell which store slugs exist.
+    signed = _signed(request, token or _NOBODYS_TOKEN)
+    if found is None or not token or not signed:
         return HttpResponse("Invalid X-Twilio-Signature.", status=401, content_type="text/plain")
     body = request.POST.get("Body", "")
     keyword = sms_keyword(body, request.POST.get("OptOutType", ""))

@@ -1,10 +1,14 @@
 """Inbound webhooks: Shopify and AfterShip. Verify the signature on the raw body, deduplicate by
 delivery id, parse into facts, record. 401 for a bad signature, 2xx for a duplicate, 400 naming
-the field for a payload we cannot read."""
+the field for a payload we cannot read.
+
+An unknown store gets the very answer a bad signature gets (401, same body), after checking the
+signature against a secret nobody has: the endpoint does not tell which store slugs exist."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +26,19 @@ from aftercart.returns.services.stock import stock_shopify_webhook_record
 from aftercart.stores.models import Store
 from aftercart.stores.selectors import store_by_slug
 
+#: Checked against when the store is unknown, so that it costs what a wrong signature costs.
+_NOBODYS_SECRET = secrets.token_hex(32)
 
-def _store_or_404(slug: str) -> Store:
+
+def _signed_store(
+    slug: str, secret_of: Callable[[Store], str], verify: Callable[[str], bool]
+) -> Store | None:
+    """The store the slug names if the request is signed with its secret (``verify(secret)``), else
+    ``None``: unknown store, no secret set and a wrong signature are one answer."""
     store = store_by_slug(slug)
-    if store is None:
-        raise Problem(404, "Unknown store", f"No store with slug {slug!r}.")
-    return store
+    secret = secret_of(store) if store is not None else ""
+    signed = verify(secret or _NOBODYS_SECRET)
+    return store if store is not None and secret and signed else None
 
 
 def _json(body: bytes) -> Any:
@@ -68,10 +79,14 @@ def _problems(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 def shopify_webhook(request: HttpRequest, store: str) -> HttpResponse:
     """``/webhooks/shopify/<store>``: orders, fulfillments and fulfillment events; products and
     inventory levels (the stock exchanges are offered from)."""
-    shop = _store_or_404(store)
-    if not shop.shopify_webhook_secret or not shopify.verify_hmac(
-        shop.shopify_webhook_secret, request.body, request.headers.get(shopify.SIGNATURE.header)
-    ):
+    shop = _signed_store(
+        store,
+        lambda found: found.shopify_webhook_secret,
+        lambda secret: shopify.verify_hmac(
+            secret, request.body, request.headers.get(shopify.SIGNATURE.header)
+        ),
+    )
+    if shop is None:
         raise Problem(401, "Invalid signature", "X-Shopify-Hmac-Sha256 does not match the body.")
     topic = request.headers.get("X-Shopify-Topic", "")
     webhook_id = request.headers.get("X-Shopify-Webhook-Id") or content_key(topic, request.body.hex())
@@ -125,10 +140,14 @@ def _shopify_stock(shop: Store, topic: str, payload: Any, webhook_id: str) -> Js
 @_problems
 def aftership_webhook(request: HttpRequest, store: str) -> HttpResponse:
     """``/webhooks/aftership/<store>``: AfterShip tracking updates."""
-    shop = _store_or_404(store)
-    if not shop.aftership_webhook_secret or not aftership.verify_signature(
-        shop.aftership_webhook_secret, request.body, request.headers.get(aftership.SIGNATURE.header)
-    ):
+    shop = _signed_store(
+        store,
+        lambda found: found.aftership_webhook_secret,
+        lambda secret: aftership.verify_signature(
+            secret, request.body, request.headers.get(aftership.SIGNATURE.header)
+        ),
+    )
+    if shop is None:
         raise Problem(401, "Invalid signature", "aftership-hmac-sha256 does not match the body.")
     body = _json(request.body)
     try:

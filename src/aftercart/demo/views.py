@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from aftercart.demo.mailbox import digest_of, mailbox_dir, mailbox_list, mailbox_read, outbox_by_digest
 from aftercart.domain.milestones import Milestone
+from aftercart.kernel.csp import csp_inline_styles
 
 LISTED = 300
 
@@ -68,6 +69,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+@csp_inline_styles  # the e-mail's own styles, in the sandboxed frame that inherits this policy
 def mailbox_message(request: HttpRequest, key: str) -> HttpResponse:
     """One received e-mail: its headers, the HTML as the customer's client would show it
     (sandboxed: no scripts, no navigation of this page) and the plain-text part."""

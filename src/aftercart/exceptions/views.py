@@ -22,16 +22,25 @@ from aftercart.stores.models import Store
 PAGE_SIZE = 100
 
 
+#: The oldest ``age`` the queue filters by: older than any case the sweep keeps open.
+MAX_AGE = timedelta(days=3650)
+
+
 def _age(value: str) -> timedelta | None:
-    """``age`` is a minimum age in hours ("24"), or with a unit suffix: "36h", "3d"."""
+    """``age`` is a minimum age in hours ("24"), or with a unit suffix: "36h", "3d"; anything else
+    (not a number, negative, infinite, over ten years) is no filter."""
     value = value.strip().lower()
     if not value:
         return None
     unit = 24 if value.endswith("d") else 1
     try:
-        return timedelta(hours=float(value.rstrip("dh")) * unit)
+        hours = float(value.removesuffix("d").removesuffix("h")) * unit
     except ValueError:
         return None
+    # Compared, not converted: timedelta() overflows on inf and huge numbers, and fails on nan.
+    if not 0 <= hours <= MAX_AGE.total_seconds() / 3600:
+        return None
+    return timedelta(hours=hours)
 
 
 @staff_member_required
@@ -41,14 +50,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in {k.value for k in ExceptionKind}:
         kind = ""
+    age = request.GET.get("age", "").strip()
+    min_age = _age(age)
     filters = {
         "kind": kind,
         "carrier": request.GET.get("carrier", "").strip(),
         "store": request.GET.get("store", "").strip(),
-        "age": request.GET.get("age", "").strip(),
+        "age": age if min_age is not None else "",
     }
     cases = selectors.open_exceptions(
-        kind=kind, carrier=filters["carrier"], store=filters["store"], min_age=_age(filters["age"]), now=now
+        kind=kind, carrier=filters["carrier"], store=filters["store"], min_age=min_age, now=now
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -58,3 +58,12 @@ def check_body_guard(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
             )
         ]
     return []
+
+
+@register()
+def check_environment(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Every environment variable settings.py could not use (``AFTERCART_ENV_ERRORS``), by name."""
+    return [
+        Error(f"{name} {problem}.", hint=f"Fix or unset {name} (README, Configuration).", id="aftercart.E006")
+        for name, problem in getattr(settings, "AFTERCART_ENV_ERRORS", [])
+    ]

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
+from aftercart.kernel.csp import csp_inline_styles
 from aftercart.notifications.channel_map import channel_milestones
 from aftercart.notifications.delivery import message_retry_now
 from aftercart.notifications.message_templates import VARIABLES, TemplateText, preview, template_errors
@@ -162,7 +163,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         return [
             path(
                 "<int:pk>/preview/",
-                self.admin_site.admin_view(self.preview_view),
+                # The e-mail's own styles, in the sandboxed frame that inherits this page's policy.
+                self.admin_site.admin_view(csp_inline_styles(self.preview_view)),
                 name="notifications_messagetemplate_preview",
             ),
             *super().get_urls(),

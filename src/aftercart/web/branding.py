@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
 
+from aftercart.domain.outbound_urls import safe_url, support_address, support_link
 from aftercart.kernel.caches import memoised
 from aftercart.stores.models import Store
 
@@ -95,26 +95,12 @@ def _theme(primary_colour: str, accent_colour: str) -> tuple[tuple[str, str], ..
     )
 
 
-def safe_url(url: Any, schemes: tuple[str, ...] = ("https", "http")) -> str:
-    """``url`` if it is an absolute URL with an allowed scheme, else "" (no ``javascript:``)."""
-    text = str(url or "").strip()
-    if not text or any(ch in text for ch in "\r\n\t\0"):
-        return ""
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in schemes or (
-        parts.scheme.lower() in ("http", "https") and not parts.netloc
-    ):
-        return ""
-    return text
-
-
 def store_view(store: Store | None, order_number: str = "") -> dict[str, Any]:
     """What the page shows of a store: name, logo and support contacts (validated). A support URL
     may carry ``{order_number}``, filled in here so the help desk opens on the right order."""
     if store is None:
         return {"name": "Aftercart", "logo_url": "", "support": {}, "footer_links": [], "slug": ""}
     branding = store.branding or {}
-    email = str(branding.get("support_email") or "").strip()
     phone = str(branding.get("support_phone") or "").strip()
     links = []
     for item in branding.get("footer_links") or []:
@@ -128,15 +114,10 @@ def store_view(store: Store | None, order_number: str = "") -> dict[str, Any]:
         "slug": store.slug,
         "logo_url": safe_url(branding.get("logo_url")),
         "support": {
-            # Strict on purpose: the address goes into a mailto: URL as is.
-            "email": email
-            if re.fullmatch(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", email)
-            else "",
+            "email": support_address(branding.get("support_email")),
             "phone": phone,
             "phone_href": "tel:" + re.sub(r"[^0-9+]", "", phone) if re.search(r"\d", phone) else "",
-            "url": safe_url(branding.get("support_url")).replace(
-                "{order_number}", quote(order_number, safe="")
-            ),
+            "url": support_link(branding.get("support_url"), order_number),
         },
         "footer_links": links,
     }

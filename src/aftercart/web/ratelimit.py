@@ -59,10 +59,11 @@ class RateLimit:
 
 
 def lookup_limits() -> tuple[RateLimit, RateLimit]:
-    """The order lookup's limits: (per client IP, per order number), from settings if set."""
-    window = int(getattr(settings, "AFTERCART_LOOKUP_WINDOW_SECONDS", 600))
-    per_ip = int(getattr(settings, "AFTERCART_LOOKUP_LIMIT_PER_IP", 10))
-    per_order = int(getattr(settings, "AFTERCART_LOOKUP_LIMIT_PER_ORDER", 5))
+    """The order lookup's limits: (per client IP, per order number), from settings
+    (``AFTERCART_LOOKUP_*`` in the environment)."""
+    window = int(settings.AFTERCART_LOOKUP_WINDOW_SECONDS)
+    per_ip = int(settings.AFTERCART_LOOKUP_LIMIT_PER_IP)
+    per_order = int(settings.AFTERCART_LOOKUP_LIMIT_PER_ORDER)
     return RateLimit("lookup-ip", per_ip, window), RateLimit("lookup-order", per_order, window)
 
 
@@ -70,10 +71,11 @@ def client_ip(request: HttpRequest) -> str:
     """The client's IP address.
 
     ``REMOTE_ADDR`` unless ``AFTERCART_TRUSTED_PROXIES`` (the number of reverse proxies in front of
-    the server) says to read ``X-Forwarded-For``; then the address the outermost trusted proxy saw
-    is used, counted from the right, because everything left of it is whatever the client sent.
+    the server, from the environment) says to read ``X-Forwarded-For``; then the address the
+    outermost trusted proxy saw is used, counted from the right, because everything left of it is
+    whatever the client sent.
     """
-    proxies = int(getattr(settings, "AFTERCART_TRUSTED_PROXIES", 0))
+    proxies = int(settings.AFTERCART_TRUSTED_PROXIES)
     remote = request.META.get("REMOTE_ADDR", "") or "unknown"
     if proxies <= 0:
         return remote

@@ -173,6 +173,15 @@ class OrderState:
         return [ln for ln in self.lines.values() if ln.open_quantity > 0]
 
     @property
+    def fully_delivered(self) -> bool:
+        """Everything arrived: no unit left to prepare, and every parcel delivered or collected
+        (at least one, or a line collected in store). Nothing is left to cancel."""
+        received = bool(self.shipments) or any(
+            ln.status is FulfilmentStatus.PICKED_UP for ln in self.lines.values()
+        )
+        return received and not self.unshipped_lines and all(s.is_delivered for s in self.shipments.values())
+
+    @property
     def unavailable_lines(self) -> list[LineState]:
         """Lines the merchant cannot supply (in whole or in part) and the customer has not yet
         answered (wait, refund or substitute): the ones that still need the customer."""

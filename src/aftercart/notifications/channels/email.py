@@ -34,6 +34,7 @@ from django.utils.translation import gettext
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.next_step import ActionCode
+from aftercart.domain.outbound_urls import safe_url, support_address, support_link
 from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import render_next_step
@@ -186,7 +187,7 @@ def build_email(outbound: Outbound, draft: TemplateText | None = None) -> EmailM
         # RFC 3282: the language the customer reads it in (screen readers, client translation offers).
         "Content-Language": context["language"],
     }
-    support = str(branding.get("support_email") or "")
+    support = support_address(branding.get("support_email"))
     email = EmailMultiAlternatives(
         subject=context["subject"],
         body=text,
@@ -217,7 +218,7 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
         actions = [
             {
                 "label": _fill(gettext(a.label), a.params),
-                "url": _action_url(a.code, a.params, tracking, branding),
+                "url": _action_url(a.code, a.params, tracking, branding, number),
             }
             for a in step.actions
         ]
@@ -255,11 +256,12 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
             for ln in state.active_lines
         ],
         "store_name": store.name,
-        "logo_url": str(branding.get("logo_url") or ""),
+        # The same rule as the tracking page's (aftercart.domain.outbound_urls): no javascript:.
+        "logo_url": safe_url(branding.get("logo_url")),
         "primary_colour": _colour(branding.get("primary_colour"), _DEFAULT_PRIMARY),
         "accent_colour": _colour(branding.get("accent_colour"), _DEFAULT_ACCENT),
-        "support_email": str(branding.get("support_email") or ""),
-        "support_url": str(branding.get("support_url") or ""),
+        "support_email": support_address(branding.get("support_email")),
+        "support_url": support_link(branding.get("support_url"), number),
         "tracking_url": tracking,
         "preferences_url": links.preferences_url(message.order, message.channel),
         **{k: v for k, v in returned.items() if k not in ("subject", "headline", "detail")},
@@ -283,16 +285,19 @@ def _window_text(outbound: Outbound) -> str:
     }
 
 
-def _action_url(code: ActionCode, params: dict[str, str], tracking: str, branding: dict[str, Any]) -> str:
-    """Where an action's button leads. Carrier actions go to the carrier when it gave a URL; the
-    rest go to the tracking page, which offers every action of the same next step."""
-    if code in (ActionCode.TRACK_PARCEL, ActionCode.RESCHEDULE_DELIVERY) and params.get("tracking_url"):
-        return params["tracking_url"]
+def _action_url(
+    code: ActionCode, params: dict[str, str], tracking: str, branding: dict[str, Any], number: str
+) -> str:
+    """Where an action's button leads. Carrier actions go to the carrier when it gave a (safe) URL;
+    the rest go to the tracking page, which offers every action of the same next step."""
+    carrier_url = safe_url(params.get("tracking_url"))
+    if code in (ActionCode.TRACK_PARCEL, ActionCode.RESCHEDULE_DELIVERY) and carrier_url:
+        return carrier_url
     if code is ActionCode.CONTACT_SUPPORT:
-        if branding.get("support_url"):
-            return str(branding["support_url"])
-        if branding.get("support_email"):
-            return f"mailto:{branding['support_email']}"
+        if url := support_link(branding.get("support_url"), number):
+            return url
+        if address := support_address(branding.get("support_email")):
+            return f"mailto:{address}"
     return tracking
 
 

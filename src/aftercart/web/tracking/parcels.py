@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercart.domain.carriers import carrier_info
 from aftercart.domain.facts import CustomerChoice
+from aftercart.domain.outbound_urls import safe_url
 from aftercart.domain.projection.state import LineState, OrderState, Pickup, ShipmentState
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus, Subtag
-from aftercart.web.branding import safe_url
 from aftercart.web.tracking.choices import ANSWER_LABELS
 from aftercart.web.tracking.step import _title, maps_href
 

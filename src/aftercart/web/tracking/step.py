@@ -13,10 +13,10 @@ from django.utils.translation import gettext, gettext_noop
 
 from aftercart.domain.carriers import carrier_info, carrier_slug
 from aftercart.domain.next_step import Action, ActionCode, NextStep
+from aftercart.domain.outbound_urls import safe_url
 from aftercart.domain.projection.state import LineState, OrderState
 from aftercart.kernel.i18n import fill, localise_params
 from aftercart.kernel.presenter import present
-from aftercart.web.branding import safe_url
 
 #: The e-mail subject for each choice sent to the store's support (message ids, like the domain's).
 SUBJECTS = {
