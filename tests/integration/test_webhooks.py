@@ -95,6 +95,37 @@ def test_a_malformed_payload_is_400_naming_the_field(client, store):
     assert Fact.objects.count() == 0
 
 
+def python_api_resource(name, key):
+    return json.loads(shared_path("shopify", "shopify_python_api_fixtures", f"{name}.json").read_text())[key]
+
+
+@pytest.mark.shared_data
+def test_a_signed_order_body_replayed_as_orders_cancelled_cancels_nothing(client, store):
+    # X-Shopify-Topic is outside the HMAC: a captured orders/create body re-sent with the topic
+    # orders/cancelled is still the body of an order that is not cancelled.
+    order = python_api_resource("order", "order")
+    assert order["cancelled_at"] is None
+    assert shopify_post(client, store, "orders/create", order, webhook_id="create").status_code == 202
+    facts = Fact.objects.count()
+    replay = shopify_post(client, store, "orders/cancelled", order, webhook_id="replay")
+    assert replay.status_code == 400, replay.content
+    assert replay["Content-Type"] == "application/problem+json"
+    assert replay.json()["errors"][0]["field"] == "cancelled_at"
+    assert Fact.objects.count() == facts
+    assert not Fact.objects.filter(kind="order.cancelled").exists()
+    assert Order.objects.get(store=store).stage != "cancelled"
+    assert not InboundDelivery.objects.filter(delivery_id="replay").exists()
+
+
+@pytest.mark.shared_data
+def test_a_fulfillment_body_under_an_order_topic_makes_no_order(client, store):
+    fulfillment = python_api_resource("fulfillment", "fulfillment")
+    response = shopify_post(client, store, "orders/create", fulfillment)
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "order_id"
+    assert Order.objects.count() == 0 and Fact.objects.count() == 0
+
+
 def test_unknown_store_is_404(client, store):
     response = client.post("/webhooks/shopify/nope", b"{}", content_type="application/json")
     assert response.status_code == 404
