@@ -15,6 +15,7 @@ from aftercart.domain.options import ChoiceRefused, Refusal
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import Stage
 from aftercart.integrations.canonical.schemas import (
+    Moment,
     OrderCancelledIn,
     OrderIn,
     OrderUpdateIn,
@@ -77,7 +78,7 @@ class OrderSummaryOut(Schema):
 
 class CancelIn(Schema):
     reason: str = ""
-    cancelled_at: datetime | None = None
+    cancelled_at: Moment | None = None
 
 
 class FactOut(Schema):

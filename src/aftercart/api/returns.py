@@ -30,6 +30,7 @@ from aftercart.domain.returns.lifecycle import (
     ReturnEvent,
     ReturnStatus,
 )
+from aftercart.integrations.canonical.schemas import Moment
 from aftercart.kernel.presenter import params_json, present
 from aftercart.orders import selectors as order_selectors
 from aftercart.orders.models import Order
@@ -397,7 +398,7 @@ def list_returns(
     "/metrics", response=dict[str, Any], summary="Return rate, exchange rate, retained revenue, reasons"
 )
 def return_metrics(
-    request: StoreRequest, since: datetime | None = None, until: datetime | None = None
+    request: StoreRequest, since: Moment | None = None, until: Moment | None = None
 ) -> dict[str, Any]:
     """Orders placed and returns requested between ``since`` and ``until``: the return rate (orders
     with a return / orders), the shares of returned value resolved by exchange, store credit and

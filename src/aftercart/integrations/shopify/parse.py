@@ -61,7 +61,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aftercart.domain.carriers import carrier_slug
-from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number, to_utc
+from aftercart.domain.facts import Fact, FactKind, TimeOutOfRange, normalise_tracking_number, to_utc
 from aftercart.integrations.shopify.statuses import SHOPIFY_EVENT_STATUS, shopify_event_status
 from aftercart.integrations.signatures import HmacScheme
 
@@ -528,7 +528,10 @@ def _parse_time(value: Any, path: str) -> datetime:
     except ValueError:
         raise ShopifyPayloadError(path, f"{value!r} is not an ISO 8601 timestamp") from None
     # Shopify always sends an offset; a naive value is read as UTC rather than rejected.
-    return to_utc(parsed)
+    try:
+        return to_utc(parsed)
+    except TimeOutOfRange as exc:
+        raise ShopifyPayloadError(path, str(exc)) from None
 
 
 def _time(obj: Mapping[str, Any], names: tuple[str, ...], path: str) -> datetime:
