@@ -39,7 +39,12 @@ from aftercart.returns import selectors
 from aftercart.returns.models import Return
 from aftercart.returns.services.labels import return_issue_label
 from aftercart.returns.services.policy import return_policy_save
-from aftercart.returns.services.request import LineChoice, ReturnRefused, return_request
+from aftercart.returns.services.request import (
+    LineChoice,
+    ReturnRefused,
+    require_order_placed,
+    return_request,
+)
 from aftercart.returns.services.transition import return_transition
 from aftercart.stores.http import StoreRequest
 
@@ -252,6 +257,7 @@ def refusal_problem(refused: ReturnRefused) -> Problem:
         "resolution_not_offered": "Resolution not offered",
         "out_of_stock": "Replacement out of stock",
         "method_not_offered": "Return method not offered",
+        "order_not_placed": "Order has no lines yet",
     }
     detail = refused.text
     if refused.existing is not None:
@@ -363,6 +369,7 @@ def quote_return(request: StoreRequest, payload: ReturnIn) -> dict[str, Any]:
     version = selectors.policy_current(request.store)
     policy = selectors.policy_of(version)
     state = order_state(order)
+    require_order_placed(order, state)
     requested = [c.request for c in _choices(payload)]
     decision = judge_return(
         policy=policy,
