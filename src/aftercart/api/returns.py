@@ -22,7 +22,6 @@ from aftercart.domain.returns import (
     RequestedLine,
     ReturnMethod,
     judge_return,
-    quantize,
 )
 from aftercart.domain.returns.lifecycle import (
     IllegalTransition,
@@ -37,6 +36,7 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.returns import selectors
 from aftercart.returns.models import Return
+from aftercart.returns.payloads import amounts_json, line_json
 from aftercart.returns.services.labels import return_issue_label
 from aftercart.returns.services.policy import return_policy_save
 from aftercart.returns.services.request import (
@@ -137,10 +137,6 @@ class ReturnOut(Schema):
     updated_at: datetime
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return str(quantize(amount, currency))
-
-
 def _next_step_json(ret: Return) -> dict[str, Any]:
     """The return's next step as the order API gives the order's: headline, detail and action
     labels rendered in English (a store's own wording is its business), raw params and actions."""
@@ -169,15 +165,7 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
         "review_reasons": ret.review_reasons,
         "policy_version": ret.policy.version,
         "currency": ret.currency,
-        "amounts": {
-            "returned_value": _money(ret.returned_value, cur),
-            "refund": _money(ret.refund_amount, cur),
-            "store_credit": _money(ret.credit_amount, cur),
-            "exchange": _money(ret.exchange_amount, cur),
-            "charge": _money(ret.charge_amount, cur),
-            "fees": _money(ret.fee_amount, cur),
-            "bonus": _money(ret.bonus_amount, cur),
-        },
+        "amounts": amounts_json(ret),
         "keep_items": ret.keep_items,
         "ship_by": ret.ship_by,
         "resolution": ret.resolution,
@@ -196,28 +184,7 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
         "exchange_order": ret.exchange_order,
         "next_step": _next_step_json(ret),
         "lines": [
-            {
-                "line_id": ln.line_id,
-                "sku": ln.sku,
-                "product_id": ln.product_id,
-                "variant": ln.variant,
-                "title": ln.title,
-                "quantity": ln.quantity,
-                "reason": ln.reason,
-                "reason_text": ln.reason_text,
-                "condition": ln.condition,
-                "resolution": ln.resolution,
-                "exchange_for": ln.exchange_for,
-                "value": _money(ln.value, cur),
-                "refund": _money(ln.refund_amount, cur),
-                "store_credit": _money(ln.credit_amount, cur),
-                "exchange": _money(ln.exchange_amount, cur),
-                "charge": _money(ln.charge_amount, cur),
-                "keep_item": ln.keep_item,
-                "accepted": ln.accepted,
-                "photos": ln.photos,
-            }
-            for ln in ret.lines.all()
+            {**line_json(ln, cur), "keep_item": ln.keep_item, "photos": ln.photos} for ln in ret.lines.all()
         ],
         "decision": ret.decision,
         "facts": [

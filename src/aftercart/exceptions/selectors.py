@@ -18,7 +18,7 @@ from aftercart.orders.models import OrderLine, Shipment
 
 
 @dataclass(frozen=True, slots=True)
-class OpenCase:
+class OpenExceptionRow:
     """An open case, as a sync compares it with what is detected now."""
 
     id: int
@@ -29,13 +29,13 @@ class OpenCase:
     detail: str
 
 
-def open_cases_for_orders(order_ids: Sequence[int]) -> dict[int, list[OpenCase]]:
+def open_exceptions_for_orders(order_ids: Sequence[int]) -> dict[int, list[OpenExceptionRow]]:
     """The open cases of each order, one query per chunk (the partial unique index covers it).
 
     Plain rows, not model instances: every drain asks this for thousands of orders, and the ORM's
     IN-list preparation and instances cost more than the query.
     """
-    by_order: dict[int, list[OpenCase]] = defaultdict(list)
+    by_order: dict[int, list[OpenExceptionRow]] = defaultdict(list)
     for row in rows_in(
         OrderException,
         ("id", "order", "kind", "subject", "shipment_key", "detail"),
@@ -43,7 +43,7 @@ def open_cases_for_orders(order_ids: Sequence[int]) -> dict[int, list[OpenCase]]
         order_ids,
         null=("resolved_at",),
     ):
-        case = OpenCase(*row)
+        case = OpenExceptionRow(*row)
         by_order[case.order_id].append(case)
     return by_order
 
@@ -114,7 +114,7 @@ def sweep_candidates(*, now: datetime, rules: DetectionRules) -> dict[str, set[i
     return {name: set(qs.values_list("order_id", flat=True).distinct()) for name, qs in queries.items()}
 
 
-def open_cases(
+def open_exceptions(
     *,
     kind: str = "",
     carrier: str = "",

@@ -34,7 +34,7 @@ class SyncResult:
     """What a sync did. ``opened`` are the new rows (what the notification engine should hear of)."""
 
     opened: list[OrderException] = field(default_factory=list)
-    resolved: list[selectors.OpenCase] = field(default_factory=list)
+    resolved: list[selectors.OpenExceptionRow] = field(default_factory=list)
     updated: int = 0
 
 
@@ -68,10 +68,10 @@ def exceptions_sync_many(
     for order, state in items:
         found = detect(state, now, rules_of(order.store_id))
         detected[order.pk] = {c.key: c for c in found}
-    open_rows = selectors.open_cases_for_orders(list(detected))
+    open_rows = selectors.open_exceptions_for_orders(list(detected))
     states = {order.pk: (order, state) for order, state in items}
     new_rows: list[OrderException] = []
-    to_resolve: dict[str, list[selectors.OpenCase]] = defaultdict(list)
+    to_resolve: dict[str, list[selectors.OpenExceptionRow]] = defaultdict(list)
     detail_changes: list[tuple[str, int]] = []
     for order_id, causes in detected.items():
         order, state = states[order_id]
@@ -135,7 +135,7 @@ def _new_row(order: Order, state: OrderState, cause: OpenCause, now: datetime) -
     )
 
 
-def _resolution(row: selectors.OpenCase, state: OrderState) -> str:
+def _resolution(row: selectors.OpenExceptionRow, state: OrderState) -> str:
     """Why the facts closed a case, in words the queue shows."""
     if row.shipment_key:
         shipment = state.shipments.get(row.shipment_key)

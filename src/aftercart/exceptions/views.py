@@ -47,7 +47,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "store": request.GET.get("store", "").strip(),
         "age": request.GET.get("age", "").strip(),
     }
-    cases = selectors.open_cases(
+    cases = selectors.open_exceptions(
         kind=kind, carrier=filters["carrier"], store=filters["store"], min_age=_age(filters["age"]), now=now
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))

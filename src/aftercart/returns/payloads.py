@@ -10,11 +10,52 @@ from decimal import Decimal
 from typing import Any
 
 from aftercart.domain.returns import quantize
-from aftercart.returns.models import Return
+from aftercart.returns.models import Return, ReturnLine
 
 
-def _m(amount: Decimal, currency: str) -> str:
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount as the API and webhooks write it: a string in the currency's minor unit."""
     return str(quantize(amount, currency))
+
+
+_m = money_text
+
+
+def amounts_json(ret: Return) -> dict[str, str]:
+    """What the return settles, as the API and the webhooks both show it."""
+    cur = ret.currency
+    return {
+        "returned_value": _m(ret.returned_value, cur),
+        "refund": _m(ret.refund_amount, cur),
+        "store_credit": _m(ret.credit_amount, cur),
+        "exchange": _m(ret.exchange_amount, cur),
+        "charge": _m(ret.charge_amount, cur),
+        "fees": _m(ret.fee_amount, cur),
+        "bonus": _m(ret.bonus_amount, cur),
+    }
+
+
+def line_json(ln: ReturnLine, currency: str) -> dict[str, Any]:
+    """A returned line, as the API and the webhooks both show it (the API adds its own fields)."""
+    return {
+        "line_id": ln.line_id,
+        "sku": ln.sku,
+        "product_id": ln.product_id,
+        "variant": ln.variant,
+        "title": ln.title,
+        "quantity": ln.quantity,
+        "reason": ln.reason,
+        "reason_text": ln.reason_text,
+        "condition": ln.condition,
+        "resolution": ln.resolution,
+        "accepted": ln.accepted,
+        "exchange_for": ln.exchange_for,
+        "value": _m(ln.value, currency),
+        "refund": _m(ln.refund_amount, currency),
+        "store_credit": _m(ln.credit_amount, currency),
+        "exchange": _m(ln.exchange_amount, currency),
+        "charge": _m(ln.charge_amount, currency),
+    }
 
 
 def shopify_refund(ret: Return) -> dict[str, Any]:
@@ -55,37 +96,8 @@ def return_payload(ret: Return) -> dict[str, Any]:
         "keep_items": ret.keep_items,
         "resolution": ret.resolution,
         "rejection_reason": ret.rejection_reason,
-        "lines": [
-            {
-                "line_id": ln.line_id,
-                "sku": ln.sku,
-                "product_id": ln.product_id,
-                "variant": ln.variant,
-                "title": ln.title,
-                "quantity": ln.quantity,
-                "reason": ln.reason,
-                "reason_text": ln.reason_text,
-                "condition": ln.condition,
-                "resolution": ln.resolution,
-                "accepted": ln.accepted,
-                "exchange_for": ln.exchange_for,
-                "value": _m(ln.value, cur),
-                "refund": _m(ln.refund_amount, cur),
-                "store_credit": _m(ln.credit_amount, cur),
-                "exchange": _m(ln.exchange_amount, cur),
-                "charge": _m(ln.charge_amount, cur),
-            }
-            for ln in ret.lines.all()
-        ],
-        "amounts": {
-            "returned_value": _m(ret.returned_value, cur),
-            "refund": _m(ret.refund_amount, cur),
-            "store_credit": _m(ret.credit_amount, cur),
-            "exchange": _m(ret.exchange_amount, cur),
-            "charge": _m(ret.charge_amount, cur),
-            "fees": _m(ret.fee_amount, cur),
-            "bonus": _m(ret.bonus_amount, cur),
-        },
+        "lines": [line_json(ln, cur) for ln in ret.lines.all()],
+        "amounts": amounts_json(ret),
         "label": None
         if ret.label_issued_at is None
         else {
