@@ -67,10 +67,13 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
 
 
 DEBUG = env_bool("AFTERCART_DEBUG")
-# A development default so that `make demo` works out of the box; the system check refuses it
-# when DEBUG is off and AFTERCART_ALLOW_INSECURE_KEY is not set (see aftercart/checks.py).
+# A development default so that `make demo` works out of the box. With DEBUG off and without
+# AFTERCART_ALLOW_INSECURE_KEY it is refused by every entry point: the system check (management
+# commands), aftercart.wsgi and the gunicorn config (aftercart/kernel/checks.py). An empty
+# AFTERCART_SECRET_KEY is no key.
 INSECURE_DEFAULT_KEY = "insecure-dev-key-change-me-aftercart"
-SECRET_KEY = os.environ.get("AFTERCART_SECRET_KEY", INSECURE_DEFAULT_KEY)
+SECRET_KEY = os.environ.get("AFTERCART_SECRET_KEY") or INSECURE_DEFAULT_KEY
+ALLOW_INSECURE_KEY = env_bool("AFTERCART_ALLOW_INSECURE_KEY")
 ALLOWED_HOSTS = [
     h for h in os.environ.get("AFTERCART_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]

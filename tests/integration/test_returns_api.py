@@ -472,3 +472,31 @@ def test_listing_returns_does_not_query_per_return(api, policy):
     with CaptureQueriesContext(connection) as four:
         assert len(api.get("/api/v1/returns").json()) == 4
     assert len(four) == len(one)
+
+
+# -- an order known only from its tracking ---------------------------------------------------------
+
+
+def tracking_only(api, order_id="9001"):
+    """An order the ledger knows only from a carrier scan: no ``order.placed``, so no lines."""
+    scan = {
+        "kind": "tracking.event",
+        "order_id": order_id,
+        "tracking_number": f"1Z{order_id}X",
+        "carrier": "ups",
+        "tag": "delivered",
+        "occurred_at": iso(timezone.now() - timedelta(days=1)),
+    }
+    assert api.post("/api/v1/events", scan).status_code == 202
+    order = Order.objects.get(external_id=order_id)
+    assert order.placed_at is None and not order.lines.exists()
+    return order
+
+
+def test_a_return_on_an_order_known_only_from_tracking_is_refused_naming_the_order(api, policy):
+    tracking_only(api)
+    for path in ("/api/v1/returns", "/api/v1/returns/quote"):
+        response = api.post(path, request("9001", client_key="k-9001"))
+        body = assert_problem(response, 422, "return-order-not-placed", "order_id")
+        assert "no lines" in body["detail"]
+    assert_nothing_written()

@@ -676,3 +676,34 @@ def test_the_body_guard_must_run_before_the_csrf_check(settings):
     guard = "aftercart.web.uploads.BodySizeMiddleware"
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != guard] + [guard]
     assert errors() == ["aftercart.E005"]
+
+
+# --- an order known only from its tracking ------------------------------------------------------
+
+
+def test_an_order_known_only_from_tracking_gets_a_friendly_page_and_writes_nothing(client, api, policy):
+    # A carrier scan names the order before the shop has sent it: no order.placed, so no lines.
+    scan = {
+        "kind": "tracking.event",
+        "order_id": "9001",
+        "tracking_number": "1Z9001X",
+        "carrier": "ups",
+        "tag": "delivered",
+        "occurred_at": iso(timezone.now() - timedelta(days=1)),
+    }
+    assert api.post("/api/v1/events", scan).status_code == 202
+    order = Order.objects.get(external_id="9001")
+    assert order.placed_at is None
+    token = make_tracking_token(order)
+    start = client.get(f"/returns/{token}")
+    assert start.status_code == 200, start.content.decode()
+    assert "Nothing on this order can be returned now." in start.content.decode()
+    fields = {"line-0": "L1", "qty-0": "1", "reason-0": "changed_mind"}
+    response = review(client, token, **fields)
+    assert response.status_code == 400, response.content.decode()
+    assert "This item is not part of this order." in errors_of(response)
+    posted = client.post(f"/returns/{token}/submit", {**fields, "choice-0": "refund", "method": "label"})
+    assert posted.status_code == 400, posted.content.decode()
+    assert "This item is not part of this order." in errors_of(posted)
+    assert client.get(f"/t/{token}").status_code == 200
+    assert nothing_written()

@@ -122,6 +122,37 @@ def test_an_unknown_store_gets_the_answer_a_bad_signature_gets(client, store, so
     assert Fact.objects.count() == 0 and InboundDelivery.objects.count() == 0
 
 
+def python_api_resource(name, key):
+    return json.loads(shared_path("shopify", "shopify_python_api_fixtures", f"{name}.json").read_text())[key]
+
+
+@pytest.mark.shared_data
+def test_a_signed_order_body_replayed_as_orders_cancelled_cancels_nothing(client, store):
+    # X-Shopify-Topic is outside the HMAC: a captured orders/create body re-sent with the topic
+    # orders/cancelled is still the body of an order that is not cancelled.
+    order = python_api_resource("order", "order")
+    assert order["cancelled_at"] is None
+    assert shopify_post(client, store, "orders/create", order, webhook_id="create").status_code == 202
+    facts = Fact.objects.count()
+    replay = shopify_post(client, store, "orders/cancelled", order, webhook_id="replay")
+    assert replay.status_code == 400, replay.content
+    assert replay["Content-Type"] == "application/problem+json"
+    assert replay.json()["errors"][0]["field"] == "cancelled_at"
+    assert Fact.objects.count() == facts
+    assert not Fact.objects.filter(kind="order.cancelled").exists()
+    assert Order.objects.get(store=store).stage != "cancelled"
+    assert not InboundDelivery.objects.filter(delivery_id="replay").exists()
+
+
+@pytest.mark.shared_data
+def test_a_fulfillment_body_under_an_order_topic_makes_no_order(client, store):
+    fulfillment = python_api_resource("fulfillment", "fulfillment")
+    response = shopify_post(client, store, "orders/create", fulfillment)
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "order_id"
+    assert Order.objects.count() == 0 and Fact.objects.count() == 0
+
+
 def test_shopify_fulfillment_then_aftership_tracking_reach_the_same_parcel(client, store):
     order = sample_order()
     shopify_post(client, store, "orders/create", order)

@@ -286,11 +286,62 @@ def test_webhook_sample_as_orders_cancelled() -> None:
     assert cancelled.occurred_at.isoformat() == "2019-06-04T17:53:06+00:00"
 
 
-def test_orders_cancelled_falls_back_to_updated_at() -> None:
+def test_orders_cancelled_without_cancelled_at_is_refused_not_a_cancellation() -> None:
+    # X-Shopify-Topic is not covered by the HMAC: the body says whether the order is cancelled.
     order = {"id": 7, "cancelled_at": None, "updated_at": "2025-01-02T03:04:05Z", "cancel_reason": None}
-    (fact,) = parse_webhook("orders/cancelled", order, "x")
-    assert fact.occurred_at.isoformat() == "2025-01-02T03:04:05+00:00"
-    assert fact.payload == {"reason": ""}
+    with pytest.raises(ShopifyPayloadError) as error:
+        parse_webhook("orders/cancelled", order, "x")
+    assert error.value.field == "cancelled_at"
+
+
+# --- the topic header is not signed: the body decides -----------------------------------------------
+
+
+@pytest.mark.shared_data
+def test_a_signed_order_body_replayed_under_orders_cancelled_cancels_nothing() -> None:
+    order = load(f"{PY_FIXTURES}/order.json")["order"]
+    assert order["cancelled_at"] is None
+    with pytest.raises(ShopifyPayloadError) as error:
+        parse_webhook("orders/cancelled", order, "replay")
+    assert error.value.field == "cancelled_at"
+    for topic in ("orders/create", "orders/updated"):
+        assert of_kind(parse_webhook(topic, order, "x"), FactKind.ORDER_CANCELLED) == []
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("topic", ["orders/create", "orders/updated"])
+def test_an_order_body_is_cancelled_by_its_cancelled_at_whatever_the_topic(topic: str) -> None:
+    (cancelled,) = of_kind(parse_webhook(topic, load(WEBHOOK_SAMPLE), "x"), FactKind.ORDER_CANCELLED)
+    assert cancelled.occurred_at.isoformat() == "2019-06-04T17:53:06+00:00"
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("topic", ["orders/create", "orders/updated", "orders/cancelled"])
+@pytest.mark.parametrize(
+    ("fixture", "key", "field_name"),
+    [
+        ("fulfillment.json", "fulfillment", "order_id"),
+        ("fulfillment_event.json", "fulfillment_event", "order_id"),
+        ("draft_order.json", "draft_order", "order_id"),
+        ("transaction.json", "transaction", "order_id"),
+    ],
+)
+def test_another_resource_under_an_order_topic_is_refused(
+    topic: str, fixture: str, key: str, field_name: str
+) -> None:
+    body = load(f"{PY_FIXTURES}/{fixture}")[key]
+    with pytest.raises(ShopifyPayloadError) as error:
+        parse_webhook(topic, body, "x")
+    assert error.value.field == field_name
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("topic", ["fulfillments/create", "fulfillments/update"])
+def test_a_fulfillment_event_under_a_fulfillment_topic_is_refused(topic: str) -> None:
+    body = load(f"{PY_FIXTURES}/fulfillment_event.json")["fulfillment_event"]
+    with pytest.raises(ShopifyPayloadError) as error:
+        parse_webhook(topic, body, "x")
+    assert error.value.field == "fulfillment_id"
 
 
 def test_email_falls_back_to_contact_email_then_customer_and_is_lowercased() -> None:

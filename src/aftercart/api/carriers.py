@@ -88,8 +88,8 @@ def post_easypost(request: StoreRequest) -> Status[CarrierIngestOut]:
     """An EasyPost ``Tracker``, a webhook ``Event`` wrapping one, or a list response."""
     try:
         body = json.loads(request.body)
-    except ValueError as exc:
-        raise Problem(400, "Invalid JSON", str(exc), kind="validation") from exc
+    except (ValueError, RecursionError) as exc:
+        raise Problem(400, "Invalid JSON", str(exc) or "nested too deeply", kind="validation") from exc
     facts = parse_payload(body)
     result = facts_record(store=request.store, facts=facts)
     numbers = sorted({f.tracking_number for f in facts if f.tracking_number})

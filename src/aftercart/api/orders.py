@@ -16,6 +16,7 @@ from aftercart.domain.options import ChoiceRefused, Refusal
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import Stage
 from aftercart.integrations.canonical.schemas import (
+    Moment,
     OrderCancelledIn,
     OrderIn,
     OrderUpdateIn,
@@ -80,7 +81,7 @@ class CancelIn(BaseModel):
     # A pydantic model, not a ninja Schema: a Schema reads its fields off any object (it is made
     # for ORM rows), so 5, null or [] passed as "no fields given" and cancelled the order.
     reason: str = ""
-    cancelled_at: datetime | None = None
+    cancelled_at: Moment | None = None
 
     @model_validator(mode="before")
     @classmethod

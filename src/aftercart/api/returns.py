@@ -29,6 +29,7 @@ from aftercart.domain.returns.lifecycle import (
     ReturnEvent,
     ReturnStatus,
 )
+from aftercart.integrations.canonical.schemas import Moment
 from aftercart.kernel.presenter import params_json, present
 from aftercart.orders import selectors as order_selectors
 from aftercart.orders.models import Order
@@ -38,7 +39,12 @@ from aftercart.returns.models import Return
 from aftercart.returns.payloads import amounts_json, line_json
 from aftercart.returns.services.labels import return_issue_label
 from aftercart.returns.services.policy import return_policy_save
-from aftercart.returns.services.request import LineChoice, ReturnRefused, return_request
+from aftercart.returns.services.request import (
+    LineChoice,
+    ReturnRefused,
+    require_order_placed,
+    return_request,
+)
 from aftercart.returns.services.transition import return_transition
 from aftercart.stores.http import StoreRequest
 
@@ -218,6 +224,7 @@ def refusal_problem(refused: ReturnRefused) -> Problem:
         "resolution_not_offered": "Resolution not offered",
         "out_of_stock": "Replacement out of stock",
         "method_not_offered": "Return method not offered",
+        "order_not_placed": "Order has no lines yet",
     }
     detail = refused.text
     if refused.existing is not None:
@@ -329,6 +336,7 @@ def quote_return(request: StoreRequest, payload: ReturnIn) -> dict[str, Any]:
     version = selectors.policy_current(request.store)
     policy = selectors.policy_of(version)
     state = order_state(order)
+    require_order_placed(order, state)
     requested = [c.request for c in _choices(payload)]
     decision = judge_return(
         policy=policy,
@@ -364,7 +372,7 @@ def list_returns(
     "/metrics", response=dict[str, Any], summary="Return rate, exchange rate, retained revenue, reasons"
 )
 def return_metrics(
-    request: StoreRequest, since: datetime | None = None, until: datetime | None = None
+    request: StoreRequest, since: Moment | None = None, until: Moment | None = None
 ) -> dict[str, Any]:
     """Orders placed and returns requested between ``since`` and ``until``: the return rate (orders
     with a return / orders), the shares of returned value resolved by exchange, store credit and

@@ -46,6 +46,10 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(400, "Invalid JSON", f"The body is not valid JSON: {exc}", kind="validation") from exc
+    except RecursionError as exc:
+        # A signed body is still the sender's to shape: thousands of nested brackets are not a
+        # payload, and the parser's recursion limit is not a server error.
+        raise field_problem("Invalid JSON", [{"field": "body", "message": "is nested too deeply"}]) from exc
 
 
 def _answer(is_new: bool, result: Any) -> JsonResponse:

@@ -226,6 +226,9 @@ def run_tracking(config: TrackingConfig, *, reporter: Reporter) -> dict[str, Any
         # Production settings: no debug toolbar, templates cached; the same key signs the links.
         "AFTERCART_DEBUG": "",
         "AFTERCART_SECRET_KEY": settings.SECRET_KEY,
+        # A throwaway local server: whatever leave this process has to sign with the default key
+        # (DEBUG, the test suite) the server gets too, or aftercart.wsgi would refuse to load.
+        "AFTERCART_ALLOW_INSECURE_KEY": "1" if settings.SECRET_KEY == settings.INSECURE_DEFAULT_KEY else "",
         "AFTERCART_ALLOWED_HOSTS": "127.0.0.1",
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -192,9 +192,20 @@ def content_key(*parts: object) -> str:
     return hashlib.blake2b(_key_text(parts), digest_size=16).hexdigest()
 
 
+class TimeOutOfRange(ValueError):
+    """A moment with no UTC representation: ``9999-12-31T23:59:59-05:00`` is in year 10000 in UTC,
+    ``0001-01-01T00:00:00+01:00`` in year 0. A ``ValueError``, so validators report it by field."""
+
+
 def to_utc(value: datetime, assume: tzinfo = UTC) -> datetime:
     """An aware datetime in UTC. Naive input is read in ``assume``: sources that omit the zone
-    (Olist reports São Paulo local time) say which one they mean."""
+    (Olist reports São Paulo local time) say which one they mean. Raises :class:`TimeOutOfRange`
+    for a moment at the ends of the calendar that UTC cannot hold."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=assume)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise TimeOutOfRange(
+            f"{value.isoformat()} is outside the years 1 to 9999 once converted to UTC"
+        ) from None

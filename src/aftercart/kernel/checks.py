@@ -8,21 +8,33 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+
+SECRET_KEY_HINT = (
+    "Set AFTERCART_SECRET_KEY to a long random value (or AFTERCART_DEBUG=1 locally; "
+    "AFTERCART_ALLOW_INSECURE_KEY=1 accepts links anyone can forge, knowingly)."
+)
+
+
+def insecure_secret_key() -> bool:
+    """Whether links would be signed with the public default key without leave: DEBUG off, no
+    ``AFTERCART_SECRET_KEY``, no ``AFTERCART_ALLOW_INSECURE_KEY``."""
+    insecure = settings.SECRET_KEY == settings.INSECURE_DEFAULT_KEY
+    return insecure and not settings.DEBUG and not settings.ALLOW_INSECURE_KEY
+
+
+def require_secret_key() -> None:
+    """Refuse to serve with the public default key. System checks run only under management
+    commands; the WSGI module and gunicorn's config call this so that every way of starting the
+    web app refuses (``gunicorn aftercart.wsgi``, ``aftercart serve``, any WSGI host)."""
+    if insecure_secret_key():
+        raise ImproperlyConfigured(f"AFTERCART_SECRET_KEY is not set. {SECRET_KEY_HINT}")
 
 
 @register(Tags.security, deploy=False)
 def check_secret_key(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
-    import os
-
-    insecure = settings.SECRET_KEY == settings.INSECURE_DEFAULT_KEY
-    if insecure and not settings.DEBUG and not os.environ.get("AFTERCART_ALLOW_INSECURE_KEY"):
-        return [
-            Error(
-                "AFTERCART_SECRET_KEY is not set.",
-                hint="Set AFTERCART_SECRET_KEY to a long random value (or AFTERCART_DEBUG=1 locally).",
-                id="aftercart.E001",
-            )
-        ]
+    if insecure_secret_key():
+        return [Error("AFTERCART_SECRET_KEY is not set.", hint=SECRET_KEY_HINT, id="aftercart.E001")]
     return []
 
 

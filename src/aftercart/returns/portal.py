@@ -93,6 +93,8 @@ def returnable_lines(order: Order, state: OrderState, now: datetime) -> list[Ret
     Each line is judged as if all its remaining units came back for a reason that is not the
     store's fault, so the window, final sale, delivery and earlier returns decide; the reason and
     condition the shopper gives are judged again when they submit."""
+    if not selectors.order_placed(order, state):
+        return []
     the_order = selectors.order_for_return(order, state)
     asked = [
         RequestedLine(
@@ -139,7 +141,7 @@ def returnable_lines(order: Order, state: OrderState, now: datetime) -> list[Ret
 
 def order_returnable(order: Order, state: OrderState, now: datetime) -> bool:
     """Whether any unit of the order can still be returned (the tracking page's "return" link)."""
-    if not state.lines or (state.placed_at or order.placed_at) is None:
+    if not state.lines or not selectors.order_placed(order, state):
         return False
     return any(line.left > 0 for line in returnable_lines(order, state, now))
 

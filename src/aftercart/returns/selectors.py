@@ -267,6 +267,12 @@ def _line_extras(payloads: list[tuple[int, str, Any]]) -> dict[str, OrderLineFac
     return extras
 
 
+def order_placed(order: Order, state: OrderState) -> bool:
+    """Whether the store has sent the order itself (``order.placed``). An order the ledger knows
+    only from a carrier scan naming it has no lines and no placed time: nothing to return yet."""
+    return (state.placed_at or order.placed_at) is not None
+
+
 def order_for_return(order: Order, state: OrderState) -> OrderForReturn:
     """The order as the returns policy sees it: each line with what it cost, when it arrived and
     how many of its units are already being returned."""
@@ -296,7 +302,7 @@ def order_for_return(order: Order, state: OrderState) -> OrderForReturn:
             )
         )
     placed = state.placed_at or order.placed_at
-    assert placed is not None, "an order with facts has a placed_at"
+    assert placed is not None, "callers check order_placed first"
     return OrderForReturn(currency=state.currency or order.currency, placed_at=placed, lines=tuple(lines))
 
 

@@ -28,7 +28,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from aftercart.domain.carriers import carrier_slug
-from aftercart.domain.facts import Fact, FactKind, content_key, normalise_tracking_number, to_utc
+from aftercart.domain.facts import (
+    Fact,
+    FactKind,
+    TimeOutOfRange,
+    content_key,
+    normalise_tracking_number,
+    to_utc,
+)
 from aftercart.domain.vocabulary import CarrierTag, aftership_status
 from aftercart.integrations.signatures import HmacScheme
 
@@ -203,7 +210,11 @@ def _tracking_time(body: Mapping[str, Any], msg: Mapping[str, Any]) -> datetime:
     ts = body.get("ts")
     if isinstance(ts, bool) or not isinstance(ts, (int, float)):
         raise AfterShipPayloadError("ts", "is required (unix seconds) when msg.updated_at is absent")
-    return datetime.fromtimestamp(ts, tz=UTC)
+    # Python's JSON reads NaN and Infinity, and 1e300 is a valid number: none of them is a moment.
+    try:
+        return datetime.fromtimestamp(ts, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise AfterShipPayloadError("ts", f"{ts!r} is not a unix time in the years 1 to 9999") from None
 
 
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:
@@ -225,6 +236,10 @@ def _time(value: Any, path: str) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise AfterShipPayloadError(path, "is required (ISO 8601)")
     try:
-        return to_utc(datetime.fromisoformat(value.strip()))
+        parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise AfterShipPayloadError(path, f"{value!r} is not an ISO 8601 timestamp") from None
+    try:
+        return to_utc(parsed)
+    except TimeOutOfRange as exc:
+        raise AfterShipPayloadError(path, str(exc)) from None

@@ -10,13 +10,25 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aftercart.domain.carriers import carrier_slug
 from aftercart.domain.facts import Fact, FactKind, content_key, normalise_tracking_number, to_utc
 from aftercart.domain.vocabulary import AFTERSHIP_TAGS, CarrierTag, FulfilmentStatus, aftership_status
 
 Ref = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def _representable_in_utc(value: datetime) -> datetime:
+    """The value as sent (keys hash what was sent), once we know UTC can hold it: the ledger stores
+    UTC, and ``9999-12-31T23:59:59-05:00`` is in year 10000 there (a ``ValueError`` by the field)."""
+    to_utc(value)
+    return value
+
+
+#: A moment from outside: any ISO 8601 spelling pydantic reads, refused by its field when it has no
+#: UTC representation (the ends of the calendar with an offset).
+Moment = Annotated[datetime, AfterValidator(_representable_in_utc)]
 
 
 class _Strict(BaseModel):
@@ -52,7 +64,7 @@ class OrderIn(_Strict):
 
     order_id: Ref
     number: str = Field("", max_length=64, description='What the customer sees, e.g. "#1001".')
-    placed_at: datetime
+    placed_at: Moment
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=32)
     postal_code: str = Field("", max_length=32)
@@ -80,7 +92,7 @@ class OrderIn(_Strict):
 class OrderUpdateIn(_Strict):
     """Changed fields of an order; lines are merged by ``line_id``."""
 
-    updated_at: datetime
+    updated_at: Moment
     number: str | None = Field(None, max_length=64)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=32)
@@ -100,7 +112,7 @@ class OrderUpdateIn(_Strict):
 
 
 class _EventBase(_Strict):
-    occurred_at: datetime
+    occurred_at: Moment
     idempotency_key: str | None = Field(
         None,
         max_length=200,
@@ -181,7 +193,7 @@ class PickupReadyIn(_EventBase):
     shipment_id: str | None = Field(None, max_length=128)
     lines: list[ShipmentLineIn] = Field(default_factory=list)
     location: PickupLocationIn
-    deadline: datetime | None = None
+    deadline: Moment | None = None
 
     @model_validator(mode="after")
     def _what(self) -> PickupReadyIn:

@@ -20,6 +20,14 @@ Every order topic also emits ``order.cancelled`` when ``cancelled_at`` is set, a
 fulfillments embedded in the order (Shopify sends ``orders/updated`` on every fulfillment change,
 so a shop subscribed only to ``orders/*`` still gets its shipments).
 
+**The body decides, not the topic.** The HMAC covers the body only: ``X-Shopify-Topic`` can be
+changed on a captured, validly signed delivery. So an order is cancelled only when its
+``cancelled_at`` says so (an ``orders/cancelled`` body without it is refused, naming the field),
+and a body that is not the resource its topic names is refused naming the field that gives it away:
+under an order topic, ``order_id`` (fulfillments, fulfillment events, refunds, transactions, draft
+orders: an order has no ``order_id``), ``variants`` (a product) or ``inventory_item_id`` (an
+inventory level); under a fulfillment topic, ``fulfillment_id`` (a fulfillment event).
+
 **Idempotency keys are derived from the resource, not from the webhook id.** Shopify gives each
 delivery of a webhook its own ``X-Shopify-Webhook-Id``, the same change reaches us through several
 topics (a fulfillment in ``fulfillments/create`` and again inside ``orders/updated``) and a REST
@@ -53,7 +61,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aftercart.domain.carriers import carrier_slug
-from aftercart.domain.facts import Fact, FactKind, normalise_tracking_number, to_utc
+from aftercart.domain.facts import Fact, FactKind, TimeOutOfRange, normalise_tracking_number, to_utc
 from aftercart.integrations.shopify.statuses import SHOPIFY_EVENT_STATUS, shopify_event_status
 from aftercart.integrations.signatures import HmacScheme
 
@@ -147,8 +155,10 @@ def parse_webhook(topic: str, payload: Mapping[str, Any], webhook_id: str = "") 
         raise UnsupportedTopic(topic)
     body = _mapping(payload, "body")
     if normalised in (ORDERS_CREATE, ORDERS_UPDATED, ORDERS_CANCELLED):
+        _refuse_other_resource(body, _NOT_AN_ORDER, "an order")
         return _order_facts(normalised, body)
     if normalised in (FULFILLMENTS_CREATE, FULFILLMENTS_UPDATE):
+        _refuse_other_resource(body, _NOT_A_FULFILLMENT, "a fulfillment")
         return _fulfillment_facts(body, "")
     return _fulfillment_event_facts(body)
 
@@ -186,6 +196,26 @@ def verify_hmac(secret: str, body: bytes, header_value: str | None) -> bool:
     return SIGNATURE.verify(secret, body, header_value)
 
 
+# --- which resource a body is ---------------------------------------------------------------------
+
+#: Fields that only other resources carry, and what they give away (see the module docstring).
+_NOT_AN_ORDER = {
+    "order_id": "belongs to another resource (a fulfillment, refund, transaction...)",
+    "variants": "belongs to a product",
+    "inventory_item_id": "belongs to an inventory level",
+}
+_NOT_A_FULFILLMENT = {"fulfillment_id": "belongs to a fulfillment event"}
+
+
+def _refuse_other_resource(body: Mapping[str, Any], markers: Mapping[str, str], what: str) -> None:
+    """Refuse a body that is not ``what`` its (unsigned) topic says it is."""
+    for name, whose in markers.items():
+        if name in body:
+            raise ShopifyPayloadError(
+                name, f"is not a field of {what}: this body {whose}, whatever X-Shopify-Topic says"
+            )
+
+
 # --- orders ---------------------------------------------------------------------------------------
 
 
@@ -216,11 +246,17 @@ def _order_facts(topic: str, order: Mapping[str, Any]) -> list[Fact]:
                 payload=_order_payload(order),
             )
         )
-    if topic == ORDERS_CANCELLED or order.get("cancelled_at"):
+    # Cancelled only when the body says so: the topic header is not signed.
+    if order.get("cancelled_at") in (None, ""):
+        if topic == ORDERS_CANCELLED:
+            raise ShopifyPayloadError(
+                "cancelled_at", "is required: an orders/cancelled body without it is not a cancelled order"
+            )
+    else:
         facts.append(
             Fact(
                 kind=FactKind.ORDER_CANCELLED,
-                occurred_at=_time(order, ("cancelled_at", "updated_at"), ""),
+                occurred_at=_time(order, ("cancelled_at",), ""),
                 idempotency_key=f"shopify:order:{order_ref}:cancelled",
                 source=SOURCE,
                 order_ref=order_ref,
@@ -492,7 +528,10 @@ def _parse_time(value: Any, path: str) -> datetime:
     except ValueError:
         raise ShopifyPayloadError(path, f"{value!r} is not an ISO 8601 timestamp") from None
     # Shopify always sends an offset; a naive value is read as UTC rather than rejected.
-    return to_utc(parsed)
+    try:
+        return to_utc(parsed)
+    except TimeOutOfRange as exc:
+        raise ShopifyPayloadError(path, str(exc)) from None
 
 
 def _time(obj: Mapping[str, Any], names: tuple[str, ...], path: str) -> datetime:

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from aftercart.domain.milestones import Milestone
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns import (
     Note,
     OfferKind,
@@ -43,6 +44,20 @@ class ReturnRefused(Exception):
     def __init__(self, code: str, text: str, *, errors: list[dict[str, str]], existing: Return | None = None):
         super().__init__(text)
         self.code, self.text, self.errors, self.existing = code, text, errors, existing
+
+
+def require_order_placed(order: Order, state: OrderState) -> None:
+    """Refuse (``order_not_placed``, naming ``order_id``) a return on an order known only from its
+    tracking: the store has not sent the order, so it has no lines to return yet."""
+    if not selectors.order_placed(order, state):
+        raise ReturnRefused(
+            "order_not_placed",
+            f"order {order.external_id} has no lines to return yet: only its tracking has arrived, "
+            "not the order itself",
+            errors=[
+                {"field": "order_id", "code": "order_not_placed", "message": "has no lines to return yet"}
+            ],
+        )
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,7 @@ def return_request(
             errors=[{"field": "method", "code": "method_not_offered", "message": f"offered: {offered}"}],
         )
     state = order_state(order)
+    require_order_placed(order, state)
     the_order = selectors.order_for_return(order, state)
     decision = judge_return(
         policy=policy,

@@ -29,6 +29,7 @@ from aftercart.returns.portal import (
     quote,
     returnable_lines,
 )
+from aftercart.returns.selectors import order_placed
 from aftercart.web.lookup import lookup_page
 from aftercart.web.pages import private, render_page
 from aftercart.web.returns.access import Opened, frame, open_order
@@ -153,6 +154,11 @@ def judge_selection(selection: Selection, opened: Opened) -> ReturnDecision | No
         return None
     if not selection.picked:
         selection.problems.append(str(NOTE_MESSAGES["empty_request"]))
+        return None
+    if not order_placed(opened.order, opened.state):
+        # Known only from its tracking: the order has no lines yet, so no row is one of its lines.
+        for row in selection.picked:
+            row.error = str(NOTE_MESSAGES["unknown_line"])
         return None
     decision = quote(opened.order, opened.state, requested_lines(selection), opened.now)
     for row in selection.picked:
