@@ -261,6 +261,11 @@ AFTERCART_LOOKUP_LIMIT_PER_IP = env_whole("AFTERCART_LOOKUP_LIMIT_PER_IP", 10, m
 AFTERCART_LOOKUP_LIMIT_PER_ORDER = env_whole(
     "AFTERCART_LOOKUP_LIMIT_PER_ORDER", 50, minimum=1, maximum=100_000
 )
+#: Operator log-ins (aftercart.web.login_throttle): after this many failed attempts for one
+#: username from one client address within the window, further attempts are refused until it ends.
+AFTERCART_LOGIN_FAILURES = env_whole("AFTERCART_LOGIN_FAILURES", 5, minimum=1, maximum=1000)
+AFTERCART_LOGIN_WINDOW_SECONDS = env_whole("AFTERCART_LOGIN_WINDOW_SECONDS", 900, minimum=1, maximum=86_400)
+AUTHENTICATION_BACKENDS = ["aftercart.web.login_throttle.ThrottledModelBackend"]
 #: Who issues return labels: "manual" (no postage bought; the store may give its own tracking number)
 #: or "sandbox" (made-up tracking numbers, for demos and tests). See integrations/labels/providers.py.
 AFTERCART_RETURN_LABEL_PROVIDER = os.environ.get("AFTERCART_RETURN_LABEL_PROVIDER", "manual")

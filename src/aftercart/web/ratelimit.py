@@ -80,6 +80,10 @@ class RateLimit:
         hits = _add(key, slot, (slot + 1) * self.window, moment)
         return Taken(key, slot) if hits <= self.limit else None
 
+    def clear(self, identity: str) -> None:
+        """Forget the identity's hits (in every window)."""
+        RateCount.objects.filter(identity=self._identity(identity)).delete()
+
     def count(self, identity: str, now: float | None = None) -> int:
         """Hits so far in the current window."""
         moment = time.time() if now is None else now
