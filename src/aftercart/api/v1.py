@@ -18,6 +18,7 @@ from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
+from aftercart.orders.cancel import OrderDelivered
 from aftercart.returns.services.request import ReturnRefused
 
 #: What a request body that is JSON but not an object is told.
@@ -99,6 +100,7 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (PolicyError, returns.policy_problem),
     (Refused, notifications.refused_problem),
     (ChoiceRefused, orders.choice_problem),
+    (OrderDelivered, orders.delivered_problem),
 ]
 
 
