@@ -144,7 +144,11 @@ def test_approval_records_the_purchase_and_the_worker_buys_the_cheapest_label(ap
     body = api.get(f"/api/v1/returns/{ret.rma}").json()
     assert body["label"]["cost"] == {"amount": "7.58", "currency": "USD"}
     assert body["label"]["carrier_qr_url"] == ret.carrier_qr_url
-    assert body["label"]["purchase"] == {"status": "bought", "attempts": 1, "error": ""}
+    assert body["label_purchase"] == {
+        "status": "bought", "attempts": 1, "error": "", "next_attempt_at": None, "fallback": ""
+    }
+    listed = api.get("/api/v1/returns").json()
+    assert listed[0]["label"]["cost"] == {"amount": "7.58", "currency": "USD"}
 
     assert label_purchases_due(now=later(120)).claimed == 0, "bought once, never again"
 
@@ -156,12 +160,16 @@ def test_the_carriers_qr_code_replaces_ours_on_the_page_and_in_the_email(api, co
     ret.refresh_from_db()
     assert ret.carrier_qr_url and ret.dropoff_code
     page = client.get(f"/returns/{make_tracking_token(ret.order)}/{ret.rma}").content.decode()
-    assert f'src="{ret.carrier_qr_url}"' in page and "data-carrier-qr" in page
+    assert bytes(ret.carrier_qr_png).startswith(b"\x89PNG"), "the worker fetched the carrier's code"
+    inline = "data:image/png;base64," + base64.b64encode(bytes(ret.carrier_qr_png)).decode()
+    assert f'src="{inline}"' in page and "data-carrier-qr" in page
+    assert ret.carrier_qr_url not in page, "the shopper's browser never calls the carrier's host"
     assert "data-qr " not in page and "<svg" not in page, "not Aftercart's own QR code"
     with translation.override("en"):
         mail = return_email_context(ret, Milestone.LABEL_READY)
     assert mail["actions"][0]["url"] == ret.carrier_qr_url
-    assert not any(name.startswith("dropoff-") for name, _, _ in mail["attachments"])
+    assert [name for name, _, _ in mail["attachments"]] == [f"dropoff-code-{ret.rma}.png"]
+    assert mail["attachments"][0][1] == bytes(ret.carrier_qr_png), "the carrier's code, not ours"
 
 
 def test_without_a_carrier_code_the_label_pdf_is_linked(api, configure, easypost, client):
@@ -290,6 +298,8 @@ def test_a_return_cancelled_before_its_label_is_bought_is_not_issued(api, config
     order_with_address(api)
     ret = request_return(api)
     assert api.post(f"/api/v1/returns/{ret.rma}/cancel", {}).status_code == 200
-    assert label_purchases_due().claimed == 0 or not easypost.buys
+    assert label_purchases_due().dropped == 1
+    assert easypost.requests == [], "nothing created, nothing bought"
+    assert LabelPurchase.objects.get(ret=ret).status == "dropped"
     ret.refresh_from_db()
     assert ret.status == "cancelled" and ret.label_issued_at is None

@@ -118,6 +118,9 @@ class Return(models.Model):
     #: The carrier's own drop-off code (an image of a QR code the counter scans instead of a
     #: printed label), when the carrier gave one: shown instead of Aftercart's.
     carrier_qr_url = models.URLField(max_length=500, blank=True)
+    #: That code's image (PNG), fetched by the worker when the label was bought: pages show it
+    #: inline and the e-mail attaches it, so the shopper's browser never calls the carrier's host.
+    carrier_qr_png = models.BinaryField(null=True, blank=True, editable=False)
     #: The replacement order of an exchange, as data: ``{"id", "lines": [{"line_id", "product_id",
     #: "variant", "sku", "quantity", "unit_price"}], "created_at", "instant"}``.
     exchange_order = models.JSONField(null=True, blank=True)
@@ -295,6 +298,8 @@ class LabelPurchase(models.Model):
         BUYING = "buying"
         BOUGHT = "bought"
         FAILED = "failed"
+        #: Not needed any more: the return was cancelled, or a label was attached by hand.
+        DROPPED = "dropped"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="label_purchases")
     ret = models.OneToOneField(Return, on_delete=models.CASCADE, related_name="label_purchase")

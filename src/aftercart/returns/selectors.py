@@ -101,7 +101,11 @@ def returns_list(
 ) -> QuerySet[Return]:
     """A store's returns, newest first, with their orders and lines (no N+1); ``order_id`` is the
     store's own order id."""
-    qs = Return.objects.filter(store=store).select_related("order", "policy").prefetch_related("lines")
+    qs = (
+        Return.objects.filter(store=store)
+        .select_related("order", "policy", "label_purchase")
+        .prefetch_related("lines")
+    )
     if order_id:
         qs = qs.filter(order__external_id=order_id)
     if status:

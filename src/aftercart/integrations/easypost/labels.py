@@ -110,6 +110,22 @@ class EasyPostClient:
         """``POST /shipments/{id}/buy`` with the chosen rate: the bought Shipment."""
         return self._call("POST", f"/shipments/{_safe_id(shipment_id)}/buy", {"rate": {"id": rate_id}})
 
+    def form_image(self, url: str, *, max_bytes: int = 512_000) -> bytes:
+        """The image of a form (the carrier's QR code) at ``url``, a public link EasyPost gives:
+        fetched without the API key (it may be another host), PNG only, at most ``max_bytes``."""
+        if not safe_url(url):
+            raise EasyPostError(400, "BAD_URL", "not an http(s) URL")
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310 (checked above)
+                data = response.read(max_bytes + 1)
+        except urllib.error.HTTPError as refused:
+            raise EasyPostError(refused.code, f"HTTP_{refused.code}", "the form could not be fetched") from None
+        except (urllib.error.URLError, OSError):
+            raise EasyPostError(0, "UNREACHABLE", "the form could not be fetched") from None
+        if len(data) > max_bytes or not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise EasyPostError(502, "BAD_FORM", "the form is not a PNG image of a sensible size")
+        return data
+
     def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method)

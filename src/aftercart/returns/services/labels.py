@@ -76,7 +76,7 @@ def _issue_label(
     ret.tracking_number = (normalise_tracking_number(tracking_number or bought.tracking_number) or "")[:64]
     ret.label_url = label_url[:500]
     if name != "easypost":  # a label from elsewhere replaces the bought one's carrier code
-        ret.carrier_qr_url = ""
+        ret.carrier_qr_url, ret.carrier_qr_png = "", None
     if ret.method == ReturnMethod.DROPOFF.value and not ret.dropoff_code:
         ret.dropoff_code = new_dropoff_code()
     ret.label_issued_at = now
@@ -87,6 +87,7 @@ def _issue_label(
             "tracking_number",
             "label_url",
             "carrier_qr_url",
+            "carrier_qr_png",
             "dropoff_code",
             "label_issued_at",
         ]

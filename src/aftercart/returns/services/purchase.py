@@ -71,6 +71,8 @@ class PurchaseReport:
     bought: int = 0
     retrying: int = 0
     failed: int = 0
+    #: Not needed any more (the return was cancelled, or the store attached a label): nothing bought.
+    dropped: int = 0
 
 
 ClientFactory = Callable[[selectors.LabelConfig], EasyPostClient]
@@ -136,13 +138,32 @@ def _purchase_one(pk: int, *, now: datetime, client_for: ClientFactory) -> str:
     if not config.api_key:
         return _failed(purchase, EasyPostError(401, "NO_API_KEY", "the store has no EasyPost API key"), now=now)
     client = client_for(config)
+    waiting = ret.status == ReturnStatus.APPROVED.value and ret.label_issued_at is None
     try:
+        if not waiting:
+            # Cancelled meanwhile, or the store attached a label of its own: buy nothing, but
+            # record a label an earlier attempt may have bought (its cost is real).
+            shipment = client.shipment(purchase.shipment_id) if purchase.shipment_id else {}
+            earlier = label_of(shipment)
+            if earlier is None:
+                LabelPurchase.objects.filter(pk=pk).update(
+                    status=Status.DROPPED, claimed_until=None, last_error=f"not needed: the return is {ret.status}"
+                )
+                return "dropped"
+            _bought(purchase.pk, earlier, None, now=timezone.now())
+            return "bought"
         bought = _buy(purchase, ret, config, client)
     except EasyPostError as error:
         if error.retryable and purchase.attempts < MAX_ATTEMPTS:
             return _retry(purchase, error, now=now)
         return _failed(purchase, error, now=now)
-    _bought(purchase.pk, bought, now=timezone.now())
+    qr_png = None
+    if bought.qr_code_url:
+        try:
+            qr_png = client.form_image(bought.qr_code_url)
+        except EasyPostError as error:  # the label is bought: the page links to the code instead
+            logger.warning("carrier QR code of %s not fetched: %s", ret.rma, error.code)
+    _bought(purchase.pk, bought, qr_png, now=timezone.now())
     return "bought"
 
 
@@ -225,7 +246,7 @@ def _failed(purchase: LabelPurchase, error: EasyPostError, *, now: datetime) -> 
 
 
 @transaction.atomic
-def _bought(pk: int, bought: BoughtLabel, *, now: datetime) -> None:
+def _bought(pk: int, bought: BoughtLabel, qr_png: bytes | None, *, now: datetime) -> None:
     """Record the bought label on the return (cost, carrier, tracking code, label, the carrier's QR
     code) and issue it: the return moves to ``label_issued`` and the shopper is told."""
     purchase = LabelPurchase.objects.select_for_update().get(pk=pk)
@@ -234,7 +255,10 @@ def _bought(pk: int, bought: BoughtLabel, *, now: datetime) -> None:
     ret.label_cost = bought.amount
     ret.label_cost_currency = bought.currency
     ret.carrier_qr_url = bought.qr_code_url[:500]
-    ret.save(update_fields=["label_service", "label_cost", "label_cost_currency", "carrier_qr_url"])
+    ret.carrier_qr_png = qr_png
+    ret.save(
+        update_fields=["label_service", "label_cost", "label_cost_currency", "carrier_qr_url", "carrier_qr_png"]
+    )
     LabelPurchase.objects.filter(pk=pk).update(
         status=Status.BOUGHT,
         claimed_until=None,
