@@ -16,13 +16,13 @@ from django.contrib.auth.models import User
 from django.utils import timezone, translation
 
 from aftercart.demo.easypost import DEMO_API_KEY, api_base, easypost_standin
+from aftercart.domain.milestones import Milestone
 from aftercart.notifications.models import Message
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.messages import return_email_context
 from aftercart.returns.models import LabelPurchase, LabelSettings, Return, ReturnFact
 from aftercart.returns.services.purchase import MAX_ATTEMPTS, label_purchases_due
-from aftercart.domain.milestones import Milestone
-from tests.integration.test_returns_api import iso, place
+from tests.integration.test_returns_api import place
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,10 @@ def later(minutes=0):
 
 
 def calls(easypost):
-    return [(r.method, r.path.rsplit("/", 1)[-1] if r.path.endswith("/buy") else r.path) for r in easypost.requests]
+    return [
+        (r.method, r.path.rsplit("/", 1)[-1] if r.path.endswith("/buy") else r.path)
+        for r in easypost.requests
+    ]
 
 
 def test_approval_records_the_purchase_and_the_worker_buys_the_cheapest_label(api, configure, easypost):
@@ -145,7 +148,11 @@ def test_approval_records_the_purchase_and_the_worker_buys_the_cheapest_label(ap
     assert body["label"]["cost"] == {"amount": "7.58", "currency": "USD"}
     assert body["label"]["carrier_qr_url"] == ret.carrier_qr_url
     assert body["label_purchase"] == {
-        "status": "bought", "attempts": 1, "error": "", "next_attempt_at": None, "fallback": ""
+        "status": "bought",
+        "attempts": 1,
+        "error": "",
+        "next_attempt_at": None,
+        "fallback": "",
     }
     listed = api.get("/api/v1/returns").json()
     assert listed[0]["label"]["cost"] == {"amount": "7.58", "currency": "USD"}
@@ -178,7 +185,12 @@ def test_without_a_carrier_code_the_label_pdf_is_linked(api, configure, easypost
     ret = request_return(api)
     label_purchases_due()
     ret.refresh_from_db()
-    assert (ret.carrier, ret.label_service, ret.label_cost, ret.carrier_qr_url) == ("ups", "Ground", Decimal("11.20"), "")
+    assert (ret.carrier, ret.label_service, ret.label_cost, ret.carrier_qr_url) == (
+        "ups",
+        "Ground",
+        Decimal("11.20"),
+        "",
+    )
     page = client.get(f"/returns/{make_tracking_token(ret.order)}/{ret.rma}").content.decode()
     assert f'href="{ret.label_url}"' in page and "data-carrier-qr" not in page
     with translation.override("en"):
@@ -237,7 +249,9 @@ def test_an_invalid_address_fails_for_good_and_the_operator_sees_it(api, configu
 
 
 def test_a_server_error_is_retried_with_backoff_and_buys_once(api, configure, easypost):
-    easypost.script("buy", status=503, body={"error": {"code": "SERVICE_UNAVAILABLE", "message": "down", "errors": []}})
+    easypost.script(
+        "buy", status=503, body={"error": {"code": "SERVICE_UNAVAILABLE", "message": "down", "errors": []}}
+    )
     order_with_address(api)
     ret = request_return(api)
     assert label_purchases_due().retrying == 1
@@ -287,7 +301,9 @@ def test_retries_run_out_and_are_then_told(api, configure, easypost):
     order_with_address(api)
     ret = request_return(api)
     LabelPurchase.objects.filter(ret=ret).update(attempts=MAX_ATTEMPTS - 1)
-    easypost.script("create", status=500, body={"error": {"code": "INTERNAL", "message": "oops", "errors": []}})
+    easypost.script(
+        "create", status=500, body={"error": {"code": "INTERNAL", "message": "oops", "errors": []}}
+    )
     assert label_purchases_due().failed == 1
     assert ReturnFact.objects.get(ret=ret, kind="label_failed").payload["attempts"] == MAX_ATTEMPTS
     ret.refresh_from_db()

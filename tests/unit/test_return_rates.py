@@ -37,7 +37,10 @@ def test_named_carrier_and_service_ignoring_case():
 
 def test_named_service_not_offered_falls_back_to_the_carriers_cheapest_then_the_cheapest():
     choice = choose_rate(RATES, RateRule(RateRuleKind.NAMED, "UPS", "NextDayAirEarlyAM"))
-    assert (choice.rate.id, choice.fallback) == ("r3", "UPS NextDayAirEarlyAM not offered: carrier's cheapest")
+    assert (choice.rate.id, choice.fallback) == (
+        "r3",
+        "UPS NextDayAirEarlyAM not offered: carrier's cheapest",
+    )
     choice = choose_rate(RATES, RateRule(RateRuleKind.NAMED, "DHL", "Express"))
     assert (choice.rate.id, choice.fallback) == ("r1", "DHL Express not offered: cheapest")
 

@@ -18,6 +18,7 @@ others without, as in EasyPost's answers. Labels and QR codes point back at this
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
 import threading
@@ -91,7 +92,9 @@ class EasyPostStandIn:
     def create(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         shipment = body.get("shipment") if isinstance(body, dict) else None
         if not isinstance(shipment, dict):
-            return 422, _error("PARAMETER.REQUIRED", "Missing required parameter.", [("shipment", "is required")])
+            return 422, _error(
+                "PARAMETER.REQUIRED", "Missing required parameter.", [("shipment", "is required")]
+            )
         problems = [
             (name, "is required")
             for name in ("to_address", "from_address", "parcel")
@@ -100,17 +103,27 @@ class EasyPostStandIn:
         if problems:
             return 422, _error("PARAMETER.REQUIRED", "Missing required parameter.", problems)
         if shipment.get("is_return") is not True:
-            return 422, _error("SHIPMENT.INVALID_PARAMS", "A return shipment needs is_return.", [("is_return", "must be true")])
+            return 422, _error(
+                "SHIPMENT.INVALID_PARAMS",
+                "A return shipment needs is_return.",
+                [("is_return", "must be true")],
+            )
         for name in ("to_address", "from_address"):
             address = shipment[name]
             if not address.get("zip") or not address.get("country"):
                 return 422, _error(
                     "ADDRESS.VERIFY.FAILURE",
                     "Unable to verify address.",
-                    [(f"{name}.zip", "is required") if not address.get("zip") else (f"{name}.country", "is required")],
+                    [
+                        (f"{name}.zip", "is required")
+                        if not address.get("zip")
+                        else (f"{name}.country", "is required")
+                    ],
                 )
         if not shipment["parcel"].get("weight"):
-            return 422, _error("PARCEL.WEIGHT.REQUIRED", "Parcel weight is required.", [("parcel.weight", "is required")])
+            return 422, _error(
+                "PARCEL.WEIGHT.REQUIRED", "Parcel weight is required.", [("parcel.weight", "is required")]
+            )
         sid = "shp_" + secrets.token_hex(16)
         rates = [
             {
@@ -168,10 +181,14 @@ class EasyPostStandIn:
             rate_id = ((body or {}).get("rate") or {}).get("id") if isinstance(body, dict) else None
             rate = next((r for r in shipment["rates"] if r["id"] == rate_id), None)
             if rate is None:
-                return 422, _error("SHIPMENT.RATE.INVALID", "Rate is not valid for this shipment.", [("rate.id", "unknown")])
+                return 422, _error(
+                    "SHIPMENT.RATE.INVALID", "Rate is not valid for this shipment.", [("rate.id", "unknown")]
+                )
             self.buys[sid] = self.buys.get(sid, 0) + 1
-            tracking = ("9434" + "".join(str(int(c, 16) % 10) for c in sid[4:22])) if rate["carrier"] == "USPS" else (
-                "1Z" + sid[4:20].upper()
+            tracking = (
+                ("9434" + "".join(str(int(c, 16) % 10) for c in sid[4:22]))
+                if rate["carrier"] == "USPS"
+                else ("1Z" + sid[4:20].upper())
             )
             shipment["selected_rate"] = rate
             shipment["tracking_code"] = tracking
@@ -199,7 +216,9 @@ class EasyPostStandIn:
 
 
 def _error(code: str, message: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "errors": [{"field": f, "message": m} for f, m in errors]}}
+    return {
+        "error": {"code": code, "message": message, "errors": [{"field": f, "message": m} for f, m in errors]}
+    }
 
 
 def _handler(state: EasyPostStandIn) -> type[BaseHTTPRequestHandler]:
@@ -213,10 +232,8 @@ def _handler(state: EasyPostStandIn) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout)
-                pass
 
         def _authorised(self) -> bool:
             header = self.headers.get("Authorization", "")
@@ -245,7 +262,9 @@ def _handler(state: EasyPostStandIn) -> type[BaseHTTPRequestHandler]:
                 return self._answer(401, _error("APIKEY.INACTIVE", "This api key is no longer active.", []))
             parts = path.strip("/").split("/")
             if parts[:2] != ["v2", "shipments"]:
-                return self._answer(404, _error("NOT_FOUND", "The requested resource could not be found.", []))
+                return self._answer(
+                    404, _error("NOT_FOUND", "The requested resource could not be found.", [])
+                )
             if method == "POST" and len(parts) == 2:
                 call = "create"
             elif method == "GET" and len(parts) == 3:
@@ -253,7 +272,9 @@ def _handler(state: EasyPostStandIn) -> type[BaseHTTPRequestHandler]:
             elif method == "POST" and len(parts) == 4 and parts[3] == "buy":
                 call = "buy"
             else:
-                return self._answer(404, _error("NOT_FOUND", "The requested resource could not be found.", []))
+                return self._answer(
+                    404, _error("NOT_FOUND", "The requested resource could not be found.", [])
+                )
             scripted = state._next(call)
             if scripted and scripted.status:
                 if scripted.delay:
@@ -288,8 +309,8 @@ def easypost_standin(
     state = EasyPostStandIn(api_keys=api_keys)
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
     server.daemon_threads = True
-    host, bound = server.server_address[:2]
-    origin = f"http://{host}:{bound}"
+    bound = server.server_address[1]
+    origin = f"http://127.0.0.1:{bound}"
     state.base_url = origin
     thread = threading.Thread(target=server.serve_forever, name="easypost-standin", daemon=True)
     thread.start()

@@ -20,8 +20,8 @@ from aftercart.returns.models import (
     StockLevel,
 )
 from aftercart.returns.services.labels import return_issue_label
-from aftercart.returns.services.purchase import label_purchase_retry
 from aftercart.returns.services.policy import return_policy_save
+from aftercart.returns.services.purchase import label_purchase_retry
 from aftercart.returns.services.transition import return_transition
 
 
@@ -255,7 +255,9 @@ class LabelSettingsForm(forms.ModelForm):
     """The EasyPost key is write-only: never shown back (an empty field keeps the saved key)."""
 
     easypost_api_key = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave empty to keep the saved key."
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the saved key.",
     )
 
     easypost_base_url = forms.URLField(
@@ -264,7 +266,17 @@ class LabelSettingsForm(forms.ModelForm):
 
     class Meta:
         model = LabelSettings
-        fields = "__all__"
+        fields = (
+            "store",
+            "provider",
+            "easypost_api_key",
+            "easypost_base_url",
+            "rate_rule",
+            "rate_carrier",
+            "rate_service",
+            "return_address",
+            "parcel",
+        )
 
     def clean_easypost_api_key(self) -> str:
         entered = str(self.cleaned_data.get("easypost_api_key") or "")

@@ -268,7 +268,12 @@ class LabelSettings(models.Model):
     applies; an empty key or base URL falls back to ``AFTERCART_EASYPOST_API_KEY`` and
     ``AFTERCART_EASYPOST_BASE_URL`` (see docs/returns.md, *Prepaid labels from EasyPost*)."""
 
-    PROVIDERS = [("", "installation default"), ("manual", "manual"), ("sandbox", "sandbox"), ("easypost", "EasyPost")]
+    PROVIDERS = [
+        ("", "installation default"),
+        ("manual", "manual"),
+        ("sandbox", "sandbox"),
+        ("easypost", "EasyPost"),
+    ]
     RULES = [("cheapest", "cheapest"), ("fastest", "fastest"), ("named", "named carrier and service")]
 
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="label_settings")
@@ -278,7 +283,9 @@ class LabelSettings(models.Model):
     easypost_base_url = models.URLField(max_length=300, blank=True)
     rate_rule = models.CharField(max_length=16, choices=RULES, default="cheapest")
     rate_carrier = models.CharField(max_length=64, blank=True, help_text="For the named rule, e.g. USPS.")
-    rate_service = models.CharField(max_length=64, blank=True, help_text="For the named rule, e.g. GroundAdvantage.")
+    rate_service = models.CharField(
+        max_length=64, blank=True, help_text="For the named rule, e.g. GroundAdvantage."
+    )
     #: EasyPost's address fields: name, company, street1, street2, city, state, zip, country, phone.
     return_address = models.JSONField(default=dict, blank=True)
     #: EasyPost's parcel: length, width, height (inches), weight (ounces).

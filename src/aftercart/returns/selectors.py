@@ -28,15 +28,22 @@ from aftercart.domain.returns import (
     quantize,
 )
 from aftercart.domain.returns.lifecycle import Resolution, ReturnStatus
-from aftercart.domain.returns.rates import RateRule, RateRuleKind
 from aftercart.domain.returns.next_step import ReturnAmounts, ReturnNextStep, return_next_step
+from aftercart.domain.returns.rates import RateRule, RateRuleKind
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
 from aftercart.integrations.labels.pdf import render_return_label
 from aftercart.integrations.labels.providers import CarrierLabel, ReturnParcel
 from aftercart.integrations.labels.qr import dropoff_qr_png, dropoff_qr_svg
 from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact, Order
-from aftercart.returns.models import LabelPurchase, LabelSettings, Return, ReturnLine, ReturnPolicyVersion, StockLevel
+from aftercart.returns.models import (
+    LabelPurchase,
+    LabelSettings,
+    Return,
+    ReturnLine,
+    ReturnPolicyVersion,
+    StockLevel,
+)
 from aftercart.stores.models import Store
 
 #: Returns that no longer hold their units: those units may be asked for again. A rejection is
@@ -486,7 +493,7 @@ class LabelConfig:
     provider: str
     api_key: str = field(default="", repr=False)
     base_url: str = ""
-    rule: RateRule = RateRule()
+    rule: RateRule = field(default_factory=RateRule)
     return_address: Mapping[str, str] = field(default_factory=dict)
     parcel: Mapping[str, Any] = field(default_factory=dict)
 

@@ -85,6 +85,8 @@ def choose_rate(rates: list[Rate] | tuple[Rate, ...], rule: RateRule) -> RateCho
             return RateChoice(min(exact, key=_cheapest_key))
         named = f"{rule.carrier} {rule.service}".strip()
         if of_carrier:
-            return RateChoice(min(of_carrier, key=_cheapest_key), fallback=f"{named} not offered: carrier's cheapest")
+            return RateChoice(
+                min(of_carrier, key=_cheapest_key), fallback=f"{named} not offered: carrier's cheapest"
+            )
         return RateChoice(min(rates, key=_cheapest_key), fallback=f"{named} not offered: cheapest")
     return RateChoice(min(rates, key=_cheapest_key))

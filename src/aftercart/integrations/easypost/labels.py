@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -64,7 +63,9 @@ class EasyPostError(Exception):
 
     def __str__(self) -> str:
         detail = "; ".join(
-            f"{e.get('field', '')}: {e.get('message', '')}".strip(": ") for e in self.errors if isinstance(e, dict)
+            f"{e.get('field', '')}: {e.get('message', '')}".strip(": ")
+            for e in self.errors
+            if isinstance(e, dict)
         )
         head = f"{self.status} {self.code}: {self.message}" if self.status else f"{self.code}: {self.message}"
         return f"{head} ({detail})" if detail else head
@@ -116,10 +117,12 @@ class EasyPostClient:
         if not safe_url(url):
             raise EasyPostError(400, "BAD_URL", "not an http(s) URL")
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310 (checked above)
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:
                 data = response.read(max_bytes + 1)
         except urllib.error.HTTPError as refused:
-            raise EasyPostError(refused.code, f"HTTP_{refused.code}", "the form could not be fetched") from None
+            raise EasyPostError(
+                refused.code, f"HTTP_{refused.code}", "the form could not be fetched"
+            ) from None
         except (urllib.error.URLError, OSError):
             raise EasyPostError(0, "UNREACHABLE", "the form could not be fetched") from None
         if len(data) > max_bytes or not data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -134,11 +137,11 @@ class EasyPostClient:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (http(s) base URL)
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as refused:
             raise _error_of(refused.code, refused.read()) from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise EasyPostError(0, "TIMEOUT", f"no answer within {self.timeout:g} s") from None
         except (urllib.error.URLError, OSError) as failed:
             reason = getattr(failed, "reason", failed)
@@ -172,7 +175,9 @@ def _error_of(status: int, raw: bytes) -> EasyPostError:
         for e in error.get("errors") or []
         if isinstance(e, dict)
     )
-    return EasyPostError(status, str(error.get("code", ""))[:100], str(error.get("message", ""))[:500], errors)
+    return EasyPostError(
+        status, str(error.get("code", ""))[:100], str(error.get("message", ""))[:500], errors
+    )
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -210,7 +215,8 @@ def label_of(shipment: Mapping[str, Any]) -> BoughtLabel | None:
     postage = shipment.get("postage_label")
     if not isinstance(postage, dict):
         return None
-    selected = shipment.get("selected_rate") if isinstance(shipment.get("selected_rate"), dict) else {}
+    chosen = shipment.get("selected_rate")
+    selected: Mapping[str, Any] = chosen if isinstance(chosen, dict) else {}
     qr = ""
     for form in shipment.get("forms") or []:
         if isinstance(form, dict) and form.get("form_type") in QR_FORM_TYPES:

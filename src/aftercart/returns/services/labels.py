@@ -111,7 +111,11 @@ def _issue_label(
             "label_url": ret.label_url,
             "dropoff_code": bool(ret.dropoff_code),
             **(
-                {"cost": str(ret.label_cost), "currency": ret.label_cost_currency, "service": ret.label_service}
+                {
+                    "cost": str(ret.label_cost),
+                    "currency": ret.label_cost_currency,
+                    "service": ret.label_service,
+                }
                 if name in BOUGHT_LATER and ret.label_cost is not None
                 else {}
             ),

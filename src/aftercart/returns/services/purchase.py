@@ -94,7 +94,9 @@ def _claim(*, now: datetime, limit: int, lease: timedelta) -> list[int]:
     ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a serialised writer on SQLite). A claim counts as an
     attempt, so a purchase that crashes every worker still runs out."""
     wanted = list(
-        LabelPurchase.objects.filter(_due(now)).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+        LabelPurchase.objects.filter(_due(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
     if not wanted:
         return []
@@ -136,7 +138,9 @@ def _purchase_one(pk: int, *, now: datetime, client_for: ClientFactory) -> str:
     ret = purchase.ret
     config = selectors.label_config(ret.store_id)
     if not config.api_key:
-        return _failed(purchase, EasyPostError(401, "NO_API_KEY", "the store has no EasyPost API key"), now=now)
+        return _failed(
+            purchase, EasyPostError(401, "NO_API_KEY", "the store has no EasyPost API key"), now=now
+        )
     client = client_for(config)
     waiting = ret.status == ReturnStatus.APPROVED.value and ret.label_issued_at is None
     try:
@@ -147,7 +151,9 @@ def _purchase_one(pk: int, *, now: datetime, client_for: ClientFactory) -> str:
             earlier = label_of(shipment)
             if earlier is None:
                 LabelPurchase.objects.filter(pk=pk).update(
-                    status=Status.DROPPED, claimed_until=None, last_error=f"not needed: the return is {ret.status}"
+                    status=Status.DROPPED,
+                    claimed_until=None,
+                    last_error=f"not needed: the return is {ret.status}",
                 )
                 return "dropped"
             _bought(purchase.pk, earlier, None, now=timezone.now())
@@ -199,7 +205,9 @@ def _buy(
         # shipment (one never bought costs nothing).
         LabelPurchase.objects.filter(pk=purchase.pk).update(shipment_id="")
         raise EasyPostError(503, "NO_RATES", messages or "no carrier quoted a rate")
-    LabelPurchase.objects.filter(pk=purchase.pk).update(rate_id=choice.rate.id[:64], fallback=choice.fallback[:200])
+    LabelPurchase.objects.filter(pk=purchase.pk).update(
+        rate_id=choice.rate.id[:64], fallback=choice.fallback[:200]
+    )
     bought = label_of(client.buy(purchase.shipment_id, choice.rate.id))
     if bought is None:
         raise EasyPostError(502, "BAD_RESPONSE", "the bought shipment has no postage label")
@@ -257,7 +265,13 @@ def _bought(pk: int, bought: BoughtLabel, qr_png: bytes | None, *, now: datetime
     ret.carrier_qr_url = bought.qr_code_url[:500]
     ret.carrier_qr_png = qr_png
     ret.save(
-        update_fields=["label_service", "label_cost", "label_cost_currency", "carrier_qr_url", "carrier_qr_png"]
+        update_fields=[
+            "label_service",
+            "label_cost",
+            "label_cost_currency",
+            "carrier_qr_url",
+            "carrier_qr_png",
+        ]
     )
     LabelPurchase.objects.filter(pk=pk).update(
         status=Status.BOUGHT,

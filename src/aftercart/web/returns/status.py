@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from aftercart.domain.carriers import carrier_info
 from aftercart.domain.returns import (
     OfferKind,
     Reason,
 )
-from aftercart.domain.carriers import carrier_info
 from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import present
