@@ -54,14 +54,17 @@ class RateChoice:
     fallback: str = ""
 
 
-def _cheapest_key(rate: Rate) -> tuple[Decimal, int, str]:
-    # Ties: the faster, then the id, so the same quotes always give the same choice.
-    return (rate.amount, rate.delivery_days if rate.delivery_days is not None else 10_000, rate.id)
+def _cheapest_key(rate: Rate) -> tuple[Decimal, int, str, str, str]:
+    # Ties: the faster, then the id, carrier and service, so the same quotes in any order always
+    # give the same choice.
+    days = rate.delivery_days if rate.delivery_days is not None else 10_000
+    return (rate.amount, days, rate.id, rate.carrier, rate.service)
 
 
-def _fastest_key(rate: Rate) -> tuple[int, Decimal, str]:
+def _fastest_key(rate: Rate) -> tuple[int, Decimal, str, str, str]:
     # A rate without transit days is taken to be slower than any that has them.
-    return (rate.delivery_days if rate.delivery_days is not None else 10_000, rate.amount, rate.id)
+    days = rate.delivery_days if rate.delivery_days is not None else 10_000
+    return (days, rate.amount, rate.id, rate.carrier, rate.service)
 
 
 def choose_rate(rates: list[Rate] | tuple[Rate, ...], rule: RateRule) -> RateChoice | None:
