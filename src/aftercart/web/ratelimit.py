@@ -1,4 +1,5 @@
-"""Fixed-window rate limits for the customer pages that can be guessed at, counted in the database.
+"""Fixed-window rate limits for what can be guessed at (the order lookup, the operator log-in),
+counted in the database.
 
 The order lookup answers "is there an order with this number and this e-mail/postal code?", so an
 unthrottled form lets anyone enumerate postal codes for a known order number. A limit's count is
@@ -11,7 +12,6 @@ count and all pass. A hit that should not count (the lookup found the order) is 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from aftercart.web.models import RateCount
 
@@ -66,9 +67,10 @@ class RateLimit:
     window: int
 
     def _identity(self, identity: str) -> str:
-        # Hashed: it may be a customer's order number or an IP address, neither of which belongs
-        # in the database in clear.
-        digest = hashlib.sha256(f"{self.bucket}\0{identity}".encode()).hexdigest()[:40]
+        # Keyed hash: it may be a customer's order number, an IP address or a username, none of
+        # which belongs in the database in clear (and an unkeyed hash of an IPv4 address is found
+        # again by hashing all of them).
+        digest = salted_hmac(f"aftercart.ratelimit.{self.bucket}", identity).hexdigest()[:40]
         return f"{self.bucket}:{digest}"
 
     def take(self, identity: str, now: float | None = None) -> Taken | None:
@@ -83,12 +85,6 @@ class RateLimit:
     def clear(self, identity: str) -> None:
         """Forget the identity's hits (in every window)."""
         RateCount.objects.filter(identity=self._identity(identity)).delete()
-
-    def count(self, identity: str, now: float | None = None) -> int:
-        """Hits so far in the current window."""
-        moment = time.time() if now is None else now
-        row = RateCount.objects.filter(identity=self._identity(identity), slot=int(moment // self.window))
-        return int(row.values_list("hits", flat=True).first() or 0)
 
     def retry_after(self, now: float | None = None) -> int:
         """Seconds until the current window ends."""
