@@ -165,7 +165,7 @@ def exchange_options(order: Order, line: ReturnableLine, quantity: int = 1) -> l
     return [
         ExchangeOption(product_id=v.product_id, variant=v.variant, sku=v.sku, unit_price=line.unit_price)
         for v in exchange_variants(
-            known, stock, product_id=line.product_id, variant=line.variant, sku=line.sku, quantity=quantity
+            known, stock, product_id=line.product_id, variant=line.variant, quantity=quantity
         )
     ]
 

@@ -51,19 +51,19 @@ def exchange_variants(
     *,
     product_id: str,
     variant: str,
-    sku: str = "",
     quantity: int = 1,
 ) -> list[KnownVariant]:
-    """The other variants of the line's product (``product_id``, its own ``variant`` and ``sku``)
+    """The other variants of the line's product (``product_id``, its own ``variant``)
     a shopper may exchange ``quantity`` units for: one per variant name, in name order, leaving out
-    the line's own and those the store said it lacks. Unknown stock counts as available — the
+    the line's own and those the store said it lacks (variants are told apart by name, never by
+    SKU: some shops give all of a product's variants one SKU). Unknown stock counts as available — the
     rule :meth:`StockLevels.has` applies, the one the inventory API documents and the judgement
     uses — so a store that sends no feed still offers every variant it has sold."""
     by_name: dict[str, list[KnownVariant]] = {}
     for item in sorted(set(known), key=lambda k: (k.variant, k.sku)):
-        if item.product_id != product_id or not item.variant or item.variant == variant:
-            continue
-        if not (sku and item.sku == sku):
+        # Another variant of the same product, as the judgement has it: a shop whose SKUs name
+        # the product rather than the size (one SKU, several variants) still offers its sizes.
+        if item.product_id == product_id and item.variant and item.variant != variant:
             by_name.setdefault(item.variant, []).append(item)
     offered = []
     for items in by_name.values():

@@ -88,7 +88,9 @@ class Selection:
 
 
 def option_key(option: ExchangeOption) -> str:
-    return option.sku or option.variant
+    """The form's name for a replacement: its variant (one option per variant name; some shops
+    give all of a product's variants one SKU)."""
+    return option.variant or option.sku
 
 
 def read_selection(data: QueryDict, lines: list[ReturnableLine], order: Order) -> Selection:

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_safe
 from aftercart.domain.returns import (
     OfferKind,
     Reason,
+    ReturnMethod,
 )
-from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import present
 from aftercart.orders.models import Order
@@ -29,8 +29,9 @@ from aftercart.web.returns.words import (
     METHOD_LABELS,
     OFFER_LABELS,
     REASON_LABELS,
-    STATUS_LABELS,
+    fact_label,
     money,
+    status_label,
 )
 
 
@@ -53,7 +54,7 @@ def return_list(order: Order, token: str, language: str) -> list[dict[str, Any]]
         return [
             {
                 "rma": ret.rma,
-                "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status)),
+                "status": status_label(ret.status, ret.method),
                 "created_at": ret.created_at,
                 "items": sum(line.quantity for line in ret.lines.all()),
                 "url": reverse("web:returns-status", kwargs={"token": token, "rma": ret.rma}),
@@ -145,27 +146,31 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
     language = opened.language
     step = return_step_view(ret, language, opened.order.store.timezone)
     # The label and QR code are shown while the next step is to send the items (the domain's
-    # "get_label" action); once they are on their way they would only confuse.
-    sending = step["action"] == "get_label" and ret.label_issued_at is not None
+    # "get_label" / "show_qr" action); once they are on their way they would only confuse. A QR
+    # drop-off offers no label to download: its instructions never ask the shopper to print.
+    sending = step["action"] in ("get_label", "show_qr") and ret.label_issued_at is not None
+    printing = sending and ret.method != ReturnMethod.DROPOFF
     with translation.override(language):
         facts = [f for f in ret.facts.all() if f.kind in FACT_LABELS]
         context = frame(
             request,
             opened,
             token,
-            ret={"rma": ret.rma, "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status))},
+            ret={"rma": ret.rma, "status": status_label(ret.status, ret.method)},
             step=step,
             lines=_resolution_lines(ret, language, shows_amounts=step["shows_amounts"]),
-            timeline=[{"at": f.occurred_at, "label": str(FACT_LABELS[f.kind])} for f in reversed(facts)],
+            timeline=[
+                {"at": f.occurred_at, "label": fact_label(f.kind, ret.method)} for f in reversed(facts)
+            ],
             again=request.GET.get("again") == "1",
             photos=sum(len(line.photos or []) for line in ret.lines.all()),
             method=str(METHOD_LABELS[ret.method][0]) if ret.method in METHOD_LABELS else "",
             label_url=reverse("web:returns-label", kwargs={"token": token, "rma": ret.rma})
-            if sending
+            if printing
             else "",
             qr_svg=_qr_svg(ret) if sending else "",
             # The carrier's own label, when the store bought it itself (the manual provider).
-            carrier_label_url=ret.label_url if sending else "",
+            carrier_label_url=ret.label_url if printing else "",
         )
     return private(render_page(request, "web/returns/status.html", context, language))
 
