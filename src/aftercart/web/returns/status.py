@@ -164,7 +164,10 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
             ],
             again=request.GET.get("again") == "1",
             photos=sum(len(line.photos or []) for line in ret.lines.all()),
-            method=str(METHOD_LABELS[ret.method][0]) if ret.method in METHOD_LABELS else "",
+            # Nothing goes back from a keep-it return: no way of sending to name.
+            method=str(METHOD_LABELS[ret.method][0])
+            if ret.method in METHOD_LABELS and not ret.keep_items
+            else "",
             label_url=reverse("web:returns-label", kwargs={"token": token, "rma": ret.rma})
             if printing
             else "",
