@@ -22,6 +22,7 @@ from django.utils import timezone
 from aftercart.domain.milestones import RETURN_CUSTOMER, Milestone
 from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.models import Message
+from aftercart.orders.models import Order
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import Return
 from tests.integration.test_return_next_step_consistency import _text, email_view, made  # noqa: F401
@@ -139,3 +140,60 @@ def test_a_return_email_the_return_has_moved_past_is_not_sent(api, policy, smtp)
     subjects = [m["Subject"] for m in smtp.received]
     assert subjects == [f"Your return has arrived · return {ret.rma}"]
     assert not any("label" in m.get_body(("plain",)).get_content().lower() for m in smtp.received)
+
+
+# -- unknown stock: the inventory API's documented rule, and the portal -----------------------------
+
+
+def test_the_portal_and_the_inventory_api_agree_that_unknown_stock_is_available(
+    api,
+    put,  # noqa: F811
+    policy,  # noqa: F811
+    client,
+):
+    """docs/returns.md: "Items never fed are taken to be available, so a store without a feed keeps
+    offering exchanges." The portal lists what the quote API accepts, and nothing it refuses."""
+    place(api)  # a rain jacket in M
+    order = Order.objects.get(external_id="1001")
+    jacket_s = {"line_id": "S1", "sku": "JKT-S", "product_id": "JKT", "variant": "S", "title": "Rain jacket"}
+    other = {
+        "order_id": "2002",
+        "number": "#2002",
+        "placed_at": timezone.now().isoformat(),
+        "currency": "EUR",
+    }
+    assert (
+        api.post("/api/v1/orders", {**other, "lines": [{**jacket_s, "unit_price": "120.00"}]}).status_code
+        == 201
+    )
+    items = [
+        {"sku": "JKT-L", "product_id": "JKT", "variant": "L", "available": 0},
+        {"sku": "JKT-XL", "product_id": "JKT", "variant": "XL", "available": 3},
+    ]
+    assert put("/api/v1/inventory", {"items": items}).json() == {"updated": 2}
+    # XL is fed (3), S is known from an order and never fed, L is fed as sold out.
+    review = client.get(
+        f"/returns/{make_tracking_token(order)}/review",
+        {"line-0": "L1", "qty-0": "1", "reason-0": "size_too_small", "lang": "en"},
+    )
+    assert review.status_code == 200
+    cards = re.findall(r'name="choice-0" value="([^"]+)"', review.content.decode())
+    assert cards == ["exchange:S", "exchange:XL", "store_credit", "refund"]
+
+    def quoted(variant: str, sku: str) -> dict:
+        target = {"product_id": "JKT", "variant": variant, "sku": sku, "unit_price": "120.00"}
+        line = {"line_id": "L1", "reason": "size_too_small", "resolution": "exchange", "exchange_for": target}
+        response = api.post("/api/v1/returns/quote", {"order_id": "1001", "lines": [line]})
+        assert response.status_code == 200, response.content
+        return response.json()["lines"][0]
+
+    unfed = quoted("S", "JKT-S")
+    assert [o["kind"] for o in unfed["offers"]][0] == "exchange", "never fed: available"
+    sold_out = quoted("L", "JKT-L")
+    assert "exchange" not in [o["kind"] for o in sold_out["offers"]]
+    assert "out_of_stock" in [r["code"] for r in sold_out["reasons"]]
+    # The card's figures are the quote's: same price, nothing to pay or get back.
+    assert unfed["offers"][0]["charge"] == unfed["offers"][0]["difference_back"] == "0.00"
+    page = review.content.decode()
+    card = page[page.index('value="exchange:S"') : page.index('value="exchange:XL"')]
+    assert "Exchange for S" in card and "Same price: nothing to pay" in card
