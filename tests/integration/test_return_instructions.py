@@ -188,7 +188,7 @@ def test_the_portal_and_the_inventory_api_agree_that_unknown_stock_is_available(
         return response.json()["lines"][0]
 
     unfed = quoted("S", "JKT-S")
-    assert [o["kind"] for o in unfed["offers"]][0] == "exchange", "never fed: available"
+    assert unfed["offers"][0]["kind"] == "exchange", "never fed: available"
     sold_out = quoted("L", "JKT-L")
     assert "exchange" not in [o["kind"] for o in sold_out["offers"]]
     assert "out_of_stock" in [r["code"] for r in sold_out["reasons"]]
