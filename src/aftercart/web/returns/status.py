@@ -19,6 +19,7 @@ from aftercart.domain.returns import (
     Reason,
     ReturnMethod,
 )
+from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import present
 from aftercart.orders.models import Order
