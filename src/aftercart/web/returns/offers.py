@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from aftercart.domain.returns import (
-    LineDecision,
     Offer,
     OfferKind,
     ReturnDecision,
@@ -24,7 +23,6 @@ from aftercart.returns import photos as return_photos
 from aftercart.returns.portal import (
     ExchangeOption,
     exchange_options,
-    portal_offers,
     portal_policy,
     quote,
     return_methods,
@@ -100,10 +98,6 @@ def _offer_view(
         details.append(str(_("Send it back by %(date)s") % {"date": day(offer.deadline)}))
     value = offer.kind.value if option is None else f"{offer.kind.value}:{option_key(option)}"
     return {"kind": offer.kind.value, "value": value, "label": label, "details": details}
-
-
-def offers_for(verdict: LineDecision, row: Row) -> list[Offer]:
-    return portal_offers(verdict, replacement_picked=row.exchange is not None)
 
 
 def line_cards(
