@@ -21,7 +21,7 @@ from aftercart.notifications.models import Message
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.messages import return_email_context
 from aftercart.returns.models import LabelPurchase, LabelSettings, Return, ReturnFact
-from aftercart.returns.services.purchase import MAX_ATTEMPTS, label_purchases_due
+from aftercart.returns.services.purchase import MAX_ATTEMPTS, QR_MAX_ATTEMPTS, label_purchases_due
 from tests.integration.test_returns_api import place
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,8 @@ def test_approval_records_the_purchase_and_the_worker_buys_the_cheapest_label(ap
     assert ret.tracking_number == easypost.shipments[shipment_id]["tracking_code"]
     assert (ret.label_cost, ret.label_cost_currency) == (Decimal("7.58"), "USD")
     assert ret.label_url.endswith(f"/labels/{shipment_id}.pdf")
-    assert ret.carrier_qr_url.endswith(f"/forms/{shipment_id}.png"), "USPS gives its own QR code"
+    assert ret.carrier_qr_url == "", "a label return prints its label: no carrier QR code asked for"
+    assert easypost.forms == {}
     purchase.refresh_from_db()
     assert (purchase.status, purchase.shipment_id, purchase.attempts) == ("bought", shipment_id, 1)
     issued = ReturnFact.objects.get(ret=ret, kind="issue_label")
@@ -158,6 +159,105 @@ def test_approval_records_the_purchase_and_the_worker_buys_the_cheapest_label(ap
     assert listed[0]["label"]["cost"] == {"amount": "7.58", "currency": "USD"}
 
     assert label_purchases_due(now=later(120)).claimed == 0, "bought once, never again"
+
+
+def auth_of(request):
+    user, _, password = base64.b64decode(request.authorization.removeprefix("Basic ")).decode().partition(":")
+    return user, password
+
+
+def test_a_dropoff_return_asks_for_the_carriers_qr_code_after_buying(api, configure, easypost):
+    order_with_address(api)
+    ret = request_return(api, method="dropoff")
+    assert label_purchases_due().bought == 1
+    shipment_id = next(iter(easypost.shipments))
+    assert calls(easypost) == [
+        ("POST", "/v2/shipments"),
+        ("POST", "buy"),
+        ("POST", f"/v2/shipments/{shipment_id}/forms"),
+    ]
+    form = easypost.requests[-1]
+    assert auth_of(form) == (DEMO_API_KEY, "")
+    assert form.body == {"form": {"type": "label_qr_code"}}
+    ret.refresh_from_db()
+    assert ret.status == "label_issued"
+    assert ret.carrier_qr_url == f"{easypost.base_url}/forms/{shipment_id}.png"
+    assert bytes(ret.carrier_qr_png).startswith(b"\x89PNG")
+    assert easypost.forms == {shipment_id: 1} and easypost.buys == {shipment_id: 1}
+
+
+def test_a_carrier_without_a_qr_code_on_request_is_not_asked(api, configure, easypost):
+    configure(rate_rule="named", rate_carrier="UPS", rate_service="Ground")
+    order_with_address(api)
+    ret = request_return(api, method="dropoff")
+    assert label_purchases_due().bought == 1
+    assert [m for m, _ in calls(easypost)] == ["POST", "POST"] and easypost.forms == {}
+    ret.refresh_from_db()
+    assert ret.carrier_qr_url == "" and ret.dropoff_code, "Aftercart's own drop-off code"
+    assert not ReturnFact.objects.filter(ret=ret, kind="carrier_qr_failed").exists()
+
+
+def test_a_qr_code_that_fails_is_retried_without_buying_again(api, configure, easypost):
+    easypost.script("form", status=503, body={"error": {"code": "SERVICE_UNAVAILABLE", "message": "down"}})
+    order_with_address(api)
+    ret = request_return(api, method="dropoff")
+    assert label_purchases_due().retrying == 1
+    purchase = LabelPurchase.objects.get(ret=ret)
+    assert (purchase.status, purchase.qr_attempts) == ("pending", 1)
+    assert purchase.last_error.startswith("carrier QR code: 503")
+    ret.refresh_from_db()
+    assert ret.status == "approved", "not issued yet: the code comes with the label"
+    assert label_purchases_due(now=later(5)).bought == 1
+    sid = purchase.shipment_id
+    assert calls(easypost)[-2:] == [("GET", f"/v2/shipments/{sid}"), ("POST", f"/v2/shipments/{sid}/forms")]
+    assert easypost.buys == {sid: 1}, "the retry read the bought shipment and did not buy again"
+    ret.refresh_from_db()
+    assert ret.status == "label_issued" and ret.carrier_qr_url.endswith(f"/forms/{sid}.png")
+
+
+def test_a_qr_code_request_whose_answer_is_lost_is_not_made_twice(api, configure, easypost):
+    easypost.script("form", delay=1.5)  # made, but answered after the client's 0.5 s timeout
+    order_with_address(api)
+    ret = request_return(api, method="dropoff")
+    assert label_purchases_due().retrying == 1
+    assert label_purchases_due(now=later(5)).bought == 1
+    sid = LabelPurchase.objects.get(ret=ret).shipment_id
+    assert easypost.forms == {sid: 1}, "the retry found the form on the shipment"
+    assert calls(easypost)[-1] == ("GET", f"/v2/shipments/{sid}")
+    ret.refresh_from_db()
+    assert ret.carrier_qr_url.endswith(f"/forms/{sid}.png")
+
+
+def test_without_the_carriers_qr_code_the_label_is_issued_with_ours_and_the_timeline_says_so(
+    api, configure, easypost, client
+):
+    refusal = {"error": {"code": "FORM.UNAVAILABLE", "message": "Label Broker is not enabled."}}
+    easypost.script("form", status=422, body=refusal)
+    order_with_address(api)
+    ret = request_return(api, method="dropoff")
+    assert label_purchases_due().bought == 1, "a refusal is not retried: the label is issued"
+    ret.refresh_from_db()
+    assert ret.status == "label_issued" and ret.carrier_qr_url == "" and ret.carrier_qr_png is None
+    assert ret.label_url.endswith(".pdf") and ret.dropoff_code
+    failed = ReturnFact.objects.get(ret=ret, kind="carrier_qr_failed")
+    assert (failed.payload["status"], failed.payload["code"]) == (422, "FORM.UNAVAILABLE")
+    assert "own drop-off QR code" in failed.payload["fallback"]
+    page = client.get(f"/returns/{make_tracking_token(ret.order)}/{ret.rma}").content.decode()
+    assert "data-qr " in page and "data-carrier-qr" not in page, "Aftercart's own code"
+    assert f'href="{ret.label_url}"' in page, "and the carrier's label to print"
+
+
+def test_a_qr_code_that_keeps_failing_gives_way_to_ours(api, configure, easypost):
+    for _ in range(QR_MAX_ATTEMPTS):
+        easypost.script("form", status=500, body={"error": {"code": "INTERNAL", "message": "oops"}})
+    order_with_address(api)
+    ret = request_return(api, method="dropoff")
+    outcomes = [label_purchases_due(now=later(minutes=120 * n)) for n in range(QR_MAX_ATTEMPTS)]
+    assert [(o.retrying, o.bought) for o in outcomes] == [(1, 0)] * (QR_MAX_ATTEMPTS - 1) + [(0, 1)]
+    ret.refresh_from_db()
+    assert ret.status == "label_issued" and ret.carrier_qr_url == ""
+    assert ReturnFact.objects.get(ret=ret, kind="carrier_qr_failed").payload["attempts"] == QR_MAX_ATTEMPTS
+    assert len(easypost.buys) == 1 and sum(easypost.buys.values()) == 1
 
 
 def test_the_carriers_qr_code_replaces_ours_on_the_page_and_in_the_email(api, configure, easypost, client):
