@@ -22,7 +22,9 @@ from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.messages import return_email_context
 from aftercart.returns.models import LabelPurchase, LabelSettings, Return, ReturnFact
 from aftercart.returns.services.purchase import MAX_ATTEMPTS, QR_MAX_ATTEMPTS, label_purchases_due
-from tests.integration.test_returns_api import place
+from tests.conftest import shared_path
+from tests.integration.test_returns_api import iso, place
+from tests.integration.test_webhooks import shopify_post
 
 pytestmark = pytest.mark.django_db
 
@@ -419,3 +421,48 @@ def test_a_return_cancelled_before_its_label_is_bought_is_not_issued(api, config
     assert LabelPurchase.objects.get(ret=ret).status == "dropped"
     ret.refresh_from_db()
     assert ret.status == "cancelled" and ret.label_issued_at is None
+
+
+@pytest.mark.shared_data
+def test_a_shopify_orders_shipping_address_is_where_the_label_is_bought_from(
+    api, client, store, configure, easypost
+):
+    fixture = shared_path("shopify", "shopify_python_api_fixtures", "order.json")
+    order = json.loads(fixture.read_text())["order"]
+    placed = timezone.now() - timedelta(days=7)
+    # Shopify's order as its Python API's fixture has it, but placed a week ago (2008 is past any
+    # return window) and without its failed fulfilment (it shipped nothing).
+    order = {**order, "created_at": iso(placed), "updated_at": iso(placed), "fulfillments": []}
+    assert shopify_post(client, store, "orders/create", order).status_code == 202
+    events = [
+        {
+            "kind": "shipment.created",
+            "order_id": "450789469",
+            "shipment_id": "S1",
+            "carrier": "UPS",
+            "tracking_number": "1Z2345",
+            "occurred_at": iso(placed + timedelta(days=1)),
+        },
+        {
+            "kind": "tracking.event",
+            "tracking_number": "1Z2345",
+            "carrier": "ups",
+            "tag": "delivered",
+            "occurred_at": iso(placed + timedelta(days=3)),
+        },
+    ]
+    assert api.post("/api/v1/events/batch", {"events": events}).status_code == 202
+    body = {"order_id": "450789469", "lines": [{"line_id": "466157049", "reason": "changed_mind"}]}
+    response = api.post("/api/v1/returns", body)
+    assert response.status_code == 201, response.content
+    assert label_purchases_due().bought == 1, "EasyPost took the address: no 422"
+    assert easypost.requests[0].body["shipment"]["to_address"] == {
+        "name": "Bob Norman",
+        "street1": "Chestnut Street 92",
+        "city": "Louisville",
+        "state": "KY",
+        "zip": "40202",
+        "country": "US",
+        "phone": "555-625-1199",
+        "email": "bob.norman@hostmail.com",
+    }

@@ -116,15 +116,13 @@ class EasyPostStandIn:
             )
         for name in ("to_address", "from_address"):
             address = shipment[name]
-            if not address.get("zip") or not address.get("country"):
+            missing = next((f for f in ("street1", "zip", "country") if not address.get(f)), None)
+            if missing:
+                # A carrier rates and delivers to a street, not to a postal code.
                 return 422, _error(
                     "ADDRESS.VERIFY.FAILURE",
                     "Unable to verify address.",
-                    [
-                        (f"{name}.zip", "is required")
-                        if not address.get("zip")
-                        else (f"{name}.country", "is required")
-                    ],
+                    [(f"{name}.{missing}", "is required")],
                 )
         if not shipment["parcel"].get("weight"):
             return 422, _error(

@@ -523,18 +523,9 @@ def label_config(store_id: int) -> LabelConfig:
     )
 
 
-#: The address keys EasyPost takes, and the names order payloads may give them (Shopify's first).
-_ADDRESS_KEYS = {
-    "name": ("name",),
-    "company": ("company",),
-    "street1": ("address1", "street1"),
-    "street2": ("address2", "street2"),
-    "city": ("city",),
-    "state": ("province_code", "state", "province"),
-    "zip": ("zip", "postal_code"),
-    "country": ("country_code", "country"),
-    "phone": ("phone",),
-}
+#: The address fields EasyPost takes, as orders carry them in ``shipping_address`` (API orders as
+#: sent; Shopify's as :mod:`aftercart.integrations.shopify.parse` renames them).
+_ADDRESS_KEYS = ("name", "company", "street1", "street2", "city", "state", "zip", "country", "phone")
 
 
 def shopper_address(ret: Return) -> dict[str, str]:
@@ -549,10 +540,7 @@ def shopper_address(ret: Return) -> dict[str, str]:
         phone = str(payload.get("phone") or phone)
         shipping = payload.get("shipping_address")
         if isinstance(shipping, Mapping):
-            found = {
-                key: str(next((shipping[n] for n in names if shipping.get(n)), ""))[:200]
-                for key, names in _ADDRESS_KEYS.items()
-            }
+            found = {key: str(shipping.get(key) or "")[:200] for key in _ADDRESS_KEYS}
     if not found.get("name"):
         found["name"] = state.customer_name if state else ""
     if not found.get("zip") and state:
