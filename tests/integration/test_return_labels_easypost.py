@@ -21,7 +21,12 @@ from aftercart.notifications.models import Message
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.messages import return_email_context
 from aftercart.returns.models import LabelPurchase, LabelSettings, Return, ReturnFact
-from aftercart.returns.services.purchase import MAX_ATTEMPTS, QR_MAX_ATTEMPTS, label_purchases_due
+from aftercart.returns.services.purchase import (
+    MAX_ATTEMPTS,
+    QR_MAX_ATTEMPTS,
+    label_purchase_retry,
+    label_purchases_due,
+)
 from tests.conftest import shared_path
 from tests.integration.test_returns_api import iso, place
 from tests.integration.test_webhooks import shopify_post
@@ -348,6 +353,57 @@ def test_an_invalid_address_fails_for_good_and_the_operator_sees_it(api, configu
     assert label_purchases_due().bought == 1, "retried once the operator asks"
     ret.refresh_from_db()
     assert ret.status == "label_issued"
+
+
+ADDRESS_REFUSED = {
+    "error": {
+        "code": "ADDRESS.VERIFY.FAILURE",
+        "message": "Unable to verify address.",
+        "errors": [{"field": "to_address.street1", "message": "Address not found"}],
+    }
+}
+
+
+def test_the_operators_retry_after_an_address_fix_buys_with_a_new_shipment(api, configure, easypost):
+    easypost.script("buy", status=422, body=ADDRESS_REFUSED)
+    order_with_address(api)
+    ret = request_return(api)
+    assert label_purchases_due().failed == 1
+    old = LabelPurchase.objects.get(ret=ret).shipment_id
+    assert old, "refused at the buy: the shipment, with the old address, was made"
+    assert label_purchases_due(now=later(600)).claimed == 0, "no automatic retry of a refusal"
+
+    fixed = {**SHOPPER, "street1": "200 N Harbor Dr"}
+    update = {"updated_at": iso(timezone.now()), "shipping_address": fixed}
+    assert api.patch("/api/v1/orders/1001", update).status_code == 200
+    assert label_purchase_retry(ret) is True
+    assert label_purchases_due().bought == 1
+    new = LabelPurchase.objects.get(ret=ret).shipment_id
+    assert new != old
+    assert calls(easypost)[-3:] == [
+        ("GET", f"/v2/shipments/{old}"),
+        ("POST", "/v2/shipments"),
+        ("POST", "buy"),
+    ]
+    assert easypost.shipments[new]["to_address"]["street1"] == "200 N Harbor Dr"
+    assert easypost.buys == {new: 1}
+    ret.refresh_from_db()
+    assert ret.status == "label_issued"
+
+
+def test_the_operators_retry_records_a_label_bought_meanwhile_instead_of_buying_again(
+    api, configure, easypost
+):
+    # The buy went through but its answer was lost, and the retries that followed all failed.
+    easypost.script("buy", delay=1.5)
+    order_with_address(api)
+    ret = request_return(api)
+    assert label_purchases_due().retrying == 1
+    sid = LabelPurchase.objects.get(ret=ret).shipment_id
+    LabelPurchase.objects.filter(ret=ret).update(status="failed")
+    assert label_purchase_retry(ret) is True
+    assert label_purchases_due(now=later(5)).bought == 1
+    assert easypost.buys == {sid: 1} and len(easypost.shipments) == 1, "read, recorded, not renewed"
 
 
 def test_a_server_error_is_retried_with_backoff_and_buys_once(api, configure, easypost):
