@@ -341,6 +341,12 @@ def test_an_invalid_address_fails_for_good_and_the_operator_sees_it(api, configu
     assert label_purchases_due(now=later(600)).claimed == 0, "not retried forever"
     assert DEMO_API_KEY not in purchase.last_error and DEMO_API_KEY not in json.dumps(failed.payload)
 
+    # The shopper is not left waiting for a label that is not coming: the next step says so.
+    page = client.get(f"/returns/{make_tracking_token(ret.order)}/{ret.rma}").content.decode()
+    assert 'data-step="return_label_delayed"' in page and "data-label-pending" not in page
+    assert "The store has been told" in page
+    assert api.get(f"/api/v1/returns/{ret.rma}").json()["next_step"]["code"] == "return_label_delayed"
+
     client.force_login(User.objects.create_superuser("op", "op@example.com", "pw-long-enough"))
     listing = client.get("/admin/returns/return/?label_purchase__status__exact=failed").content.decode()
     assert ret.rma in listing

@@ -154,7 +154,20 @@ def return_step(ret: Return) -> ReturnNextStep:
             exchange=quantize(ret.exchange_amount, cur),
             charge=quantize(ret.charge_amount, cur),
         ),
+        label_failed=_label_failed(ret),
     )
+
+
+def _label_failed(ret: Return) -> bool:
+    """Whether the prepaid label of an approved return could not be bought (its purchase failed
+    for good). Only an approved return still without a label asks: one query for those (none with
+    ``select_related("label_purchase")``), none for any other."""
+    if ret.status != ReturnStatus.APPROVED.value or ret.label_issued_at is not None or ret.keep_items:
+        return False
+    try:
+        return bool(ret.label_purchase.status == LabelPurchase.Status.FAILED)
+    except LabelPurchase.DoesNotExist:
+        return False
 
 
 _RESOLUTION_VALUES = frozenset(r.value for r in Resolution)
