@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from aftercart.demo.easypost import DEMO_API_KEY, api_base, easypost_standin
 from aftercart.domain.milestones import Milestone
+from aftercart.exceptions.models import OrderException
 from aftercart.notifications.models import Message
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.messages import return_email_context
@@ -51,6 +52,14 @@ SHOPPER = {
     "country": "US",
 }
 PARCEL = {"length": 12, "width": 9, "height": 4, "weight": 24}
+
+ADDRESS_REFUSED = {
+    "error": {
+        "code": "ADDRESS.VERIFY.FAILURE",
+        "message": "Unable to verify address.",
+        "errors": [{"field": "to_address.street1", "message": "Address not found"}],
+    }
+}
 
 
 @pytest.fixture
@@ -352,6 +361,17 @@ def test_an_invalid_address_fails_for_good_and_the_operator_sees_it(api, configu
     assert ret.rma in listing
     detail = client.get(f"/admin/returns/return/{ret.pk}/change/").content.decode()
     assert "ADDRESS.VERIFY.FAILURE" in detail
+    queue = client.get("/ops/exceptions?kind=return_label_failed").content.decode()
+    assert 'data-kind="return_label_failed"' in queue and f"return:{ret.rma}" in queue
+    assert "ADDRESS.VERIFY.FAILURE" in queue
+    case = OrderException.objects.get(kind="return_label_failed")
+    assert (case.order_id, case.queue, case.severity, case.resolved_at) == (
+        ret.order_id,
+        "customer",
+        "high",
+        None,
+    )
+
     response = client.post(
         "/admin/returns/return/", {"action": "retry_label_purchase", "_selected_action": [ret.pk]}
     )
@@ -359,15 +379,25 @@ def test_an_invalid_address_fails_for_good_and_the_operator_sees_it(api, configu
     assert label_purchases_due().bought == 1, "retried once the operator asks"
     ret.refresh_from_db()
     assert ret.status == "label_issued"
+    case.refresh_from_db()
+    assert case.resolved_at is not None and case.resolution == "return label issued"
+    assert 'data-kind="return_label_failed"' not in client.get("/ops/exceptions").content.decode()
 
 
-ADDRESS_REFUSED = {
-    "error": {
-        "code": "ADDRESS.VERIFY.FAILURE",
-        "message": "Unable to verify address.",
-        "errors": [{"field": "to_address.street1", "message": "Address not found"}],
-    }
-}
+def test_a_label_case_outlives_the_orders_own_syncs_and_ends_with_a_cancellation(api, configure, easypost):
+    easypost.script("create", status=422, body=ADDRESS_REFUSED)
+    order_with_address(api)
+    ret = request_return(api)
+    assert label_purchases_due().failed == 1
+    # A carrier event re-projects the order and syncs its detected cases: the label case is not one.
+    event = {"kind": "tracking.event", "tracking_number": "1Z1001X", "carrier": "ups", "tag": "delivered"}
+    event["occurred_at"] = iso(timezone.now())
+    assert api.post("/api/v1/events/batch", {"events": [event]}).status_code == 202
+    case = OrderException.objects.get(kind="return_label_failed")
+    assert case.resolved_at is None
+    assert api.post(f"/api/v1/returns/{ret.rma}/cancel", {}).status_code == 200
+    case.refresh_from_db()
+    assert case.resolution == "return cancelled"
 
 
 def test_the_operators_retry_after_an_address_fix_buys_with_a_new_shipment(api, configure, easypost):

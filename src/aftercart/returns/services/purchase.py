@@ -38,10 +38,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from aftercart.domain.exceptions import ExceptionKind
 from aftercart.domain.messaging import retry_delay
 from aftercart.domain.returns import ReturnMethod
 from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnStatus
 from aftercart.domain.returns.rates import choose_rate
+from aftercart.exceptions.services import exception_record_open
 from aftercart.integrations.easypost.labels import (
     BoughtLabel,
     EasyPostClient,
@@ -55,7 +57,7 @@ from aftercart.integrations.easypost.labels import (
 from aftercart.returns import selectors
 from aftercart.returns.models import LabelPurchase, Return
 from aftercart.returns.services.labels import _issue_label
-from aftercart.returns.services.steps import _fact
+from aftercart.returns.services.steps import _fact, label_case_subject
 
 logger = logging.getLogger(__name__)
 
@@ -298,6 +300,16 @@ def _failed(purchase: LabelPurchase, error: EasyPostError, *, now: datetime) -> 
             "attempts": purchase.attempts,
             "shipment_id": purchase.shipment_id,
         },
+    )
+    # Where operators look for what needs a person: the exceptions queue (resolved when the return
+    # stops waiting for its label, see returns.services.steps._fact).
+    exception_record_open(
+        store_id=ret.store_id,
+        order_id=ret.order_id,
+        kind=ExceptionKind.RETURN_LABEL_FAILED,
+        subject=label_case_subject(ret),
+        detail=f"{ret.rma}: {error}",
+        now=now,
     )
     logger.error("label purchase for %s failed for good: %s", ret.rma, error.code)
     return "failed"
