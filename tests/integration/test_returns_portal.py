@@ -707,3 +707,46 @@ def test_an_order_known_only_from_tracking_gets_a_friendly_page_and_writes_nothi
     assert "This item is not part of this order." in errors_of(posted)
     assert client.get(f"/t/{token}").status_code == 200
     assert nothing_written()
+
+
+def _png_16bit_rgba(width: int, height: int) -> bytes:
+    """A real, valid 16-bit RGBA PNG (8 bytes a pixel), all transparent: a few hundred kB however
+    large, written row by row so the test never holds the raw pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    row = b"\0" * (1 + width * 8)  # filter byte, then the row's pixels
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_a_photo_too_large_once_decoded_is_refused_before_decoding_naming_the_limit(
+    client, token, monkeypatch
+):
+    # 24 megapixels, under the 50-megapixel cap, but 8 bytes a pixel: 192 MB to inflate, and Pillow
+    # would keep it as 96 MB of RGBA. It is refused from its header: nothing is decoded.
+    from PIL import ImageFile
+
+    from aftercart.returns import photos
+
+    data = _png_16bit_rgba(6000, 4000)
+    assert len(data) < MAX_BYTES and photos.MAX_PIXELS > 6000 * 4000
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self) or None)
+    with pytest.raises(photos.PhotoRefused) as refused:
+        photos.photo_check(data, "scan.png")
+    assert refused.value.code == "too_many_pixels" and not decoded
+    assert photos.MAX_MEGAPIXELS == 32
+
+    monkeypatch.undo()
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": [_file("scan.png", data)]})
+    assert response.status_code == 400
+    assert "at most 32 megapixels (16 for 16-bit images)" in errors_of(response)
+    assert nothing_written()

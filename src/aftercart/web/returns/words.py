@@ -83,6 +83,10 @@ STATUS_LABELS = {
 
 PHOTO_ERRORS = {
     "too_large": _("Each photo must be 5 MB or smaller. Please choose your photos again."),
+    # 32: aftercart.returns.photos.MAX_MEGAPIXELS (MAX_DECODED_BYTES at 4 bytes a pixel).
+    "too_many_pixels": _(
+        "Each photo may be at most 32 megapixels (16 for 16-bit images). Please choose smaller photos."
+    ),
     "not_an_image": _("Photos must be JPEG, PNG or WebP images. Please choose your photos again."),
     "too_many": _("Add at most 3 photos per item. Please choose your photos again."),
 }
