@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,7 +14,7 @@ from aftercart.demo.services import DEMO_SLUGS, demo_reset, seed_demo
 from aftercart.demo.simulate import simulate
 from aftercart.orders.models import Fact, Order, OrderLine, Shipment
 from aftercart.orders.selectors import order_state
-from aftercart.returns.models import Return, ReturnFact, StockLevel
+from aftercart.returns.models import LabelPurchase, Return, ReturnFact, StockLevel
 from aftercart.returns.portal import exchange_options, returnable_lines
 from aftercart.stores.models import Store
 
@@ -222,9 +223,23 @@ def test_simulation_is_deterministic_and_depends_on_the_seed() -> None:
 
 def test_demo_command(client) -> None:
     out = StringIO()
-    call_command("aftercart_demo", "--orders", "60", stdout=out)
+    # The EasyPost stand-in on any free port (8377 may be another demo's).
+    call_command("aftercart_demo", "--orders", "60", "--easypost-port", "0", stdout=out)
     text = out.getvalue()
     assert "Seeded 60 orders" in text
+    # The US shop's prepaid labels were bought from the stand-in while seeding, and the returns
+    # list shows them issued (as they are now, not as they were before the worker's pass).
+    bought = LabelPurchase.objects.filter(store__slug="northwind", status="bought")
+    assert bought.exists() and f"Prepaid return labels: {bought.count()} bought" in text
+    listed = next(ln.split() for ln in text.splitlines() if ln.strip().startswith("label_issued "))
+    assert listed[1] == "label_issued", listed
+    issued = Return.objects.get(rma=listed[-1].rsplit("/", 1)[1])
+    assert (issued.store.slug, issued.label_provider, issued.label_cost) == (
+        "northwind",
+        "easypost",
+        Decimal("7.58"),
+    )
+    assert issued.label_purchase in bought
     assert "demo / aftercart-demo" in text
     assert "/api/v1/docs" in text
     # one order of each exception journey, with its tracking link

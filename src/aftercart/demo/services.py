@@ -202,7 +202,7 @@ def seed_demo(
         while label_purchases_due().claimed:
             pass
         summary.labels_bought = LabelPurchase.objects.filter(status=LabelPurchase.Status.BOUGHT).count()
-    summary.returns = returned.returns
+    summary.returns = returned.statuses_now()
     summary.return_links = returned.links
     summary.facts_received += returned.facts.received
     summary.facts_accepted += returned.facts.accepted
