@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from aftercart.api import carriers, events, inventory, notifications, orders, returns
+from aftercart.api import carriers, events, inventory, notifications, orders, privacy, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.problems import Problem, problem_response, validation_problem
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
+from aftercart.privacy.services import NothingHeld, PrivacyRefused
 from aftercart.returns.services.request import ReturnRefused
 
 api = NinjaAPI(
@@ -35,6 +36,7 @@ api.add_router("/carriers", carriers.router)
 api.add_router("/returns", returns.router)
 api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/privacy", privacy.router)
 
 
 @api.exception_handler(ValidationError)
@@ -68,6 +70,8 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (PolicyError, returns.policy_problem),
     (Refused, notifications.refused_problem),
     (ChoiceRefused, orders.choice_problem),
+    (PrivacyRefused, privacy.refused_problem),
+    (NothingHeld, privacy.nothing_held_problem),
 ]
 
 
