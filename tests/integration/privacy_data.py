@@ -32,6 +32,7 @@ NEEDLES = (
     "Ana Silva",
     "Silva",
     "SW1A 1AA",
+    "SW1A1AA",
     "12 Long Acre Flat 3",
 )
 POLICY = {"window_days": 30, "methods": ["label"]}
