@@ -48,8 +48,11 @@ def jpeg() -> bytes:
     return image.getvalue()
 
 
-def place(api, order_id, *, email, phone="", name="", postal="SW1A 1AA", days_ago=6, signed_by=""):
-    """An order of a jacket, shipped and delivered; the carrier's words may name the signer."""
+def place(
+    api, order_id, *, email, phone="", name="", postal="SW1A 1AA", days_ago=6, signed_by="", delivered=True
+):
+    """An order of a jacket, shipped and (unless not ``delivered``) delivered; the carrier's words
+    may name the signer."""
     now = timezone.now()
     placed = now - timedelta(days=days_ago)
     order = {
@@ -68,7 +71,7 @@ def place(api, order_id, *, email, phone="", name="", postal="SW1A 1AA", days_ag
         {"kind": "tracking.event", "tracking_number": tracking, "carrier": "ups", "tag": "delivered",
          "raw_message": f"Delivered, signed by {signed_by}" if signed_by else "Delivered",
          "location": "London, GB", "occurred_at": iso(now - timedelta(days=max(days_ago - 3, 0)))},
-    ]  # fmt: skip
+    ][: 2 if delivered else 1]  # fmt: skip
     assert api.post("/api/v1/events/batch", {"events": events}).status_code == 202
     return Order.objects.get(external_id=order_id)
 

@@ -3,6 +3,7 @@ order from the restored ledger; a corrupted projection is reported."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import threading
@@ -119,7 +120,7 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path):
 
 
 @postgresql_only
-def test_a_postgresql_dump_restores_into_a_fresh_database_and_verifies(orders, tmp_path, alias_for, capsys):
+def test_a_postgresql_dump_restores_into_a_fresh_database_and_verifies(orders, tmp_path, capsys):
     dump = tmp_path / "aftercart.dump"
     call_command("aftercart_backup", "create", str(dump))
     assert dump.read_bytes()[:5] == b"PGDMP", "pg_dump's custom format"
@@ -129,15 +130,15 @@ def test_a_postgresql_dump_restores_into_a_fresh_database_and_verifies(orders, t
 
     scratch = f"aftercart_restore_{uuid.uuid4().hex[:8]}"
     env = {"PGHOST": connection.settings_dict["HOST"] or "", "PGUSER": connection.settings_dict["USER"] or ""}
-    subprocess.run(["createdb", scratch], env={**env, "PATH": "/usr/bin:/bin"}, check=True)
+    subprocess.run(["createdb", scratch], env={**os.environ, **env}, check=True)
     try:
-        fresh = alias_for(scratch)
-        backup_restore(dump, using=fresh)
-        assert Order.objects.using(fresh).count() == 5
-        Order.objects.using(fresh).filter(external_id="1003").update(
-            placed_at=timezone.now() - timedelta(days=1)
-        )
-        [mismatch] = projections_verify(using=fresh).mismatches
-        assert (mismatch.order_id, mismatch.what) == ("1003", "placed_at")
+        with database_opened(scratch) as fresh:
+            backup_restore(dump, using=fresh)
+            assert Order.objects.using(fresh).count() == 5
+            Order.objects.using(fresh).filter(external_id="1003").update(
+                placed_at=timezone.now() - timedelta(days=1)
+            )
+            [mismatch] = projections_verify(using=fresh).mismatches
+            assert (mismatch.order_id, mismatch.what) == ("1003", "placed_at")
     finally:
-        subprocess.run(["dropdb", "--if-exists", scratch], env={**env, "PATH": "/usr/bin:/bin"}, check=True)
+        subprocess.run(["dropdb", "--if-exists", scratch], env={**os.environ, **env}, check=True)
