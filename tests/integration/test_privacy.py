@@ -175,3 +175,14 @@ def test_the_api_exports_and_erases_for_its_own_store_only(
     body = response.json()
     assert body["subject"].startswith("anon-") and body["requested_by"].startswith("api-key:")
     assert leaks() == []
+
+
+def test_the_endpoints_are_documented_with_their_errors(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    export = spec["paths"]["/api/v1/privacy/export"]["post"]
+    erase = spec["paths"]["/api/v1/privacy/erase"]["post"]
+    assert "application/zip" in export["responses"]["200"]["content"]
+    for operation in (export, erase):
+        assert {"400", "401", "404"} <= set(operation["responses"])
+    body = erase["requestBody"]["content"]["application/json"]["schema"]
+    assert "confirm" in str(spec["components"]["schemas"]) and body
