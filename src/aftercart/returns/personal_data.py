@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from aftercart.domain.personal_data import scrub_json, scrub_text
 from aftercart.kernel.personal_data import DataSubject
-from aftercart.returns.models import Return, ReturnFact, ReturnLine
+from aftercart.returns.models import LabelPurchase, Return, ReturnFact, ReturnLine
 from aftercart.returns.payloads import amounts_json, line_json
 from aftercart.returns.photos import photos_delete, photos_root
 
@@ -100,6 +100,11 @@ def erase(subject: DataSubject) -> dict[str, int]:
         fact.payload = scrub_json(fact.payload, subject.needles)
         fact.actor = scrub_text(fact.actor, subject.needles)
     ReturnFact.objects.bulk_update(facts, ["payload", "actor"], batch_size=500)
+    # A label purchase's error is the label service's answer, which can quote the sender: the customer.
+    purchases = list(LabelPurchase.objects.filter(ret__in=returns).exclude(last_error=""))
+    for purchase in purchases:
+        purchase.last_error = scrub_text(purchase.last_error, subject.needles)
+    LabelPurchase.objects.bulk_update(purchases, ["last_error"], batch_size=500)
     transaction.on_commit(lambda: photos_delete(paths))
     return {
         "returns": len(returns),

@@ -1,5 +1,5 @@
 """``aftercart worker``: background work — the projection of appended carrier events, the message
-outbox and the periodic exception sweep, each a loop of :mod:`aftercart.kernel.loops`, until
+outbox, the periodic exception sweep and the purchase of prepaid return labels, each a loop of :mod:`aftercart.kernel.loops`, until
 SIGTERM or SIGINT."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from aftercart.notifications.worker import delivery_loop
 from aftercart.orders.worker import projection_loop, projections_catch_up
 from aftercart.privacy.services import retention_purge
 from aftercart.privacy.worker import retention_loop
+from aftercart.returns.worker import label_purchase_loop, label_purchase_pass
 
 
 class Command(BaseCommand):
@@ -41,6 +42,12 @@ class Command(BaseCommand):
             "--sweep-interval", type=float, default=300.0, help="Seconds between exception sweeps."
         )
         parser.add_argument(
+            "--labels-interval",
+            type=float,
+            default=5.0,
+            help="Seconds between polls for return labels to buy (EasyPost).",
+        )
+        parser.add_argument(
             "--lease",
             type=float,
             default=300.0,
@@ -54,6 +61,9 @@ class Command(BaseCommand):
             # First: the sweep and the outbox then see the orders as their facts say.
             projections_catch_up()
             call_command("aftercart_sweep", "--once")
+            # Labels before the outbox: a label bought now is e-mailed in this same run.
+            while label_purchase_pass():
+                pass
             call_command("aftercart_deliver", "--once")
             while retention_purge():  # off unless AFTERCART_RETENTION_DAYS is set
                 pass
@@ -65,6 +75,7 @@ class Command(BaseCommand):
                 projection_loop(interval=opts["project_interval"]),
                 delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
                 sweep_loop(interval=opts["sweep_interval"]),
+                label_purchase_loop(interval=opts["labels_interval"]),
                 *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
             ]
         )
