@@ -9,13 +9,16 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.returns import Reason, RequestedLine
-from aftercart.notifications.models import PreferenceSource
+from aftercart.notifications.models import Preference, PreferenceSource
 from aftercart.notifications.services import preference_set
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
@@ -99,6 +102,12 @@ def customer_everywhere(api, client, api_token, store, django_capture_on_commit_
     preference_set(
         store_id=store.pk, channel=Channel.EMAIL, address="ana.silva@example.com", opted_in=True,
         source=PreferenceSource.PREFERENCE_PAGE, order_id=first.pk, now=now,
+    )  # fmt: skip
+    # An operator changed her SMS choice in the admin: its history names the preference, address and all.
+    stop = Preference.objects.get(address="+442079460123")
+    LogEntry.objects.create(
+        user=User.objects.create_user("alice"), content_type=ContentType.objects.get_for_model(Preference),
+        object_id=str(stop.pk), object_repr=str(stop)[:200], action_flag=CHANGE, change_message="[]",
     )  # fmt: skip
     line = SubmittedLine(
         request=RequestedLine(line_id="1001-L1", quantity=1, reason=Reason.SIZE_TOO_SMALL),

@@ -120,6 +120,7 @@ def test_erasure_leaves_none_of_the_customers_strings_and_the_same_statuses(
     assert receipt.subject.startswith("anon-") and receipt.kind == "request"
     assert receipt.counts["orders"] == {"orders": 2, "facts": 3}  # placed ×2, the signed scan
     assert receipt.counts["returns"]["photos"] == 1
+    assert receipt.counts["admin_log"] == {"admin_log": 1}
     assert set(ErasedOrder.objects.values_list("order_id", flat=True)) == {o.pk for o in orders}
     # Sends still count per (pseudonymous) recipient; nothing more goes out to her.
     recipients = set(Message.objects.filter(order__in=orders).values_list("recipient", flat=True))

@@ -17,6 +17,7 @@ from aftercart.notifications.renderers import renderer_register
 from aftercart.orders import personal_data as orders_data
 from aftercart.orders.events import ForeignParcelEvents, MilestonesReached, OrderProjected
 from aftercart.orders.parcels import parcel_owner_register
+from aftercart.privacy import admin_log
 from aftercart.returns import personal_data as returns_data
 from aftercart.returns.receivers import return_parcels, track_returns
 from aftercart.returns.renderers import RETURN_MESSAGES
@@ -52,3 +53,4 @@ def wire() -> None:
     personal_data_register(
         PersonalData("returns", returns_data.export, returns_data.erase, returns_data.files)
     )
+    personal_data_register(PersonalData("admin_log", admin_log.export, admin_log.erase))
