@@ -8,7 +8,6 @@ module decides what inside a row is theirs and what it becomes.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -49,9 +48,9 @@ def pseudonym(key: bytes, value: str) -> str:
     """The stable pseudonym of ``value`` (an e-mail, a phone number) under ``key``:
     ``anon-<20 hex>``. The same customer always gets the same one, so counts per recipient still
     add up after erasure; without the key nobody can tell whose it was (no rainbow table of
-    addresses works against a keyed hash)."""
-    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
-    return f"anon-{digest}"
+    addresses works against a keyed hash). Keyed BLAKE2b, a MAC by design (RFC 7693): the planner
+    computes one per customer it looks up, and it is several times cheaper than HMAC-SHA256."""
+    return "anon-" + hashlib.blake2b(value.encode(), key=key[:64], digest_size=10).hexdigest()
 
 
 def needles_for(values: Iterable[str]) -> tuple[str, ...]:
