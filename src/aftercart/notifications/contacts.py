@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aftercart.domain.contacts import email_key, phone_key
 from aftercart.domain.messaging import Channel
+from aftercart.domain.projection.state import OrderState
 
 
 def contact_key(channel: Channel | str, address: str, region: str = "") -> str:
@@ -20,3 +21,10 @@ def contact_key(channel: Channel | str, address: str, region: str = "") -> str:
     if channel == Channel.SMS:
         return phone_key(address, region)
     return email_key(address)
+
+
+def order_contact(channel: Channel | str, state: OrderState, store_country: str = "") -> str:
+    """The order's current address on ``channel``, normalised (what messages go to now, and
+    what a preference link is bound to); "" when it has none."""
+    raw = state.email if channel == Channel.EMAIL else state.phone if channel == Channel.SMS else ""
+    return contact_key(channel, raw, state.country or store_country)
