@@ -113,7 +113,9 @@ def mask(channel: Channel, address: str) -> str:
     return f"•••• {address[-3:]}" if len(address) > 3 else "••••"
 
 
-def _sections(order: Order, state: OrderState) -> list[Section]:
+def channel_sections(order: Order, state: OrderState) -> list[Section]:
+    """The channels the store writes to this customer on (e-mail; SMS when it texts) with their
+    address and current choices: the preference page's sections, and the widget's SMS opt-in."""
     journey = store_channel_map(order.store_id)
     out = []
     for channel, raw in ((Channel.EMAIL, state.email), (Channel.SMS, state.phone)):
@@ -172,7 +174,7 @@ def preferences_page(request: HttpRequest, token: str) -> HttpResponse:
         "store": store_view(order.store, state.number or order.external_id),
         "theme": brand_theme(order.store.branding),
         "order_number": state.number or order.external_id,
-        "sections": [s.view() for s in _sections(order, state)],
+        "sections": [s.view() for s in channel_sections(order, state)],
         "save_url": reverse("web:preferences-save", kwargs={"token": token}),
         "saved": request.GET.get("saved", ""),
     }
@@ -225,7 +227,7 @@ def preferences_save(request: HttpRequest, token: str) -> HttpResponse:
                 m: request.POST.get(f"{section.channel.value}-{m.value}") == "on" for m in section.milestones
             },
         )
-        for section in _sections(order, state)
+        for section in channel_sections(order, state)
     ]
     changed = customer_preferences.preferences_save(
         store_id=order.store_id, order_id=order.pk, state=state, wishes=wishes
