@@ -19,7 +19,7 @@ site: its view calls :func:`csp_frame_ancestors` with the store's origins, which
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from typing import Any
 
@@ -64,12 +64,17 @@ class Nonce:
 
 
 def policy(
-    nonce: Nonce | None = None, *, inline_styles: bool = False, frame_ancestors: tuple[str, ...] = ()
+    nonce: Nonce | None = None,
+    *,
+    inline_styles: bool = False,
+    frame_ancestors: tuple[str, ...] = (),
+    overrides: Mapping[str, str] | None = None,
 ) -> str:
     """The header's value: the nonce in ``style-src`` when it was used, or ``'unsafe-inline'``
     styles for a page that frames an e-mail (a nonce would make browsers ignore it);
-    ``frame_ancestors`` (origins, checked by the caller) in place of ``'none'``."""
-    directives = dict(DIRECTIVES)
+    ``frame_ancestors`` (origins, checked by the caller) in place of ``'none'``; ``overrides``
+    replace (or add) whole directives, for a page that sets its own policy."""
+    directives = {**DIRECTIVES, **(overrides or {})}
     if frame_ancestors:
         directives["frame-ancestors"] = " ".join(frame_ancestors)
     if inline_styles:
