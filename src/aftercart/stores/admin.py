@@ -1,5 +1,4 @@
 from collections.abc import Sequence
-
 from typing import Any
 
 from django import forms
@@ -34,7 +33,7 @@ class StoreForm(forms.ModelForm):
 
     class Meta:
         model = Store
-        fields = "__all__"
+        fields = ("widget_origins",)  # the admin adds the rest (ModelAdmin.get_fields)
 
     def clean_widget_origins(self) -> list[str]:
         value = self.cleaned_data.get("widget_origins") or []
