@@ -132,6 +132,20 @@ def test_the_widget_words_the_same_next_step_as_the_tracking_page_in_the_custome
     assert 'lang="fr"' in widget and "Suivre votre commande" in widget
 
 
+def test_the_api_gives_the_checkout_the_widget_url(shop, api, client):
+    placed = timezone.now().isoformat()
+    order = {"order_id": "A-1", "number": "#1", "placed_at": placed, "email": "ana@example.com", "lines": []}
+    response = api.post("/api/v1/orders", order)
+    assert response.status_code == 201, response.content
+    created = response.json()
+    url = created["widget_url"]
+    assert url.startswith("http://") and "/w/acme/" in url
+    assert api.get("/api/v1/orders/A-1").json()["widget_url"].startswith(url.split(":", 2)[0])
+    framed = client.get(url[url.index("/w/") :])
+    assert framed.status_code == 200 and 'id="widget-heading"' in framed.content.decode()
+    assert "/t/" in created["tracking_url"]
+
+
 def test_a_store_with_no_site_set_lets_no_one_frame_it(store, client):
     order = place(store, "1001", timezone.now())
     assert frame_ancestors(client.get(widget_url(order))) == "'none'"
