@@ -23,10 +23,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from aftercart.domain.messaging import Channel
+from aftercart.domain.next_step import NextStep
+from aftercart.domain.projection.state import OrderState
 from aftercart.domain.widget import site_origin
 from aftercart.kernel.csp import csp_frame_ancestors
 from aftercart.notifications.models import PreferenceSource
 from aftercart.notifications.preferences import ChannelWish, preferences_save
+from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
 from aftercart.orders.tokens import link_expired
 from aftercart.orders.widget_links import (
@@ -105,16 +108,11 @@ def widget_sms(request: HttpRequest, store: str, token: str) -> HttpResponse:
         return _problem(request, shop, "expired", language)
     section = next((s for s in channel_sections(order, state) if s.channel is Channel.SMS), None)
     shown = form_read(str(request.POST.get("form", "")), order.public_id)
-    problem = ""
     if section is None or shown is None:
-        problem = "stale"  # the store stopped texting, or the form is old or not this order's
-    elif request.POST.get("consent") != "yes":
-        problem = "consent"
-    if problem or section is None or shown is None:
-        context = widget_context(order, state, step, now, language)
-        with translation.override(language):
-            context["sms_problem"] = str(SMS_PROBLEMS[problem or "stale"])
-        return _framed(render_page(request, "web/widget/frame.html", context, language, status=400), shop)
+        # The form is old, forged or another order's (or the store stopped texting): ask again.
+        return _sms_refused(request, shop, order, (state, step), language, "stale")
+    if request.POST.get("consent") != "yes":
+        return _sms_refused(request, shop, order, (state, step), language, "consent")
     preferences_save(
         store_id=shop.pk,
         order_id=order.pk,
@@ -126,6 +124,21 @@ def widget_sms(request: HttpRequest, store: str, token: str) -> HttpResponse:
     )
     page = reverse("web:widget", kwargs={"store": shop.slug, "token": token})
     return _framed(see_other(f"{page}?{urlencode({'lang': language, 'sms': 'on'})}"), shop)
+
+
+def _sms_refused(
+    request: HttpRequest,
+    store: Store,
+    order: Order,
+    view: tuple[OrderState, NextStep],
+    language: str,
+    problem: str,
+) -> HttpResponse:
+    """The widget again (400), its form saying what to do; nothing was written."""
+    context = widget_context(order, view[0], view[1], timezone.now(), language)
+    with translation.override(language):
+        context["sms_problem"] = str(SMS_PROBLEMS[problem])
+    return _framed(render_page(request, "web/widget/frame.html", context, language, status=400), store)
 
 
 def _widget(request: HttpRequest, store: Store, read: WidgetRead) -> HttpResponse:
