@@ -21,6 +21,7 @@ from aftercart.domain.returns import (
     OrderForReturn,
     PaidLine,
     RequestedLine,
+    ReturnMethod,
     ReturnPolicy,
     StockLevels,
     allocate,
@@ -154,7 +155,16 @@ def return_step(ret: Return) -> ReturnNextStep:
             exchange=quantize(ret.exchange_amount, cur),
             charge=quantize(ret.charge_amount, cur),
         ),
+        method=ret.method,
+        location=in_store_location(ret.store_id) if ret.method == ReturnMethod.IN_STORE else "",
     )
+
+
+def in_store_location(store_id: int) -> str:
+    """Where the store's in-store returns go, as its current policy says (one line; "" unset):
+    where to go is today's answer, not the one when the return was made."""
+    found = _LATEST_POLICY.instances([store_id])
+    return ", ".join(policy_of(found[0] if found else None).in_store_location)
 
 
 _RESOLUTION_VALUES = frozenset(r.value for r in Resolution)
