@@ -4,8 +4,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from aftercart.stores.models import ApiKey, Store
+from aftercart.stores.models import ApiKey, CareInstruction, Store
 from aftercart.stores.services import api_key_issue, api_key_revoke
+
+
+class CareInstructionInline(admin.StackedInline):
+    """The store's care texts, one per category and language (printed on packing slips)."""
+
+    model = CareInstruction
+    extra = 0
+    fields = ("category", "language", "title", "text")
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -25,7 +33,7 @@ class ApiKeyInline(admin.TabularInline):
 class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "country", "timezone", "default_locale")
     search_fields = ("name", "slug")
-    inlines = [ApiKeyInline]
+    inlines = [CareInstructionInline, ApiKeyInline]
     actions = ["issue_api_key"]
 
     def get_deleted_objects(
@@ -70,3 +78,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset.filter(revoked_at=None):
             api_key_revoke(api_key=api_key)
         self.message_user(request, "Revoked. Requests with these keys now get 401.")
+
+
+@admin.register(CareInstruction)
+class CareInstructionAdmin(admin.ModelAdmin):
+    """Care texts across stores: "knitwear" in "fr" for one store, printed on its packing slips."""
+
+    list_display = ("store", "category", "language", "title", "updated_at")
+    list_filter = ("store", "language")
+    search_fields = ("category", "title", "text")
