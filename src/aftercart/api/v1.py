@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from aftercart.api import carriers, events, inventory, notifications, orders, returns
+from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.problems import Problem, problem_response, validation_problem
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
+from aftercart.packing.batch import SlipsRefused
 from aftercart.returns.services.request import ReturnRefused
 
 api = NinjaAPI(
@@ -35,6 +36,9 @@ api.add_router("/carriers", carriers.router)
 api.add_router("/returns", returns.router)
 api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/care-instructions", care.router)
+# At the root: its paths are /orders/{order_id}/packing-slip.pdf and /packing-slips.pdf.
+api.add_router("/", packing.router)
 
 
 @api.exception_handler(ValidationError)
@@ -68,6 +72,7 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (PolicyError, returns.policy_problem),
     (Refused, notifications.refused_problem),
     (ChoiceRefused, orders.choice_problem),
+    (SlipsRefused, packing.refusal_problem),
 ]
 
 

@@ -64,4 +64,3 @@ def care_notes(store: Store, categories: Iterable[str]) -> dict[tuple[str, str],
         "category", "language", "title", "text"
     )
     return {(category, language): CareNote(title, text) for category, language, title, text in rows}
-

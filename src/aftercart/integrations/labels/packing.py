@@ -108,7 +108,7 @@ def _text(value: str) -> str:
 
 
 def _slip_story(slip: PackingSlip, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    width = PAGE[0] - 2 * _MARGIN
+    width = PAGE[0] - 2 * _MARGIN - 12  # inside the frame's own 6 pt padding on each side
     on = colors.HexColor(slip.on_colour)
     name = ParagraphStyle("store", parent=styles["bold"], fontSize=17, leading=21, textColor=on)
     order = ParagraphStyle("order", parent=styles["base"], alignment=2, textColor=on)
@@ -125,6 +125,7 @@ def _slip_story(slip: PackingSlip, styles: dict[str, ParagraphStyle]) -> list[Fl
         TableStyle(
             [
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(slip.colour)),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 10),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 10),
@@ -152,6 +153,7 @@ def _slip_story(slip: PackingSlip, styles: dict[str, ParagraphStyle]) -> list[Fl
             [
                 ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.4, _RULE),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 5),
@@ -173,6 +175,7 @@ def _slip_story(slip: PackingSlip, styles: dict[str, ParagraphStyle]) -> list[Fl
         codes.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 6),
@@ -236,6 +239,8 @@ def render_packing_slips(
         title=title,
         author=author,
         pageCompression=1,
+        # Every page starts in DejaVu too (reportlab's default is Helvetica): no base font at all.
+        initialFontName=FONT,
     )
     story: list[Flowable] = []
     for slip in slips:
