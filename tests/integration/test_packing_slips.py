@@ -281,3 +281,29 @@ def test_the_command_writes_a_pick_list_from_ids_a_file_or_the_unshipped_orders(
             "aftercart_packing_slips", "--store", "acme", "--orders", "1001", "nope", "--out", str(out)
         )
     assert not out.exists()
+
+
+def test_operators_find_every_orders_slip_and_print_all_to_pack(api, client, shop, django_user_model):
+    first, second = place(api, "1001"), place(api, "1002")
+    Order.objects.filter(pk=second.pk).update(stage="in_transit")
+    listing = "/ops/packing-slips?store=acme"
+    assert client.get(listing).status_code == 302  # staff only: to the admin login
+    client.force_login(django_user_model.objects.create_user("ops", password="x", is_staff=True))
+
+    html = client.get(listing).content.decode()
+    assert f"/ops/packing-slips/orders/{first.pk}.pdf" in html
+    assert f"/ops/packing-slips/orders/{second.pk}.pdf" not in html  # shipped: not to pack
+    assert f"/ops/packing-slips/orders/{second.pk}.pdf" in client.get(listing + "&show=all").content.decode()
+    # The order's ops page links its slip too.
+    assert (
+        f"/ops/packing-slips/orders/{second.pk}.pdf"
+        in client.get(f"/ops/exceptions/orders/{second.pk}").content.decode()
+    )
+
+    slip = client.get(f"/ops/packing-slips/orders/{second.pk}.pdf")
+    assert slip["Content-Type"] == "application/pdf"
+    tracking = codes_on(pages_of(slip.content)[0])[0]
+    assert second.number in client.get(local(tracking)).content.decode()
+
+    to_pack = client.get("/ops/packing-slips/acme/to-pack.pdf")
+    assert to_pack.status_code == 200 and len(PdfReader(io.BytesIO(to_pack.content)).pages) == 1
