@@ -127,7 +127,9 @@ class Command(BaseCommand):
         write(f"  API docs     {base}/api/v1/docs")
         write(f"  Mailbox      {base}/ops/mailbox/    the e-mails the demo customers received")
         write(f"  Exceptions   {base}/ops/exceptions")
-        write(f"  Packing      {base}/ops/packing-slips    a printable packing slip for every order, one PDF per pick list")
+        write(
+            f"  Packing      {base}/ops/packing-slips    a printable packing slip for every order, one PDF per pick list"
+        )
         write("")
         for slug, count in summary.orders_by_store.items():
             carriers = ", ".join(summary.carriers.get(slug, []))
