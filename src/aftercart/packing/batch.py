@@ -27,9 +27,10 @@ class SlipsRefused(Exception):
 
 
 def batch_limit() -> int:
-    """The most orders one request may ask slips for (``AFTERCART_PACKING_SLIPS_MAX``, default 200:
-    about a pick cart, and a few seconds of layout; the command line has no limit)."""
-    return int(getattr(settings, "AFTERCART_PACKING_SLIPS_MAX", 200))
+    """The most orders one request may ask slips for (``AFTERCART_PACKING_SLIPS_MAX``, default 100:
+    a pick cart or two, and about 6 CPU seconds, well inside a worker's 30 s timeout at ~60 ms a
+    slip, docs/benchmarks.md; the command line has no limit)."""
+    return int(getattr(settings, "AFTERCART_PACKING_SLIPS_MAX", 100))
 
 
 def order_for_slip(store: Store, order_id: str) -> Order:
