@@ -252,6 +252,17 @@ def test_demo_command(client) -> None:
     user = get_user_model().objects.get(username="demo")
     assert user.is_superuser and user.is_staff and user.check_password("aftercart-demo")
 
+    # every order has its printable packing slip on the operator side, found from the printed link
+    packing = next(line for line in text.splitlines() if "/ops/packing-slips" in line).split()[1]
+    client.force_login(user)
+    for slug in DEMO_SLUGS:
+        listing = client.get(packing.split("8000")[1], {"store": slug, "show": "all"}).content.decode()
+        order = Order.objects.filter(store__slug=slug).order_by("-placed_at", "-pk").first()
+        assert order is not None and f"/ops/packing-slips/orders/{order.pk}.pdf" in listing
+    slip = client.get(f"/ops/packing-slips/orders/{order.pk}.pdf")
+    assert slip.status_code == 200 and slip["Content-Type"] == "application/pdf"
+    client.logout()
+
     # the printed key works against the API, for the printed example order
     curl = next(line for line in text.splitlines() if "curl" in line)
     token = curl.split("Bearer ")[1].split('"')[0]

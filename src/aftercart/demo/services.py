@@ -33,6 +33,7 @@ from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
 from aftercart.returns.models import LabelPurchase, Return
 from aftercart.returns.services.purchase import label_purchases_due
+from aftercart.stores.care import care_instruction_put
 from aftercart.stores.models import ApiKey, Store
 from aftercart.stores.services import (
     api_key_issue,
@@ -105,6 +106,7 @@ class _StoreFields(TypedDict):
     timezone: str
     default_locale: str
     branding: dict[str, Any]
+    review_url: str
 
 
 def _store_fields(brand: Brand) -> _StoreFields:
@@ -114,6 +116,7 @@ def _store_fields(brand: Brand) -> _StoreFields:
         "timezone": brand.timezone,
         "default_locale": brand.locale,
         "branding": brand.branding,
+        "review_url": brand.review_url,
     }
 
 
@@ -129,6 +132,8 @@ def demo_stores_ensure() -> dict[str, Store]:
             for name, value in _store_fields(brand).items():
                 setattr(store, name, value)
             store.save()
+        for category, language, text in brand.care:
+            care_instruction_put(store=store, category=category, language=language, text=text)
         stores[brand.slug] = store
     return stores
 

@@ -22,6 +22,7 @@ from aftercart.domain.returns import quantize
 from aftercart.kernel.i18n import customer_zone, format_money
 from aftercart.kernel.presenter import present
 from aftercart.notifications.links import base_url, tracking_url
+from aftercart.orders.models import Order
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns import selectors
 from aftercart.returns.models import Return
@@ -36,6 +37,17 @@ def return_url(ret: Return, suffix: str = "") -> str:
         path = reverse(name, kwargs={"token": token, "rma": ret.rma})
     except NoReverseMatch:
         return tracking_url(ret.order)
+    return f"{base_url()}{path}"
+
+
+def returns_portal_url(order: Order) -> str:
+    """Where the customer starts a return of ``order`` in the shoppers' portal, signed with the
+    order's link (like :func:`return_url`); the order's tracking page when the portal is not
+    installed."""
+    try:
+        path = reverse("web:returns-start", kwargs={"token": make_tracking_token(order)})
+    except NoReverseMatch:
+        return tracking_url(order)
     return f"{base_url()}{path}"
 
 

@@ -303,6 +303,21 @@ def _line_extras(payloads: list[tuple[int, str, Any]]) -> dict[str, OrderLineFac
     return extras
 
 
+def line_categories(order: Order, state: OrderState, policy: ReturnPolicy) -> dict[str, str]:
+    """Each line's product category (``line_id`` → category, "" when unknown): as the order sent it,
+    else from the store's catalogue in ``policy`` (the same rule returns decide by, so an item's
+    care instructions and its return window agree on what it is)."""
+    extras = _line_extras(_order_payloads(order))
+    return {
+        line_id: policy.category_of(
+            product_id=line.product_id,
+            sku=line.sku,
+            given=extras.get(line_id, OrderLineFacts()).category,
+        )
+        for line_id, line in state.lines.items()
+    }
+
+
 def order_placed(order: Order, state: OrderState) -> bool:
     """Whether the store has sent the order itself (``order.placed``). An order the ledger knows
     only from a carrier scan naming it has no lines and no placed time: nothing to return yet."""

@@ -45,6 +45,12 @@ class LineIn(_Strict):
     product_id: str = Field("", max_length=128)
     quantity: int = Field(1, ge=1, le=100_000)
     unit_price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+    category: str = Field(
+        "",
+        max_length=100,
+        description="The product's category: picks the store's care instructions for the packing slip "
+        "and the returns policy's per-category rules.",
+    )
 
 
 class LineUpdateIn(_Strict):
