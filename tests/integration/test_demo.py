@@ -11,10 +11,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from aftercart.demo.services import DEMO_SLUGS, demo_reset, seed_demo
+from aftercart.demo.services import DEMO_SLUGS, demo_api_keys_issue, demo_reset, seed_demo
 from aftercart.demo.simulate import simulate
-from aftercart.orders.models import Fact, Order, OrderLine, Shipment
+from aftercart.orders.models import DeliveryPromise, Fact, Order, OrderLine, Shipment
 from aftercart.orders.selectors import order_state
+from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import LabelPurchase, Return, ReturnFact, StockLevel
 from aftercart.returns.portal import exchange_options, returnable_lines
 from aftercart.stores.models import Store
@@ -124,6 +125,23 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
     assert 'data-step="stalled"' in stalled and "has not scanned your parcel since" in stalled
     late = pages["late to ship: keep waiting or cancel"].content.decode()
     assert 'data-step="late_to_ship"' in late and 'data-situation="delayed_not_shipped"' in late
+    # Both shops learned their delivery windows from the month's deliveries while it was replayed
+    # (issue 16): an order still on its way shows one, with its explanation, on its tracking page
+    # and in the API; orders placed once a shop had enough history kept the promise made then.
+    tokens = demo_api_keys_issue()
+    for store in (northwind, lumiere):
+        moving = orders.filter(store=store, next_step="shipped").order_by("number").first()
+        assert moving is not None, store.slug
+        html = client.get(f"/t/{make_tracking_token(moving)}").content.decode()
+        assert "data-earliest=" in html and "data-learning" not in html, store.slug
+        body = client.get(
+            f"/api/v1/orders/{moving.external_id}", HTTP_AUTHORIZATION=f"Bearer {tokens[store.slug]}"
+        ).json()
+        window = body["delivery_window"]
+        assert window is not None and "recent deliveries" in window["explanation"], store.slug
+        assert f'data-earliest="{window["earliest"]}"' in html
+        promised = DeliveryPromise.objects.filter(store=store)
+        assert promised.exists() and all(p.promised_at <= NOW for p in promised), store.slug
     # the shop names a substitute for a missing line when the product comes in another variant
     offered = Fact.objects.filter(
         store__slug__in=DEMO_SLUGS, kind="line.status", payload__status="unavailable"
