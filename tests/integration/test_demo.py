@@ -12,7 +12,9 @@ from django.core.management import call_command
 from aftercart.demo.services import DEMO_SLUGS, demo_reset, seed_demo
 from aftercart.demo.simulate import simulate
 from aftercart.orders.models import Fact, Order, OrderLine, Shipment
-from aftercart.returns.models import Return, ReturnFact
+from aftercart.orders.selectors import order_state
+from aftercart.returns.models import Return, ReturnFact, StockLevel
+from aftercart.returns.portal import exchange_options, returnable_lines
 from aftercart.stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +151,23 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
     assert returns.filter(status="requested", needs_review=True).exists()
     assert all(r.facts.filter(kind="requested").exists() for r in returns)
     assert returns.filter(method="dropoff").exclude(dropoff_code="").exists()
+    # Exchange first, with no stock feed: the demo's exchanges go back by QR drop-off, for
+    # another variant of the same product, and delivered orders are offered exchanges.
+    dropoff_exchanges = returns.filter(method="dropoff", lines__resolution="exchange").distinct()
+    assert dropoff_exchanges.count() >= 2
+    for ret in dropoff_exchanges:
+        line = ret.lines.get()
+        assert line.exchange_for["product_id"] == line.product_id
+        assert line.exchange_for["variant"] not in ("", line.variant)
+        assert "(next size)" not in line.exchange_for["variant"], "a variant the shop sells"
+    assert not StockLevel.objects.filter(store__slug__in=DEMO_SLUGS).exists()
+    delivered = list(orders.filter(next_step="delivered").order_by("pk")[:60])
+    offered = 0
+    for order in delivered:
+        state = order_state(order)
+        lines = returnable_lines(order, state, NOW)
+        offered += any(exchange_options(order, line) for line in lines)
+    assert offered >= len(delivered) // 2, f"{offered} of {len(delivered)} delivered orders offer an exchange"
     # each listed with its page in the shoppers' portal, which opens and shows that return (seen
     # on the demo's day: links expire some time after delivery)
     assert set(summary.return_links) == set(summary.returns)

@@ -336,6 +336,28 @@ def test_another_resource_under_an_order_topic_is_refused(
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize("topic", ["orders/create", "orders/updated", "orders/cancelled"])
+@pytest.mark.parametrize(
+    ("body_of", "field_name"),
+    [
+        (lambda: load(f"{PY_FIXTURES}/checkouts.json")["checkouts"][0], "abandoned_checkout_url"),
+        (lambda: load(f"{PY_FIXTURES}/customer.json")["customer"], "orders_count"),
+        (lambda: rest_example("customer", 0)["customers"][0], "orders_count"),
+    ],
+    ids=["checkout", "customer", "rest customer"],
+)
+def test_a_checkout_or_customer_under_an_order_topic_is_refused_not_a_phantom_order(
+    topic: str, body_of: Any, field_name: str
+) -> None:
+    # Signed by the same secret, they carry an id, line items or an e-mail address like an order:
+    # read as one, each made an order nobody placed.
+    with pytest.raises(ShopifyPayloadError) as error:
+        parse_webhook(topic, body_of(), "x")
+    assert error.value.field == field_name
+    assert "whatever X-Shopify-Topic says" in error.value.message
+
+
+@pytest.mark.shared_data
 @pytest.mark.parametrize("topic", ["fulfillments/create", "fulfillments/update"])
 def test_a_fulfillment_event_under_a_fulfillment_topic_is_refused(topic: str) -> None:
     body = load(f"{PY_FIXTURES}/fulfillment_event.json")["fulfillment_event"]

@@ -23,7 +23,8 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.orders.services import RecordResult, facts_record
 from aftercart.returns.messages import return_url
-from aftercart.returns.models import Return
+from aftercart.returns.models import LabelSettings, Return
+from aftercart.returns.portal import exchange_options, returnable_lines
 from aftercart.returns.selectors import policy_current
 from aftercart.returns.services.labels import return_issue_label
 from aftercart.returns.services.policy import return_policy_save
@@ -40,10 +41,50 @@ DEMO_POLICY = {
     "store_credit": {"bonus": {"percent": "10", "cap": "15.00"}},
     "abuse": {"max_returns": 1, "period_days": 365},
 }
+#: Where each shop takes in-store returns: what the shopper is told to bring the items to.
+IN_STORE_LOCATION = {
+    "northwind": ["Northwind Outfitters SoHo, 112 Spring St, New York — returns desk, ground floor"],
+    "lumiere": ["Maison Lumière Marais, 8 rue de Bretagne, Paris — comptoir des retours"],
+}
 RETURN_ADDRESS = {
     "northwind": ["Northwind Returns", "1200 Harbor Way, Dock 4", "Newark, NJ 07114", "United States"],
     "lumiere": ["Maison Lumière — Retours", "14 rue des Entrepôts", "93200 Saint-Denis", "France"],
 }
+
+
+#: Where the US shop's prepaid return labels go back to, as EasyPost takes an address, and the
+#: parcel its returns usually make (inches, ounces).
+EASYPOST_SHOP = "northwind"
+EASYPOST_RETURN_ADDRESS = {
+    "name": "Northwind Returns",
+    "street1": "1200 Harbor Way",
+    "street2": "Dock 4",
+    "city": "Newark",
+    "state": "NJ",
+    "zip": "07114",
+    "country": "US",
+    "phone": "2015550123",
+}
+EASYPOST_PARCEL = {"length": 14, "width": 10, "height": 4, "weight": 32}
+
+
+def demo_easypost_configure(stores: Mapping[str, Store], base_url: str, api_key: str) -> None:
+    """Point the US demo shop's prepaid labels at an EasyPost API (the demo's local stand-in):
+    its returns' labels are bought by the worker, at the cheapest rate."""
+    store = stores.get(EASYPOST_SHOP)
+    if store is None:
+        return
+    LabelSettings.objects.update_or_create(
+        store=store,
+        defaults={
+            "provider": "easypost",
+            "easypost_api_key": api_key,
+            "easypost_base_url": base_url,
+            "rate_rule": "cheapest",
+            "return_address": EASYPOST_RETURN_ADDRESS,
+            "parcel": EASYPOST_PARCEL,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -62,13 +103,14 @@ PLANS = (
     Plan("in_review", "label", Reason.SIZE_TOO_LARGE, OfferKind.REFUND, "Runs a size big."),
     Plan("approved", "in_store", Reason.CHANGED_MIND, OfferKind.STORE_CREDIT),
     Plan("label_issued", "label", Reason.SIZE_TOO_SMALL, OfferKind.EXCHANGE, "Too tight on the shoulders."),
-    Plan("dropoff", "dropoff", Reason.NOT_AS_DESCRIBED, OfferKind.REFUND, "The colour is much darker."),
+    # Exchanges come first in the portal and QR drop-off needs no printer: two of them together.
+    Plan("dropoff", "dropoff", Reason.SIZE_TOO_LARGE, OfferKind.EXCHANGE, "One size down, please."),
     Plan("in_transit", "label", Reason.ARRIVED_LATE, OfferKind.REFUND, "Needed it for a trip."),
     Plan("received", "label", Reason.DEFECTIVE, OfferKind.REFUND, "Zip broke on first use."),
     Plan("inspected", "label", Reason.CHANGED_MIND, OfferKind.STORE_CREDIT),
     Plan("refunded", "label", Reason.DAMAGED, OfferKind.REFUND, "Box crushed, seam torn."),
     Plan("credited", "dropoff", Reason.CHANGED_MIND, OfferKind.STORE_CREDIT),
-    Plan("exchanged", "label", Reason.SIZE_TOO_SMALL, OfferKind.EXCHANGE, "Need one size up."),
+    Plan("exchanged", "dropoff", Reason.SIZE_TOO_SMALL, OfferKind.EXCHANGE, "Need one size up."),
     Plan("rejected", "label", Reason.CHANGED_MIND, OfferKind.REFUND, condition=Condition.UNWORN),
     Plan("cancelled", "label", Reason.CHANGED_MIND, OfferKind.REFUND, "Decided to keep it."),
 )
@@ -93,7 +135,11 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
         if policy_current(store) is None:
             return_policy_save(
                 store=store,
-                data={**DEMO_POLICY, "return_address": RETURN_ADDRESS.get(slug, [])},
+                data={
+                    **DEMO_POLICY,
+                    "return_address": RETURN_ADDRESS.get(slug, []),
+                    "in_store_location": IN_STORE_LOCATION.get(slug, []),
+                },
                 actor="demo",
             )
     candidates = {slug: _delivered_orders(store, now) for slug, store in stores.items()}
@@ -134,21 +180,19 @@ def _delivered_orders(store: Store, now: datetime) -> list[Order]:
     return [order for order, _ in picked]
 
 
-def _choices(order: Order, plan: Plan) -> list[LineChoice]:
+def _choices(order: Order, plan: Plan, at: datetime) -> list[LineChoice]:
     state = order_state(order)
     line = next(iter(state.lines.values()))
     target = None
     if plan.resolution == OfferKind.EXCHANGE:
-        product = next(
-            (p for b in BRANDS for p in b.products if p.sku == line.sku),
-            None,
-        )
-        others = [v for v in (product.variants if product else ()) if v and v != line.variant]
+        # What the portal would offer for this line: the shop's other variants (no stock feed).
+        listed = next((r for r in returnable_lines(order, state, at) if r.line_id == line.line_id), None)
+        options = exchange_options(order, listed) if listed is not None else []
         target = ExchangeTarget(
             product_id=line.product_id,
-            variant=others[0] if others else f"{line.variant} (next size)",
+            variant=options[0].variant if options else f"{line.variant} (next size)",
             unit_price=line.unit_price or Decimal(0),
-            sku="",
+            sku=options[0].sku if options else "",
         )
     request = RequestedLine(
         line_id=line.line_id, quantity=1, reason=plan.reason, condition=plan.condition, exchange_for=target
@@ -243,7 +287,7 @@ def _request(
         return return_request(
             store=store,
             order=order,
-            choices=choices or _choices(order, plan),
+            choices=choices or _choices(order, plan, at),
             client_key=f"demo:{order.external_id}:{key or plan.name}",
             source="demo",
             method=plan.method,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import phonenumbers
 
 from aftercart.domain.messaging import Channel
+from aftercart.domain.projection.state import OrderState
 
 
 def contact_key(channel: Channel | str, address: str, region: str = "") -> str:
@@ -30,3 +31,10 @@ def contact_key(channel: Channel | str, address: str, region: str = "") -> str:
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         return "".join(address.split())[:254]
     return address.lower()[:254]
+
+
+def order_contact(channel: Channel | str, state: OrderState, store_country: str = "") -> str:
+    """The order's current address on ``channel``, normalised (what messages go to now, and
+    what a preference link is bound to); "" when it has none."""
+    raw = state.email if channel == Channel.EMAIL else state.phone if channel == Channel.SMS else ""
+    return contact_key(channel, raw, state.country or store_country)

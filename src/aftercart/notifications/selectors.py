@@ -168,3 +168,15 @@ def choices_for(store_id: int, channel: Channel, address: str) -> ContactChoices
 def preference_history(store_id: int, channel: Channel, address: str) -> list[PreferenceChange]:
     """Every consent or preference change of one customer on one channel, oldest first."""
     return list(PreferenceChange.objects.filter(store_id=store_id, channel=channel.value, address=address))
+
+
+def order_recipients(order_id: int, channel: Channel | str) -> list[str]:
+    """The addresses this order's messages on ``channel`` were planned for (normalised), newest
+    first: where an old link's address is found once the order's address has changed."""
+    rows = (
+        Message.objects.filter(order_id=order_id, channel=str(channel))
+        .exclude(recipient="")
+        .order_by("-id")
+        .values_list("recipient", flat=True)
+    )
+    return list(dict.fromkeys(rows))

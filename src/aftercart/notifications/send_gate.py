@@ -42,7 +42,7 @@ from aftercart.kernel.caches import memoised
 from aftercart.kernel.db import insert_rows, serialise_on, update_rows_where
 from aftercart.kernel.reads import FixedRead
 from aftercart.notifications.models import DeliveryAttempt, Message
-from aftercart.notifications.renderers import own_milestones
+from aftercart.notifications.renderers import own_milestones, renderer_for
 from aftercart.notifications.selectors import Contact, choices_for_contacts
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ def message_gate(
             address=message.recipient,
             sent=sent,
             now=now,
+            subject_stale=_subject_stale(message),
         )
         if verdict is not None:
             if verdict.rule is Withheld.STALE:  # contradicted: withdrawn rather than sent
@@ -148,6 +149,15 @@ def message_gate(
             return "suppressed"
         _attempt_start(message, now, merges=merges)
     return None
+
+
+def _subject_stale(message: Message) -> str:
+    """The message's own subject's verdict (a return that moved past the milestone), "" for an
+    order's message or a subject without the check."""
+    renderer = renderer_for(message.milestone)
+    if renderer is None or renderer.stale_reason is None:
+        return ""
+    return renderer.stale_reason(message)
 
 
 def _neighbours(

@@ -25,8 +25,10 @@ changed on a captured, validly signed delivery. So an order is cancelled only wh
 ``cancelled_at`` says so (an ``orders/cancelled`` body without it is refused, naming the field),
 and a body that is not the resource its topic names is refused naming the field that gives it away:
 under an order topic, ``order_id`` (fulfillments, fulfillment events, refunds, transactions, draft
-orders: an order has no ``order_id``), ``variants`` (a product) or ``inventory_item_id`` (an
-inventory level); under a fulfillment topic, ``fulfillment_id`` (a fulfillment event).
+orders: an order has no ``order_id``), ``variants`` (a product), ``inventory_item_id`` (an
+inventory level), ``abandoned_checkout_url`` (a checkout) or ``orders_count`` (a customer): each
+would otherwise make an order nobody placed; under a fulfillment topic, ``fulfillment_id`` (a
+fulfillment event).
 
 **Idempotency keys are derived from the resource, not from the webhook id.** Shopify gives each
 delivery of a webhook its own ``X-Shopify-Webhook-Id``, the same change reaches us through several
@@ -203,6 +205,10 @@ _NOT_AN_ORDER = {
     "order_id": "belongs to another resource (a fulfillment, refund, transaction...)",
     "variants": "belongs to a product",
     "inventory_item_id": "belongs to an inventory level",
+    # Checkouts and customers carry an id, line items or an e-mail like an order: read as one,
+    # each made an order nobody placed.
+    "abandoned_checkout_url": "belongs to a checkout",
+    "orders_count": "belongs to a customer",
 }
 _NOT_A_FULFILLMENT = {"fulfillment_id": "belongs to a fulfillment event"}
 
