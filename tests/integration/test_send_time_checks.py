@@ -168,3 +168,26 @@ def test_a_message_sent_withdraws_one_of_its_order_another_worker_claimed_but_ha
     )
     lost.refresh_from_db()
     assert lost.status == "sent" and len(smtp.received) == 1
+
+
+def test_a_message_whose_attempt_was_cut_short_goes_again_though_the_cap_would_stop_it(store, smtp, now):
+    start = now - timedelta(hours=3)
+    record(store, placed(start, "1"), placed(start, "2"), at=start)
+    first, second = Message.objects.filter(milestone="order_confirmed").order_by("pk")
+    # A worker recorded the first's attempt and died: perhaps after the server accepted it.
+    Message.objects.filter(pk=first.pk).update(
+        status="sending", attempts=1, claimed_until=now - timedelta(seconds=1)
+    )
+    DeliveryAttempt.objects.create(message=first, number=1, started_at=now - LEASE)
+    # Meanwhile another routine message reached the customer.
+    Message.objects.filter(pk=second.pk).update(status="sent", sent_at=now - timedelta(minutes=1))
+
+    report = message_deliver_due(now=now)
+    assert (report.claimed, report.sent) == (1, 1), "sent again, under the same Message-ID"
+    first.refresh_from_db()
+    assert first.status == "sent"
+    outcomes = list(
+        DeliveryAttempt.objects.filter(message=first).order_by("number").values_list("outcome", "error")
+    )
+    assert outcomes[0][0] == "retryable" and outcomes[0][1].startswith("lease expired")
+    assert outcomes[1] == ("sent", "")

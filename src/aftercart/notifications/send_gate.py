@@ -59,6 +59,7 @@ _ATTEMPT_FIELDS = ("message", "number", "started_at", "outcome", "error")
 _FINISH = ("status", "reason", "claimed_until", "next_attempt_at")
 
 _OWN = FixedRead(Message, "id = %s", fields=("status", "claimed_until"))
+_CUT_SHORT = FixedRead(DeliveryAttempt, "message_id = %s AND outcome = %s", fields=("id",))
 _M, _A = Message._meta.db_table, DeliveryAttempt._meta.db_table
 #: Sending with an attempt in flight (one statement with the rest: read apart, a send recorded in
 #: between would be seen neither in flight nor sent).
@@ -141,6 +142,13 @@ def message_gate(
             now=now,
             subject_stale=_subject_stale(message),
         )
+        if verdict is not None and verdict.rule is not Withheld.NO_CONSENT and _cut_short(message):
+            # An attempt of this message was cut short (its worker died): it may be in the inbox
+            # already. Withholding it now would record as unsent a message that may have gone, and
+            # staleness and the cap are about not telling the customer twice: it goes again, under
+            # the same idempotency key, which the provider uses to drop the copy. Consent still
+            # stops it.
+            verdict = None
         if verdict is not None:
             if verdict.rule is Withheld.STALE:  # contradicted: withdrawn rather than sent
                 finish_unsent(message, Message.Status.SUPERSEDED, verdict.reason)
@@ -149,6 +157,13 @@ def message_gate(
             return "suppressed"
         _attempt_start(message, now, merges=merges)
     return None
+
+
+def _cut_short(message: Message) -> bool:
+    """Whether an earlier attempt of this message is still in flight: its worker died after the
+    attempt was recorded, perhaps after the provider accepted it. (A first claim has none: only
+    read when the message was claimed before.)"""
+    return message.attempts > 1 and bool(_CUT_SHORT.rows([message.pk, DeliveryAttempt.Outcome.IN_FLIGHT]))
 
 
 def _subject_stale(message: Message) -> str:
