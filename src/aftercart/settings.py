@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "aftercart.kernel",
     "aftercart.stores",
     "aftercart.orders",
+    "aftercart.privacy",
     "aftercart.notifications",
     "aftercart.exceptions",
     "aftercart.returns",
@@ -274,5 +275,10 @@ AFTERCART_RETURN_LABEL_PROVIDER = os.environ.get("AFTERCART_RETURN_LABEL_PROVIDE
 #: API's address (a local stand-in in the demo and tests).
 AFTERCART_EASYPOST_API_KEY = os.environ.get("AFTERCART_EASYPOST_API_KEY", "")
 AFTERCART_EASYPOST_BASE_URL = os.environ.get("AFTERCART_EASYPOST_BASE_URL", "https://api.easypost.com/v2")
+#: Days an order's personal data is kept (0: for ever, the default). Older orders are pseudonymised
+#: by the worker's retention pass, with the same eraser as a customer's request (docs/privacy.md).
+AFTERCART_RETENTION_DAYS = env_whole("AFTERCART_RETENTION_DAYS", 0, minimum=0, maximum=36_500)
+#: The key of erased customers' pseudonyms (default: derived from the secret key). Keep it stable.
+AFTERCART_PRIVACY_KEY = os.environ.get("AFTERCART_PRIVACY_KEY", "")
 #: Where the demo's local mailbox keeps the e-mails it receives (read at /ops/mailbox/).
 AFTERCART_MAILBOX_DIR = Path(os.environ.get("AFTERCART_MAILBOX_DIR", VAR_DIR / "mailbox"))

@@ -163,3 +163,17 @@ def test_any_sequence_of_steps_keeps_the_machine_consistent(steps):
             assert before == S.INSPECTED or (before == S.APPROVED and keep)
         if status == S.REJECTED:
             assert reason
+
+
+def test_an_approved_return_whose_label_could_not_be_bought_says_it_is_delayed():
+    step = return_next_step(ReturnStatus.APPROVED, rma="R-1", label_failed=True)
+    assert step.code is ReturnStepCode.LABEL_DELAYED
+    assert step.action == "contact_us", "no label to download: the shopper may ask"
+    assert return_next_step(ReturnStatus.APPROVED, rma="R-1").code is ReturnStepCode.APPROVED
+    # Only an approved return waits for a label: a label issued since, or a keep-it return, is not delayed.
+    assert (
+        return_next_step(ReturnStatus.LABEL_ISSUED, rma="R-1", label_failed=True).code
+        is ReturnStepCode.SEND_ITEMS
+    )
+    kept = return_next_step(ReturnStatus.APPROVED, rma="R-1", keep_items=True, label_failed=True)
+    assert kept.code is ReturnStepCode.KEEP_ITEMS

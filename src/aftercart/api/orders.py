@@ -25,6 +25,7 @@ from aftercart.integrations.canonical.schemas import (
 )
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import render_next_step
+from aftercart.notifications import links
 from aftercart.orders import selectors
 from aftercart.orders.cancel import OrderDelivered, order_cancel
 from aftercart.orders.customer_choices import customer_choice_record, order_options
@@ -57,6 +58,11 @@ class OrderOut(Schema):
     delivery_window: dict[str, Any] | None = None
     #: The window promised at confirmation, kept as made (null when none was made).
     promise: dict[str, Any] | None = None
+    #: The customer's signed tracking page, as in the store's e-mails.
+    tracking_url: str = ""
+    #: The order-confirmation widget for the store's thank-you page (docs/widget.md): put it in
+    #: the snippet's ``data-aftercart-widget`` and ``<noscript><iframe src>``.
+    widget_url: str = ""
 
 
 class ChoiceIn(Schema):
@@ -140,6 +146,8 @@ def _read(request: StoreRequest, order_id: str) -> dict[str, Any]:
     data["options"] = [offer.to_json() for offer in order_options(order=order, state=state, now=now)]
     data["delivery_window"] = window_json(delivery_window(order, state, now))
     data["promise"] = promise_json(order)
+    data["tracking_url"] = links.tracking_url(order)
+    data["widget_url"] = links.widget_url(order, request.store.slug)
     return data
 
 

@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from aftercart.api import carriers, events, inventory, notifications, orders, returns
+from aftercart.api import carriers, events, inventory, notifications, orders, privacy, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
 from aftercart.domain.options import ChoiceRefused
@@ -19,6 +19,7 @@ from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
 from aftercart.orders.cancel import OrderDelivered
+from aftercart.privacy.services import NothingHeld, PrivacyRefused
 from aftercart.returns.services.request import ReturnRefused
 
 #: What a request body that is JSON but not an object is told.
@@ -63,6 +64,7 @@ api.add_router("/carriers", carriers.router)
 api.add_router("/returns", returns.router)
 api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/privacy", privacy.router)
 
 
 @api.exception_handler(ValidationError)
@@ -101,6 +103,8 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (Refused, notifications.refused_problem),
     (ChoiceRefused, orders.choice_problem),
     (OrderDelivered, orders.delivered_problem),
+    (PrivacyRefused, privacy.refused_problem),
+    (NothingHeld, privacy.nothing_held_problem),
 ]
 
 

@@ -126,6 +126,14 @@ class ReturnsSummary:
     facts: RecordResult
     #: What each return shows → (its order's number, the return's page in the shoppers' portal).
     links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: What each return shows → its RMA.
+    rmas: dict[str, str] = field(default_factory=dict)
+
+    def statuses_now(self) -> dict[str, str]:
+        """Each return's status as it is now: a prepaid label bought after seeding (the worker's
+        pass) has moved its return on since :attr:`returns` was taken."""
+        current = dict(Return.objects.filter(rma__in=self.rmas.values()).values_list("rma", "status"))
+        return {what: current.get(rma, self.returns[what]) for what, rma in self.rmas.items()}
 
 
 def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
@@ -146,6 +154,7 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
     slugs = [b.slug for b in BRANDS if b.slug in stores]
     made: dict[str, str] = {}
     links: dict[str, tuple[str, str]] = {}
+    rmas: dict[str, str] = {}
     scans = RecordResult()
     for index, plan in enumerate(PLANS):
         slug = slugs[index % len(slugs)]
@@ -159,7 +168,8 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
         if ret is not None:
             made[plan.name] = ret.status
             links[plan.name] = (order.number, return_url(ret))
-    return ReturnsSummary(returns=made, facts=scans, links=links)
+            rmas[plan.name] = ret.rma
+    return ReturnsSummary(returns=made, facts=scans, links=links, rmas=rmas)
 
 
 def _delivered_orders(store: Store, now: datetime) -> list[Order]:

@@ -1,4 +1,5 @@
-"""Links put in messages: the tracking page and the preferences (unsubscribe) page."""
+"""Links put in messages: the tracking page and the preferences (unsubscribe) page; and the
+order-confirmation widget's, which a store puts on its thank-you page (docs/widget.md)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ def base_url() -> str:
 def tracking_url(order: Order) -> str:
     """The order's tracking page, ``/t/<token>`` (a signed link that opens without a login)."""
     return f"{base_url()}/t/{make_tracking_token(order)}"
+
+
+def widget_url(order: Order, store_slug: str) -> str:
+    """The order's confirmation widget, ``/w/<store>/<token>``: the tracking link's token, since
+    the widget shows that very link (same signature, revocation and expiry)."""
+    return f"{base_url()}/w/{store_slug}/{make_tracking_token(order)}"
 
 
 def address_digest(channel: str, address: str) -> str:

@@ -129,6 +129,13 @@ def _stale(token: str, order: Order, state: OrderState) -> bool:
 def _sections(order: Order, state: OrderState, token: str) -> list[Section]:
     if _stale(token, order, state):
         return []  # the link's holder is not who the order writes to now
+    return channel_sections(order, state)
+
+
+def channel_sections(order: Order, state: OrderState) -> list[Section]:
+    """The channels the store writes to this customer on (e-mail; SMS when it texts) with their
+    address and current choices: the preference page's sections (once its link is checked), and
+    the widget's SMS opt-in."""
     journey = store_channel_map(order.store_id)
     out = []
     for channel, raw in ((Channel.EMAIL, state.email), (Channel.SMS, state.phone)):

@@ -41,6 +41,9 @@ class ReturnStepCode(StrEnum):
     REQUESTED = "return_requested"
     KEEP_ITEMS = "return_keep_items"
     APPROVED = "return_approved"
+    #: Approved, but its prepaid label could not be bought (the purchase failed for good): the
+    #: store has been told (the return's timeline, the exceptions queue) and sends it once fixed.
+    LABEL_DELAYED = "return_label_delayed"
     SEND_ITEMS = "return_send_items"
     IN_TRANSIT = "return_in_transit"
     RECEIVED = "return_received"
@@ -121,6 +124,13 @@ RETURN_TEXTS: dict[ReturnStepCode, tuple[str, str]] = {
     ),
     # How to send the items depends on the method: see SEND_INSTRUCTIONS.
     ReturnStepCode.APPROVED: (gettext_noop("Return approved"), ""),
+    ReturnStepCode.LABEL_DELAYED: (
+        gettext_noop("Your return label is delayed"),
+        gettext_noop(
+            "We couldn't get the prepaid label for return {rma} from the carrier. The store has been "
+            "told and will e-mail it to you as soon as it's sorted out."
+        ),
+    ),
     ReturnStepCode.SEND_ITEMS: (gettext_noop("Send your items back"), ""),
     ReturnStepCode.IN_TRANSIT: (
         gettext_noop("On its way back"),
@@ -229,12 +239,17 @@ def return_next_step(
     amounts: ReturnAmounts | None = None,
     method: ReturnMethod | str = ReturnMethod.LABEL,
     location: str = "",
+    label_failed: bool = False,
 ) -> ReturnNextStep:
     """The shopper's single next step on a return that is ``status``.
 
     While the items are to be sent, the detail and action are the ``method``'s
     (:func:`send_instructions`: a label to print, a QR code to show, a store to bring them to at
     ``location``).
+
+    ``label_failed``: the prepaid label approval asked for could not be bought (for good, until the
+    store fixes the cause): an approved return then says its label is delayed and the store knows,
+    rather than promise a label that is not coming.
 
     ``resolutions`` are the things issued, in the order they were settled: a return resolved by
     exchange says the exchange, never a refund. A rejected return says the team's reason and
@@ -244,6 +259,8 @@ def return_next_step(
     if ship_by is not None:
         params["ship_by"] = ship_by.isoformat()
     code = _code(status, keep_items=keep_items, needs_review=needs_review)
+    if code is ReturnStepCode.APPROVED and label_failed:
+        code = ReturnStepCode.LABEL_DELAYED
     if amounts is not None and code not in (ReturnStepCode.REJECTED, ReturnStepCode.CANCELLED):
         for name in ("refund", "store_credit", "exchange", "charge"):
             value = getattr(amounts, name)
@@ -268,6 +285,8 @@ def return_next_step(
         if rejection_reason.strip():
             params["rejection_reason"] = rejection_reason.strip().rstrip(".") + "."
             details = (detail, REJECTION_REASON)
+        actions = (_action(ReturnActionCode.CONTACT_US, rma),)
+    elif code is ReturnStepCode.LABEL_DELAYED:
         actions = (_action(ReturnActionCode.CONTACT_US, rma),)
     return ReturnNextStep(code, headline, details, params, actions)
 

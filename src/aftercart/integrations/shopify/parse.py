@@ -303,6 +303,9 @@ def _order_payload(order: Mapping[str, Any]) -> dict[str, Any]:
         "total": _money(order, "total_price", "total_price"),
     }
     payload = {k: v for k, v in payload.items() if v not in (None, "")}
+    address = _shipping_address(shipping)
+    if address:
+        payload["shipping_address"] = address
     consent = _sms_consent(order, customer)
     if consent is not None:
         payload["sms_consent"] = consent
@@ -314,6 +317,31 @@ def _order_payload(order: Mapping[str, Any]) -> dict[str, Any]:
             for i, item in enumerate(_list(order, "line_items", "line_items"))
         ]
     return payload
+
+
+#: Shopify's address fields under the names API orders use for ``shipping_address`` (EasyPost's,
+#: :class:`aftercart.integrations.canonical.schemas.AddressIn`): a prepaid return label is bought
+#: from there.
+_ADDRESS_FIELDS = {
+    "name": "name",
+    "company": "company",
+    "street1": "address1",
+    "street2": "address2",
+    "city": "city",
+    "state": "province_code",
+    "zip": "zip",
+    "country": "country_code",
+    "phone": "phone",
+}
+
+
+def _shipping_address(shipping: Mapping[str, Any]) -> dict[str, str]:
+    """The order's shipping address in the canonical shape, empty fields left out ({} without one:
+    a pickup or digital order)."""
+    found = {key: _text(shipping, name, f"shipping_address.{name}") for key, name in _ADDRESS_FIELDS.items()}
+    if found["country"]:
+        found["country"] = found["country"].upper()
+    return {k: v for k, v in found.items() if v}
 
 
 def _sms_consent(order: Mapping[str, Any], customer: Mapping[str, Any]) -> bool | None:

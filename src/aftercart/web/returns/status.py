@@ -24,7 +24,7 @@ from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import present
 from aftercart.orders.models import Order
 from aftercart.returns import selectors
-from aftercart.returns.models import Return
+from aftercart.returns.models import LabelPurchase, Return
 from aftercart.web.pages import page_frame, private, render_page
 from aftercart.web.returns.access import frame, open_order
 from aftercart.web.returns.words import (
@@ -200,9 +200,14 @@ def _carrier_qr(ret: Return) -> str:
 
 
 def _label_pending(ret: Return) -> bool:
-    """Whether a prepaid label is being bought for the approved return (or could not be yet)."""
+    """Whether a prepaid label is being bought for the approved return (a purchase that failed for
+    good is not: the next step says the label is delayed)."""
     purchase = selectors.label_purchase_of(ret) if ret.label_issued_at is None else None
-    return purchase is not None and ret.status == ReturnStatus.APPROVED.value
+    return (
+        purchase is not None
+        and purchase.status != LabelPurchase.Status.FAILED
+        and ret.status == ReturnStatus.APPROVED.value
+    )
 
 
 def _qr_svg(ret: Return) -> str:
