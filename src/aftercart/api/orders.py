@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, model_validator
 
+from aftercart.api.openapi import refuses
 from aftercart.api.problems import Problem
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import NextStep, StepCode
@@ -202,7 +203,7 @@ def update_order(request: StoreRequest, order_id: str, payload: OrderUpdateIn) -
     return _read(request, order_id)
 
 
-@router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order")
+@router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order", openapi_extra=refuses(409))
 def cancel_order(request: StoreRequest, order_id: str, payload: CancelIn) -> dict[str, Any]:
     """Record that the store cancelled the order (again: nothing changes). A delivered order has
     nothing left to cancel: 409, nothing written."""
@@ -248,7 +249,10 @@ def choice_problem(refused: ChoiceRefused) -> Problem:
 
 
 @router.post(
-    "/{order_id}/choices", response={201: OrderOut, 200: OrderOut}, summary="Record a customer's choice"
+    "/{order_id}/choices",
+    response={201: OrderOut, 200: OrderOut},
+    summary="Record a customer's choice",
+    openapi_extra=refuses(409),
 )
 def record_choice(request: StoreRequest, order_id: str, payload: ChoiceIn) -> Status[dict[str, Any]]:
     """Record the customer's answer to an exception (from the order's ``options``), as a store

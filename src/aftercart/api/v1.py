@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from aftercart.api import carriers, events, inventory, notifications, orders, returns
 from aftercart.api.auth import StoreKey
+from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, problem_response, validation_problem
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
@@ -18,7 +19,15 @@ from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
 from aftercart.returns.services.request import ReturnRefused
 
-api = NinjaAPI(
+
+class _Api(NinjaAPI):
+    """The API whose OpenAPI document also tells its error answers (:mod:`aftercart.api.openapi`)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_problems(super().get_openapi_schema(**kwargs))
+
+
+api = _Api(
     title="Aftercart API",
     version="1",
     description=(
