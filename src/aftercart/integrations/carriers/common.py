@@ -95,6 +95,17 @@ def failed(code: str, message: str) -> ParsedTracking:
 # --- reading values ------------------------------------------------------------------------------
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: a carrier body is untrusted input,
+    and a field of the wrong type reads as absent rather than raising (found by fuzzing)."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects in ``value`` when it is a list (anything else in it is skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def text(value: Any) -> str:
     """A clean one-line string: carriers pad values and wrap XML text across lines."""
     if value is None:
