@@ -190,6 +190,21 @@ def test_each_carrier_parser_returns_its_errors_never_raises(slug):
 
     @FUZZ
     @given(texts | st.binary(max_size=64))
+    # Crashes the fuzzer found (AttributeError/TypeError on a field of the wrong type), kept.
+    @example('{"trackResponse": {"shipment": [true]}}')
+    @example(
+        '{"trackResponse": {"shipment": [{"package": [{"activity": [{"status": "X"}]}]}]}, "response": []}'
+    )
+    @example('{"Fault": {"detail": {"Errors": []}}}')
+    @example('{"errors": [null], "output": {"completeTrackResults": true}}')
+    @example(
+        '{"output": {"completeTrackResults": [{"trackResults": [{"scanEvents": [null]}, {"error": 1}]}]}}'
+    )
+    @example('{"output": {"alerts": [null], "completeTrackResults": []}}')
+    @example(
+        '[{"trackingNumber": "9400", "trackingEvents": [null]}, {"trackingNumber": "9400", "trackingEvents": true}]'
+    )
+    @example('{"error": {"errors": [null, 1]}}')
     def fuzz(raw):
         parsed = PARSERS[slug](raw)
         assert isinstance(parsed, ParsedTracking)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Field, Router, Schema, Status
+from pydantic import JsonValue
 
 from aftercart.api.openapi import refuses
 from aftercart.api.problems import Problem, field_problem
@@ -51,8 +52,8 @@ class JourneyIn(Schema):
 
 
 #: What the document lists for ``channel`` and ``milestone`` (the service refuses anything else).
-_CHANNELS = {"enum": sorted(c.value for c in EDITABLE)}
-_MILESTONES = {"enum": [m.value for m in Milestone]}
+_CHANNELS: dict[str, JsonValue] = {"enum": [*sorted(c.value for c in EDITABLE)]}
+_MILESTONES: dict[str, JsonValue] = {"enum": [m.value for m in Milestone]}
 
 
 class TemplateIn(Schema):

@@ -91,11 +91,11 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
             if method not in ("get", *_BODY_METHODS):
                 continue
             # ninja keys its responses by int, openapi_extra by str: one key per status.
-            responses = {str(status): r for status, r in operation.get("responses", {}).items()}
+            responses = {str(code): r for code, r in operation.get("responses", {}).items()}
             operation["responses"] = responses
             for status in common_statuses(operation):
                 responses.setdefault(str(status), {"description": REASONS[status]})
-            for status, response in responses.items():
-                if status.startswith(("4", "5")):
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
                     response["content"] = {CONTENT_TYPE: {"schema": _REF}}
     return document

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StrictBool,
     WithJsonSchema,
     field_validator,
@@ -207,7 +208,7 @@ class ShipmentCreatedIn(_EventBase):
 
 
 #: Every tag a tracking event may carry: ours and AfterShip's (the document lists them).
-TAGS = sorted({*AFTERSHIP_TAGS, *(t.value for t in CarrierTag)})
+TAGS: list[JsonValue] = [*sorted({*AFTERSHIP_TAGS, *(t.value for t in CarrierTag)})]
 
 
 class TrackingEventIn(_EventBase):
