@@ -261,8 +261,13 @@ AFTERCART_LOOKUP_LIMIT_PER_IP = env_whole("AFTERCART_LOOKUP_LIMIT_PER_IP", 10, m
 AFTERCART_LOOKUP_LIMIT_PER_ORDER = env_whole(
     "AFTERCART_LOOKUP_LIMIT_PER_ORDER", 5, minimum=1, maximum=100_000
 )
-#: Who issues return labels: "manual" (no postage bought; the store may give its own tracking number)
-#: or "sandbox" (made-up tracking numbers, for demos and tests). See integrations/labels/providers.py.
+#: Who issues return labels: "manual" (no postage bought; the store may give its own tracking number),
+#: "sandbox" (made-up tracking numbers, for demos and tests) or "easypost" (bought by the worker).
+#: A store's label settings may name another. See integrations/labels/providers.py.
 AFTERCART_RETURN_LABEL_PROVIDER = os.environ.get("AFTERCART_RETURN_LABEL_PROVIDER", "manual")
+#: EasyPost, for stores whose label settings leave them empty: the API key (never logged) and the
+#: API's address (a local stand-in in the demo and tests).
+AFTERCART_EASYPOST_API_KEY = os.environ.get("AFTERCART_EASYPOST_API_KEY", "")
+AFTERCART_EASYPOST_BASE_URL = os.environ.get("AFTERCART_EASYPOST_BASE_URL", "https://api.easypost.com/v2")
 #: Where the demo's local mailbox keeps the e-mails it receives (read at /ops/mailbox/).
 AFTERCART_MAILBOX_DIR = Path(os.environ.get("AFTERCART_MAILBOX_DIR", VAR_DIR / "mailbox"))

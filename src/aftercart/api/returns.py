@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from ninja import Body, Field, Query, Router, Schema, Status
@@ -128,6 +129,7 @@ class ReturnOut(Schema):
     rejection_reason: str
     method: str
     label: dict[str, Any] | None
+    label_purchase: dict[str, Any] | None = None
     exchange_order: dict[str, Any] | None
     next_step: dict[str, Any]
     lines: list[dict[str, Any]]
@@ -135,6 +137,22 @@ class ReturnOut(Schema):
     facts: list[dict[str, Any]]
     created_at: datetime
     updated_at: datetime
+
+
+def _purchase_json(ret: Return) -> dict[str, Any] | None:
+    """The label being bought (EasyPost stores): ``pending`` / ``buying`` / ``bought`` / ``failed``,
+    its attempts, the last error and when it is tried next; ``None`` when nothing is bought."""
+    try:
+        purchase = ret.label_purchase
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "status": purchase.status,
+        "attempts": purchase.attempts,
+        "error": purchase.last_error,
+        "next_attempt_at": None if purchase.status in ("bought", "failed") else purchase.next_attempt_at,
+        "fallback": purchase.fallback,
+    }
 
 
 def _next_step_json(ret: Return) -> dict[str, Any]:
@@ -180,7 +198,15 @@ def serialise(ret: Return, *, with_facts: bool = True) -> dict[str, Any]:
             "label_url": ret.label_url,
             "dropoff_code": ret.dropoff_code,
             "issued_at": ret.label_issued_at,
+            # A bought label: its service, what it cost the store, and the carrier's own drop-off
+            # QR code (an image URL) when the carrier gave one.
+            "service": ret.label_service,
+            "cost": None
+            if ret.label_cost is None
+            else {"amount": str(ret.label_cost), "currency": ret.label_cost_currency},
+            "carrier_qr_url": ret.carrier_qr_url,
         },
+        "label_purchase": _purchase_json(ret),
         "exchange_order": ret.exchange_order,
         "next_step": _next_step_json(ret),
         "lines": [

@@ -23,7 +23,7 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.orders.services import RecordResult, facts_record
 from aftercart.returns.messages import return_url
-from aftercart.returns.models import Return
+from aftercart.returns.models import LabelSettings, Return
 from aftercart.returns.selectors import policy_current
 from aftercart.returns.services.labels import return_issue_label
 from aftercart.returns.services.policy import return_policy_save
@@ -44,6 +44,41 @@ RETURN_ADDRESS = {
     "northwind": ["Northwind Returns", "1200 Harbor Way, Dock 4", "Newark, NJ 07114", "United States"],
     "lumiere": ["Maison Lumière — Retours", "14 rue des Entrepôts", "93200 Saint-Denis", "France"],
 }
+
+
+#: Where the US shop's prepaid return labels go back to, as EasyPost takes an address, and the
+#: parcel its returns usually make (inches, ounces).
+EASYPOST_SHOP = "northwind"
+EASYPOST_RETURN_ADDRESS = {
+    "name": "Northwind Returns",
+    "street1": "1200 Harbor Way",
+    "street2": "Dock 4",
+    "city": "Newark",
+    "state": "NJ",
+    "zip": "07114",
+    "country": "US",
+    "phone": "2015550123",
+}
+EASYPOST_PARCEL = {"length": 14, "width": 10, "height": 4, "weight": 32}
+
+
+def demo_easypost_configure(stores: Mapping[str, Store], base_url: str, api_key: str) -> None:
+    """Point the US demo shop's prepaid labels at an EasyPost API (the demo's local stand-in):
+    its returns' labels are bought by the worker, at the cheapest rate."""
+    store = stores.get(EASYPOST_SHOP)
+    if store is None:
+        return
+    LabelSettings.objects.update_or_create(
+        store=store,
+        defaults={
+            "provider": "easypost",
+            "easypost_api_key": api_key,
+            "easypost_base_url": base_url,
+            "rate_rule": "cheapest",
+            "return_address": EASYPOST_RETURN_ADDRESS,
+            "parcel": EASYPOST_PARCEL,
+        },
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from aftercart.demo.returns import seed_returns
+from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.domain.facts import Fact
 from aftercart.exceptions.services import exceptions_sweep
@@ -27,7 +27,8 @@ from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.links import tracking_url
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
-from aftercart.returns.models import Return
+from aftercart.returns.models import LabelPurchase, Return
+from aftercart.returns.services.purchase import label_purchases_due
 from aftercart.stores.models import ApiKey, Store
 from aftercart.stores.services import api_key_issue, api_key_revoke, store_create
 
@@ -82,6 +83,8 @@ class DemoSummary:
     emails_sent: int = 0
     #: The demo returns, by what they show → their status (one in every state).
     returns: dict[str, str] = field(default_factory=dict)
+    #: Prepaid return labels bought from the local EasyPost stand-in.
+    labels_bought: int = 0
     #: ... → (their order's number, the return's page in the shoppers' portal).
     return_links: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -144,6 +147,7 @@ def seed_demo(
     step: timedelta = REPLAY_STEP,
     deliver: bool = False,
     progress: Callable[[int], None] | None = None,
+    easypost: tuple[str, str] | None = None,
 ) -> DemoSummary:
     """Simulate ``orders`` orders over the 30 days before ``now`` and replay the month through the
     ledger in time order, ``step`` at a time, as if it were happening live: each slice of facts is
@@ -154,6 +158,9 @@ def seed_demo(
     With ``deliver``, the messages due by each slice's end are also sent through the configured
     e-mail backend (the demo points it at its local mailbox), so the mailbox holds the month's
     e-mails as customers would have received them. ``progress(n)`` is told as orders complete.
+
+    With ``easypost`` (base URL, API key: the demo's local stand-in), the US shop buys its returns'
+    prepaid labels there, through the worker's label pass, before the last messages go out.
     """
     now = now or timezone.now()
     stores = demo_stores_ensure()
@@ -186,8 +193,15 @@ def seed_demo(
             summary.emails_sent += _deliver_due(until)
         if progress and finished_at[until]:
             progress(finished_at[until])
+    if easypost is not None:
+        demo_easypost_configure(stores, *easypost)
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
+    if easypost is not None:
+        # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
+        while label_purchases_due().claimed:
+            pass
+        summary.labels_bought = LabelPurchase.objects.filter(status=LabelPurchase.Status.BOUGHT).count()
     summary.returns = returned.returns
     summary.return_links = returned.links
     summary.facts_received += returned.facts.received

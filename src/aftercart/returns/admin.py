@@ -10,9 +10,18 @@ from django.http import HttpRequest
 
 from aftercart.domain.returns import PolicyError, ReturnMethod, ReturnPolicy
 from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnEvent, ReturnStatus, next_status
-from aftercart.returns.models import Return, ReturnFact, ReturnLine, ReturnPolicyVersion, StockLevel
+from aftercart.returns.models import (
+    LabelPurchase,
+    LabelSettings,
+    Return,
+    ReturnFact,
+    ReturnLine,
+    ReturnPolicyVersion,
+    StockLevel,
+)
 from aftercart.returns.services.labels import return_issue_label
 from aftercart.returns.services.policy import return_policy_save
+from aftercart.returns.services.purchase import label_purchase_retry
 from aftercart.returns.services.transition import return_transition
 
 
@@ -107,6 +116,20 @@ class ReturnFactInline(admin.TabularInline):
     readonly_fields = fields
 
 
+class LabelPurchaseInline(admin.StackedInline):
+    """The prepaid label being bought (EasyPost): its state, attempts and the last error — what
+    the operator fixes (the address, the key, the account) before *Retry label purchase*."""
+
+    model = LabelPurchase
+    extra = 0
+    can_delete = False
+    fields = ("status", "attempts", "next_attempt_at", "last_error", "shipment_id", "rate_id", "fallback")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ReturnLabelForm(forms.ModelForm):
     """The carrier label a store made itself (the ``manual`` provider): carrier, tracking number
     and where the label can be downloaded. Saved through ``return_issue_label``, like the API's
@@ -154,6 +177,7 @@ class ReturnAdmin(admin.ModelAdmin):
         "status",
         "method",
         "tracking_number",
+        "label_cost_shown",
         "needs_review",
         "returned_value",
         "refund_amount",
@@ -161,15 +185,24 @@ class ReturnAdmin(admin.ModelAdmin):
         "exchange_amount",
         "created_at",
     )
-    list_filter = (ReviewQueue, "status", "method", "needs_review", "store")
+    list_filter = (ReviewQueue, "status", "method", "needs_review", "label_purchase__status", "store")
     search_fields = ("rma", "order__number", "order__external_id", "email", "tracking_number")
     raw_id_fields = ("order",)
     date_hierarchy = "created_at"
-    inlines = [ReturnLineInline, ReturnFactInline]
-    actions = ["approve", "reject"]
+    inlines = [LabelPurchaseInline, ReturnLineInline, ReturnFactInline]
+    actions = ["approve", "reject", "retry_label_purchase"]
     form = ReturnLabelForm
     #: Everything but the store's own carrier label (see ReturnLabelForm) is read only.
     readonly_fields = [f.name for f in Return._meta.fields if f.name not in ReturnLabelForm.Meta.fields]
+
+    @admin.display(description="label cost", ordering="label_cost")
+    def label_cost_shown(self, obj: Return) -> str:
+        return "" if obj.label_cost is None else f"{obj.label_cost} {obj.label_cost_currency}"
+
+    @admin.action(description="Retry label purchase (after fixing what failed)")
+    def retry_label_purchase(self, request: HttpRequest, queryset: Any) -> None:
+        done = sum(label_purchase_retry(ret) for ret in queryset)
+        messages.info(request, f"{done} label purchase(s) will be tried again within seconds.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # returns are requested through the API or the portal, judged by the policy
@@ -216,3 +249,44 @@ class StockLevelAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class LabelSettingsForm(forms.ModelForm):
+    """The EasyPost key is write-only: never shown back (an empty field keeps the saved key)."""
+
+    easypost_api_key = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the saved key.",
+    )
+
+    easypost_base_url = forms.URLField(
+        required=False, assume_scheme="https", help_text="Empty: AFTERCART_EASYPOST_BASE_URL."
+    )
+
+    class Meta:
+        model = LabelSettings
+        fields = (
+            "store",
+            "provider",
+            "easypost_api_key",
+            "easypost_base_url",
+            "rate_rule",
+            "rate_carrier",
+            "rate_service",
+            "return_address",
+            "parcel",
+        )
+
+    def clean_easypost_api_key(self) -> str:
+        entered = str(self.cleaned_data.get("easypost_api_key") or "")
+        return entered or (self.instance.easypost_api_key if self.instance.pk else "")
+
+
+@admin.register(LabelSettings)
+class LabelSettingsAdmin(admin.ModelAdmin):
+    """Per store: the label provider, EasyPost's account and address, the rate rule, the address
+    parcels come back to and the usual parcel (docs/returns.md, *Prepaid labels from EasyPost*)."""
+
+    form = LabelSettingsForm
+    list_display = ("store", "provider", "rate_rule", "rate_carrier", "rate_service")

@@ -9,17 +9,18 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 from aftercart.integrations.labels.providers import PROVIDERS
+from aftercart.returns.services.labels import BOUGHT_LATER
 
 
 @register("aftercart")
 def label_provider_known(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     name = str(getattr(settings, "AFTERCART_RETURN_LABEL_PROVIDER", "manual") or "manual")
-    if name in PROVIDERS:
+    if name in PROVIDERS or name in BOUGHT_LATER:
         return []
     return [
         Error(
             f"AFTERCART_RETURN_LABEL_PROVIDER is {name!r}, which is not a label provider.",
-            hint=f"Use one of: {', '.join(sorted(PROVIDERS))}.",
+            hint=f"Use one of: {', '.join(sorted({*PROVIDERS, *BOUGHT_LATER}))}.",
             id="aftercart.E301",
         )
     ]

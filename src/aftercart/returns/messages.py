@@ -56,6 +56,19 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
         title = gettext("Return request received")
         if ret.method == "in_store" and ret.status != ReturnStatus.REQUESTED and not ret.keep_items:
             note = gettext("Bring the items to one of our stores with return number %(rma)s.")
+    elif milestone == Milestone.LABEL_READY and (ret.carrier_qr_png or ret.carrier_qr_url):
+        # The carrier gave its own drop-off code (a bought label): that is what its counter
+        # scans, so it is what the shopper gets, instead of ours.
+        title = gettext("Your drop-off code is ready")
+        note = gettext(
+            "Show the carrier's QR code at one of its drop-off points with return number %(rma)s: they print the label for you."
+        )
+        if ret.carrier_qr_url:
+            actions.insert(0, {"label": gettext("Show the carrier's QR code"), "url": ret.carrier_qr_url})
+        if ret.carrier_qr_png:
+            attachments.append((f"dropoff-code-{rma}.png", bytes(ret.carrier_qr_png), "image/png"))
+        if ret.method != "dropoff" and ret.label_url:
+            actions.insert(1, {"label": gettext("Print the carrier's label"), "url": ret.label_url})
     elif milestone == Milestone.LABEL_READY:
         if ret.method == "dropoff":
             title = gettext("Your drop-off QR code is ready")

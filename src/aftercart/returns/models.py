@@ -110,6 +110,17 @@ class Return(models.Model):
     #: What the drop-off QR code says (box-free returns).
     dropoff_code = models.CharField(max_length=32, blank=True)
     label_issued_at = models.DateTimeField(null=True, blank=True)
+    #: The carrier service of a bought label, and what the store paid for it (a bought label's
+    #: rate; null when no postage was bought).
+    label_service = models.CharField(max_length=64, blank=True)
+    label_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    label_cost_currency = models.CharField(max_length=3, blank=True)
+    #: The carrier's own drop-off code (an image of a QR code the counter scans instead of a
+    #: printed label), when the carrier gave one: shown instead of Aftercart's.
+    carrier_qr_url = models.URLField(max_length=500, blank=True)
+    #: That code's image (PNG), fetched by the worker when the label was bought: pages show it
+    #: inline and the e-mail attaches it, so the shopper's browser never calls the carrier's host.
+    carrier_qr_png = models.BinaryField(null=True, blank=True, editable=False)
     #: The replacement order of an exchange, as data: ``{"id", "lines": [{"line_id", "product_id",
     #: "variant", "sku", "quantity", "unit_price"}], "created_at", "instant"}``.
     exchange_order = models.JSONField(null=True, blank=True)
@@ -247,3 +258,73 @@ class StockLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku or f'{self.product_id}/{self.variant}'}: {self.available}"
+
+
+class LabelSettings(models.Model):
+    """A store's label provider and what buying a prepaid return label needs: the EasyPost account
+    and endpoint, the rate rule, the address parcels go back to and the parcel's usual size.
+
+    Without a row (or with ``provider`` empty) the installation's ``AFTERCART_RETURN_LABEL_PROVIDER``
+    applies; an empty key or base URL falls back to ``AFTERCART_EASYPOST_API_KEY`` and
+    ``AFTERCART_EASYPOST_BASE_URL`` (see docs/returns.md, *Prepaid labels from EasyPost*)."""
+
+    PROVIDERS = [
+        ("", "installation default"),
+        ("manual", "manual"),
+        ("sandbox", "sandbox"),
+        ("easypost", "EasyPost"),
+    ]
+    RULES = [("cheapest", "cheapest"), ("fastest", "fastest"), ("named", "named carrier and service")]
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="label_settings")
+    provider = models.CharField(max_length=16, choices=PROVIDERS, blank=True)
+    #: Stored as entered (like the channels' credentials); never shown back or logged.
+    easypost_api_key = models.CharField(max_length=200, blank=True)
+    easypost_base_url = models.URLField(max_length=300, blank=True)
+    rate_rule = models.CharField(max_length=16, choices=RULES, default="cheapest")
+    rate_carrier = models.CharField(max_length=64, blank=True, help_text="For the named rule, e.g. USPS.")
+    rate_service = models.CharField(
+        max_length=64, blank=True, help_text="For the named rule, e.g. GroundAdvantage."
+    )
+    #: EasyPost's address fields: name, company, street1, street2, city, state, zip, country, phone.
+    return_address = models.JSONField(default=dict, blank=True)
+    #: EasyPost's parcel: length, width, height (inches), weight (ounces).
+    parcel = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.provider or 'default'}"
+
+
+class LabelPurchase(models.Model):
+    """A label to buy for an approved return, done by the worker outside any transaction (the
+    outbox's pattern: a lease, attempts, the next attempt's time). ``shipment_id`` is kept before
+    the buy call, so a retry reads that shipment instead of buying a second label."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        BUYING = "buying"
+        BOUGHT = "bought"
+        FAILED = "failed"
+        #: Not needed any more: the return was cancelled, or a label was attached by hand.
+        DROPPED = "dropped"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="label_purchases")
+    ret = models.OneToOneField(Return, on_delete=models.CASCADE, related_name="label_purchase")
+    provider = models.CharField(max_length=16, default="easypost")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    shipment_id = models.CharField(max_length=64, blank=True)
+    rate_id = models.CharField(max_length=64, blank=True)
+    #: Why the rule's rate was not bought (a named service not offered), as the rule said.
+    fallback = models.CharField(max_length=200, blank=True)
+    last_error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="label_purchase_due")]
+
+    def __str__(self) -> str:
+        return f"{self.ret_id}: {self.status}"

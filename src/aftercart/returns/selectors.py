@@ -4,11 +4,12 @@ customer's history, and the numbers that say why things come back."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum, prefetch_related_objects
 
 from aftercart.domain.facts import FactKind
@@ -28,13 +29,21 @@ from aftercart.domain.returns import (
 )
 from aftercart.domain.returns.lifecycle import Resolution, ReturnStatus
 from aftercart.domain.returns.next_step import ReturnAmounts, ReturnNextStep, return_next_step
+from aftercart.domain.returns.rates import RateRule, RateRuleKind
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
 from aftercart.integrations.labels.pdf import render_return_label
 from aftercart.integrations.labels.providers import CarrierLabel, ReturnParcel
 from aftercart.integrations.labels.qr import dropoff_qr_png, dropoff_qr_svg
 from aftercart.kernel.reads import FixedRead
 from aftercart.orders.models import Fact, Order
-from aftercart.returns.models import Return, ReturnLine, ReturnPolicyVersion, StockLevel
+from aftercart.returns.models import (
+    LabelPurchase,
+    LabelSettings,
+    Return,
+    ReturnLine,
+    ReturnPolicyVersion,
+    StockLevel,
+)
 from aftercart.stores.models import Store
 
 #: Returns that no longer hold their units: those units may be asked for again. A rejection is
@@ -99,7 +108,11 @@ def returns_list(
 ) -> QuerySet[Return]:
     """A store's returns, newest first, with their orders and lines (no N+1); ``order_id`` is the
     store's own order id."""
-    qs = Return.objects.filter(store=store).select_related("order", "policy").prefetch_related("lines")
+    qs = (
+        Return.objects.filter(store=store)
+        .select_related("order", "policy", "label_purchase")
+        .prefetch_related("lines")
+    )
     if order_id:
         qs = qs.filter(order__external_id=order_id)
     if status:
@@ -467,3 +480,91 @@ def refunds_money(ret: Return) -> bool:
         ln.resolution == OfferKind.REFUND.value and ln.accepted is not False and ln.refund_amount > 0
         for ln in ret.lines.all()
     )
+
+
+# -- prepaid labels ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    """How a store's return labels are issued: the provider and, for EasyPost, its account, the
+    rate rule, the address parcels go back to and the parcel's usual size."""
+
+    provider: str
+    api_key: str = field(default="", repr=False)
+    base_url: str = ""
+    rule: RateRule = field(default_factory=RateRule)
+    return_address: Mapping[str, str] = field(default_factory=dict)
+    parcel: Mapping[str, Any] = field(default_factory=dict)
+
+
+def label_config(store_id: int) -> LabelConfig:
+    """The store's label settings over the installation's (``AFTERCART_RETURN_LABEL_PROVIDER``,
+    ``AFTERCART_EASYPOST_API_KEY``, ``AFTERCART_EASYPOST_BASE_URL``): a store's own value wins."""
+    row = LabelSettings.objects.filter(store_id=store_id).first()
+    default = str(getattr(settings, "AFTERCART_RETURN_LABEL_PROVIDER", "manual") or "manual")
+    if row is None:
+        return LabelConfig(
+            provider=default,
+            api_key=settings.AFTERCART_EASYPOST_API_KEY,
+            base_url=settings.AFTERCART_EASYPOST_BASE_URL,
+        )
+    try:
+        kind = RateRuleKind(row.rate_rule)
+    except ValueError:
+        kind = RateRuleKind.CHEAPEST
+    return LabelConfig(
+        provider=row.provider or default,
+        api_key=row.easypost_api_key or settings.AFTERCART_EASYPOST_API_KEY,
+        base_url=row.easypost_base_url or settings.AFTERCART_EASYPOST_BASE_URL,
+        rule=RateRule(kind, row.rate_carrier, row.rate_service),
+        return_address={str(k): str(v) for k, v in (row.return_address or {}).items()},
+        parcel=dict(row.parcel or {}),
+    )
+
+
+#: The address keys EasyPost takes, and the names order payloads may give them (Shopify's first).
+_ADDRESS_KEYS = {
+    "name": ("name",),
+    "company": ("company",),
+    "street1": ("address1", "street1"),
+    "street2": ("address2", "street2"),
+    "city": ("city",),
+    "state": ("province_code", "state", "province"),
+    "zip": ("zip", "postal_code"),
+    "country": ("country_code", "country"),
+    "phone": ("phone",),
+}
+
+
+def shopper_address(ret: Return) -> dict[str, str]:
+    """Where the parcel comes back from: the order's shipping address when its facts carry one
+    (the latest wins), else what the order knows (name, postal code, country, e-mail, phone)."""
+    state = order_state_of(ret.order)
+    found: dict[str, str] = {}
+    phone = ""
+    for _pk, _kind, payload in _order_payloads(ret.order):
+        if not isinstance(payload, Mapping):
+            continue
+        phone = str(payload.get("phone") or phone)
+        shipping = payload.get("shipping_address")
+        if isinstance(shipping, Mapping):
+            found = {
+                key: str(next((shipping[n] for n in names if shipping.get(n)), ""))[:200]
+                for key, names in _ADDRESS_KEYS.items()
+            }
+    if not found.get("name"):
+        found["name"] = state.customer_name if state else ""
+    if not found.get("zip") and state:
+        found["zip"] = state.postal_code
+    if not found.get("country") and state:
+        found["country"] = state.country
+    if not found.get("phone"):
+        found["phone"] = phone
+    found["email"] = ret.email or (state.email if state else "")
+    return {k: v for k, v in found.items() if v}
+
+
+def label_purchase_of(ret: Return) -> LabelPurchase | None:
+    """The return's label purchase, if one was planned (EasyPost stores)."""
+    return LabelPurchase.objects.filter(ret_id=ret.pk).first()

@@ -12,6 +12,7 @@ from typing import Any
 from aftercart.demo.simulate.journey import Journey, Step
 from aftercart.domain.facts import Fact
 from aftercart.integrations.canonical.schemas import (
+    AddressIn,
     LineIn,
     LineStatusIn,
     OrderCancelledIn,
@@ -65,6 +66,16 @@ def to_models(journey: Journey, seq: int, now: datetime) -> SimulatedOrder:
         postal_code=journey.city.postal_code,
         country=journey.city.country,
         customer_name=f"{first} {last}",
+        # A made-up street (derived from the order, so the seeded shops stay the same): what a
+        # prepaid return label is bought from.
+        shipping_address=AddressIn(
+            name=f"{first} {last}",
+            street1=f"{10 + seq % 190} {'Market Street' if brand.country == 'US' else 'rue de la République'}",
+            city=journey.city.name,
+            state=journey.city.region if brand.country == "US" else "",
+            zip=journey.city.postal_code,
+            country=journey.city.country,
+        ),
         locale=brand.locale,
         timezone=journey.city.timezone,
         currency=brand.currency,

@@ -109,6 +109,20 @@ class LineUpdateIn(_Strict):
     unit_price: Money | None = None
 
 
+class AddressIn(_Strict):
+    """A postal address (EasyPost's field names): where a prepaid return label is bought from."""
+
+    name: str = Field("", max_length=200)
+    company: str = Field("", max_length=200)
+    street1: str = Field("", max_length=200)
+    street2: str = Field("", max_length=200)
+    city: str = Field("", max_length=100)
+    state: str = Field("", max_length=100)
+    zip: str = Field("", max_length=32)
+    country: str = Field("", max_length=2, description="ISO 3166-1 alpha-2.")
+    phone: str = Field("", max_length=32)
+
+
 class OrderIn(_Strict):
     """An order as the store knows it. ``order_id`` is the store's own id."""
 
@@ -120,6 +134,9 @@ class OrderIn(_Strict):
     postal_code: str = Field("", max_length=32)
     country: str = Field("", max_length=2, description="ISO 3166-1 alpha-2.")
     customer_name: str = Field("", max_length=200)
+    shipping_address: AddressIn | None = Field(
+        None, description="Where the order went: a prepaid return label is bought from there."
+    )
     locale: str = Field("", max_length=16)
     timezone: str = Field("", max_length=64)
     currency: str = Field("", max_length=3, description="ISO 4217.")

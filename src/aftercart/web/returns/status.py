@@ -3,6 +3,7 @@ label PDF, and the order's returns as the tracking page and step 1 list them."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from aftercart.domain.carriers import carrier_info
 from aftercart.domain.returns import (
     OfferKind,
     Reason,
@@ -163,11 +165,34 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
             label_url=reverse("web:returns-label", kwargs={"token": token, "rma": ret.rma})
             if sending
             else "",
-            qr_svg=_qr_svg(ret) if sending else "",
-            # The carrier's own label, when the store bought it itself (the manual provider).
+            # The carrier's own drop-off code, when it gave one, replaces ours.
+            qr_svg=_qr_svg(ret) if sending and not _has_carrier_qr(ret) else "",
+            carrier_qr=_carrier_qr(ret) if sending else "",
+            carrier_qr_url=ret.carrier_qr_url if sending else "",
+            carrier=carrier_info(ret.carrier).name if ret.carrier else "",
+            # The carrier's own label: bought (EasyPost) or attached by the store (manual).
             carrier_label_url=ret.label_url if sending else "",
+            label_pending=_label_pending(ret),
         )
     return private(render_page(request, "web/returns/status.html", context, language))
+
+
+def _has_carrier_qr(ret: Return) -> bool:
+    return bool(ret.carrier_qr_url or ret.carrier_qr_png)
+
+
+def _carrier_qr(ret: Return) -> str:
+    """The carrier's drop-off code as a ``data:`` URI of the PNG the worker fetched (the page
+    loads nothing from the carrier's host), or "" when there is none."""
+    if not ret.carrier_qr_png:
+        return ""
+    return "data:image/png;base64," + base64.b64encode(bytes(ret.carrier_qr_png)).decode("ascii")
+
+
+def _label_pending(ret: Return) -> bool:
+    """Whether a prepaid label is being bought for the approved return (or could not be yet)."""
+    purchase = selectors.label_purchase_of(ret) if ret.label_issued_at is None else None
+    return purchase is not None and ret.status == ReturnStatus.APPROVED.value
 
 
 def _qr_svg(ret: Return) -> str:

@@ -20,7 +20,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aftercart.demo.easypost import DEMO_API_KEY, api_base, easypost_standin
 from aftercart.demo.mailbox import mailbox_running
+from aftercart.demo.returns import demo_easypost_configure
 from aftercart.demo.services import (
     OPERATOR_PASSWORD,
     OPERATOR_USERNAME,
@@ -30,6 +32,7 @@ from aftercart.demo.services import (
     demo_order_count,
     demo_overview,
     demo_reset,
+    demo_stores_ensure,
     seed_demo,
 )
 from aftercart.demo.simulate import BRANDS
@@ -37,6 +40,7 @@ from aftercart.exceptions.worker import sweep_loop
 from aftercart.kernel.console import ConsoleStream
 from aftercart.kernel.loops import loops_start
 from aftercart.notifications.worker import delivery_loop
+from aftercart.returns.worker import label_purchase_loop
 
 
 class Command(BaseCommand):
@@ -57,6 +61,13 @@ class Command(BaseCommand):
             default=int(os.environ.get("AFTERCART_MAILBOX_PORT", "1025")),
             help="Port of the demo's local SMTP mailbox on 127.0.0.1 (0: any free port).",
         )
+        parser.add_argument(
+            "--easypost-port",
+            type=int,
+            default=int(os.environ.get("AFTERCART_DEMO_EASYPOST_PORT", "8377")),
+            help="Port of the demo's local EasyPost stand-in on 127.0.0.1, which sells the US shop's "
+            "prepaid return labels (the same port when seeding and serving: labels link to it).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Preparing the database…")
@@ -72,40 +83,64 @@ class Command(BaseCommand):
             )
             summary = demo_overview()
         else:
-            with mailbox_running(port=0) as (host, port), _email_to(host, port):
-                summary = self._seed(options["seed"], max(1, options["orders"]))
+            with (
+                mailbox_running(port=0) as (host, port),
+                _email_to(host, port),
+                easypost_standin(port=options["easypost_port"]) as easypost,
+            ):
+                summary = self._seed(options["seed"], max(1, options["orders"]), api_base(easypost))
 
         demo_operator_ensure()
         tokens = demo_api_keys_issue()
         self._report(summary, tokens)
         if options["serve"]:
-            self._serve(options["mailbox_port"])
+            self._serve(options["mailbox_port"], options["easypost_port"])
 
-    def _serve(self, mailbox_port: int) -> None:
-        """The web server, with the worker's outbox and sweep loops and the local mailbox running
-        beside it in this process, so events sent to the API reach the mailbox within seconds."""
+    def _serve(self, mailbox_port: int, easypost_port: int) -> None:
+        """The web server, with the worker's outbox, sweep and label loops, the local mailbox and
+        the EasyPost stand-in running beside it in this process, so events sent to the API reach
+        the mailbox within seconds and returns approved meanwhile get their prepaid labels."""
         with (
             mailbox_running(port=mailbox_port) as (host, port),
             _email_to(host, port),
-            loops_start([delivery_loop(interval=2.0), sweep_loop(interval=300.0)]),
+            easypost_standin(port=easypost_port) as easypost,
         ):
-            self.stdout.write(
-                f"  Mailbox      smtp://{host}:{port} → {settings.AFTERCART_BASE_URL.rstrip('/')}/ops/mailbox/"
-            )
-            server = subprocess.Popen([sys.executable, "-m", "aftercart.cli", "serve"])
-            try:
-                server.wait()
-            except KeyboardInterrupt:
-                server.terminate()
-                server.wait(10)
+            # The US shop buys its labels from this stand-in (the port may differ from seeding's).
+            demo_easypost_configure(demo_stores_ensure(), api_base(easypost), DEMO_API_KEY)
+            with loops_start(
+                [
+                    delivery_loop(interval=2.0),
+                    sweep_loop(interval=300.0),
+                    label_purchase_loop(interval=2.0),
+                ]
+            ):
+                self.stdout.write(
+                    f"  Mailbox      smtp://{host}:{port} → {settings.AFTERCART_BASE_URL.rstrip('/')}/ops/mailbox/"
+                )
+                self.stdout.write(
+                    f"  EasyPost     {api_base(easypost)} (local stand-in: the US shop's prepaid labels)"
+                )
+                self._run_server()
 
-    def _seed(self, seed: int, orders: int) -> DemoSummary:
+    def _run_server(self) -> None:
+        server = subprocess.Popen([sys.executable, "-m", "aftercart.cli", "serve"])
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            server.wait(10)
+
+    def _seed(self, seed: int, orders: int, easypost_url: str) -> DemoSummary:
         console = Console(file=ConsoleStream(self.stdout), highlight=False)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
             task = progress.add_task("Replaying a month of orders and messages", total=orders)
             summary = seed_demo(
-                seed=seed, orders=orders, deliver=True, progress=lambda n: progress.advance(task, n)
+                seed=seed,
+                orders=orders,
+                deliver=True,
+                progress=lambda n: progress.advance(task, n),
+                easypost=(easypost_url, DEMO_API_KEY),
             )
         self.stdout.write(
             self.style.SUCCESS(
@@ -149,6 +184,11 @@ class Command(BaseCommand):
         write("  Exceptions end to end (open the tracking page; the answers go to the ledger):")
         for label, number, url in summary.showcase:
             write(f"    {label:<48} {number:<8} {url}")
+        if summary.labels_bought:
+            write(
+                f"  Prepaid return labels: {summary.labels_bought} bought by the US shop from the local EasyPost "
+                "stand-in (admin → Returns, filter by label purchase; the label and carrier QR code on each return's page)"
+            )
         if summary.returns:
             write("")
             write("  Returns, one in every state (their pages in the shoppers' portal; /returns starts one):")

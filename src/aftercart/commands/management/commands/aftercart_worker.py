@@ -1,5 +1,5 @@
 """``aftercart worker``: background work — the projection of appended carrier events, the message
-outbox and the periodic exception sweep, each a loop of :mod:`aftercart.kernel.loops`, until
+outbox, the periodic exception sweep and the purchase of prepaid return labels, each a loop of :mod:`aftercart.kernel.loops`, until
 SIGTERM or SIGINT."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from aftercart.kernel.gc_policy import tune_for_batch_work
 from aftercart.kernel.loops import loops_run
 from aftercart.notifications.worker import delivery_loop
 from aftercart.orders.worker import projection_loop, projections_catch_up
+from aftercart.returns.worker import label_purchase_loop, label_purchase_pass
 
 
 class Command(BaseCommand):
@@ -38,6 +39,12 @@ class Command(BaseCommand):
             "--sweep-interval", type=float, default=300.0, help="Seconds between exception sweeps."
         )
         parser.add_argument(
+            "--labels-interval",
+            type=float,
+            default=5.0,
+            help="Seconds between polls for return labels to buy (EasyPost).",
+        )
+        parser.add_argument(
             "--lease",
             type=float,
             default=300.0,
@@ -51,6 +58,9 @@ class Command(BaseCommand):
             # First: the sweep and the outbox then see the orders as their facts say.
             projections_catch_up()
             call_command("aftercart_sweep", "--once")
+            # Labels before the outbox: a label bought now is e-mailed in this same run.
+            while label_purchase_pass():
+                pass
             call_command("aftercart_deliver", "--once")
             return
         # The outbox is polled: messages fall due by time (consolidation windows, quiet hours,
@@ -60,5 +70,6 @@ class Command(BaseCommand):
                 projection_loop(interval=opts["project_interval"]),
                 delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
                 sweep_loop(interval=opts["sweep_interval"]),
+                label_purchase_loop(interval=opts["labels_interval"]),
             ]
         )
