@@ -203,8 +203,13 @@ def load_xml(raw: str | bytes) -> ET.Element:
     """The root element; raises ``ET.ParseError`` when it is not XML.
 
     ElementTree never fetches external entities, and the bundled expat limits entity expansion.
+    An XML declaration naming an encoding Python does not know (``encoding="UTV-8"``) raised
+    ``LookupError`` from inside expat (found by atheris): it is not XML we can read, so a ParseError.
     """
-    return ET.fromstring(raw.strip())
+    try:
+        return ET.fromstring(raw.strip())
+    except LookupError as exc:
+        raise ET.ParseError(f"unknown encoding: {exc}") from exc
 
 
 def local_name(element: ET.Element) -> str:
