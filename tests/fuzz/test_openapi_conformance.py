@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -42,6 +45,18 @@ CONFIG = schemathesis.Config.from_dict(
 # The document as served, against Django's own WSGI handler (aftercart.wsgi also refuses to start
 # without a secret key, which the tests do not set).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(), config=CONFIG)
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_per_test():
+    """Keep the test's database connection open across requests, as Django's test client does: the
+    WSGI handler closes it when a request finishes, and on PostgreSQL that ends the test's
+    transaction (SQLite's in-memory database ignores the close)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -36,9 +36,7 @@ def test_every_operation_documents_its_error_answers_as_problems(document):
     assert len(operations) > 30
     for path, method, op in operations:
         responses = op["responses"]
-        assert "401" in responses, (method, path)
-        if op.get("parameters") or "requestBody" in op:
-            assert "400" in responses, (method, path)
+        assert {"400", "401"} <= set(responses), (method, path)
         if "{" in path:
             assert "404" in responses, (method, path)
         for status, response in responses.items():
@@ -166,3 +164,31 @@ def test_a_quantity_beyond_64_bits_is_a_400_not_a_500(api):
     }
     answer = api.post("/api/v1/events", event)
     assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "lines[0].quantity"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "where"),
+    [
+        ("/api/v1/orders", {**ORDER, "number": "#1\u0000"}, "body"),
+        ("/api/v1/events", {"kind": "order.cancelled", "order_id": "1", "occurred_at": "2026-03-02T09:00:00Z",
+                            "idempotency_key": "k\u0000"}, "body"),
+    ],
+)  # fmt: skip
+def test_a_nul_character_is_refused_at_the_edge(api, path, body, where):
+    """Found by schemathesis on PostgreSQL only: text and jsonb hold no NUL, so one was a 500 there."""
+    answer = api.post(path, body)
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == where
+    assert api.get("/api/v1/orders/1%00").json()["errors"][0]["field"] == "path"
+    assert api.get("/api/v1/notifications/journey?x=%00").status_code == 400
+
+
+def test_a_backslash_before_u0000_is_text_not_nul(api):
+    answer = api.post("/api/v1/orders", {**ORDER, "number": "#1\\u0000"})
+    assert answer.status_code == 201 and answer.json()["number"] == "#1\\u0000"
+
+
+def test_an_idempotency_key_fits_the_ledger_with_its_prefix(api):
+    """Found by schemathesis on PostgreSQL: 200 characters plus "api:" overflowed the column (a 500)."""
+    event = {"kind": "order.cancelled", "order_id": "1001", "occurred_at": "2026-03-02T09:00:00Z"}
+    assert api.post("/api/v1/events", {**event, "idempotency_key": "k" * 196}).status_code == 202
+    assert api.post("/api/v1/events", {**event, "idempotency_key": "k" * 197}).status_code == 400

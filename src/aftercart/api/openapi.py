@@ -4,7 +4,8 @@ Every error the API answers is RFC 9457 problem+json (:mod:`aftercart.api.proble
 documented error response points at the one ``Problem`` schema. Which statuses an operation can
 answer follows from its shape, and is added here rather than by each endpoint:
 
-- 400 to any operation with parameters or a body (ninja's validation, malformed JSON);
+- 400 to every operation (ninja's validation, malformed JSON, and a NUL character anywhere in the
+  request, even in a query parameter the operation ignores: ``IngestGuardMiddleware``);
 - 401 to any authenticated operation (a missing, unknown or revoked key);
 - 404 to any operation with a path parameter (the order, return or carrier it names is not this
   store's);
@@ -71,9 +72,7 @@ def common_statuses(operation: dict[str, Any]) -> list[int]:
     """The error statuses any operation of this shape can answer (see the module docstring)."""
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    statuses = []
-    if parameters or has_body:
-        statuses.append(400)
+    statuses = [400]
     if operation.get("security"):
         statuses.append(401)
     if any(p.get("in") == "path" for p in parameters):

@@ -184,7 +184,9 @@ class _EventBase(_Strict):
     occurred_at: Moment
     idempotency_key: str | None = Field(
         None,
-        max_length=200,
+        # The ledger's key is "api:" + this, in a 200-character column: 200 here was a 500 on
+        # PostgreSQL (SQLite does not enforce the length).
+        max_length=196,
         description="Your id for this event. Sending the same key again is a harmless duplicate. "
         "Defaults to a hash of the event's content.",
     )
