@@ -37,7 +37,7 @@ def nul_in(request: HttpRequest) -> str:
 
 
 class IngestGuardMiddleware:
-    """413 for a body over ``AFTERCART_MAX_BODY_BYTES``; 415 for a body that is not JSON; 400 for a
+    """413 for a body over ``AFTERCART_MAX_BODY_BYTES``; 415 for a body that is not JSON; 422 for a
     NUL character anywhere in the request (see :func:`nul_in`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -53,11 +53,13 @@ class IngestGuardMiddleware:
         where = nul_in(request)
         if where:
             return problem_response(
+                # 422, not 400: JSON and the document allow the character; what refuses it is
+                # the database, so it is a request understood and not processable here.
                 Problem(
-                    400,
-                    "Invalid request",
+                    422,
+                    "NUL character",
                     f"{where}: contains a NUL character, which cannot be stored",
-                    kind="validation",
+                    kind="nul-character",
                     errors=[{"field": where, "message": "contains a NUL character"}],
                 )
             )

@@ -4,8 +4,9 @@ Every error the API answers is RFC 9457 problem+json (:mod:`aftercart.api.proble
 documented error response points at the one ``Problem`` schema. Which statuses an operation can
 answer follows from its shape, and is added here rather than by each endpoint:
 
-- 400 to every operation (ninja's validation, malformed JSON, and a NUL character anywhere in the
-  request, even in a query parameter the operation ignores: ``IngestGuardMiddleware``);
+- 400 to every operation (ninja's validation, malformed JSON);
+- 422 to every operation: a NUL character anywhere in the request, even in a query parameter the
+  operation ignores, which the database cannot store (``IngestGuardMiddleware``);
 - 401 to any authenticated operation (a missing, unknown or revoked key);
 - 404 to any operation with a path parameter (the order, return or carrier it names is not this
   store's);
@@ -30,7 +31,7 @@ REASONS = {
     409: "Conflicts with the current state (nothing was written).",
     413: "Request body too large.",
     415: "Unsupported media type: send JSON.",
-    422: "Understood but refused by the store's rules (nothing was written).",
+    422: "Understood but refused (nothing was written): by the store's rules, or a NUL character.",
 }
 
 #: RFC 9457 problem details, as :meth:`aftercart.api.problems.Problem.as_dict` writes them.
@@ -72,7 +73,7 @@ def common_statuses(operation: dict[str, Any]) -> list[int]:
     """The error statuses any operation of this shape can answer (see the module docstring)."""
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    statuses = [400]
+    statuses = [400, 422]
     if operation.get("security"):
         statuses.append(401)
     if any(p.get("in") == "path" for p in parameters):
