@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "aftercart.kernel",
     "aftercart.stores",
     "aftercart.orders",
+    "aftercart.privacy",
     "aftercart.notifications",
     "aftercart.exceptions",
     "aftercart.returns",
@@ -181,9 +182,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rate limits on the tracking lookup must be shared by every web worker on the machine: a file
-# cache does that with nothing to run. Several machines: point AFTERCART_CACHE_URL-style settings
-# at a shared cache (see docs).
+# Nothing of ours relies on the cache (the lookup's rate limits are counted in the database,
+# aftercart.web.ratelimit); a file cache is shared by the machine's web workers with nothing to run.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -254,13 +254,19 @@ AFTERCART_BASE_URL = os.environ.get("AFTERCART_BASE_URL", "http://127.0.0.1:8000
 #: Reverse proxies in front of the server that append to ``X-Forwarded-For`` (0: none, the client
 #: is ``REMOTE_ADDR``). Behind one proxy and 0, every shopper shares the proxy's rate limit.
 AFTERCART_TRUSTED_PROXIES = env_whole("AFTERCART_TRUSTED_PROXIES", 0, minimum=0, maximum=10)
-#: The order lookup's limits (aftercart.web.ratelimit): tries per client IP and per order number
-#: in each window of this many seconds.
+#: The order lookup's limits (aftercart.web.lookup): misses per client IP and per order number in
+#: each window of this many seconds. The order's is high on purpose: reaching it refuses the order's
+#: own customer too, while a client's limit only ever refuses that client.
 AFTERCART_LOOKUP_WINDOW_SECONDS = env_whole("AFTERCART_LOOKUP_WINDOW_SECONDS", 600, minimum=1, maximum=86_400)
 AFTERCART_LOOKUP_LIMIT_PER_IP = env_whole("AFTERCART_LOOKUP_LIMIT_PER_IP", 10, minimum=1, maximum=100_000)
 AFTERCART_LOOKUP_LIMIT_PER_ORDER = env_whole(
-    "AFTERCART_LOOKUP_LIMIT_PER_ORDER", 5, minimum=1, maximum=100_000
+    "AFTERCART_LOOKUP_LIMIT_PER_ORDER", 50, minimum=1, maximum=100_000
 )
+#: Operator log-ins (aftercart.web.login_throttle): after this many failed attempts for one
+#: username from one client address within the window, further attempts are refused until it ends.
+AFTERCART_LOGIN_FAILURES = env_whole("AFTERCART_LOGIN_FAILURES", 5, minimum=1, maximum=1000)
+AFTERCART_LOGIN_WINDOW_SECONDS = env_whole("AFTERCART_LOGIN_WINDOW_SECONDS", 900, minimum=1, maximum=86_400)
+AUTHENTICATION_BACKENDS = ["aftercart.web.login_throttle.ThrottledModelBackend"]
 #: Who issues return labels: "manual" (no postage bought; the store may give its own tracking number),
 #: "sandbox" (made-up tracking numbers, for demos and tests) or "easypost" (bought by the worker).
 #: A store's label settings may name another. See integrations/labels/providers.py.
@@ -269,5 +275,10 @@ AFTERCART_RETURN_LABEL_PROVIDER = os.environ.get("AFTERCART_RETURN_LABEL_PROVIDE
 #: API's address (a local stand-in in the demo and tests).
 AFTERCART_EASYPOST_API_KEY = os.environ.get("AFTERCART_EASYPOST_API_KEY", "")
 AFTERCART_EASYPOST_BASE_URL = os.environ.get("AFTERCART_EASYPOST_BASE_URL", "https://api.easypost.com/v2")
+#: Days an order's personal data is kept (0: for ever, the default). Older orders are pseudonymised
+#: by the worker's retention pass, with the same eraser as a customer's request (docs/privacy.md).
+AFTERCART_RETENTION_DAYS = env_whole("AFTERCART_RETENTION_DAYS", 0, minimum=0, maximum=36_500)
+#: The key of erased customers' pseudonyms (default: derived from the secret key). Keep it stable.
+AFTERCART_PRIVACY_KEY = os.environ.get("AFTERCART_PRIVACY_KEY", "")
 #: Where the demo's local mailbox keeps the e-mails it receives (read at /ops/mailbox/).
 AFTERCART_MAILBOX_DIR = Path(os.environ.get("AFTERCART_MAILBOX_DIR", VAR_DIR / "mailbox"))

@@ -4,6 +4,7 @@ from django.urls import include, path
 from aftercart.api.twilio import twilio_sms_webhook
 from aftercart.api.v1 import api
 from aftercart.api.webhooks import aftership_webhook, shopify_webhook
+from aftercart.demo.storefront import thank_you
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("webhooks/aftership/<slug:store>", aftership_webhook, name="webhook-aftership"),
     path("webhooks/twilio/<slug:store>/sms", twilio_sms_webhook, name="webhook-twilio-sms"),
     path("ops/mailbox/", include("aftercart.demo.urls")),
+    path("demo/thank-you/<slug:store>", thank_you, name="demo-thank-you"),
     path("ops/", include("aftercart.exceptions.urls")),
     path("", include("aftercart.web.urls")),
 ]

@@ -1,8 +1,9 @@
 """The returns portal in a real browser (headless Chromium, Playwright) against the live server: the
 issue's "done when", end to end.
 
-The shopper looks the order up, picks two lines, exchanges the jacket for another size and takes
-store credit (with its bonus) for the socks, and gets the label PDF and the drop-off QR code. Then
+The shopper looks the order up, picks two lines, exchanges the jacket for another size — the first
+offer, its own card — and takes store credit (with its bonus) for the socks, sends them by QR
+drop-off and is told, on every page and in the e-mail, to show the QR code (never to print). Then
 the store's side happens the way it would in production — the carrier's events for the return's
 parcel arrive through the REST tracking API, the warehouse inspects it through the returns API —
 and the exchange order and the credit are issued, with the shopper's e-mails received by a local
@@ -85,6 +86,11 @@ def delivered_order(api, client, api_token, store):
     ]  # fmt: skip
     assert api.post("/api/v1/events/batch", {"events": events}).status_code == 202
     stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=3)])
+    # Size S was sold on another order and never fed: unknown stock counts as available.
+    other = {"order_id": "990", "number": "#990", "placed_at": iso(placed), "currency": "GBP", "lines": [
+        {"line_id": "L1", "sku": "JKT-S", "product_id": "JKT", "variant": "S", "title": "Rain jacket",
+         "quantity": 1, "unit_price": "120.00"}]}  # fmt: skip
+    assert api.post("/api/v1/orders", other).status_code == 201
     return Order.objects.get(external_id="1001")
 
 
@@ -134,32 +140,49 @@ def test_done_when_portal_then_carrier_inspection_exchange_and_credit(
     page.wait_for_url(re.compile(r"/returns/[A-Za-z0-9_\-:]{20,}$"))
     assert page.locator("h1").inner_text() == "Return or exchange items"
 
-    # Two lines: the jacket for another size, one pair of socks.
+    # Two lines: the jacket (too small), one pair of socks. No exchange list here: step 2 offers it.
     jacket = page.locator('section[data-line="L1"]')
     jacket.get_by_label("How many to return?").select_option("1")
     jacket.get_by_label("Why are you returning it?").select_option("size_too_small")
-    jacket.get_by_label("Would you like another size instead? (optional)").select_option(label="L")
+    assert jacket.locator("select").count() == 2
     socks = page.locator('section[data-line="L2"]')
     socks.get_by_label("How many to return?").select_option("1")
     socks.get_by_label("Why are you returning it?").select_option("changed_mind")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(re.compile(r"/review\?"))
 
-    # The offers, in the policy's order, each with what comes back, the fee and the deadline.
+    # Exchange first: its own card before credit and refund, each saying what the shopper gets
+    # and when. L is in the feed; S was sold on another order and never fed: available too.
     jacket = page.locator('section[data-line="L1"]')
     socks = page.locator('section[data-line="L2"]')
     assert jacket.locator("[data-offer]").evaluate_all("els => els.map(e => e.dataset.offer)") == [
         "exchange",
+        "exchange",
         "store_credit",
         "refund",
     ]
-    exchange = jacket.locator('[data-offer="exchange"]')
-    assert "You get: Rain jacket (L)" in exchange.inner_text()
+    choices = jacket.get_by_role("group", name="What would you like for it?")
+    exchange = choices.get_by_role("radio", name=re.compile(r"^Exchange for L\b"))
+    exchange_card = jacket.locator('[data-offer="exchange"]').first
+    assert "Exchange for L" in exchange_card.inner_text()
+    assert "You get: Rain jacket (L)" in exchange_card.inner_text()
+    assert "Same price: nothing to pay" in exchange_card.inner_text()
+    assert "We send it once we have received and checked your return." in exchange_card.inner_text()
+    assert "Exchange for S" in jacket.locator('[data-offer="exchange"]').nth(1).inner_text()
+    refund_text = jacket.locator('[data-offer="refund"]').inner_text()
+    assert "Refunded once we have received and checked your return" in refund_text and "Fee: £" in refund_text
     credit = socks.locator('[data-offer="store_credit"]')
     credit_text = credit.inner_text()
-    assert "Includes a bonus of £" in credit_text and "Send it back by" in credit_text
-    # Radios are reached by their labels (the whole option is the label).
-    exchange.get_by_role("radio").check()
+    assert "in store credit" in credit_text and "Includes a bonus of £" in credit_text
+    assert "Ready to use once we have received and checked your return." in credit_text
+    assert "Send it back by" in credit_text
+    # Keyboard: the card's radio takes focus and Space chooses it (no script involved).
+    exchange.focus()
+    page.keyboard.press("Space")
+    assert exchange.is_checked()
+    # Screen readers hear the card's details with its radio.
+    described = exchange.get_attribute("aria-describedby")
+    assert "You get: Rain jacket (L)" in page.locator(f"#{described}").inner_text()
     credit.get_by_role("radio").check()
     page.get_by_role("radio", name=re.compile("Drop-off with a QR code")).check()
     # What the browser is about to send, to send it once more afterwards (a double submission).
@@ -176,17 +199,23 @@ def test_done_when_portal_then_carrier_inspection_exchange_and_credit(
     assert {ln.line_id: ln.resolution for ln in ret.lines.all()} == {"L1": "exchange", "L2": "store_credit"}
     assert ret.bonus_amount > 0
 
-    # The return's page: its RMA, next step, the QR code inline and the label PDF.
-    assert ret.rma in page.locator("main").inner_text()
+    assert ret.lines.get(line_id="L1").exchange_for["variant"] == "L"
+
+    # The return's page: its RMA, the next step for a QR drop-off, the QR code inline, and
+    # nothing to print: no label to download, no instruction to print one.
+    main = page.locator("main").inner_text()
+    assert ret.rma in main
     assert page.locator("[data-step]").get_attribute("data-step") == "return_send_items"
+    step = page.locator("[data-step]").inner_text()
+    assert "Bring the items to a drop-off point by" in step and "show your QR code there" in step
+    assert not re.search(r"\bprint\b", main, re.IGNORECASE), "a QR drop-off never says print"
+    assert page.locator("[data-label]").count() == 0
+    assert "Sending it back: Drop-off with a QR code" in main
+    assert "QR code ready" in page.locator(".timeline").inner_text()
     qr = page.locator("[data-qr] svg")
     assert qr.is_visible()
     box = qr.bounding_box()
     assert box is not None and box["width"] >= 100
-    label = page.get_by_role("link", name="Download your return label (PDF)")
-    pdf = page.request.get(base + label.get_attribute("href"))
-    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert pdf.body().startswith(b"%PDF")
     page.screenshot(path=str(artifacts / "returns-status.png"), full_page=True)
 
     # The same submission again (a double click, a retried request) is the same return.
@@ -212,6 +241,11 @@ def test_done_when_portal_then_carrier_inspection_exchange_and_credit(
     qr_mail = mails["label_ready"]
     assert ret.rma in qr_mail["Subject"] and qr_mail["To"] == "ana@example.com"
     assert any(part.get_content_type() == "image/png" for part in qr_mail.iter_attachments())
+    # The e-mail says what the page says: bring the items, show the code; never print a label.
+    text = " ".join(qr_mail.get_body(("plain",)).get_content().split())
+    assert "Bring the items to a drop-off point by" in text and "show your QR code there" in text
+    assert not re.search(r"\bprint\b", text, re.IGNORECASE) and "label.pdf" not in text
+    assert not any(part.get_content_type() == "application/pdf" for part in qr_mail.iter_attachments())
 
     # The store's carrier label for the parcel; the carrier's scans arrive through the REST
     # tracking API like any other parcel's, and move the return.
@@ -234,6 +268,10 @@ def test_done_when_portal_then_carrier_inspection_exchange_and_credit(
     assert page.locator("[data-qr]").count() == 0 and page.locator("[data-label]").count() == 0
     history = page.locator(".timeline").inner_text()
     assert "On its way back" in history and "Received by us" in history
+    # The worker sends the arrival e-mail while it is news.
+    mails = deliver_mail(mailbox, ret.rma, at=now + timedelta(minutes=31))
+    assert set(mails) == {"label_ready", "return_received"}
+    assert not re.search(r"\bprint\b", mails["return_received"].get_body(("plain",)).get_content(), re.I)
 
     # The warehouse inspects it and the store resolves it: the exchange order and the credit.
     inspect = api.post(f"/api/v1/returns/{ret.rma}/inspect", {"result": "accept_all"})

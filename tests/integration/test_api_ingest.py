@@ -263,6 +263,32 @@ def test_a_delivered_order_cannot_be_cancelled(api):
     assert api.get("/api/v1/orders/1001").json()["next_step"]["code"] == "delivered"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_delivered_check_reads_the_order_under_the_lock_that_writes_the_cancellation(api, monkeypatch):
+    # Read before the lock, a delivery committed between the check and the write left a cancellation
+    # on a delivered order. The facts the check folds must be read inside the transaction that
+    # holds the order (on PostgreSQL, after its row lock; SQLite's transactions begin IMMEDIATE,
+    # holding the one write lock).
+    from aftercart.orders import selectors
+
+    api.post("/api/v1/orders", ORDER)
+    reads: list[tuple[bool, bool]] = []
+    real = selectors.facts_for_orders
+
+    def spy(*args, **kwargs):
+        locked = any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
+        reads.append((connection.in_atomic_block, locked))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "facts_for_orders", spy)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post("/api/v1/orders/1001/cancel", {"reason": "changed mind"}).status_code == 200
+    in_transaction, after_lock = reads[0]
+    assert in_transaction, "the check's read is in the cancellation's transaction"
+    if connection.features.has_select_for_update:
+        assert after_lock, "... after the order's row lock"
+
+
 def test_an_order_still_in_transit_can_be_cancelled_what_is_unshipped_is(api):
     api.post("/api/v1/orders", ORDER)
     in_transit = {"events": [ship(lines=("L1",)), scan("in_transit", "2026-03-03T11:00:00Z")]}

@@ -53,7 +53,7 @@ def test_one_reset_empties_every_cache():
     from aftercart.stores.detection_rules import _rules, rules_for
     from aftercart.web.branding import _theme, brand_theme
 
-    state_cache._put([(1, 3, OrderState(order_ref="O1"), [])])
+    state_cache._put([(1, (3, 0), OrderState(order_ref="O1"), [])])
     windows._models[1] = (0.0, None, None)
     rules_for("GB")
     brand_theme({"primary_colour": "#112233"})
@@ -61,7 +61,7 @@ def test_one_reset_empties_every_cache():
 
     caches_reset()
 
-    assert state_cache.take(1, 3) is None
+    assert state_cache.take(1, (3, 0)) is None
     assert windows._models == {}
     assert _theme.cache_info().currsize == 0
     assert _rules.cache_info().currsize == 0

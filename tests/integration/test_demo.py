@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -12,7 +14,9 @@ from django.core.management import call_command
 from aftercart.demo.services import DEMO_SLUGS, demo_reset, seed_demo
 from aftercart.demo.simulate import simulate
 from aftercart.orders.models import Fact, Order, OrderLine, Shipment
-from aftercart.returns.models import Return, ReturnFact
+from aftercart.orders.selectors import order_state
+from aftercart.returns.models import LabelPurchase, Return, ReturnFact, StockLevel
+from aftercart.returns.portal import exchange_options, returnable_lines
 from aftercart.stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +153,23 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
     assert returns.filter(status="requested", needs_review=True).exists()
     assert all(r.facts.filter(kind="requested").exists() for r in returns)
     assert returns.filter(method="dropoff").exclude(dropoff_code="").exists()
+    # Exchange first, with no stock feed: the demo's exchanges go back by QR drop-off, for
+    # another variant of the same product, and delivered orders are offered exchanges.
+    dropoff_exchanges = returns.filter(method="dropoff", lines__resolution="exchange").distinct()
+    assert dropoff_exchanges.count() >= 2
+    for ret in dropoff_exchanges:
+        line = ret.lines.get()
+        assert line.exchange_for["product_id"] == line.product_id
+        assert line.exchange_for["variant"] not in ("", line.variant)
+        assert "(next size)" not in line.exchange_for["variant"], "a variant the shop sells"
+    assert not StockLevel.objects.filter(store__slug__in=DEMO_SLUGS).exists()
+    delivered = list(orders.filter(next_step="delivered").order_by("pk")[:60])
+    offered = 0
+    for order in delivered:
+        state = order_state(order)
+        lines = returnable_lines(order, state, NOW)
+        offered += any(exchange_options(order, line) for line in lines)
+    assert offered >= len(delivered) // 2, f"{offered} of {len(delivered)} delivered orders offer an exchange"
     # each listed with its page in the shoppers' portal, which opens and shows that return (seen
     # on the demo's day: links expire some time after delivery)
     assert set(summary.return_links) == set(summary.returns)
@@ -203,9 +224,23 @@ def test_simulation_is_deterministic_and_depends_on_the_seed() -> None:
 
 def test_demo_command(client) -> None:
     out = StringIO()
-    call_command("aftercart_demo", "--orders", "60", stdout=out)
+    # The EasyPost stand-in on any free port (8377 may be another demo's).
+    call_command("aftercart_demo", "--orders", "60", "--easypost-port", "0", stdout=out)
     text = out.getvalue()
     assert "Seeded 60 orders" in text
+    # The US shop's prepaid labels were bought from the stand-in while seeding, and the returns
+    # list shows them issued (as they are now, not as they were before the worker's pass).
+    bought = LabelPurchase.objects.filter(store__slug="northwind", status="bought")
+    assert bought.exists() and f"Prepaid return labels: {bought.count()} bought" in text
+    listed = next(ln.split() for ln in text.splitlines() if ln.strip().startswith("label_issued "))
+    assert listed[1] == "label_issued", listed
+    issued = Return.objects.get(rma=listed[-1].rsplit("/", 1)[1])
+    assert (issued.store.slug, issued.label_provider, issued.label_cost) == (
+        "northwind",
+        "easypost",
+        Decimal("7.58"),
+    )
+    assert issued.label_purchase in bought
     assert "demo / aftercart-demo" in text
     assert "/api/v1/docs" in text
     # one order of each exception journey, with its tracking link
@@ -213,6 +248,7 @@ def test_demo_command(client) -> None:
     for label in ("delayed, with the new date", "lost parcel", "unavailable item", "pickup about to expire"):
         line = next(ln for ln in showcase.splitlines() if label in ln)
         assert "/t/" in line, line
+    check_thank_you_pages(client, text)
     user = get_user_model().objects.get(username="demo")
     assert user.is_superuser and user.is_staff and user.check_password("aftercart-demo")
 
@@ -238,3 +274,28 @@ def test_demo_command(client) -> None:
     call_command("aftercart_demo", "--reset", "--orders", "40", "--seed", "3", stdout=out)
     assert "Removed the demo shops and their 60 orders" in out.getvalue()
     assert Order.objects.filter(store__slug__in=DEMO_SLUGS).count() == 40
+
+
+def check_thank_you_pages(client, text: str) -> None:
+    """Each demo shop's thank-you page is listed, embeds the widget under a policy that allows
+    Aftercart's address to run the loader and fill the frame, and the widget opens for its order,
+    frameable by the installation's own address (either loopback name) and offering the SMS opt-in."""
+    listed = [line.split()[1] for line in text.splitlines() if line.strip().startswith("Thank-you")]
+    assert [url.rsplit("/", 1)[1] for url in listed] == list(DEMO_SLUGS)
+    for url in listed:
+        page = client.get(url[url.index("/demo/") :])
+        assert page.status_code == 200
+        policy = page["Content-Security-Policy"]
+        assert "frame-src http://127.0.0.1:8000" in policy and "script-src http://127.0.0.1:8000" in policy
+        html = page.content.decode()
+        widget = re.search(r'<div data-aftercart-widget="(/w/[^"]+)"', html)
+        assert widget is not None and "/static/aftercart/widget.js" in html and "<noscript><iframe" in html
+        framed = client.get(widget.group(1))
+        assert framed.status_code == 200
+        assert (
+            "frame-ancestors http://127.0.0.1:8000 http://localhost:8000;"
+            in framed["Content-Security-Policy"]
+        )
+        body = framed.content.decode()
+        assert 'id="widget-heading"' in body and 'name="consent"' in body
+    assert client.get("/demo/thank-you/not-a-demo-shop").status_code == 404

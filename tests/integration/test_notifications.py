@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from aftercart.notifications import delivery, services
 from aftercart.notifications.delivery import LEASE, message_deliver_due, messages_claim
-from aftercart.notifications.links import preferences_token_read
+from aftercart.notifications.links import address_digest, preferences_token_read
 from aftercart.notifications.models import DeliveryAttempt, Message
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
@@ -104,7 +104,9 @@ def test_order_placed_is_confirmed_by_email_after_the_window(store, smtp, now):
     unsubscribe = received["List-Unsubscribe"].strip()  # long header values are folded
     assert unsubscribe.startswith("<https://track.acme.example/p/") and unsubscribe.endswith(">")
     order = Order.objects.get()
-    assert preferences_token_read(unsubscribe[1:-1].rsplit("/p/", 1)[1]) == (order.public_id, "email")
+    read = preferences_token_read(unsubscribe[1:-1].rsplit("/p/", 1)[1])
+    assert read is not None and (read.order, read.channel) == (order.public_id, "email")
+    assert read.address == address_digest("email", "ana@example.com"), "bound to the address it went to"
     raw_headers = smtp.inbox.raw[0].split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ")
     assert b"List-Unsubscribe:  <https://track.acme.example/p/" in raw_headers, "a plain URL, not RFC 2047"
     assert received["Auto-Submitted"] == "auto-generated"

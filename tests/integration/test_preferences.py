@@ -284,3 +284,35 @@ def test_every_milestone_a_customer_can_be_messaged_about_has_a_label_on_the_pag
     from aftercart.web.preferences import MILESTONE_LABELS
 
     assert set(Milestone) - EVENT_ONLY == set(MILESTONE_LABELS), "a milestone missing here cannot be muted"
+
+
+def test_an_old_one_click_link_never_unsubscribes_the_orders_new_address(store, smtp, now, csrf_client):
+    # The confirmation goes to Ana; the store then corrects the order's address to Bea's. The
+    # link in Ana's e-mail is bound to Ana's address: posted (by Ana's mail provider, or anyone
+    # holding the e-mail) it opts Ana out, and leaves Bea's messages alone.
+    record(store, placed(now), at=now)
+    assert message_deliver_due(now=now + timedelta(minutes=16)).sent == 1
+    old_link = smtp.received[0]["List-Unsubscribe"].strip()[1:-1]
+    corrected = fact(
+        "order.updated", now + timedelta(hours=1), "update-1001", order="1001", email="bea@example.com"
+    )
+    record(store, corrected, at=now + timedelta(hours=1))
+
+    response = one_click(csrf_client, old_link)
+    assert response.status_code == 200, response.content
+    assert [(p.address, p.opted_in) for p in Preference.objects.all()] == [("ana@example.com", False)]
+    page = csrf_client.get(path_of(old_link)).content.decode()
+    assert "b•••@example.com" not in page, "the old link shows nothing of the new address"
+
+    record(store, shipped(now + timedelta(hours=20)), at=now + timedelta(hours=20))
+    assert Message.objects.get(milestone="shipped").status == "pending", "Bea still gets her updates"
+
+    # A link for an address the order's messages never went to changes nothing for anybody.
+    Message.objects.update(recipient="")
+    nobody = one_click(csrf_client, old_link)
+    assert nobody.status_code == 200 and b"nothing was changed" in nobody.content
+    assert Preference.objects.count() == 1
+
+    # Bea's own link (a message sent now) unsubscribes Bea.
+    assert one_click(csrf_client, preferences_url(Order.objects.get(), "email")).status_code == 200
+    assert Preference.objects.get(address="bea@example.com").opted_in is False

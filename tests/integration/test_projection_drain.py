@@ -155,7 +155,7 @@ def test_append_then_drain_ends_like_recording_with_commits_and_the_state_cache(
 
     def forget(store):
         for order_id in Order.objects.filter(store=store).values_list("pk", flat=True):
-            state_cache.take(order_id, -1)  # taken: removed whatever it holds
+            state_cache.take(order_id, (-1, 0))  # taken: removed whatever it holds
 
     _append_then_drain_ends_like_recording(
         arrivals, lambda: django_capture_on_commit_callbacks(execute=True), forget

@@ -43,7 +43,7 @@ def test_behind_a_trusted_proxy_each_shopper_has_a_limit_of_their_own(tmp_path):
 def test_without_it_the_connection_address_counts(tmp_path):
     seen = probe(tmp_path)
     assert seen["clients"] == ["10.0.0.2", "10.0.0.2"]
-    assert seen["limits"] == [[10, 600], [5, 600]]
+    assert seen["limits"] == [[10, 600], [50, 600]]
 
 
 def test_the_lookup_limits_come_from_the_environment(tmp_path):

@@ -28,7 +28,7 @@ from aftercart.notifications.models import Message
 from aftercart.orders.selectors import order_view
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns import selectors
-from aftercart.returns.models import Return
+from aftercart.returns.models import LabelPurchase, Return
 from tests.integration.test_next_step_consistency import catalogues  # noqa: F401  (fixture)
 from tests.integration.test_returns_api import place
 from tests.integration.test_returns_flow import ask, outbox, policy, put, sandbox_labels  # noqa: F401
@@ -46,6 +46,8 @@ SCENARIOS: dict[str, tuple[ReturnStepCode, dict]] = {
     "keep_items": (ReturnStepCode.KEEP_ITEMS, {"status": "approved", "keep_items": True}),
     "approved": (ReturnStepCode.APPROVED, {"status": "approved"}),
     "approved/undated": (ReturnStepCode.APPROVED, {"status": "approved", "ship_by": None}),
+    # Its prepaid label could not be bought (a failed LabelPurchase is added for it below).
+    "label_delayed": (ReturnStepCode.LABEL_DELAYED, {"status": "approved", "label_issued_at": None}),
     "send_items": (ReturnStepCode.SEND_ITEMS, {"status": "label_issued"}),
     "send_items/undated": (ReturnStepCode.SEND_ITEMS, {"status": "label_issued", "ship_by": None}),
     "in_transit": (ReturnStepCode.IN_TRANSIT, {"status": "in_transit"}),
@@ -85,6 +87,16 @@ def made(api, policy, settings):  # noqa: F811
             assert api.patch("/api/v1/orders/1001", update).status_code == 200
         ret = Return.objects.get(rma=ask(api, lines or REFUND).json()["rma"])
         Return.objects.filter(pk=ret.pk).update(**{"ship_by": SHIP_BY, **fields})
+        if fields is SCENARIOS["label_delayed"][1]:
+            now = timezone.now()
+            LabelPurchase.objects.create(
+                ret=ret,
+                store_id=ret.store_id,
+                status="failed",
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
         return Return.objects.select_related("order", "store", "policy").get(pk=ret.pk)
 
     return make

@@ -248,17 +248,20 @@ def test_an_open_return_keeps_its_links_working_until_it_closes_and_the_grace_pe
 
 def test_offers_come_in_the_policys_order_with_the_domains_amounts(client, order, token, store):
     stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=2)])
-    page = client.get(f"/returns/{token}")
-    assert '<option value="JKT-L">L</option>' in page.content.decode()
-    response = review(client, token, **jacket_and_socks(**{"exchange-0": "JKT-L"}))
+    # Step 1 asks what comes back and why; the exchange is step 2's first offer, not a list here.
+    assert "exchange-0" not in client.get(f"/returns/{token}").content.decode()
+    response = review(client, token, **jacket_and_socks())
     assert response.status_code == 200, errors_of(response)
     html = response.content.decode()
     jacket = html[html.index('data-line="1001-L1"') : html.index('data-line="1001-L2"')]
     socks = html[html.index('data-line="1001-L2"') :]
     assert re.findall(r'data-offer="(\w+)"', jacket) == ["exchange", "store_credit", "refund"]
-    # No exchange was asked for the socks, so none is offered for them.
+    assert 'value="exchange:L"' in jacket and "Exchange for L" in jacket
+    # The socks come in one size only: nothing to exchange them for.
     assert re.findall(r'data-offer="(\w+)"', socks) == ["store_credit", "refund"]
-    assert "You get: Rain jacket (L)" in jacket and "Nothing to pay" in jacket
+    assert "You get: Rain jacket (L)" in jacket and "Same price: nothing to pay" in jacket
+    assert "We send it once we have received and checked your return." in jacket
+    assert "Ready to use once we have received and checked your return." in jacket
     # Store credit: 120.00 + a 10 % bonus shared over the lines by value; the fee is waived.
     from aftercart.domain.returns import OfferKind, Reason, RequestedLine
     from aftercart.orders.selectors import order_state
@@ -276,7 +279,7 @@ def test_offers_come_in_the_policys_order_with_the_domains_amounts(client, order
     credit = decision.line("1001-L1").offer(OfferKind.STORE_CREDIT)
     refund = decision.line("1001-L2").offer(OfferKind.REFUND)
     assert credit.bonus > 0 and refund.fee > 0
-    assert f"You get back: €{credit.amount}" in jacket
+    assert f"You get: €{credit.amount} in store credit" in jacket
     assert f"Includes a bonus of €{credit.bonus}" in jacket
     assert f"Fee: €{refund.fee}" in socks and f"You get back: €{refund.amount}" in socks
     assert "Send it back by" in jacket
@@ -285,8 +288,8 @@ def test_offers_come_in_the_policys_order_with_the_domains_amounts(client, order
 
 def test_submitting_makes_the_return_and_shows_its_page_label_and_qr(client, order, token, store):
     stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=2)])
-    fields = submission(client, token, **jacket_and_socks(**{"exchange-0": "JKT-L"}))
-    fields.update({"choice-0": "exchange", "choice-1": "store_credit", "method": "dropoff"})
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "exchange:L", "choice-1": "store_credit", "method": "dropoff"})
     response = client.post(f"/returns/{token}/submit?lang=en", fields)
     assert response.status_code == 303, errors_of(response)
     ret = Return.objects.get()
@@ -302,7 +305,9 @@ def test_submitting_makes_the_return_and_shows_its_page_label_and_qr(client, ord
     assert ret.rma in html
     assert 'data-step="return_send_items"' in html
     assert "<svg" in html and "data-qr" in html
-    label = re.search(r'href="([^"]+label\.pdf)"', html).group(1)
+    # A QR drop-off: nothing to print, so no label to download on its page (it still exists).
+    assert "label.pdf" not in html and not re.search(r"\bprint\b", html, re.IGNORECASE)
+    label = f"/returns/{token}/{ret.rma}/label.pdf"
     pdf = client.get(label)
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
@@ -648,9 +653,11 @@ def test_a_return_of_another_order_is_not_found_through_this_orders_link(client,
 
 def test_a_size_sold_out_since_it_was_listed_is_said_by_the_line(client, token, store):
     stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=1)])
-    assert '<option value="JKT-L">L</option>' in client.get(f"/returns/{token}").content.decode()
+    fields = submission(client, token, **jacket_and_socks())
+    assert "exchange:L" in review(client, token, **jacket_and_socks()).content.decode()
     stock_set(store=store, items=[StockItem(sku="JKT-L", product_id="JKT", variant="L", available=0)])
-    response = review(client, token, **jacket_and_socks(**{"exchange-0": "JKT-L"}))
+    fields.update({"choice-0": "exchange:L", "choice-1": "store_credit", "method": "label"})
+    response = client.post(f"/returns/{token}/submit?lang=en", fields)
     assert response.status_code == 400
     assert "That size is no longer available. Choose another one." in errors_of(response)
     assert nothing_written()
@@ -706,4 +713,47 @@ def test_an_order_known_only_from_tracking_gets_a_friendly_page_and_writes_nothi
     assert posted.status_code == 400, posted.content.decode()
     assert "This item is not part of this order." in errors_of(posted)
     assert client.get(f"/t/{token}").status_code == 200
+    assert nothing_written()
+
+
+def _png_16bit_rgba(width: int, height: int) -> bytes:
+    """A real, valid 16-bit RGBA PNG (8 bytes a pixel), all transparent: a few hundred kB however
+    large, written row by row so the test never holds the raw pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    row = b"\0" * (1 + width * 8)  # filter byte, then the row's pixels
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_a_photo_too_large_once_decoded_is_refused_before_decoding_naming_the_limit(
+    client, token, monkeypatch
+):
+    # 24 megapixels, under the 50-megapixel cap, but 8 bytes a pixel: 192 MB to inflate, and Pillow
+    # would keep it as 96 MB of RGBA. It is refused from its header: nothing is decoded.
+    from PIL import ImageFile
+
+    from aftercart.returns import photos
+
+    data = _png_16bit_rgba(6000, 4000)
+    assert len(data) < MAX_BYTES and photos.MAX_PIXELS > 6000 * 4000
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self) or None)
+    with pytest.raises(photos.PhotoRefused) as refused:
+        photos.photo_check(data, "scan.png")
+    assert refused.value.code == "too_many_pixels" and not decoded
+    assert photos.MAX_MEGAPIXELS == 32
+
+    monkeypatch.undo()
+    fields = submission(client, token, **jacket_and_socks())
+    fields.update({"choice-0": "refund", "choice-1": "refund", "method": "label"})
+    response = client.post(f"/returns/{token}/submit", {**fields, "photos-0": [_file("scan.png", data)]})
+    assert response.status_code == 400
+    assert "at most 32 megapixels (16 for 16-bit images)" in errors_of(response)
     assert nothing_written()

@@ -198,12 +198,13 @@ def test_a_size_whose_level_drops_to_zero_is_no_longer_offered_in_exchange(clien
         return quote(order, order_state(order), request, now).line(line.line_id)
 
     assert judged().offer(OfferKind.EXCHANGE) is not None
-    portal = f"/returns/{make_tracking_token(order)}"
-    assert '<option value="JKT-L">L</option>' in client.get(portal).content.decode()
+    token = make_tracking_token(order)
+    review = f"/returns/{token}/review?line-0={line.line_id}&qty-0=1&reason-0=size_too_small"
+    assert 'value="exchange:L"' in client.get(review).content.decode()
     post(client, store, "inventory_levels/update", level(9001, 0), "l1")
     assert exchange_options(order, line) == []
     verdict = judged()
     assert verdict.offer(OfferKind.EXCHANGE) is None
     assert "out_of_stock" in [n.code for n in verdict.reasons]
-    # The portal's page no longer lists the size either.
-    assert 'value="JKT-L"' not in client.get(portal).content.decode()
+    # The portal's offers no longer have the size either.
+    assert 'value="exchange:L"' not in client.get(review).content.decode()

@@ -199,12 +199,33 @@ def test_the_lookup_is_rate_limited_per_ip(client, order, mid_window):
     assert lookup(client, "#1001", "ana@example.com", ip="198.51.100.1").status_code == 303
 
 
-def test_the_lookup_is_rate_limited_per_order_number_across_ips(client, order, mid_window):
+def test_the_lookup_is_rate_limited_per_order_number_across_ips(client, order, mid_window, settings):
+    settings.AFTERCART_LOOKUP_LIMIT_PER_ORDER = 5  # the default is 50: the bar many addresses must reach
     for i in range(5):
         assert lookup(client, "#1001", f"guess{i}@example.com", ip=f"198.51.100.{i}").status_code == 200
-    # The right answer from a fresh address is refused too: guesses are capped per order.
+    # Past the order's bar, the right answer from a fresh address is refused too: guesses from many
+    # addresses are capped per order (which is why that bar is high).
     assert lookup(client, "1001", "ana@example.com", ip="192.0.2.50").status_code == 429
     assert lookup(client, "#1002", "ana@example.com", ip="192.0.2.50").status_code == 200
+
+
+def test_one_guessers_misses_never_lock_the_customer_out_of_their_order(client, order, mid_window):
+    # One address guessing at order #1001 spends its own budget (10 misses), far below the order's
+    # bar (50): the customer, elsewhere, still finds their order.
+    answers = [lookup(client, "#1001", f"guess{i}@example.com").status_code for i in range(25)]
+    assert answers == [200] * 10 + [429] * 15
+    assert lookup(client, "#1001", "ana@example.com", ip="192.0.2.80").status_code == 303
+
+
+def test_finding_the_order_is_not_a_miss(client, order, mid_window):
+    # A customer opening their order again and again (or a family behind one address) is never
+    # refused: only misses count.
+    for _ in range(15):
+        assert lookup(client, "#1001", "ana@example.com").status_code == 303
+    assert [lookup(client, "#1001", f"guess{i}@example.com").status_code for i in range(11)][-2:] == [
+        200,
+        429,
+    ]
 
 
 # --- links ---------------------------------------------------------------------------------------

@@ -104,10 +104,13 @@ def test_every_status_has_a_next_step():
     codes = {return_next_step(status, rma="R-1").code for status in S}
     assert len(codes) == len(S)
     assert set(RETURN_TEXTS) == set(ReturnStepCode)
-    step = return_next_step(S.APPROVED, rma="R-1", ship_by=date(2026, 4, 3))
+    step = return_next_step(S.LABEL_ISSUED, rma="R-1", ship_by=date(2026, 4, 3))
     # Raw params: the presenter writes the date in the shopper's language.
     assert step.action == "get_label" and step.params["ship_by"] == "2026-04-03"
     assert "{ship_by}" in step.detail[0]
+    # Approved, the label not issued yet: nothing to download, the date still said.
+    approved = return_next_step(S.APPROVED, rma="R-1", ship_by=date(2026, 4, 3))
+    assert approved.action == "" and "{ship_by}" in approved.detail[0]
     undated = return_next_step(S.APPROVED, rma="R-1")
     assert "ship_by" not in undated.params and "{ship_by}" not in undated.detail[0]
     assert return_next_step(S.REQUESTED, rma="R-1", needs_review=True).code == "return_in_review"
@@ -160,3 +163,17 @@ def test_any_sequence_of_steps_keeps_the_machine_consistent(steps):
             assert before == S.INSPECTED or (before == S.APPROVED and keep)
         if status == S.REJECTED:
             assert reason
+
+
+def test_an_approved_return_whose_label_could_not_be_bought_says_it_is_delayed():
+    step = return_next_step(ReturnStatus.APPROVED, rma="R-1", label_failed=True)
+    assert step.code is ReturnStepCode.LABEL_DELAYED
+    assert step.action == "contact_us", "no label to download: the shopper may ask"
+    assert return_next_step(ReturnStatus.APPROVED, rma="R-1").code is ReturnStepCode.APPROVED
+    # Only an approved return waits for a label: a label issued since, or a keep-it return, is not delayed.
+    assert (
+        return_next_step(ReturnStatus.LABEL_ISSUED, rma="R-1", label_failed=True).code
+        is ReturnStepCode.SEND_ITEMS
+    )
+    kept = return_next_step(ReturnStatus.APPROVED, rma="R-1", keep_items=True, label_failed=True)
+    assert kept.code is ReturnStepCode.KEEP_ITEMS

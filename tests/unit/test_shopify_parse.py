@@ -225,6 +225,17 @@ def test_python_api_order_fixture() -> None:
     )
     assert facts[0].payload["customer_name"] == "Bob Norman"
     assert [line["variant"] for line in facts[0].payload["lines"]] == ["green", "red", "black"]
+    # Where the order went, under the names API orders use: a prepaid return label is bought there
+    # (an empty address2 and a null company are left out).
+    assert facts[0].payload["shipping_address"] == {
+        "name": "Bob Norman",
+        "street1": "Chestnut Street 92",
+        "city": "Louisville",
+        "state": "KY",
+        "zip": "40202",
+        "country": "US",
+        "phone": "555-625-1199",
+    }
 
 
 @pytest.mark.shared_data
@@ -264,6 +275,16 @@ def test_webhook_sample_as_orders_create() -> None:
     # the order's email wins over the customer record's; the customer's name over the address's
     assert p["customer_name"] == "John Smith"
     assert p["locale"] == "en"
+    assert p["shipping_address"] == {
+        "name": "Steve Shipper",
+        "company": "Shipping Company",
+        "street1": "123 Shipping Street",
+        "city": "Shippington",
+        "state": "KY",
+        "zip": "40003",
+        "country": "US",
+        "phone": "555-555-SHIP",
+    }
     assert facts[0].occurred_at.isoformat() == "2019-06-04T17:53:06+00:00"
 
 
@@ -336,6 +357,28 @@ def test_another_resource_under_an_order_topic_is_refused(
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize("topic", ["orders/create", "orders/updated", "orders/cancelled"])
+@pytest.mark.parametrize(
+    ("body_of", "field_name"),
+    [
+        (lambda: load(f"{PY_FIXTURES}/checkouts.json")["checkouts"][0], "abandoned_checkout_url"),
+        (lambda: load(f"{PY_FIXTURES}/customer.json")["customer"], "orders_count"),
+        (lambda: rest_example("customer", 0)["customers"][0], "orders_count"),
+    ],
+    ids=["checkout", "customer", "rest customer"],
+)
+def test_a_checkout_or_customer_under_an_order_topic_is_refused_not_a_phantom_order(
+    topic: str, body_of: Any, field_name: str
+) -> None:
+    # Signed by the same secret, they carry an id, line items or an e-mail address like an order:
+    # read as one, each made an order nobody placed.
+    with pytest.raises(ShopifyPayloadError) as error:
+        parse_webhook(topic, body_of(), "x")
+    assert error.value.field == field_name
+    assert "whatever X-Shopify-Topic says" in error.value.message
+
+
+@pytest.mark.shared_data
 @pytest.mark.parametrize("topic", ["fulfillments/create", "fulfillments/update"])
 def test_a_fulfillment_event_under_a_fulfillment_topic_is_refused(topic: str) -> None:
     body = load(f"{PY_FIXTURES}/fulfillment_event.json")["fulfillment_event"]
@@ -361,6 +404,22 @@ def test_billing_address_is_the_fallback_for_postal_code_and_country() -> None:
     }
     p = parse_webhook("orders/create", order)[0].payload
     assert (p["postal_code"], p["country"]) == ("1011 AB", "NL")
+    assert "shipping_address" not in p, "the billing address is not where the parcel went"
+
+
+def test_shipping_address_keeps_both_street_lines_and_refuses_a_non_string() -> None:
+    base = {"id": 1, "created_at": "2025-01-01T00:00:00Z"}
+    shipping = {"address1": "Keizersgracht 1", "address2": "3 hoog", "zip": "1015 CJ", "country_code": "nl"}
+    p = parse_webhook("orders/create", {**base, "shipping_address": shipping})[0].payload
+    assert p["shipping_address"] == {
+        "street1": "Keizersgracht 1",
+        "street2": "3 hoog",
+        "zip": "1015 CJ",
+        "country": "NL",
+    }
+    with pytest.raises(ShopifyPayloadError) as refused:
+        parse_webhook("orders/create", {**base, "shipping_address": {"address1": ["x"]}})
+    assert refused.value.field == "shipping_address.address1"
 
 
 # --- fulfillments ---------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ def _cached(entity: type, columns: Any) -> set[str]:
 
 
 def _order_columns(state: Any) -> None:
-    row = services.OrderRow(1, 1, "o1", 0)
+    row = services.OrderRow(1, 1, "o1", 0, 0)
     services._copy_order(row, state, "step", [])
     assert all(hasattr(row, name) for name in ledger_sql.ORDER_FIELDS), "every column is written"
 

@@ -1,4 +1,14 @@
-"""Guards in front of the ingest endpoints: answer oversized and non-JSON bodies before parsing."""
+"""Guards in front of the ingest endpoints: answer unmeasured, oversized and non-JSON bodies before
+parsing.
+
+A body must come with its ``Content-Length``. A WSGI server passes a ``Transfer-Encoding: chunked``
+request on without one (gunicorn does, de-chunking as it is read), and Django reads a request's
+body by ``CONTENT_LENGTH`` alone: such a body was read as empty, so a chunked webhook or batch was
+checked, signed and recorded as nothing. It is refused with 411 Length Required instead of being
+read here: every sender of webhooks we take (Shopify, AfterShip, Twilio) and every HTTP client
+sends a length for a body it has in hand, and reading an unmeasured stream ourselves would
+reimplement Django's body handling (and its size cap) beside Django.
+"""
 
 from __future__ import annotations
 
@@ -67,6 +77,16 @@ class IngestGuardMiddleware:
 
     def _refuse(self, request: HttpRequest) -> HttpResponse | None:
         limit = settings.AFTERCART_MAX_BODY_BYTES
+        if request.META.get("HTTP_TRANSFER_ENCODING"):
+            # Before request.body: Django would read it as empty (see the module's docstring).
+            return problem_response(
+                Problem(
+                    411,
+                    "Length required",
+                    "Send the body with a Content-Length header, not Transfer-Encoding: chunked "
+                    f"(the limit is {limit} bytes).",
+                )
+            )
         try:
             declared = int(request.headers.get("Content-Length") or 0)
         except ValueError:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import BaseModel, model_validator
 
 from aftercart.api.openapi import refuses
 from aftercart.api.problems import Problem
@@ -27,7 +26,9 @@ from aftercart.integrations.canonical.schemas import (
 )
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import render_next_step
+from aftercart.notifications import links
 from aftercart.orders import selectors
+from aftercart.orders.cancel import OrderDelivered, order_cancel
 from aftercart.orders.customer_choices import customer_choice_record, order_options
 from aftercart.orders.models import Order
 from aftercart.orders.services import facts_record
@@ -58,6 +59,11 @@ class OrderOut(Schema):
     delivery_window: dict[str, Any] | None = None
     #: The window promised at confirmation, kept as made (null when none was made).
     promise: dict[str, Any] | None = None
+    #: The customer's signed tracking page, as in the store's e-mails.
+    tracking_url: str = ""
+    #: The order-confirmation widget for the store's thank-you page (docs/widget.md): put it in
+    #: the snippet's ``data-aftercart-widget`` and ``<noscript><iframe src>``.
+    widget_url: str = ""
 
 
 class ChoiceIn(Schema):
@@ -78,18 +84,11 @@ class OrderSummaryOut(Schema):
     last_event_at: datetime | None
 
 
-class CancelIn(BaseModel):
-    # A pydantic model, not a ninja Schema: a Schema reads its fields off any object (it is made
-    # for ORM rows), so 5, null or [] passed as "no fields given" and cancelled the order.
+class CancelIn(Schema):
+    # Every field optional: a body that is not an object is refused for every endpoint at once
+    # (aftercart.api.v1.ObjectParser), not taken as "no fields given".
     reason: str = ""
     cancelled_at: Moment | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise ValueError('The body must be a JSON object, such as {} or {"reason": "…"}.')
-        return data
 
 
 class FactOut(Schema):
@@ -148,6 +147,8 @@ def _read(request: StoreRequest, order_id: str) -> dict[str, Any]:
     data["options"] = [offer.to_json() for offer in order_options(order=order, state=state, now=now)]
     data["delivery_window"] = window_json(delivery_window(order, state, now))
     data["promise"] = promise_json(order)
+    data["tracking_url"] = links.tracking_url(order)
+    data["widget_url"] = links.widget_url(order, request.store.slug)
     return data
 
 
@@ -206,17 +207,8 @@ def update_order(request: StoreRequest, order_id: str, payload: OrderUpdateIn) -
 @router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order", openapi_extra=refuses(409))
 def cancel_order(request: StoreRequest, order_id: str, payload: CancelIn) -> dict[str, Any]:
     """Record that the store cancelled the order (again: nothing changes). A delivered order has
-    nothing left to cancel: 409, nothing written."""
+    nothing left to cancel: 409, nothing written (checked under the order's lock)."""
     order = _order_or_404(request, order_id)
-    state = selectors.order_state(order)
-    if state.cancelled_at is None and state.fully_delivered:
-        raise Problem(
-            409,
-            "Order already delivered",
-            f"Order {order_id!r} was delivered: there is nothing left to cancel. Start a return instead.",
-            kind="order-delivered",
-            errors=[{"field": "order_id", "message": "delivered"}],
-        )
     event = OrderCancelledIn(
         kind="order.cancelled",
         order_id=order_id,
@@ -224,8 +216,19 @@ def cancel_order(request: StoreRequest, order_id: str, payload: CancelIn) -> dic
         occurred_at=payload.cancelled_at or timezone.now(),
         idempotency_key=f"order:{order_id}:cancelled",
     )
-    facts_record(store=request.store, facts=[event_fact(event)])
+    order_cancel(store=request.store, order=order, fact=event_fact(event))
     return _read(request, order_id)
+
+
+def delivered_problem(refused: OrderDelivered) -> Problem:
+    """A cancellation of a delivered order: 409 (see :mod:`aftercart.api.v1`)."""
+    return Problem(
+        409,
+        "Order already delivered",
+        f"Order {refused.order_id!r} was delivered: there is nothing left to cancel. Start a return instead.",
+        kind="order-delivered",
+        errors=[{"field": "order_id", "message": "delivered"}],
+    )
 
 
 #: What an agent is told when a choice cannot be recorded (problem+json ``detail``).

@@ -23,6 +23,7 @@ class Problem(Exception):
             400: "invalid-request",
             401: "unauthorized",
             404: "not-found",
+            411: "length-required",
             413: "too-large",
             415: "unsupported-media-type",
         }.get(status, "error")

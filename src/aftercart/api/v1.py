@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
-from aftercart.api import carriers, events, inventory, notifications, orders, returns
+from aftercart.api import carriers, events, inventory, notifications, orders, privacy, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.openapi import document_problems
-from aftercart.api.problems import Problem, problem_response, validation_problem
+from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
+from aftercart.orders.cancel import OrderDelivered
+from aftercart.privacy.services import NothingHeld, PrivacyRefused
 from aftercart.returns.services.request import ReturnRefused
+
+#: What a request body that is JSON but not an object is told.
+NOT_AN_OBJECT = "The body must be a JSON object, such as {}."
+
+
+class NotAnObject(ValueError):
+    """A JSON body that is not an object (``5``, ``null``, ``[]``, a string)."""
+
+
+class ObjectParser(Parser):
+    """Every JSON body the API takes is an object, refused here otherwise, once for every endpoint.
+
+    A ninja ``Schema`` reads its fields off whatever it is given (it is made for ORM rows), so a
+    bare ``5``, ``null`` or ``[]`` gave a schema with only optional fields "no fields" (a return
+    approved, a label issued, an order cancelled by a body that said nothing) and any other schema
+    a misleading "field required". ninja wraps what this raises in a 400 ``HttpError``;
+    :func:`_http_error` answers it as the body's problem."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise NotAnObject(NOT_AN_OBJECT)
+        return data
 
 
 class _Api(NinjaAPI):
@@ -37,6 +64,7 @@ api = _Api(
     ),
     urls_namespace="api-v1",
     auth=StoreKey(),
+    parser=ObjectParser(),
 )
 api.add_router("/orders", orders.router)
 api.add_router("/events", events.router)
@@ -44,6 +72,7 @@ api.add_router("/carriers", carriers.router)
 api.add_router("/returns", returns.router)
 api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/privacy", privacy.router)
 
 
 @api.exception_handler(ValidationError)
@@ -61,6 +90,10 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NotAnObject):
+        return problem_response(
+            field_problem("Invalid request", [{"field": "body", "message": NOT_AN_OBJECT}])
+        )
     return problem_response(Problem(exc.status_code, str(exc), field_hint(exc)))
 
 
@@ -77,6 +110,9 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (PolicyError, returns.policy_problem),
     (Refused, notifications.refused_problem),
     (ChoiceRefused, orders.choice_problem),
+    (OrderDelivered, orders.delivered_problem),
+    (PrivacyRefused, privacy.refused_problem),
+    (NothingHeld, privacy.nothing_held_problem),
 ]
 
 

@@ -1,6 +1,7 @@
-"""A local EasyPost stand-in: a real HTTP server on 127.0.0.1 that answers the three calls a
-prepaid return label takes (``POST /v2/shipments``, ``GET /v2/shipments/{id}``,
-``POST /v2/shipments/{id}/buy``) in EasyPost's documented shapes, so the demo buys labels without
+"""A local EasyPost stand-in: a real HTTP server on 127.0.0.1 that answers the calls a prepaid
+return label takes (``POST /v2/shipments``, ``GET /v2/shipments/{id}``,
+``POST /v2/shipments/{id}/buy`` and, for the carrier's QR code, ``POST /v2/shipments/{id}/forms``)
+in EasyPost's documented shapes, so the demo buys labels without
 an account or the network, and the tests exercise the real client over a real socket.
 
 It checks what EasyPost would: HTTP Basic auth with an API key as username (401 otherwise), a JSON
@@ -10,8 +11,11 @@ EasyPost refuses it). Every request is kept (:attr:`EasyPostStandIn.requests`). 
 the next answers (:meth:`EasyPostStandIn.script`): an error status and body, or a delay longer
 than the client's timeout.
 
-USPS rates come with the carrier's QR code (a ``label_qr_code`` form: USPS Label Broker), the
-others without, as in EasyPost's answers. Labels and QR codes point back at this server
+A bought USPS shipment gets the carrier's QR code when asked for it (a ``label_qr_code`` form: USPS
+Label Broker; ``{"form": {"type": "label_qr_code"}}``, answered with the Shipment and its
+``forms``); asked before the buy, or for another carrier, it refuses with a 422 (as EasyPost does;
+the error codes are the stand-in's own).
+Labels and QR codes point back at this server
 (``/labels/<shipment>.pdf``, ``/forms/<shipment>.png``), which serves a real PDF and PNG.
 """
 
@@ -72,11 +76,13 @@ class EasyPostStandIn:
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     buys: dict[str, int] = field(default_factory=dict)
+    #: QR code forms made, per shipment.
+    forms: dict[str, int] = field(default_factory=dict)
     _script: dict[str, list[_Scripted]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def script(self, call: str, *, status: int = 0, body: Any = None, delay: float = 0.0) -> None:
-        """The next ``call`` (``create``, ``retrieve`` or ``buy``) answers ``status`` with ``body``
+        """The next ``call`` (``create``, ``retrieve``, ``buy`` or ``form``) answers ``status`` with ``body``
         (0: answered as usual), after ``delay`` seconds; the call is still made when only delayed
         (a buy that is slow still buys, as a real one whose answer was lost)."""
         with self.lock:
@@ -110,15 +116,13 @@ class EasyPostStandIn:
             )
         for name in ("to_address", "from_address"):
             address = shipment[name]
-            if not address.get("zip") or not address.get("country"):
+            missing = next((f for f in ("street1", "zip", "country") if not address.get(f)), None)
+            if missing:
+                # A carrier rates and delivers to a street, not to a postal code.
                 return 422, _error(
                     "ADDRESS.VERIFY.FAILURE",
                     "Unable to verify address.",
-                    [
-                        (f"{name}.zip", "is required")
-                        if not address.get("zip")
-                        else (f"{name}.country", "is required")
-                    ],
+                    [(f"{name}.{missing}", "is required")],
                 )
         if not shipment["parcel"].get("weight"):
             return 422, _error(
@@ -201,18 +205,40 @@ class EasyPostStandIn:
                 "label_url": f"{self.base_url}/labels/{sid}.pdf",
                 "label_pdf_url": f"{self.base_url}/labels/{sid}.pdf",
             }
-            if rate["carrier"] == "USPS":
-                shipment["forms"] = [
-                    {
-                        "object": "Form",
-                        "id": "form_" + sid[4:],
-                        "mode": "test",
-                        "form_type": "label_qr_code",
-                        "form_url": f"{self.base_url}/forms/{sid}.png",
-                        "submitted_electronically": None,
-                    }
-                ]
             return 200, shipment
+
+    def form(self, sid: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        form = (body or {}).get("form") if isinstance(body, dict) else None
+        kind = form.get("type") if isinstance(form, dict) else None
+        with self.lock:
+            shipment = self.shipments.get(sid)
+            if shipment is None:
+                return 404, _error("NOT_FOUND", "The requested resource could not be found.", [])
+            if kind != "label_qr_code":
+                return 422, _error(
+                    "FORM.TYPE.INVALID", "Form type is not supported.", [("form.type", "invalid")]
+                )
+            if shipment["postage_label"] is None:
+                return 422, _error(
+                    "SHIPMENT.POSTAGE.REQUIRED", "The shipment must be purchased before creating a form.", []
+                )
+            if shipment["selected_rate"]["carrier"] != "USPS":
+                return 422, _error(
+                    "FORM.CARRIER.INVALID", "label_qr_code forms are only available for USPS.", []
+                )
+            self.forms[sid] = self.forms.get(sid, 0) + 1
+            shipment["forms"] = [
+                *shipment["forms"],
+                {
+                    "object": "Form",
+                    "id": "form_" + secrets.token_hex(16),
+                    "mode": "test",
+                    "form_type": "label_qr_code",
+                    "form_url": f"{self.base_url}/forms/{sid}.png",
+                    "submitted_electronically": None,
+                },
+            ]
+            return 201, shipment
 
 
 def _error(code: str, message: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
@@ -271,6 +297,8 @@ def _handler(state: EasyPostStandIn) -> type[BaseHTTPRequestHandler]:
                 call = "retrieve"
             elif method == "POST" and len(parts) == 4 and parts[3] == "buy":
                 call = "buy"
+            elif method == "POST" and len(parts) == 4 and parts[3] == "forms":
+                call = "form"
             else:
                 return self._answer(
                     404, _error("NOT_FOUND", "The requested resource could not be found.", [])
@@ -284,8 +312,10 @@ def _handler(state: EasyPostStandIn) -> type[BaseHTTPRequestHandler]:
                 status, answer = state.create(body if isinstance(body, dict) else {})
             elif call == "retrieve":
                 status, answer = state.retrieve(parts[2])
-            else:
+            elif call == "buy":
                 status, answer = state.buy(parts[2], body if isinstance(body, dict) else {})
+            else:
+                status, answer = state.form(parts[2], body if isinstance(body, dict) else {})
             if scripted and scripted.delay:
                 time.sleep(scripted.delay)  # done, but answered too late for the client
             return self._answer(status, answer)

@@ -24,6 +24,7 @@ from aftercart.orders.selectors import order_state
 from aftercart.orders.services import RecordResult, facts_record
 from aftercart.returns.messages import return_url
 from aftercart.returns.models import LabelSettings, Return
+from aftercart.returns.portal import exchange_options, returnable_lines
 from aftercart.returns.selectors import policy_current
 from aftercart.returns.services.labels import return_issue_label
 from aftercart.returns.services.policy import return_policy_save
@@ -39,6 +40,11 @@ DEMO_POLICY = {
     "return_fee": {"amount": "4.95", "waived_for_exchange": True, "waived_for_store_credit": True},
     "store_credit": {"bonus": {"percent": "10", "cap": "15.00"}},
     "abuse": {"max_returns": 1, "period_days": 365},
+}
+#: Where each shop takes in-store returns: what the shopper is told to bring the items to.
+IN_STORE_LOCATION = {
+    "northwind": ["Northwind Outfitters SoHo, 112 Spring St, New York — returns desk, ground floor"],
+    "lumiere": ["Maison Lumière Marais, 8 rue de Bretagne, Paris — comptoir des retours"],
 }
 RETURN_ADDRESS = {
     "northwind": ["Northwind Returns", "1200 Harbor Way, Dock 4", "Newark, NJ 07114", "United States"],
@@ -97,13 +103,14 @@ PLANS = (
     Plan("in_review", "label", Reason.SIZE_TOO_LARGE, OfferKind.REFUND, "Runs a size big."),
     Plan("approved", "in_store", Reason.CHANGED_MIND, OfferKind.STORE_CREDIT),
     Plan("label_issued", "label", Reason.SIZE_TOO_SMALL, OfferKind.EXCHANGE, "Too tight on the shoulders."),
-    Plan("dropoff", "dropoff", Reason.NOT_AS_DESCRIBED, OfferKind.REFUND, "The colour is much darker."),
+    # Exchanges come first in the portal and QR drop-off needs no printer: two of them together.
+    Plan("dropoff", "dropoff", Reason.SIZE_TOO_LARGE, OfferKind.EXCHANGE, "One size down, please."),
     Plan("in_transit", "label", Reason.ARRIVED_LATE, OfferKind.REFUND, "Needed it for a trip."),
     Plan("received", "label", Reason.DEFECTIVE, OfferKind.REFUND, "Zip broke on first use."),
     Plan("inspected", "label", Reason.CHANGED_MIND, OfferKind.STORE_CREDIT),
     Plan("refunded", "label", Reason.DAMAGED, OfferKind.REFUND, "Box crushed, seam torn."),
     Plan("credited", "dropoff", Reason.CHANGED_MIND, OfferKind.STORE_CREDIT),
-    Plan("exchanged", "label", Reason.SIZE_TOO_SMALL, OfferKind.EXCHANGE, "Need one size up."),
+    Plan("exchanged", "dropoff", Reason.SIZE_TOO_SMALL, OfferKind.EXCHANGE, "Need one size up."),
     Plan("rejected", "label", Reason.CHANGED_MIND, OfferKind.REFUND, condition=Condition.UNWORN),
     Plan("cancelled", "label", Reason.CHANGED_MIND, OfferKind.REFUND, "Decided to keep it."),
 )
@@ -119,6 +126,14 @@ class ReturnsSummary:
     facts: RecordResult
     #: What each return shows → (its order's number, the return's page in the shoppers' portal).
     links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: What each return shows → its RMA.
+    rmas: dict[str, str] = field(default_factory=dict)
+
+    def statuses_now(self) -> dict[str, str]:
+        """Each return's status as it is now: a prepaid label bought after seeding (the worker's
+        pass) has moved its return on since :attr:`returns` was taken."""
+        current = dict(Return.objects.filter(rma__in=self.rmas.values()).values_list("rma", "status"))
+        return {what: current.get(rma, self.returns[what]) for what, rma in self.rmas.items()}
 
 
 def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
@@ -128,13 +143,18 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
         if policy_current(store) is None:
             return_policy_save(
                 store=store,
-                data={**DEMO_POLICY, "return_address": RETURN_ADDRESS.get(slug, [])},
+                data={
+                    **DEMO_POLICY,
+                    "return_address": RETURN_ADDRESS.get(slug, []),
+                    "in_store_location": IN_STORE_LOCATION.get(slug, []),
+                },
                 actor="demo",
             )
     candidates = {slug: _delivered_orders(store, now) for slug, store in stores.items()}
     slugs = [b.slug for b in BRANDS if b.slug in stores]
     made: dict[str, str] = {}
     links: dict[str, tuple[str, str]] = {}
+    rmas: dict[str, str] = {}
     scans = RecordResult()
     for index, plan in enumerate(PLANS):
         slug = slugs[index % len(slugs)]
@@ -148,7 +168,8 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
         if ret is not None:
             made[plan.name] = ret.status
             links[plan.name] = (order.number, return_url(ret))
-    return ReturnsSummary(returns=made, facts=scans, links=links)
+            rmas[plan.name] = ret.rma
+    return ReturnsSummary(returns=made, facts=scans, links=links, rmas=rmas)
 
 
 def _delivered_orders(store: Store, now: datetime) -> list[Order]:
@@ -169,21 +190,19 @@ def _delivered_orders(store: Store, now: datetime) -> list[Order]:
     return [order for order, _ in picked]
 
 
-def _choices(order: Order, plan: Plan) -> list[LineChoice]:
+def _choices(order: Order, plan: Plan, at: datetime) -> list[LineChoice]:
     state = order_state(order)
     line = next(iter(state.lines.values()))
     target = None
     if plan.resolution == OfferKind.EXCHANGE:
-        product = next(
-            (p for b in BRANDS for p in b.products if p.sku == line.sku),
-            None,
-        )
-        others = [v for v in (product.variants if product else ()) if v and v != line.variant]
+        # What the portal would offer for this line: the shop's other variants (no stock feed).
+        listed = next((r for r in returnable_lines(order, state, at) if r.line_id == line.line_id), None)
+        options = exchange_options(order, listed) if listed is not None else []
         target = ExchangeTarget(
             product_id=line.product_id,
-            variant=others[0] if others else f"{line.variant} (next size)",
+            variant=options[0].variant if options else f"{line.variant} (next size)",
             unit_price=line.unit_price or Decimal(0),
-            sku="",
+            sku=options[0].sku if options else "",
         )
     request = RequestedLine(
         line_id=line.line_id, quantity=1, reason=plan.reason, condition=plan.condition, exchange_for=target
@@ -278,7 +297,7 @@ def _request(
         return return_request(
             store=store,
             order=order,
-            choices=choices or _choices(order, plan),
+            choices=choices or _choices(order, plan, at),
             client_key=f"demo:{order.external_id}:{key or plan.name}",
             source="demo",
             method=plan.method,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
@@ -22,15 +23,24 @@ from django.utils import timezone
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.domain.facts import Fact
+from aftercart.domain.messaging import Channel
+from aftercart.domain.widget import site_origin
 from aftercart.exceptions.services import exceptions_sweep
 from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.links import tracking_url
+from aftercart.notifications.services import channel_config_ensure
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
 from aftercart.returns.models import LabelPurchase, Return
 from aftercart.returns.services.purchase import label_purchases_due
 from aftercart.stores.models import ApiKey, Store
-from aftercart.stores.services import api_key_issue, api_key_revoke, store_create
+from aftercart.stores.services import (
+    api_key_issue,
+    api_key_revoke,
+    store_create,
+    store_widget_configure,
+    store_widget_secret_rotate,
+)
 
 DEMO_SLUGS = tuple(brand.slug for brand in BRANDS)
 OPERATOR_USERNAME = "demo"
@@ -202,7 +212,7 @@ def seed_demo(
         while label_purchases_due().claimed:
             pass
         summary.labels_bought = LabelPurchase.objects.filter(status=LabelPurchase.Status.BOUGHT).count()
-    summary.returns = returned.returns
+    summary.returns = returned.statuses_now()
     summary.return_links = returned.links
     summary.facts_received += returned.facts.received
     summary.facts_accepted += returned.facts.accepted
@@ -317,3 +327,38 @@ def demo_api_keys_issue() -> dict[str, str]:
             api_key_revoke(api_key=old)
         tokens[slug] = api_key_issue(store=store, name=API_KEY_NAME).token
     return tokens
+
+
+#: The demo shops' SMS channel: Twilio's documented test sender and a made-up account, so the
+#: widget offers its opt-in. Nothing can reach Twilio from the demo: a text planned for a customer
+#: who opted in fails at send and shows so in the outbox (Notifications › Messages).
+DEMO_SMS = {
+    "account_sid": "AC" + "0" * 32,
+    "auth_token": "demo-has-no-twilio-account",
+    "from": "+15005550006",
+}
+
+
+@transaction.atomic
+def demo_widget_ensure(base_url: str) -> dict[str, Store]:
+    """Make the demo shops' thank-you pages work at ``base_url``: their site is this installation
+    (under both loopback names when it runs locally, so either address works in the browser),
+    each has a widget secret for the Shopify snippet, and an SMS channel so the widget offers its
+    opt-in. Idempotent: run by ``aftercart demo`` every time."""
+    origin = site_origin(base_url) or site_origin(_origin_of(base_url)) or ""
+    origins = [origin]
+    for near, far in (("127.0.0.1", "localhost"), ("localhost", "127.0.0.1")):
+        if f"://{near}" in origin:
+            origins.append(origin.replace(f"://{near}", f"://{far}"))
+    stores = demo_stores_ensure()
+    for store in stores.values():
+        store_widget_configure(store=store, origins=[o for o in origins if o])
+        if not store.widget_secret:
+            store_widget_secret_rotate(store=store)
+        channel_config_ensure(store_id=store.pk, channel=Channel.SMS, settings=DEMO_SMS)
+    return stores
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

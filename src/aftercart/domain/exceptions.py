@@ -40,6 +40,9 @@ class ExceptionKind(StrEnum):
     PICKUP_EXPIRED = "pickup_expired"
     NOT_SHIPPED_IN_SLA = "not_shipped_in_sla"
     ITEM_UNAVAILABLE = "item_unavailable"
+    #: An approved return's prepaid label could not be bought (the purchase failed for good):
+    #: subject ``return:<RMA>``. Recorded by the returns app, not detected (see :data:`RECORDED`).
+    RETURN_LABEL_FAILED = "return_label_failed"
 
 
 class Severity(StrEnum):
@@ -70,6 +73,7 @@ SEVERITY: dict[ExceptionKind, Severity] = {
     ExceptionKind.PICKUP_EXPIRED: Severity.HIGH,
     ExceptionKind.NOT_SHIPPED_IN_SLA: Severity.HIGH,
     ExceptionKind.ITEM_UNAVAILABLE: Severity.CRITICAL,
+    ExceptionKind.RETURN_LABEL_FAILED: Severity.HIGH,
 }
 
 #: Default owner of each kind: the carrier desk chases parcels, the warehouse ships and restocks,
@@ -86,6 +90,8 @@ QUEUE: dict[ExceptionKind, Queue] = {
     ExceptionKind.PICKUP_EXPIRED: Queue.CUSTOMER,
     ExceptionKind.NOT_SHIPPED_IN_SLA: Queue.WAREHOUSE,
     ExceptionKind.ITEM_UNAVAILABLE: Queue.WAREHOUSE,
+    # Usually the shopper's address: customer care confirms it with them, fixes it, retries.
+    ExceptionKind.RETURN_LABEL_FAILED: Queue.CUSTOMER,
 }
 
 #: The customer-facing milestone an opened exception corresponds to, where one exists.
@@ -106,7 +112,13 @@ CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
     ExceptionKind.PICKUP_EXPIRED: None,
     ExceptionKind.NOT_SHIPPED_IN_SLA: Milestone.LATE_TO_SHIP,  # the customer may keep waiting or cancel
     ExceptionKind.ITEM_UNAVAILABLE: Milestone.ITEM_UNAVAILABLE,
+    ExceptionKind.RETURN_LABEL_FAILED: None,  # the return's own next step tells the shopper
 }
+
+#: Kinds that :func:`detect` does not decide: the app that knows the cause opens and resolves their
+#: cases itself (``exceptions.services.exception_record_open`` / ``_resolve``), and syncing an
+#: order's detected causes leaves them alone (nothing in the order's state says they are over).
+RECORDED = frozenset({ExceptionKind.RETURN_LABEL_FAILED})
 
 #: Kinds whose customer message only an opened exception can trigger (time revealed them; no fact
 #: reaches their milestone). The others' milestones come from the facts already. A stall's message

@@ -350,19 +350,23 @@ def send_time_verdict(
     sent: Iterable[datetime],
     now: datetime,
     policy: MessagingPolicy = DEFAULT_POLICY,
+    subject_stale: str = "",
 ) -> SendVerdict | None:
     """May this planned message go now? ``None`` when it may, else why not. The worker asks it of
     every due message and the journey preview of every simulated one, so both apply the same rules
     in the same order:
 
-    1. **Stale** — the order's latest ``state`` contradicts the milestone (:func:`stale_reason`);
+    1. **Stale** — the order's latest ``state`` contradicts the milestone (:func:`stale_reason`), or
+       the message's own subject has moved past it (``subject_stale``: the subject's rule, e.g. a
+       return's :func:`~aftercart.domain.returns.notices.return_stale_reason`, asked by the outbox
+       of the subject's renderer);
     2. **Consent** — the customer's ``choices`` as they are now, and the order's SMS consent as it
        is now (:func:`consent_reason`): an unsubscribe or a STOP after planning stops the message;
     3. **Frequency cap** — a routine message to ``address`` on this channel was ``sent`` within the
        policy's cap (``sent``: when the other routine messages to it went). Critical messages and
        messages without an address are not capped.
     """
-    stale = stale_reason(milestone, subject, state)
+    stale = subject_stale or stale_reason(milestone, subject, state)
     if stale:
         return SendVerdict(Withheld.STALE, stale)
     refused = consent_reason(channel, milestone, state, choices)

@@ -15,7 +15,15 @@ from datetime import datetime
 
 from django.db import transaction
 
-from aftercart.domain.exceptions import DetectionRules, OpenCause, detect
+from aftercart.domain.exceptions import (
+    QUEUE,
+    RECORDED,
+    SEVERITY,
+    DetectionRules,
+    ExceptionKind,
+    OpenCause,
+    detect,
+)
 from aftercart.domain.next_step import next_step
 from aftercart.domain.projection.fold import project
 from aftercart.domain.projection.snapshot import from_snapshot
@@ -83,7 +91,7 @@ def exceptions_sync_many(
             elif row.detail != cause.detail[:200]:
                 detail_changes.append((cause.detail[:200], row.id))
         for key, row in existing.items():
-            if key not in causes:
+            if key not in causes and row.kind not in _RECORDED:
                 to_resolve[_resolution(row, state)].append(row)
     if new_rows:
         # ignore_conflicts: a concurrent sync of the same order already opened the cause; the
@@ -101,6 +109,48 @@ def exceptions_sync_many(
         update_rows_where(OrderException, ("detail",), ("id",), detail_changes)
         result.updated = len(detail_changes)
     return result
+
+
+_RECORDED = frozenset(kind.value for kind in RECORDED)
+
+
+def exception_record_open(
+    *, store_id: int, order_id: int, kind: ExceptionKind, subject: str, detail: str, now: datetime
+) -> bool:
+    """Open a case another app knows the cause of (a :data:`~aftercart.domain.exceptions.RECORDED`
+    kind), in the caller's transaction; whether it was opened. Already open: its detail is brought
+    up to date instead (one open case per cause)."""
+    assert kind in RECORDED, f"{kind} is detected from the order's state, not recorded"
+    updated = OrderException.objects.filter(
+        order_id=order_id, kind=kind.value, subject=subject[:160], resolved_at__isnull=True
+    ).update(detail=detail[:200])
+    if updated:
+        return False
+    OrderException.objects.bulk_create(
+        [
+            OrderException(
+                store_id=store_id,
+                order_id=order_id,
+                kind=kind.value,
+                subject=subject[:160],
+                severity=SEVERITY[kind].value,
+                queue=QUEUE[kind].value,
+                detail=detail[:200],
+                opened_at=now,
+            )
+        ],
+        ignore_conflicts=True,  # a concurrent writer opened it: one open case per cause
+    )
+    return True
+
+
+def exception_record_resolve(
+    *, order_id: int, kind: ExceptionKind, subject: str, resolution: str, now: datetime
+) -> int:
+    """Resolve the open case of a recorded kind (the app that opened it says it is over); how many."""
+    return OrderException.objects.filter(
+        order_id=order_id, kind=kind.value, subject=subject[:160], resolved_at__isnull=True
+    ).update(resolved_at=now, resolution=resolution[:64])
 
 
 def _rules_lookup(

@@ -10,12 +10,16 @@ A page that shows an e-mail in a sandboxed ``<iframe srcdoc>`` (the demo mailbox
 template preview) needs the e-mail's inline styles: the framed document inherits the page's
 policy. Such a view is wrapped in :func:`csp_inline_styles`, which allows inline styles (never
 scripts) on its response alone.
+
+The order-confirmation widget is the one page meant to be framed, and only by its store's own
+site: its view calls :func:`csp_frame_ancestors` with the store's origins, which replace
+``'none'`` on that response alone (an empty list leaves ``'none'``: no site may frame it).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from typing import Any
 
@@ -37,6 +41,7 @@ DIRECTIVES: dict[str, str] = {
 }
 
 _INLINE_STYLES = "_aftercart_csp_inline_styles"
+_FRAME_ANCESTORS = "_aftercart_csp_frame_ancestors"
 
 
 class Nonce:
@@ -58,10 +63,20 @@ class Nonce:
         return bool(self._value)
 
 
-def policy(nonce: Nonce | None = None, *, inline_styles: bool = False) -> str:
+def policy(
+    nonce: Nonce | None = None,
+    *,
+    inline_styles: bool = False,
+    frame_ancestors: tuple[str, ...] = (),
+    overrides: Mapping[str, str] | None = None,
+) -> str:
     """The header's value: the nonce in ``style-src`` when it was used, or ``'unsafe-inline'``
-    styles for a page that frames an e-mail (a nonce would make browsers ignore it)."""
-    directives = dict(DIRECTIVES)
+    styles for a page that frames an e-mail (a nonce would make browsers ignore it);
+    ``frame_ancestors`` (origins, checked by the caller) in place of ``'none'``; ``overrides``
+    replace (or add) whole directives, for a page that sets its own policy."""
+    directives = {**DIRECTIVES, **(overrides or {})}
+    if frame_ancestors:
+        directives["frame-ancestors"] = " ".join(frame_ancestors)
     if inline_styles:
         directives["style-src"] += " 'unsafe-inline'"
     elif nonce is not None and nonce.used:
@@ -81,7 +96,11 @@ class ContentSecurityPolicyMiddleware:
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
         if HEADER not in response:
-            response[HEADER] = policy(nonce, inline_styles=getattr(response, _INLINE_STYLES, False))
+            response[HEADER] = policy(
+                nonce,
+                inline_styles=getattr(response, _INLINE_STYLES, False),
+                frame_ancestors=getattr(response, _FRAME_ANCESTORS, ()),
+            )
         return response
 
 
@@ -96,3 +115,16 @@ def csp_inline_styles(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return response
 
     return wrapped
+
+
+def csp_frame_ancestors(response: HttpResponse, origins: Sequence[str]) -> HttpResponse:
+    """Let these origins (and no other site) frame this response. Each must already be a checked
+    origin (:func:`aftercart.domain.widget.site_origin`): a keyword, a wildcard or a space in one
+    would widen the policy. ``X-Frame-Options`` (which can only say "nobody" or "same origin") is
+    dropped from such a response: browsers that know ``frame-ancestors`` ignore it anyway, and
+    every browser in use does."""
+    allowed = tuple(o for o in origins if o and not any(ch in o for ch in " ;,*'\"\r\n"))
+    setattr(response, _FRAME_ANCESTORS, allowed)
+    if allowed:
+        response.xframe_options_exempt = True
+    return response

@@ -7,9 +7,9 @@ lower-cased, phone numbers in E.164 read in the order's (else the store's) count
 
 from __future__ import annotations
 
-import phonenumbers
-
+from aftercart.domain.contacts import email_key, phone_key
 from aftercart.domain.messaging import Channel
+from aftercart.domain.projection.state import OrderState
 
 
 def contact_key(channel: Channel | str, address: str, region: str = "") -> str:
@@ -18,15 +18,13 @@ def contact_key(channel: Channel | str, address: str, region: str = "") -> str:
     A phone number that does not parse is kept as typed (without spaces): the choice still
     applies to that exact string, and such a number cannot be texted anyway.
     """
-    address = (address or "").strip()
-    if not address:
-        return ""
     if channel == Channel.SMS:
-        try:
-            parsed = phonenumbers.parse(address, (region or "").upper() or None)
-        except phonenumbers.NumberParseException:
-            return "".join(address.split())[:254]
-        if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        return "".join(address.split())[:254]
-    return address.lower()[:254]
+        return phone_key(address, region)
+    return email_key(address)
+
+
+def order_contact(channel: Channel | str, state: OrderState, store_country: str = "") -> str:
+    """The order's current address on ``channel``, normalised (what messages go to now, and
+    what a preference link is bound to); "" when it has none."""
+    raw = state.email if channel == Channel.EMAIL else state.phone if channel == Channel.SMS else ""
+    return contact_key(channel, raw, state.country or store_country)

@@ -55,7 +55,7 @@ from aftercart.notifications.models import (
     DeliveryAttempt,
     Message,
 )
-from aftercart.notifications.renderers import own_milestones
+from aftercart.notifications.renderers import own_milestones, renderer_for
 from aftercart.notifications.selectors import Contact, choices_for_contacts
 from aftercart.orders.selectors import facts_for_orders, order_view_of
 
@@ -341,6 +341,7 @@ def _start(
         address=message.recipient,
         sent=sends.sent_before(message),
         now=now,
+        subject_stale=_subject_stale(message),
     )
     if verdict is not None:
         if verdict.rule is Withheld.STALE:  # contradicted: withdrawn rather than sent
@@ -365,6 +366,15 @@ def _start(
         outcome = Future()
         outcome.set_exception(exc)
     return _Sending(ready=ready, outcome=outcome, started=started)
+
+
+def _subject_stale(message: Message) -> str:
+    """The message's own subject's verdict (a return that moved past the milestone), "" for an
+    order's message or a subject without the check."""
+    renderer = renderer_for(message.milestone)
+    if renderer is None or renderer.stale_reason is None:
+        return ""
+    return renderer.stale_reason(message)
 
 
 def _finish(sending: _Sending, sends: _RecentSends, now: datetime) -> str:

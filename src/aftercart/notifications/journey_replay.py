@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Lower
 
+from aftercart.domain.contacts import email_key
 from aftercart.domain.journey_replay.journey import OrderHistory, SimulationSettings
 from aftercart.domain.journey_replay.replay import replay_customer
 from aftercart.domain.journey_replay.report import JourneyReport
@@ -71,7 +72,7 @@ def customers(store: Store, *, since: datetime, until: datetime) -> Iterator[Cus
     current: Customer = []
     current_email = ""
     for pk, email, number, external_id in rows:
-        email = (email or "").strip().lower()
+        email = email_key(email)
         if current and (not email or email != current_email or len(current) >= MAX_CUSTOMER_ORDERS):
             yield current
             current = []

@@ -234,7 +234,7 @@ def template_variables(outbound: Outbound, *, headline: str, detail: str) -> dic
         "headline": headline,
         "detail": detail,
         "tracking_url": links.tracking_url(message.order),
-        "preferences_url": links.preferences_url(message.order, message.channel),
+        "preferences_url": links.preferences_url(message.order, message.channel, state),
         "carrier": carrier_info(shipment.carrier).name if shipment and shipment.carrier else "",
         "tracking_number": shipment.tracking_number if shipment else "",
         "return_number": "",

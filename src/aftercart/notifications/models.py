@@ -142,6 +142,8 @@ class PreferenceSource(models.TextChoices):
     ONE_CLICK = "one_click"
     #: STOP / START texted back to the store's number.
     SMS_KEYWORD = "sms_keyword"
+    #: The SMS opt-in of the order-confirmation widget on the store's thank-you page.
+    WIDGET = "widget"
     ADMIN = "admin"
     API = "api"
 

@@ -43,6 +43,7 @@ class _Choice(TypedDict):
     channel: Channel
     address: str
     source: str
+    detail: str
     order_id: int | None
     now: datetime
 
@@ -54,12 +55,14 @@ def preferences_save(
     state: OrderState,
     wishes: Sequence[ChannelWish],
     source: str = PreferenceSource.PREFERENCE_PAGE,
+    detail: str = "",
     now: datetime | None = None,
 ) -> bool:
     """Make the customer's choices what ``wishes`` say, in one transaction: a choice is recorded
     only where it differs from what they get now (by the domain's consent rule,
-    :func:`~aftercart.domain.messaging.channel_consent_reason`, for the order ``state``). Returns
-    whether anything changed."""
+    :func:`~aftercart.domain.messaging.channel_consent_reason`, for the order ``state``), each
+    with ``source`` and ``detail`` (what the customer was shown). Returns whether anything
+    changed."""
     now = now or timezone.now()
     changed = False
     with transaction.atomic():
@@ -71,6 +74,7 @@ def preferences_save(
                 "channel": wish.channel,
                 "address": wish.address,
                 "source": source,
+                "detail": detail,
                 "order_id": order_id,
                 "now": now,
             }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from aftercart.domain.contacts import email_key
 from aftercart.domain.messaging import (
     CUSTOMER_CHANNELS,
     DEFAULT_POLICY,
@@ -61,7 +62,7 @@ def plan_notifications(event: MilestonesReached) -> None:
         contacts = {
             c: address
             for c, address in (
-                (Channel.EMAIL, item.state.email.strip().lower()),
+                (Channel.EMAIL, email_key(item.state.email)),
                 (Channel.SMS, item.state.phone.strip()),
             )
             if c in enabled
@@ -150,7 +151,7 @@ def _store_channels(store_ids: set[int]) -> dict[int, ChannelMap]:
 def _event_recipients(item: Planned) -> dict[Channel, str]:
     # Recorded on the outbox row for the audit (who the event was about); delivery reads the
     # order's latest address.
-    email, phone = item.state.email.strip().lower(), item.state.phone.strip()
+    email, phone = email_key(item.state.email), item.state.phone.strip()
     return {Channel.KLAVIYO: email or phone, Channel.ITERABLE: email}
 
 

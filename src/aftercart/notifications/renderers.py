@@ -13,7 +13,9 @@ for its milestones (in :mod:`aftercart.wiring`), and every channel asks :func:`r
   data ``None`` when the subject no longer exists (a permanent failure); ``None`` sends the order's
   event;
 * store templates: ``template_variables(message)`` → the variables that describe the subject
-  (its number, its own parcel's carrier ...), over the order's.
+  (its number, its own parcel's carrier ...), over the order's;
+* send time: ``stale_reason(message)`` → why the subject, as it is now, contradicts the message
+  ("" when it is still news): the message is withdrawn as superseded, as an order's would be.
 
 ``own`` messages are each their own, like events: never consolidated into an order's message when
 sent, nor it into them, and claimed each alone (:mod:`aftercart.notifications.services`).
@@ -42,6 +44,9 @@ class SubjectRenderer:
     email_context: Callable[[Message], dict[str, Any]] | None = None
     webhook_event: Callable[[Message], tuple[str, dict[str, Any] | None] | None] | None = None
     template_variables: Callable[[Message], dict[str, str]] | None = None
+    #: Why the message is stale at send time because its subject moved on ("" when still news):
+    #: asked by the outbox just before sending, like the order's own staleness.
+    stale_reason: Callable[[Message], str] | None = None
 
 
 _by_milestone: dict[str, SubjectRenderer] = {}

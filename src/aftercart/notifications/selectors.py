@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from aftercart.domain.messaging import Channel, ContactChoices, Recent
 from aftercart.domain.milestones import Milestone
+from aftercart.kernel.personal_data import pseudonyms_of
 from aftercart.notifications.models import Message, Preference, PreferenceChange
 
 #: Statuses that mean "went, or will go": what the frequency cap counts.
@@ -121,12 +122,19 @@ def choices_for_contacts(contacts: Iterable[Contact]) -> dict[Contact, ContactCh
     wanted = {c for c in contacts if c[2]}
     if not wanted:
         return {}
+    # An erased customer's opt-outs are kept under their pseudonym (aftercart.notifications.
+    # personal_data): looked up too, and read first, so a choice made since under the address wins.
+    aliases = {alias: address for (_, address), alias in pseudonyms_of((c[0], c[2]) for c in wanted).items()}
     rows = Preference.objects.filter(
         store_id__in={c[0] for c in wanted},
         channel__in={c[1].value for c in wanted},
-        address__in={c[2] for c in wanted},
+        address__in={c[2] for c in wanted} | aliases.keys(),
     ).values_list("store_id", "channel", "address", "milestone", "opted_in")
-    return _fold_choices(rows, wanted)
+    ordered = sorted(
+        ((s, ch, aliases.get(address, address), m, o, address in aliases) for s, ch, address, m, o in rows),
+        key=lambda row: not row[5],
+    )
+    return _fold_choices((row[:5] for row in ordered), wanted)
 
 
 def choices_for_store(store_id: int) -> dict[Contact, ContactChoices]:
@@ -168,3 +176,15 @@ def choices_for(store_id: int, channel: Channel, address: str) -> ContactChoices
 def preference_history(store_id: int, channel: Channel, address: str) -> list[PreferenceChange]:
     """Every consent or preference change of one customer on one channel, oldest first."""
     return list(PreferenceChange.objects.filter(store_id=store_id, channel=channel.value, address=address))
+
+
+def order_recipients(order_id: int, channel: Channel | str) -> list[str]:
+    """The addresses this order's messages on ``channel`` were planned for (normalised), newest
+    first: where an old link's address is found once the order's address has changed."""
+    rows = (
+        Message.objects.filter(order_id=order_id, channel=str(channel))
+        .exclude(recipient="")
+        .order_by("-id")
+        .values_list("recipient", flat=True)
+    )
+    return list(dict.fromkeys(rows))

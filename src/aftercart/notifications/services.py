@@ -190,6 +190,16 @@ def preference_set(
 # --- journeys and templates -------------------------------------------------------------------------
 
 
+def channel_config_ensure(*, store_id: int, channel: Channel, settings: Mapping[str, str]) -> bool:
+    """Set a channel up for a store with ``settings`` (the journey's defaults), unless the store
+    already has a row for it: one an operator edited is never overwritten. Returns whether it was
+    created."""
+    _, created = ChannelConfig.objects.get_or_create(
+        store_id=store_id, channel=channel.value, defaults={"settings": dict(settings)}
+    )
+    return created
+
+
 class Refused(Exception):
     """A store's journey or template change that was not made, with what is wrong by field."""
 

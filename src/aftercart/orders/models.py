@@ -72,6 +72,9 @@ class OrderLine(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order", "line_id"], name="line_unique_per_order")]
+        # The returns portal lists the variants a store has sold of a product (exchanges with no
+        # stock feed): without it, each exchange offer would read every line of every order.
+        indexes = [models.Index(fields=["product_id", "variant"], name="line_product_variant")]
 
     def __str__(self) -> str:
         return f"{self.order_id}:{self.line_id}"

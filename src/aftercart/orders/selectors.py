@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from aftercart.domain.addresses import postal_code_key
+from aftercart.domain.contacts import email_key
 from aftercart.domain.facts import Fact
 from aftercart.domain.next_step import NextStep, next_step
 from aftercart.domain.projection.fold import project
@@ -72,8 +73,9 @@ def normalise_number(raw: str) -> str:
 
 
 def normalise_email(raw: str) -> str:
-    """E-mail addresses compare case-insensitively (orders store them lower-cased)."""
-    return (raw or "").strip().lower()[:254]
+    """E-mail addresses compare case-insensitively (orders store them lower-cased): the one
+    normalisation, :func:`aftercart.domain.contacts.email_key`."""
+    return email_key(raw)
 
 
 def _same(given: str, stored: str) -> bool:

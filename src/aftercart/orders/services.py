@@ -55,6 +55,7 @@ from aftercart.stores.models import Store
 
 #: Orders one :func:`projection_drain` projects in its transaction (a firehose second's worth).
 DRAIN_LIMIT = 5000
+_LOCKED_COLUMNS = ("id", "store", "external_id", "fact_count", "token_version")  # OrderRow's arguments
 
 
 class OrderRow:
@@ -62,7 +63,7 @@ class OrderRow:
     ``Order`` model instances (building ~900 of those per batch was ~4% of ingest). Receivers get
     it as ``Planned.order``: use its ``pk``, ``store_id`` and ``external_id``."""
 
-    __slots__ = ("id", "store_id", "external_id", *ORDER_FIELDS)
+    __slots__ = ("id", "store_id", "external_id", "token_version", *ORDER_FIELDS)
     number: str
     email: str
     postal_code: str
@@ -76,8 +77,9 @@ class OrderRow:
     fact_count: int
     last_event_at: datetime | None
 
-    def __init__(self, id: int, store_id: int, external_id: str, fact_count: int) -> None:
+    def __init__(self, id: int, store_id: int, external_id: str, fact_count: int, token_version: int) -> None:
         self.id, self.store_id, self.external_id, self.fact_count = id, store_id, external_id, fact_count
+        self.token_version = token_version  # raised by an erasure: the state cache's entries are stale
 
     @property
     def pk(self) -> int:
@@ -375,10 +377,7 @@ def _reproject(
     fresh = dict(fresh or {})
     # Locked: two transactions folding new facts onto the same order must take turns, or the second
     # would overwrite the first's snapshot (PostgreSQL; SQLite already serialises writers).
-    orders = {
-        row[0]: OrderRow(*row)
-        for row in rows_in(Order, ("id", "store", "external_id", "fact_count"), "id", order_ids, lock=True)
-    }
+    orders = {row[0]: OrderRow(*row) for row in rows_in(Order, _LOCKED_COLUMNS, "id", order_ids, lock=True)}
     markers = _take_pending(list(orders), keep=skip_marked)
     if skip_marked:
         orders = {order_id: order for order_id, order in orders.items() if order_id not in markers}
@@ -396,7 +395,7 @@ def _reproject(
             fresh[order_id] = list(merged.values())
     previous: dict[int, tuple[OrderState | None, list[str]]] = {}  # None: no snapshot yet
     for order_id, order in orders.items():
-        cached = state_cache.take(order_id, order.fact_count)
+        cached = state_cache.take(order_id, (order.fact_count, order.token_version))
         if cached is not None:
             previous[order_id] = cached
     misses = [order_id for order_id in orders if order_id not in previous]
@@ -510,7 +509,7 @@ def _reproject(
     for columns, rows in progress.items():
         update_rows(Order, columns, rows)
     state_cache.put_on_commit(
-        (order_id, order.fact_count, states[order_id], order.milestones) for order_id, order in orders.items()
+        (k, (o.fact_count, o.token_version), states[k], o.milestones) for k, o in orders.items()
     )
     for order_id, key in stale_shipments:  # a parcel first known by tracking number, since renamed
         Shipment.objects.filter(order_id=order_id, key=key).delete()

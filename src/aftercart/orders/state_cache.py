@@ -26,19 +26,24 @@ from aftercart.kernel.caches import cache_register
 #: flat however long the worker runs (each entry is a few KB).
 MAX_ENTRIES = 20_000
 
-_entries: OrderedDict[int, tuple[int, OrderState, list[str]]] = OrderedDict()
+#: An entry's version: the order's ``(fact_count, token_version)``. An erasure rewrites facts
+#: without adding any, and raises ``token_version`` so that no process folds new facts onto a state
+#: that still holds the erased customer's data.
+Version = tuple[int, int]
+
+_entries: OrderedDict[int, tuple[Version, OrderState, list[str]]] = OrderedDict()
 
 
-def take(order_id: int, fact_count: int) -> tuple[OrderState, list[str]] | None:
-    """The cached state and milestone keys of an order if they are as of ``fact_count`` facts."""
+def take(order_id: int, version: Version) -> tuple[OrderState, list[str]] | None:
+    """The cached state and milestone keys of an order if they are as of ``version``."""
     entry = _entries.pop(order_id, None)
-    if entry is None or entry[0] != fact_count:
+    if entry is None or entry[0] != version:
         return None
     return entry[1], entry[2]
 
 
-def put_on_commit(items: Iterable[tuple[int, int, OrderState, list[str]]]) -> None:
-    """Cache (order id, fact count, state, milestones) once the surrounding transaction commits.
+def put_on_commit(items: Iterable[tuple[int, Version, OrderState, list[str]]]) -> None:
+    """Cache (order id, version, state, milestones) once the surrounding transaction commits.
 
     The states come without checkpoint lists, like a stored snapshot (the ledger folds with
     ``project(checkpoints=False)``): otherwise every cached parcel's timeline would stay in memory.
@@ -56,9 +61,9 @@ def clear() -> None:
 cache_register("orders.state_cache", clear)
 
 
-def _put(batch: list[tuple[int, int, OrderState, list[str]]]) -> None:
-    for order_id, fact_count, state, milestones in batch:
-        _entries[order_id] = (fact_count, state, milestones)
+def _put(batch: list[tuple[int, Version, OrderState, list[str]]]) -> None:
+    for order_id, version, state, milestones in batch:
+        _entries[order_id] = (version, state, milestones)
         _entries.move_to_end(order_id)
     while len(_entries) > MAX_ENTRIES:
         _entries.popitem(last=False)

@@ -19,7 +19,6 @@ from django.utils.translation import gettext
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.money import Money
 from aftercart.domain.returns import quantize
-from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.kernel.i18n import customer_zone, format_money
 from aftercart.kernel.presenter import present
 from aftercart.notifications.links import base_url, tracking_url
@@ -53,9 +52,9 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
     attachments: list[tuple[str, bytes, str]] = []
     title, note = "", ""
     if milestone == Milestone.RETURN_REQUESTED:
+        # How to bring the items in store is the next step's (with the store's location), not
+        # said again here.
         title = gettext("Return request received")
-        if ret.method == "in_store" and ret.status != ReturnStatus.REQUESTED and not ret.keep_items:
-            note = gettext("Bring the items to one of our stores with return number %(rma)s.")
     elif milestone == Milestone.LABEL_READY and (ret.carrier_qr_png or ret.carrier_qr_url):
         # The carrier gave its own drop-off code (a bought label): that is what its counter
         # scans, so it is what the shopper gets, instead of ours.
@@ -63,6 +62,11 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
         note = gettext(
             "Show the carrier's QR code at one of its drop-off points with return number %(rma)s: they print the label for you."
         )
+        if ret.method == "dropoff":
+            # A QR drop-off is never told about printing, even the carrier's.
+            note = gettext(
+                "Show the carrier's QR code at one of its drop-off points with return number %(rma)s: no box needed."
+            )
         if ret.carrier_qr_url:
             actions.insert(0, {"label": gettext("Show the carrier's QR code"), "url": ret.carrier_qr_url})
         if ret.carrier_qr_png:
@@ -72,16 +76,14 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
     elif milestone == Milestone.LABEL_READY:
         if ret.method == "dropoff":
             title = gettext("Your drop-off QR code is ready")
-            note = gettext(
-                "Show the attached QR code at the drop-off point with return number %(rma)s: no box or printer needed."
-            )
+            note = gettext("Your drop-off QR code for return %(rma)s is attached: show it on your phone.")
             with contextlib.suppress(selectors.LabelNotIssued):
                 attachments.append(
                     (f"dropoff-{rma}.png", selectors.return_dropoff_qr(ret, "png"), "image/png")
                 )
         else:
             title = gettext("Your return label is ready")
-            note = gettext("Print the attached label, put it on the parcel with the items and drop it off.")
+            note = gettext("Your return label is attached to this e-mail.")
             actions.insert(
                 0, {"label": gettext("Download your return label"), "url": return_url(ret, "label.pdf")}
             )

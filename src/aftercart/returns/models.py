@@ -320,6 +320,12 @@ class LabelPurchase(models.Model):
     #: Why the rule's rate was not bought (a named service not offered), as the rule said.
     fallback = models.CharField(max_length=200, blank=True)
     last_error = models.CharField(max_length=1000, blank=True)
+    #: Failed requests for the carrier's QR code of a bought drop-off label: past a few, the label is
+    #: issued without it (the PDF and Aftercart's own code) rather than keep the shopper waiting.
+    qr_attempts = models.PositiveIntegerField(default=0)
+    #: The operator asked to try again (:func:`~aftercart.returns.services.purchase.label_purchase_retry`):
+    #: a shipment not bought is replaced by a new one, made with the addresses as they are now.
+    renew_shipment = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

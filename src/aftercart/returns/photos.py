@@ -1,8 +1,9 @@
 """Photos a shopper attaches to a returned line: checked by their content, kept on disk.
 
 A photo is accepted when Pillow can decode it as JPEG, PNG or WebP (whatever its name or the
-browser's content type says), it is at most :data:`MAX_BYTES` and :data:`MAX_PIXELS`, and a line
-has at most :data:`MAX_PER_LINE`; a whole submission uploads at most :data:`MAX_UPLOAD_BYTES`.
+browser's content type says), it is at most :data:`MAX_BYTES`, :data:`MAX_PIXELS` and
+:data:`MAX_DECODED_BYTES` once decoded (judged from its header, before anything is decoded), and a
+line has at most :data:`MAX_PER_LINE`; a whole submission uploads at most :data:`MAX_UPLOAD_BYTES`.
 Accepted photos are re-encoded before they are kept: that drops EXIF metadata (a phone photo's GPS
 position is the shopper's home address) and anything appended to the image data. They live under ``MEDIA_ROOT`` (else ``<var>/media``) in
 ``returns/<submission>/<line>-<n>.<ext>``; each return line lists its photos' paths
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_LINE = 3
@@ -36,11 +37,19 @@ FULL_PHOTO_LINES = 3
 MAX_UPLOAD_BYTES = MAX_BYTES * MAX_PER_LINE * FULL_PHOTO_LINES
 #: Larger than any phone camera; refuses decompression bombs before they are decoded.
 MAX_PIXELS = 50_000_000
+#: What a photo may take in memory once decoded (width × height × bytes per pixel), judged from its
+#: header before decoding. Pixels alone undercount: a 16-bit RGBA PNG is 8 bytes a pixel to inflate
+#: and Pillow keeps most modes at 4, so 50 megapixels cost seconds and hundreds of MB per photo.
+#: 128 MB is a 32-megapixel colour photo (more than a phone's default), 16 megapixels at 16 bits.
+MAX_DECODED_BYTES = 128_000_000
+#: The limit in megapixels of 8-bit colour, as the shopper is told it.
+MAX_MEGAPIXELS = MAX_DECODED_BYTES // 4 // 1_000_000
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 class PhotoRefused(ValueError):
-    """A photo that cannot be kept; ``code`` is ``too_large``, ``not_an_image`` or ``too_many``."""
+    """A photo that cannot be kept; ``code`` is ``too_large`` (bytes), ``too_many_pixels`` (decoded
+    size), ``not_an_image`` or ``too_many``."""
 
     def __init__(self, code: str, name: str = ""):
         super().__init__(f"{code}: {name}")
@@ -55,6 +64,21 @@ class Photo:
     extension: str
 
 
+def decoded_bytes(image: ImageFile.ImageFile) -> int:
+    """What decoding ``image`` (opened, not loaded) takes at most: width × height × the larger of
+    Pillow's bytes per pixel for its mode and the file's own (its bands at the bit depth of the
+    decoder's raw mode, e.g. ``RGBA;16B``: 8)."""
+    mode = image.mode
+    kept = 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+    raw = ""
+    if image.tile:
+        args = image.tile[0].args
+        raw = str(args[0] if isinstance(args, tuple) and args else args or "")
+    depth = 2 if "16" in raw else 1
+    source = len(image.getbands()) * depth
+    return image.width * image.height * max(kept, source)
+
+
 def photo_check(data: bytes, name: str = "") -> Photo:
     """The photo re-encoded without metadata, or :class:`PhotoRefused` saying why not."""
     if len(data) > MAX_BYTES:
@@ -64,8 +88,10 @@ def photo_check(data: bytes, name: str = "") -> Photo:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 kind = probe.format or ""
-                if kind not in FORMATS or probe.width * probe.height > MAX_PIXELS:
+                if kind not in FORMATS:
                     raise PhotoRefused("not_an_image", name)
+                if probe.width * probe.height > MAX_PIXELS or decoded_bytes(probe) > MAX_DECODED_BYTES:
+                    raise PhotoRefused("too_many_pixels", name)
                 probe.verify()  # structure and checksums, without decoding the pixels
             with Image.open(io.BytesIO(data)) as image:
                 image.load()

@@ -26,9 +26,11 @@ from aftercart.domain.returns import (
     ReturnPolicy,
     judge_return,
 )
-from aftercart.orders.models import Order
+from aftercart.domain.returns.stock import KnownVariant, StockLevels, exchange_variants
+from aftercart.orders.models import Order, OrderLine
 from aftercart.returns import selectors
 from aftercart.returns.models import StockLevel
+from aftercart.stores.models import Store
 
 #: Line notes that keep a line off the portal's list altogether (it cannot come back at all).
 BLOCKING = ("not_sent", "already_returned", "final_sale", "not_delivered", "window_closed")
@@ -146,32 +148,51 @@ def order_returnable(order: Order, state: OrderState, now: datetime) -> bool:
     return any(line.left > 0 for line in returnable_lines(order, state, now))
 
 
-def exchange_options(order: Order, line: ReturnableLine) -> list[ExchangeOption]:
-    """Other variants of the line's product the shopper can have instead: those the store's
-    inventory feed says are in stock, at the line's unit price (another size of the same product).
+def exchange_options(order: Order, line: ReturnableLine, quantity: int = 1) -> list[ExchangeOption]:
+    """Other variants of the line's product the shopper can have instead, at the line's unit price
+    (another size or colour of the same product).
 
-    A product the feed never mentioned has no variants to offer: the portal only lists what it
-    knows is on the shelf (the policy then judges the exchange with the same stock)."""
+    The variants are those the store is known to sell — named by its stock feed or by its own
+    orders' lines — and each is offered unless the feed says it lacks ``quantity`` units: unknown
+    stock counts as available, as the inventory API documents and the policy's judgement applies
+    (:func:`~aftercart.domain.returns.exchange_variants`). So a store with no feed offers
+    exchanges too."""
     if not line.product_id or line.unit_price is None:
         return []
     if not portal_policy(order).exchange.same_product:
         return []
-    rows = (
-        StockLevel.objects.filter(store=order.store, product_id=line.product_id, available__gt=0)
-        .exclude(variant="")
-        .order_by("variant", "sku")
-    )
-    options: dict[str, ExchangeOption] = {}
-    for row in rows:
-        if row.variant == line.variant or (row.sku and row.sku == line.sku):
-            continue
-        options.setdefault(
-            row.variant,
-            ExchangeOption(
-                product_id=row.product_id, variant=row.variant, sku=row.sku, unit_price=line.unit_price
-            ),
+    known, stock = product_variants(order.store, line.product_id)
+    return [
+        ExchangeOption(product_id=v.product_id, variant=v.variant, sku=v.sku, unit_price=line.unit_price)
+        for v in exchange_variants(
+            known, stock, product_id=line.product_id, variant=line.variant, quantity=quantity
         )
-    return list(options.values())
+    ]
+
+
+def product_variants(store: Store, product_id: str) -> tuple[list[KnownVariant], StockLevels]:
+    """The variants of ``product_id`` the store is known to sell (its stock rows, and its orders'
+    lines), with the stock it fed for them. Two queries, bounded by the product's variants."""
+    by_sku: dict[str, int] = {}
+    by_variant: dict[tuple[str, str], int] = {}
+    known: set[KnownVariant] = set()
+    rows = StockLevel.objects.filter(store=store, product_id=product_id).values_list(
+        "sku", "variant", "available"
+    )
+    for sku, variant, available in rows:
+        known.add(KnownVariant(product_id, variant, sku))
+        if sku:
+            by_sku[sku] = available
+        else:
+            by_variant[(product_id, variant)] = available
+    sold = (
+        OrderLine.objects.filter(order__store=store, product_id=product_id)
+        .exclude(variant="")
+        .values_list("variant", "sku")
+        .distinct()
+    )
+    known.update(KnownVariant(product_id, variant, sku) for variant, sku in sold)
+    return list(known), StockLevels(by_sku=by_sku, by_variant=by_variant)
 
 
 def return_methods(order: Order) -> list[str]:

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from aftercart.domain.carriers import carrier_info
+from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import RETURN_CUSTOMER, RETURN_WEBHOOK, Milestone
+from aftercart.domain.returns.notices import return_stale_reason
 from aftercart.notifications.models import Message
 from aftercart.notifications.renderers import SubjectRenderer
 from aftercart.returns.messages import return_email_context
@@ -59,10 +61,25 @@ def return_template_variables(message: Message) -> dict[str, str]:
     }
 
 
+def return_stale(message: Message) -> str:
+    """Why a return e-mail would contradict the return as it is now ("" when still news, or the
+    return is gone: the e-mail's renderer says that). Only the shopper's messages: the store's
+    webhook events are events, each delivered."""
+    if message.channel == Channel.WEBHOOK or message.milestone not in RETURN_CUSTOMER:
+        return ""
+    status = (
+        Return.objects.filter(store_id=message.store_id, rma=message.subject)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return return_stale_reason(Milestone(message.milestone), status) if status else ""
+
+
 RETURN_MESSAGES = SubjectRenderer(
     name="return",
     own=True,
     email_context=return_email,
     webhook_event=return_webhook,
     template_variables=return_template_variables,
+    stale_reason=return_stale,
 )

@@ -21,6 +21,7 @@ from aftercart.domain.returns import (
     OrderForReturn,
     PaidLine,
     RequestedLine,
+    ReturnMethod,
     ReturnPolicy,
     StockLevels,
     allocate,
@@ -154,7 +155,29 @@ def return_step(ret: Return) -> ReturnNextStep:
             exchange=quantize(ret.exchange_amount, cur),
             charge=quantize(ret.charge_amount, cur),
         ),
+        method=ret.method,
+        location=in_store_location(ret.store_id) if ret.method == ReturnMethod.IN_STORE else "",
+        label_failed=_label_failed(ret),
     )
+
+
+def in_store_location(store_id: int) -> str:
+    """Where the store's in-store returns go, as its current policy says (one line; "" unset):
+    where to go is today's answer, not the one when the return was made."""
+    found = _LATEST_POLICY.instances([store_id])
+    return ", ".join(policy_of(found[0] if found else None).in_store_location)
+
+
+def _label_failed(ret: Return) -> bool:
+    """Whether the prepaid label of an approved return could not be bought (its purchase failed
+    for good). Only an approved return still without a label asks: one query for those (none with
+    ``select_related("label_purchase")``), none for any other."""
+    if ret.status != ReturnStatus.APPROVED.value or ret.label_issued_at is not None or ret.keep_items:
+        return False
+    try:
+        return bool(ret.label_purchase.status == LabelPurchase.Status.FAILED)
+    except LabelPurchase.DoesNotExist:
+        return False
 
 
 _RESOLUTION_VALUES = frozenset(r.value for r in Resolution)
@@ -523,18 +546,9 @@ def label_config(store_id: int) -> LabelConfig:
     )
 
 
-#: The address keys EasyPost takes, and the names order payloads may give them (Shopify's first).
-_ADDRESS_KEYS = {
-    "name": ("name",),
-    "company": ("company",),
-    "street1": ("address1", "street1"),
-    "street2": ("address2", "street2"),
-    "city": ("city",),
-    "state": ("province_code", "state", "province"),
-    "zip": ("zip", "postal_code"),
-    "country": ("country_code", "country"),
-    "phone": ("phone",),
-}
+#: The address fields EasyPost takes, as orders carry them in ``shipping_address`` (API orders as
+#: sent; Shopify's as :mod:`aftercart.integrations.shopify.parse` renames them).
+_ADDRESS_KEYS = ("name", "company", "street1", "street2", "city", "state", "zip", "country", "phone")
 
 
 def shopper_address(ret: Return) -> dict[str, str]:
@@ -549,10 +563,7 @@ def shopper_address(ret: Return) -> dict[str, str]:
         phone = str(payload.get("phone") or phone)
         shipping = payload.get("shipping_address")
         if isinstance(shipping, Mapping):
-            found = {
-                key: str(next((shipping[n] for n in names if shipping.get(n)), ""))[:200]
-                for key, names in _ADDRESS_KEYS.items()
-            }
+            found = {key: str(shipping.get(key) or "")[:200] for key in _ADDRESS_KEYS}
     if not found.get("name"):
         found["name"] = state.customer_name if state else ""
     if not found.get("zip") and state:

@@ -1,11 +1,48 @@
 from collections.abc import Sequence
+from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.templatetags.static import static
+from django.utils.html import format_html
 
 from aftercart.stores.models import ApiKey, Store
-from aftercart.stores.services import api_key_issue, api_key_revoke
+from aftercart.stores.services import (
+    WidgetRefused,
+    api_key_issue,
+    api_key_revoke,
+    store_widget_secret_rotate,
+    widget_origins_clean,
+)
+
+#: The order status page snippet for Shopify (docs/widget.md): Liquid signs the order id on
+#: Shopify's servers, so the secret never reaches the customer's browser.
+SHOPIFY_SNIPPET = """{{% assign aftercart = order.id | hmac_sha256: '{secret}' %}}
+<div data-aftercart-widget="/w/{slug}/shopify/{{{{ order.id }}}}/{{{{ aftercart }}}}"
+     data-lang="{{{{ request.locale.iso_code }}}}"></div>
+<script src="{script}" async></script>
+<noscript><iframe src="{base}/w/{slug}/shopify/{{{{ order.id }}}}/{{{{ aftercart }}}}"
+  title="Order updates" width="100%" height="520" frameborder="0"></iframe></noscript>"""
+
+
+class StoreForm(forms.ModelForm):
+    """The store, with its widget's site origins checked by the service's own rule."""
+
+    class Meta:
+        model = Store
+        fields = ("widget_origins",)  # the admin adds the rest (ModelAdmin.get_fields)
+
+    def clean_widget_origins(self) -> list[str]:
+        value = self.cleaned_data.get("widget_origins") or []
+        if not isinstance(value, list):
+            raise forms.ValidationError('A list of origins, e.g. ["https://shop.example.com"].')
+        try:
+            return widget_origins_clean([str(v) for v in value])
+        except WidgetRefused as refused:
+            raise forms.ValidationError(next(iter(refused.errors.values()))) from refused
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -23,10 +60,38 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
+    form = StoreForm
     list_display = ("name", "slug", "country", "timezone", "default_locale")
     search_fields = ("name", "slug")
     inlines = [ApiKeyInline]
-    actions = ["issue_api_key"]
+    actions = ["issue_api_key", "new_widget_secret"]
+    readonly_fields = ("widget_secret", "widget_install")
+
+    @admin.display(description="Shopify order status page snippet")
+    def widget_install(self, store: Store) -> Any:
+        """What to paste into Shopify (Settings › Checkout › Order status page › Additional
+        scripts), with this store's secret; the site origins above must list the shop's address."""
+        if not store.pk or not store.widget_secret:
+            return "Make a widget secret first (the store list's action “Make a new widget secret”)."
+        base = str(settings.AFTERCART_BASE_URL).rstrip("/")
+        snippet = SHOPIFY_SNIPPET.format(
+            secret=store.widget_secret,
+            slug=store.slug,
+            base=base,
+            script=base + static("aftercart/widget.js"),
+        )
+        return format_html("<pre>{}</pre>", snippet)
+
+    @admin.action(description="Make a new widget secret (the Shopify snippet must be pasted again)")
+    def new_widget_secret(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
+        for store in queryset:
+            store_widget_secret_rotate(store=store)
+        self.message_user(
+            request,
+            "New widget secrets made: paste each store's new snippet (on its page) into Shopify. "
+            "Order status pages signed with the old secret show an error until then.",
+            messages.WARNING,
+        )
 
     def get_deleted_objects(
         self, objs: Sequence[Store] | QuerySet[Store], request: HttpRequest

@@ -20,6 +20,13 @@ class Store(models.Model):
     aftership_webhook_secret = models.CharField(max_length=200, blank=True)
     #: logo_url, primary_colour, accent_colour, support_email, support_phone, support_url, footer_links
     branding = models.JSONField(default=dict, blank=True)
+    #: The origins of the store's own site (``https://shop.example.com``) allowed to frame the
+    #: order-confirmation widget (its ``frame-ancestors``); empty: no site may. Written through
+    #: :func:`aftercart.stores.services.store_widget_configure`, which checks each one.
+    widget_origins = models.JSONField(default=list, blank=True)
+    #: The key a Shopify order status page signs the order id with (``hmac_sha256`` in Liquid) to
+    #: open the widget; shown to the operator, made by ``store_widget_secret_rotate``.
+    widget_secret = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,8 +2,19 @@
 the rate limits: the one lookup the tracking page and the returns portal both use.
 
 Every kind of miss (unknown number, wrong e-mail, wrong postal code) gets the same answer, and
-only misses count against an order number, so a customer who mistypes once is not locked out
-while guessing postal codes for one order is capped.
+only misses count, each taken from the limits *before* the lookup (an atomic count: concurrent
+guesses cannot all pass a check made before any of them was counted) and given back when the
+lookup finds the order. Two limits, on purpose unequal:
+
+* per client (``AFTERCART_LOOKUP_LIMIT_PER_IP``, default 10 misses a window): the guesser's own
+  budget. It never touches anyone else, so the customer looking up their own order from their own
+  connection is not refused because somebody else guessed at it.
+* per order number (``AFTERCART_LOOKUP_LIMIT_PER_ORDER``, default 50): the bar against guessing
+  one order from many addresses. It is high because reaching it refuses everyone, the customer
+  too, until the window ends: with one client's 10 it takes at least five addresses, and below it
+  the customer is never refused. Lower it and a few addresses lock a customer out; raise it (or
+  drop it) and a botnet guesses postal codes faster. The customer keeps the signed links in their
+  e-mails, which no limit touches.
 """
 
 from __future__ import annotations
@@ -47,21 +58,26 @@ class Lookup:
 
 
 def lookup_post(request: HttpRequest, store: Store | None) -> Lookup:
-    """Check the rate limits, then look the posted number and contact up (a POST request)."""
-    per_ip, per_order = lookup_limits()
-    ip = client_ip(request)
-    number_key = normalise_number(request.POST.get("number", ""))
-    if per_ip.exceeded(ip) or (number_key and per_order.exceeded(number_key)):
-        return Lookup(form=None, retry_after=per_ip.retry_after())
-    per_ip.hit(ip)
+    """Take the rate limits, then look the posted number and contact up (a POST request)."""
+    per_client, per_order = lookup_limits()
+    client = per_client.take(client_ip(request))
+    if client is None:
+        return Lookup(form=None, retry_after=per_client.retry_after())
     form = LookupForm(request.POST)
     if not form.is_valid():
-        return Lookup(form=form)
+        return Lookup(form=form)  # counts as a try: the client's limit also caps empty posts
+    number_key = normalise_number(form.cleaned_data["number"])
+    order_try = per_order.take(number_key) if number_key else None
+    if number_key and order_try is None:
+        client.give_back()  # refused before looking: not a guess of this client's
+        return Lookup(form=None, retry_after=per_order.retry_after())
     order = find_order(form.cleaned_data["number"], form.cleaned_data["contact"], store)
     if order is not None:
+        # Found: not a miss, so neither limit keeps it.
+        client.give_back()
+        if order_try is not None:
+            order_try.give_back()
         return Lookup(form=form, order=order)
-    if number_key:
-        per_order.hit(number_key)
     return Lookup(form=form, failed=True)
 
 

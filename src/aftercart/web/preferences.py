@@ -1,7 +1,7 @@
 """The preference page every message links to, and the RFC 8058 one-click unsubscribe.
 
-``/p/<token>`` (token: :func:`aftercart.notifications.links.preferences_token`, naming the order
-and the channel the message came on):
+``/p/<token>`` (token: :func:`aftercart.notifications.links.preferences_token`, naming the order,
+the channel the message came on and, by a keyed digest, the address it went to):
 
 * ``GET`` shows, per channel the customer can be reached on (e-mail; SMS when the store texts),
   whether they get messages at all and which milestones, as plain checkboxes: no JavaScript.
@@ -13,6 +13,11 @@ and the channel the message came on):
 
 The customer is their normalised address on each channel, so a choice holds for all their orders
 with the store; every change is recorded with its source (see ``Preference``).
+
+A link acts only for the address it was sent to. Once the order's address on the link's channel
+has changed, the page shows nothing to change and the one-click unsubscribe opts out the old
+address (found among the addresses the order's messages went to), never the new one. Links made
+before they carried the address act on the order's current address, as they always did.
 """
 
 from __future__ import annotations
@@ -32,11 +37,11 @@ from aftercart.domain.messaging import Channel, channel_consent_reason
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.projection.state import OrderState
 from aftercart.notifications import preferences as customer_preferences
-from aftercart.notifications.contacts import contact_key
-from aftercart.notifications.links import preferences_token_read
+from aftercart.notifications.contacts import contact_key, order_contact
+from aftercart.notifications.links import PreferencesToken, address_matches, preferences_token_read
 from aftercart.notifications.models import PreferenceSource
 from aftercart.notifications.receivers import store_channel_map
-from aftercart.notifications.selectors import choices_for
+from aftercart.notifications.selectors import choices_for, order_recipients
 from aftercart.notifications.services import preference_set
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
@@ -113,7 +118,24 @@ def mask(channel: Channel, address: str) -> str:
     return f"•••• {address[-3:]}" if len(address) > 3 else "••••"
 
 
-def _sections(order: Order, state: OrderState) -> list[Section]:
+def _stale(token: str, order: Order, state: OrderState) -> bool:
+    """Whether the link was sent to an address the order no longer uses on its channel."""
+    read = preferences_token_read(token)
+    if read is None or not read.address:
+        return False  # a link from before links carried their address
+    return not address_matches(read, order_contact(read.channel, state, order.store.country))
+
+
+def _sections(order: Order, state: OrderState, token: str) -> list[Section]:
+    if _stale(token, order, state):
+        return []  # the link's holder is not who the order writes to now
+    return channel_sections(order, state)
+
+
+def channel_sections(order: Order, state: OrderState) -> list[Section]:
+    """The channels the store writes to this customer on (e-mail; SMS when it texts) with their
+    address and current choices: the preference page's sections (once its link is checked), and
+    the widget's SMS opt-in."""
     journey = store_channel_map(order.store_id)
     out = []
     for channel, raw in ((Channel.EMAIL, state.email), (Channel.SMS, state.phone)):
@@ -172,7 +194,7 @@ def preferences_page(request: HttpRequest, token: str) -> HttpResponse:
         "store": store_view(order.store, state.number or order.external_id),
         "theme": brand_theme(order.store.branding),
         "order_number": state.number or order.external_id,
-        "sections": [s.view() for s in _sections(order, state)],
+        "sections": [s.view() for s in _sections(order, state, token)],
         "save_url": reverse("web:preferences-save", kwargs={"token": token}),
         "saved": request.GET.get("saved", ""),
     }
@@ -185,10 +207,17 @@ def _one_click(request: HttpRequest, token: str, order: Order, state: OrderState
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return HttpResponse("Expected List-Unsubscribe=One-Click.", status=400, content_type="text/plain")
     channel = _token_channel(token)
-    if channel not in (Channel.EMAIL, Channel.SMS):
+    read = preferences_token_read(token)
+    if channel not in (Channel.EMAIL, Channel.SMS) or read is None:
         return HttpResponse("Nothing to unsubscribe.", status=400, content_type="text/plain")
-    raw = state.email if channel is Channel.EMAIL else state.phone
-    address = contact_key(channel, raw, state.country or order.store.country)
+    address = _link_address(read, order, state, channel)
+    if address is None:
+        return private(
+            HttpResponse(
+                "This link was sent to an address this order no longer uses: nothing was changed.",
+                content_type="text/plain",
+            )
+        )
     if address:
         preference_set(
             store_id=order.store_id,
@@ -200,6 +229,16 @@ def _one_click(request: HttpRequest, token: str, order: Order, state: OrderState
             order_id=order.pk,
         )
     return private(HttpResponse("Unsubscribed.", content_type="text/plain"))
+
+
+def _link_address(read: PreferencesToken, order: Order, state: OrderState, channel: Channel) -> str | None:
+    """The normalised address the link was sent to: the order's current one if it still is, else
+    the earlier one among the addresses the order's messages went to; ``None`` when the link was
+    for an address not found (nothing is changed for anybody)."""
+    current = order_contact(channel, state, order.store.country)
+    if not read.address or address_matches(read, current):
+        return current  # a link from before links carried their address acts as it always did
+    return next((a for a in order_recipients(order.pk, channel) if address_matches(read, a)), None)
 
 
 @never_cache
@@ -225,7 +264,7 @@ def preferences_save(request: HttpRequest, token: str) -> HttpResponse:
                 m: request.POST.get(f"{section.channel.value}-{m.value}") == "on" for m in section.milestones
             },
         )
-        for section in _sections(order, state)
+        for section in _sections(order, state, token)
     ]
     changed = customer_preferences.preferences_save(
         store_id=order.store_id, order_id=order.pk, state=state, wishes=wishes

@@ -1,21 +1,61 @@
-"""Fixed-window rate limits on Django's cache, for the customer pages that can be guessed at.
+"""Fixed-window rate limits for what can be guessed at (the order lookup, the operator log-in),
+counted in the database.
 
 The order lookup answers "is there an order with this number and this e-mail/postal code?", so an
-unthrottled form lets anyone enumerate postal codes for a known order number. Limits are counted
-per client IP and per order number in the ``default`` cache. The default local-memory cache counts
-per process: behind several server processes each has its own count, so production should point
-``CACHES["default"]`` at a shared cache (the database cache needs no extra service).
+unthrottled form lets anyone enumerate postal codes for a known order number. A limit's count is
+one row per identity and window (:class:`aftercart.web.models.RateCount`), moved by one atomic
+statement (``INSERT … ON CONFLICT DO UPDATE SET hits = hits + 1 RETURNING hits``, the same SQL on
+SQLite and PostgreSQL), so every server process shares it and a hit is *taken* — counted and
+judged in one step — never checked and then counted: concurrent misses cannot all read the same
+count and all pass. A hit that should not count (the lookup found the order) is given back.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+from aftercart.web.models import RateCount
+
+_TABLE = RateCount._meta.db_table
+
+
+def _add(identity: str, slot: int, expires: int, now: float) -> int:
+    """One more hit for (identity, slot), atomically; the count after it."""
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(_TABLE)} ({q('identity')}, {q('slot')}, {q('hits')}, {q('expires')}) "
+            f"VALUES (%s, %s, 1, %s) ON CONFLICT ({q('identity')}, {q('slot')}) "
+            f"DO UPDATE SET {q('hits')} = {q(_TABLE)}.{q('hits')} + 1 RETURNING {q('hits')}",
+            [identity, slot, expires],
+        )
+        hits = int(cursor.fetchone()[0])
+        if hits == 1:
+            # A new window for this identity: clear out ended ones (rows are made at most once per
+            # identity and window, so this runs rarely; the index on expires keeps it short).
+            cursor.execute(f"DELETE FROM {q(_TABLE)} WHERE {q('expires')} < %s", [int(now)])
+    return hits
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A hit counted within the limit, which :meth:`give_back` uncounts."""
+
+    identity: str
+    slot: int
+
+    def give_back(self) -> None:
+        """Uncount the hit (it turned out not to be one the limit is about)."""
+        RateCount.objects.filter(identity=self.identity, slot=self.slot, hits__gt=0).update(
+            hits=F("hits") - 1
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,31 +66,25 @@ class RateLimit:
     limit: int
     window: int
 
-    def _key(self, identity: str, now: float) -> str:
-        # Hash the identity: it may be a customer's order number or an IP address, neither of
-        # which belongs in cache keys in clear (nor fits memcached's key alphabet).
-        digest = hashlib.sha256(f"{self.bucket}\0{identity}".encode()).hexdigest()[:32]
-        return f"aftercart:rl:{self.bucket}:{digest}:{int(now // self.window)}"
+    def _identity(self, identity: str) -> str:
+        # Keyed hash: it may be a customer's order number, an IP address or a username, none of
+        # which belongs in the database in clear (and an unkeyed hash of an IPv4 address is found
+        # again by hashing all of them).
+        digest = salted_hmac(f"aftercart.ratelimit.{self.bucket}", identity).hexdigest()[:40]
+        return f"{self.bucket}:{digest}"
 
-    def count(self, identity: str, now: float | None = None) -> int:
-        """Hits so far in the current window."""
-        return int(cache.get(self._key(identity, time.time() if now is None else now), 0))
+    def take(self, identity: str, now: float | None = None) -> Taken | None:
+        """Count one hit and say, in the same step, whether it is within the limit: the hit (to
+        give back if need be), or ``None`` when the window is used up (the hit still counts)."""
+        moment = time.time() if now is None else now
+        slot = int(moment // self.window)
+        key = self._identity(identity)
+        hits = _add(key, slot, (slot + 1) * self.window, moment)
+        return Taken(key, slot) if hits <= self.limit else None
 
-    def exceeded(self, identity: str, now: float | None = None) -> bool:
-        """Whether the identity has used up the current window (the next hit would be one too many)."""
-        return self.count(identity, now) >= self.limit
-
-    def hit(self, identity: str, now: float | None = None) -> int:
-        """Count one hit and return the count in the current window."""
-        key = self._key(identity, time.time() if now is None else now)
-        # add() is a no-op when the key exists, so concurrent first hits do not reset each other;
-        # incr() is atomic on every shared backend (database, Redis, memcached).
-        cache.add(key, 0, timeout=self.window + 1)
-        try:
-            return int(cache.incr(key))
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=self.window + 1)
-            return 1
+    def clear(self, identity: str) -> None:
+        """Forget the identity's hits (in every window)."""
+        RateCount.objects.filter(identity=self._identity(identity)).delete()
 
     def retry_after(self, now: float | None = None) -> int:
         """Seconds until the current window ends."""
@@ -59,8 +93,9 @@ class RateLimit:
 
 
 def lookup_limits() -> tuple[RateLimit, RateLimit]:
-    """The order lookup's limits: (per client IP, per order number), from settings
-    (``AFTERCART_LOOKUP_*`` in the environment)."""
+    """The order lookup's limits on misses: (per client IP, per order number), from settings
+    (``AFTERCART_LOOKUP_*`` in the environment). See :mod:`aftercart.web.lookup` for why the
+    order's is much higher than the client's."""
     window = int(settings.AFTERCART_LOOKUP_WINDOW_SECONDS)
     per_ip = int(settings.AFTERCART_LOOKUP_LIMIT_PER_IP)
     per_order = int(settings.AFTERCART_LOOKUP_LIMIT_PER_ORDER)

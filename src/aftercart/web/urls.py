@@ -7,6 +7,7 @@ from aftercart.web.returns import offers as returns_offers
 from aftercart.web.returns import start as returns_start
 from aftercart.web.returns import status as returns_status
 from aftercart.web.returns import submit as returns_submit
+from aftercart.web.widget import views as widget
 
 app_name = "web"
 
@@ -27,4 +28,9 @@ urlpatterns = [
     path("returns/<str:token>/submit", returns_submit.returns_submit, name="returns-submit"),
     path("returns/<str:token>/<str:rma>", returns_status.return_status, name="returns-status"),
     path("returns/<str:token>/<str:rma>/label.pdf", returns_status.return_label, name="returns-label"),
+    # The order-confirmation widget, framed by the store's own site (docs/widget.md): opened with
+    # the order's tracking token, or from Shopify's order status page with an HMAC of the order id.
+    path("w/<slug:store>/shopify/<str:order_id>/<str:digest>", widget.widget_shopify, name="widget-shopify"),
+    path("w/<slug:store>/<str:token>", widget.widget_page, name="widget"),
+    path("w/<slug:store>/<str:token>/sms", widget.widget_sms, name="widget-sms"),
 ]

@@ -6,13 +6,19 @@ Every subscription is idempotent (``ready()`` runs again in tests): a second cal
 from __future__ import annotations
 
 from aftercart.domain.milestones import RETURN_MILESTONES
+from aftercart.exceptions import personal_data as exceptions_data
 from aftercart.exceptions.receivers import sync_exceptions
 from aftercart.kernel.events import subscribe
+from aftercart.kernel.personal_data import PersonalData, personal_data_register
 from aftercart.kernel.presenter import register_subject_steps
+from aftercart.notifications import personal_data as notifications_data
 from aftercart.notifications.receivers import plan_notifications
 from aftercart.notifications.renderers import renderer_register
+from aftercart.orders import personal_data as orders_data
 from aftercart.orders.events import ForeignParcelEvents, MilestonesReached, OrderProjected
 from aftercart.orders.parcels import parcel_owner_register
+from aftercart.privacy import admin_log
+from aftercart.returns import personal_data as returns_data
 from aftercart.returns.receivers import return_parcels, track_returns
 from aftercart.returns.renderers import RETURN_MESSAGES
 from aftercart.returns.selectors import return_steps_for_order
@@ -38,3 +44,13 @@ def wire() -> None:
 
     # 5. The ops console's order page shows each return's next step (the console sits below returns).
     register_subject_steps("returns", return_steps_for_order)
+
+    # 6. A customer's personal data, app by app: what `aftercart privacy export|erase`, the API and
+    #    the retention purge run (aftercart.privacy). Claims and conversations add theirs here.
+    personal_data_register(PersonalData("orders", orders_data.export, orders_data.erase))
+    personal_data_register(PersonalData("notifications", notifications_data.export, notifications_data.erase))
+    personal_data_register(PersonalData("exceptions", exceptions_data.export, exceptions_data.erase))
+    personal_data_register(
+        PersonalData("returns", returns_data.export, returns_data.erase, returns_data.files)
+    )
+    personal_data_register(PersonalData("admin_log", admin_log.export, admin_log.erase))

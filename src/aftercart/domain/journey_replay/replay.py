@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aftercart.domain.contacts import email_key
 from aftercart.domain.exceptions import (
     CRITICAL_MILESTONE,
     MESSAGED_ON_OPEN,
@@ -257,7 +258,7 @@ def _plan(
     enabled = {c for r in milestones for c in settings.channels.get(r.milestone, ())}
     contacts = {
         c: a
-        for c, a in ((Channel.EMAIL, state.email.strip().lower()), (Channel.SMS, state.phone.strip()))
+        for c, a in ((Channel.EMAIL, email_key(state.email)), (Channel.SMS, state.phone.strip()))
         if c in enabled and a
     }
     horizon = now - max(policy.frequency_cap.values(), default=policy.consolidation_window)
@@ -335,7 +336,7 @@ def _deliver(message: SimMessage, now: datetime, sims: list[_Order], outbox: lis
     choices = None
     if settings.choices is not None and message.channel in CUSTOMER_CHANNELS:
         # The worker looks the customer up by the address the order has now.
-        current = state.email.strip().lower() if message.channel is Channel.EMAIL else state.phone.strip()
+        current = email_key(state.email) if message.channel is Channel.EMAIL else state.phone.strip()
         choices = settings.choices(message.channel, current or message.address, state.country)
     verdict = send_time_verdict(
         channel=message.channel,

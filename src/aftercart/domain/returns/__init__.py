@@ -31,7 +31,7 @@ from aftercart.domain.returns.request import (
     allocate_order_amounts,
 )
 from aftercart.domain.returns.settlement import SettleError, Settlement, settle
-from aftercart.domain.returns.stock import StockLevels
+from aftercart.domain.returns.stock import KnownVariant, StockLevels, exchange_variants
 
 __all__ = [
     "STORE_FAULT_REASONS",
@@ -41,6 +41,7 @@ __all__ = [
     "ExchangeRules",
     "ExchangeTarget",
     "HolidayWindow",
+    "KnownVariant",
     "LineAmounts",
     "LineDecision",
     "Note",
@@ -59,6 +60,7 @@ __all__ = [
     "StockLevels",
     "allocate",
     "allocate_order_amounts",
+    "exchange_variants",
     "format_day",
     "judge_return",
     "quantize",

@@ -18,6 +18,7 @@ from enum import StrEnum
 from aftercart.domain.money import Money
 from aftercart.domain.next_step import gettext_noop
 from aftercart.domain.returns.lifecycle import Resolution, ReturnStatus
+from aftercart.domain.returns.policy import ReturnMethod
 
 __all__ = [
     "RETURN_ACTION_LABELS",
@@ -27,7 +28,9 @@ __all__ = [
     "ReturnAmounts",
     "ReturnNextStep",
     "ReturnStepCode",
+    "SendInstructions",
     "return_next_step",
+    "send_instructions",
 ]
 
 
@@ -38,6 +41,9 @@ class ReturnStepCode(StrEnum):
     REQUESTED = "return_requested"
     KEEP_ITEMS = "return_keep_items"
     APPROVED = "return_approved"
+    #: Approved, but its prepaid label could not be bought (the purchase failed for good): the
+    #: store has been told (the return's timeline, the exceptions queue) and sends it once fixed.
+    LABEL_DELAYED = "return_label_delayed"
     SEND_ITEMS = "return_send_items"
     IN_TRANSIT = "return_in_transit"
     RECEIVED = "return_received"
@@ -51,12 +57,14 @@ class ReturnActionCode(StrEnum):
     """What the shopper can do about the step; each touchpoint renders it as a link or button."""
 
     GET_LABEL = "get_label"
+    SHOW_QR = "show_qr"
     TRACK_RETURN = "track_return"
     CONTACT_US = "contact_us"
 
 
 RETURN_ACTION_LABELS = {
     ReturnActionCode.GET_LABEL: gettext_noop("Download your return label"),
+    ReturnActionCode.SHOW_QR: gettext_noop("Show your drop-off QR code"),
     ReturnActionCode.TRACK_RETURN: gettext_noop("Track your return"),
     ReturnActionCode.CONTACT_US: gettext_noop("Contact us about this return"),
 }
@@ -114,16 +122,16 @@ RETURN_TEXTS: dict[ReturnStepCode, tuple[str, str]] = {
         gettext_noop("Keep the items"),
         gettext_noop("No need to send anything back: we'll settle it for you."),
     ),
-    ReturnStepCode.APPROVED: (
-        gettext_noop("Return approved"),
+    # How to send the items depends on the method: see SEND_INSTRUCTIONS.
+    ReturnStepCode.APPROVED: (gettext_noop("Return approved"), ""),
+    ReturnStepCode.LABEL_DELAYED: (
+        gettext_noop("Your return label is delayed"),
         gettext_noop(
-            "Print your label or show your QR code at a drop-off point and send the items by {ship_by}."
+            "We couldn't get the prepaid label for return {rma} from the carrier. The store has been "
+            "told and will e-mail it to you as soon as it's sorted out."
         ),
     ),
-    ReturnStepCode.SEND_ITEMS: (
-        gettext_noop("Send your items back"),
-        gettext_noop("Pack the items with return number {rma} and drop them off by {ship_by}."),
-    ),
+    ReturnStepCode.SEND_ITEMS: (gettext_noop("Send your items back"), ""),
     ReturnStepCode.IN_TRANSIT: (
         gettext_noop("On its way back"),
         gettext_noop("Your return is on its way to us."),
@@ -144,13 +152,69 @@ RETURN_TEXTS: dict[ReturnStepCode, tuple[str, str]] = {
     ReturnStepCode.CANCELLED: (gettext_noop("Return cancelled"), gettext_noop("Return {rma} was cancelled.")),
 }
 
-#: Details used instead when there is no date to send the items by ("by ." helps nobody).
-UNDATED_DETAILS = {
-    ReturnStepCode.APPROVED: gettext_noop(
-        "Print your label or show your QR code at a drop-off point and send the items."
+
+@dataclass(frozen=True, slots=True)
+class SendInstructions:
+    """How to send the items back by one method: the detail (message id) with a date to send them
+    by, the one without (``"by ."`` helps nobody), and the action that goes with it."""
+
+    dated: str
+    undated: str
+    action: ReturnActionCode | None = None
+
+
+#: The one place that says how items go back, by method and by whether what the shopper sends
+#: them with (label, QR code) is issued yet. A QR drop-off never says "print", a store return
+#: says where and what to bring; every touchpoint (page, e-mail, SMS, API) shows these through
+#: the next step, so none can contradict another.
+SEND_INSTRUCTIONS: dict[tuple[ReturnMethod, bool], SendInstructions] = {
+    (ReturnMethod.LABEL, False): SendInstructions(
+        gettext_noop(
+            "We're preparing your return label and will e-mail it to you. Send the items by {ship_by}."
+        ),
+        gettext_noop("We're preparing your return label and will e-mail it to you."),
     ),
-    ReturnStepCode.SEND_ITEMS: gettext_noop("Pack the items with return number {rma} and drop them off."),
+    (ReturnMethod.LABEL, True): SendInstructions(
+        gettext_noop(
+            "Print your label, stick it on a parcel with the items and hand it to the carrier by {ship_by}."
+        ),
+        gettext_noop("Print your label, stick it on a parcel with the items and hand it to the carrier."),
+        ReturnActionCode.GET_LABEL,
+    ),
+    (ReturnMethod.DROPOFF, False): SendInstructions(
+        gettext_noop(
+            "We're preparing your drop-off QR code and will e-mail it to you. Bring the items to a drop-off point by {ship_by}."
+        ),
+        gettext_noop("We're preparing your drop-off QR code and will e-mail it to you."),
+    ),
+    (ReturnMethod.DROPOFF, True): SendInstructions(
+        gettext_noop(
+            "Bring the items to a drop-off point by {ship_by} and show your QR code there: no box needed."
+        ),
+        gettext_noop("Bring the items to a drop-off point and show your QR code there: no box needed."),
+        ReturnActionCode.SHOW_QR,
+    ),
 }
+#: In store there is nothing to issue: where to go and what to bring, with or without the store's
+#: return location (the policy's ``in_store_location``).
+IN_STORE = SendInstructions(
+    gettext_noop("Bring the items and your return number {rma} to one of our stores by {ship_by}."),
+    gettext_noop("Bring the items and your return number {rma} to one of our stores."),
+)
+IN_STORE_AT = SendInstructions(
+    gettext_noop("Bring the items and your return number {rma} to {location} by {ship_by}."),
+    gettext_noop("Bring the items and your return number {rma} to {location}."),
+)
+
+
+def send_instructions(method: ReturnMethod | str, *, issued: bool, location: str = "") -> SendInstructions:
+    """How to send the items back by ``method``, once what they go with is ``issued`` (a label, a
+    QR code) or before. ``location`` is where in-store returns go (``{location}``)."""
+    method = ReturnMethod(method) if method in ReturnMethod.__members__.values() else ReturnMethod.LABEL
+    if method is ReturnMethod.IN_STORE:
+        return IN_STORE_AT if location.strip() else IN_STORE
+    return SEND_INSTRUCTIONS[(method, issued)]
+
 
 #: A resolved return's detail, one sentence per thing issued.
 RESOLVED_DETAILS = {
@@ -173,8 +237,19 @@ def return_next_step(
     resolutions: tuple[Resolution, ...] = (),
     rejection_reason: str = "",
     amounts: ReturnAmounts | None = None,
+    method: ReturnMethod | str = ReturnMethod.LABEL,
+    location: str = "",
+    label_failed: bool = False,
 ) -> ReturnNextStep:
     """The shopper's single next step on a return that is ``status``.
+
+    While the items are to be sent, the detail and action are the ``method``'s
+    (:func:`send_instructions`: a label to print, a QR code to show, a store to bring them to at
+    ``location``).
+
+    ``label_failed``: the prepaid label approval asked for could not be bought (for good, until the
+    store fixes the cause): an approved return then says its label is delayed and the store knows,
+    rather than promise a label that is not coming.
 
     ``resolutions`` are the things issued, in the order they were settled: a return resolved by
     exchange says the exchange, never a refund. A rejected return says the team's reason and
@@ -184,6 +259,8 @@ def return_next_step(
     if ship_by is not None:
         params["ship_by"] = ship_by.isoformat()
     code = _code(status, keep_items=keep_items, needs_review=needs_review)
+    if code is ReturnStepCode.APPROVED and label_failed:
+        code = ReturnStepCode.LABEL_DELAYED
     if amounts is not None and code not in (ReturnStepCode.REJECTED, ReturnStepCode.CANCELLED):
         for name in ("refund", "store_credit", "exchange", "charge"):
             value = getattr(amounts, name)
@@ -191,11 +268,13 @@ def return_next_step(
                 params[name] = Money(value, amounts.currency)
     headline, detail = RETURN_TEXTS[code]
     details: tuple[str, ...] = (detail,)
-    if code in UNDATED_DETAILS and ship_by is None:
-        details = (UNDATED_DETAILS[code],)
     actions: tuple[ReturnAction, ...] = ()
     if code in (ReturnStepCode.APPROVED, ReturnStepCode.SEND_ITEMS):
-        actions = (_action(ReturnActionCode.GET_LABEL, rma),)
+        how = send_instructions(method, issued=code is ReturnStepCode.SEND_ITEMS, location=location)
+        details = (how.dated if ship_by is not None else how.undated,)
+        if "{location}" in details[0]:
+            params["location"] = location.strip()
+        actions = (_action(how.action, rma),) if how.action is not None else ()
     elif code is ReturnStepCode.IN_TRANSIT:
         actions = (_action(ReturnActionCode.TRACK_RETURN, rma),)
     elif code is ReturnStepCode.RESOLVED:
@@ -206,6 +285,8 @@ def return_next_step(
         if rejection_reason.strip():
             params["rejection_reason"] = rejection_reason.strip().rstrip(".") + "."
             details = (detail, REJECTION_REASON)
+        actions = (_action(ReturnActionCode.CONTACT_US, rma),)
+    elif code is ReturnStepCode.LABEL_DELAYED:
         actions = (_action(ReturnActionCode.CONTACT_US, rma),)
     return ReturnNextStep(code, headline, details, params, actions)
 

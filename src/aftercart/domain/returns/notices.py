@@ -7,7 +7,7 @@ from __future__ import annotations
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.returns.lifecycle import ReturnStatus
 
-__all__ = ["EXCHANGE_RELEASED", "REQUESTED", "milestones_for_step"]
+__all__ = ["EXCHANGE_RELEASED", "REQUESTED", "milestones_for_step", "return_stale_reason"]
 
 #: Step names that are not lifecycle events: the request itself, and an instant exchange's
 #: replacement released on the carrier's first scan.
@@ -52,3 +52,26 @@ def milestones_for_step(
             found.append(Milestone.EXCHANGE_SHIPPED)
         found.append(Milestone.RETURN_RESOLVED)
     return found
+
+
+S = ReturnStatus
+#: The statuses in which each of the shopper's return e-mails is still news. An e-mail waiting in
+#: the outbox (a retry, a slow worker, quiet hours) renders the return's *current* next step: a
+#: "label ready" going out once the parcel has arrived would say "we received your return" next
+#: to "print the attached label". Milestones not listed are news whatever the status.
+_NEWS_WHILE: dict[Milestone, frozenset[ReturnStatus]] = {
+    Milestone.RETURN_REQUESTED: frozenset({S.REQUESTED, S.APPROVED, S.LABEL_ISSUED}),
+    Milestone.LABEL_READY: frozenset({S.LABEL_ISSUED}),
+    Milestone.RETURN_RECEIVED: frozenset({S.RECEIVED, S.INSPECTED}),
+    Milestone.RETURN_REJECTED: frozenset({S.REJECTED}),
+}
+
+
+def return_stale_reason(milestone: Milestone, status: ReturnStatus | str) -> str:
+    """Why a return e-mail about ``milestone`` would contradict the return, now ``status`` ("" when
+    it is still news): the return has moved past the moment it tells of (as an order's
+    milestones are superseded, :func:`aftercart.domain.messaging.stale_reason`)."""
+    news = _NEWS_WHILE.get(milestone)
+    if news is None or ReturnStatus(status) in news:
+        return ""
+    return f"superseded by return {ReturnStatus(status).value}"

@@ -168,6 +168,8 @@ class ReturnPolicy:
     methods: frozenset[ReturnMethod] = DEFAULT_METHODS
     #: Where returns go: the address lines printed on the label.
     return_address: tuple[str, ...] = ()
+    #: Where in-store returns go (a store's name and address, the desk): what the shopper is told.
+    in_store_location: tuple[str, ...] = ()
     #: Abuse limits: more than ``max_returns`` in ``period_days``, or a return rate (returned
     #: orders / orders) above ``max_return_rate`` once ``min_orders`` orders exist → manual review.
     max_returns: int | None = None
@@ -312,6 +314,7 @@ class ReturnPolicy:
             ship_back_days=_int(data, "ship_back_days", 14, minimum=1),
             methods=_methods(data),
             return_address=tuple(_list_of_str(data, "return_address")),
+            in_store_location=tuple(_list_of_str(data, "in_store_location")),
             max_returns=_opt_int(abuse, "max_returns", "abuse."),
             period_days=_int(abuse, "period_days", 365, prefix="abuse.", minimum=1),
             max_return_rate=_rate(abuse, "max_return_rate"),
@@ -372,6 +375,7 @@ class ReturnPolicy:
             "ship_back_days": self.ship_back_days,
             "methods": [m.value for m in ReturnMethod if m in self.methods],
             "return_address": list(self.return_address),
+            "in_store_location": list(self.in_store_location),
             "abuse": {
                 "max_returns": self.max_returns,
                 "period_days": self.period_days,
@@ -404,6 +408,7 @@ _TOP_KEYS = {
     "ship_back_days",
     "methods",
     "return_address",
+    "in_store_location",
     "abuse",
     "catalog",
 }

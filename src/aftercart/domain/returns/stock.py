@@ -8,10 +8,10 @@ one that does gets refusals only for what it said is out of stock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["StockLevels"]
+__all__ = ["KnownVariant", "StockLevels", "exchange_variants"]
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,47 @@ class StockLevels:
         """Whether ``quantity`` units can be promised."""
         units = self.available(product_id=product_id, variant=variant, sku=sku)
         return units is None or units >= quantity
+
+
+@dataclass(frozen=True)
+class KnownVariant:
+    """A variant of a product the store is known to sell (from its stock feed or its orders)."""
+
+    product_id: str
+    variant: str
+    sku: str = ""
+
+
+def exchange_variants(
+    known: Iterable[KnownVariant],
+    stock: StockLevels,
+    *,
+    product_id: str,
+    variant: str,
+    quantity: int = 1,
+) -> list[KnownVariant]:
+    """The other variants of the line's product (``product_id``, its own ``variant``)
+    a shopper may exchange ``quantity`` units for: one per variant name, in name order, leaving out
+    the line's own and those the store said it lacks (variants are told apart by name, never by
+    SKU: some shops give all of a product's variants one SKU). Unknown stock counts as available — the
+    rule :meth:`StockLevels.has` applies, the one the inventory API documents and the judgement
+    uses — so a store that sends no feed still offers every variant it has sold."""
+    by_name: dict[str, list[KnownVariant]] = {}
+    for item in sorted(set(known), key=lambda k: (k.variant, k.sku)):
+        # Another variant of the same product, as the judgement has it: a shop whose SKUs name
+        # the product rather than the size (one SKU, several variants) still offers its sizes.
+        if item.product_id == product_id and item.variant and item.variant != variant:
+            by_name.setdefault(item.variant, []).append(item)
+    offered = []
+    for items in by_name.values():
+        # A variant known both from the feed and from orders that did not name its SKU: the
+        # figure the store gave decides, then a SKU (what warehouses count).
+        counted = [
+            i
+            for i in items
+            if stock.available(product_id=i.product_id, variant=i.variant, sku=i.sku) is not None
+        ]
+        item = (counted or [i for i in items if i.sku] or items)[0]
+        if stock.has(product_id=item.product_id, variant=item.variant, sku=item.sku, quantity=quantity):
+            offered.append(item)
+    return offered

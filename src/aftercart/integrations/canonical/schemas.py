@@ -166,6 +166,11 @@ class OrderUpdateIn(_Strict):
     postal_code: str | None = Field(None, max_length=32)
     country: str | None = Field(None, max_length=2)
     customer_name: str | None = Field(None, max_length=200)
+    shipping_address: AddressIn | None = Field(
+        None,
+        description="The whole address (it replaces the one before): a corrected address for a "
+        "prepaid return label still to buy.",
+    )
     locale: str | None = Field(None, max_length=16)
     timezone: str | None = Field(None, max_length=64)
     total: Money | None = None

@@ -1,5 +1,6 @@
 """EasyPost return labels over HTTP: create a return shipment (``is_return``), read its rates, buy
-one, and read what was bought (tracking code, label, cost, the carrier's QR code form).
+one, ask for the carrier's drop-off QR code (a ``label_qr_code`` form), and read what was bought
+(tracking code, label, cost, that QR code).
 
 HTTP only (``urllib``), with an explicit timeout, and typed errors: :class:`EasyPostError` says
 whether trying again can help (:attr:`~EasyPostError.retryable`: a timeout, a connection failure,
@@ -10,7 +11,9 @@ or a log line.
 Buying is two calls — ``POST /shipments`` then ``POST /shipments/{id}/buy`` — and EasyPost has no
 idempotency key: the caller keeps the shipment id before buying and, on a retry, reads the shipment
 (:meth:`EasyPostClient.shipment`) before buying again (see :func:`label_of`: a shipment with a
-postage label is bought already).
+postage label is bought already). The carrier's QR code is a third call, made only once the
+shipment is bought (``POST /shipments/{id}/forms``, see :func:`qr_form_type`); it too is asked for
+only when the shipment read back has none (:func:`label_of` finds it in ``forms``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ __all__ = [
     "EasyPostClient",
     "EasyPostError",
     "label_of",
+    "qr_code_of",
+    "qr_form_type",
     "rates_of",
     "return_shipment_body",
 ]
@@ -45,6 +50,17 @@ TIMEOUT = 20.0
 #: Forms holding a code the carrier's counter scans instead of a printed label: USPS Label Broker
 #: (``label_qr_code``) and FedEx's (``rma_qr_code``).
 QR_FORM_TYPES = ("label_qr_code", "rma_qr_code")
+#: The QR form each carrier makes on request, after the buy (EasyPost's form guide): USPS's Label
+#: Broker code needs nothing but the bought shipment. FedEx's ``rma_qr_code`` needs an account
+#: provisioned by EasyPost and the label's image in the request, so it is not asked for: a FedEx
+#: drop-off return shows the label PDF and Aftercart's own code.
+_QR_FORM_OF_CARRIER = {"USPS": "label_qr_code"}
+
+
+def qr_form_type(carrier: str) -> str | None:
+    """The form to ask for so that ``carrier``'s counter can scan a code instead of a printed
+    label, or ``None`` when it makes none on request."""
+    return _QR_FORM_OF_CARRIER.get(carrier.strip().upper())
 
 
 class EasyPostError(Exception):
@@ -110,6 +126,11 @@ class EasyPostClient:
     def buy(self, shipment_id: str, rate_id: str) -> dict[str, Any]:
         """``POST /shipments/{id}/buy`` with the chosen rate: the bought Shipment."""
         return self._call("POST", f"/shipments/{_safe_id(shipment_id)}/buy", {"rate": {"id": rate_id}})
+
+    def create_form(self, shipment_id: str, form_type: str) -> dict[str, Any]:
+        """``POST /shipments/{id}/forms`` with ``{"form": {"type": form_type}}`` (the shipment must
+        be bought): the Shipment, its ``forms`` now holding the new one."""
+        return self._call("POST", f"/shipments/{_safe_id(shipment_id)}/forms", {"form": {"type": form_type}})
 
     def form_image(self, url: str, *, max_bytes: int = 512_000) -> bytes:
         """The image of a form (the carrier's QR code) at ``url``, a public link EasyPost gives:
@@ -217,12 +238,6 @@ def label_of(shipment: Mapping[str, Any]) -> BoughtLabel | None:
         return None
     chosen = shipment.get("selected_rate")
     selected: Mapping[str, Any] = chosen if isinstance(chosen, dict) else {}
-    qr = ""
-    for form in shipment.get("forms") or []:
-        if isinstance(form, dict) and form.get("form_type") in QR_FORM_TYPES:
-            qr = safe_url(form.get("form_url"))
-            if qr:
-                break
     return BoughtLabel(
         shipment_id=str(shipment.get("id") or ""),
         carrier=str(selected.get("carrier") or ""),
@@ -232,9 +247,19 @@ def label_of(shipment: Mapping[str, Any]) -> BoughtLabel | None:
         amount=_amount(selected.get("rate")),
         currency=str(selected.get("currency") or "").upper()[:3],
         rate_id=str(selected.get("id") or ""),
-        qr_code_url=qr,
+        qr_code_url=qr_code_of(shipment),
         raw=shipment,
     )
+
+
+def qr_code_of(shipment: Mapping[str, Any]) -> str:
+    """The address of the carrier's drop-off QR code among the shipment's ``forms``, or ``""``."""
+    for form in shipment.get("forms") or []:
+        if isinstance(form, dict) and form.get("form_type") in QR_FORM_TYPES:
+            url = safe_url(form.get("form_url"))
+            if url:
+                return url
+    return ""
 
 
 def return_shipment_body(

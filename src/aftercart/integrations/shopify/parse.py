@@ -25,8 +25,10 @@ changed on a captured, validly signed delivery. So an order is cancelled only wh
 ``cancelled_at`` says so (an ``orders/cancelled`` body without it is refused, naming the field),
 and a body that is not the resource its topic names is refused naming the field that gives it away:
 under an order topic, ``order_id`` (fulfillments, fulfillment events, refunds, transactions, draft
-orders: an order has no ``order_id``), ``variants`` (a product) or ``inventory_item_id`` (an
-inventory level); under a fulfillment topic, ``fulfillment_id`` (a fulfillment event).
+orders: an order has no ``order_id``), ``variants`` (a product), ``inventory_item_id`` (an
+inventory level), ``abandoned_checkout_url`` (a checkout) or ``orders_count`` (a customer): each
+would otherwise make an order nobody placed; under a fulfillment topic, ``fulfillment_id`` (a
+fulfillment event).
 
 **Idempotency keys are derived from the resource, not from the webhook id.** Shopify gives each
 delivery of a webhook its own ``X-Shopify-Webhook-Id``, the same change reaches us through several
@@ -203,6 +205,10 @@ _NOT_AN_ORDER = {
     "order_id": "belongs to another resource (a fulfillment, refund, transaction...)",
     "variants": "belongs to a product",
     "inventory_item_id": "belongs to an inventory level",
+    # Checkouts and customers carry an id, line items or an e-mail like an order: read as one,
+    # each made an order nobody placed.
+    "abandoned_checkout_url": "belongs to a checkout",
+    "orders_count": "belongs to a customer",
 }
 _NOT_A_FULFILLMENT = {"fulfillment_id": "belongs to a fulfillment event"}
 
@@ -297,6 +303,9 @@ def _order_payload(order: Mapping[str, Any]) -> dict[str, Any]:
         "total": _money(order, "total_price", "total_price"),
     }
     payload = {k: v for k, v in payload.items() if v not in (None, "")}
+    address = _shipping_address(shipping)
+    if address:
+        payload["shipping_address"] = address
     consent = _sms_consent(order, customer)
     if consent is not None:
         payload["sms_consent"] = consent
@@ -308,6 +317,31 @@ def _order_payload(order: Mapping[str, Any]) -> dict[str, Any]:
             for i, item in enumerate(_list(order, "line_items", "line_items"))
         ]
     return payload
+
+
+#: Shopify's address fields under the names API orders use for ``shipping_address`` (EasyPost's,
+#: :class:`aftercart.integrations.canonical.schemas.AddressIn`): a prepaid return label is bought
+#: from there.
+_ADDRESS_FIELDS = {
+    "name": "name",
+    "company": "company",
+    "street1": "address1",
+    "street2": "address2",
+    "city": "city",
+    "state": "province_code",
+    "zip": "zip",
+    "country": "country_code",
+    "phone": "phone",
+}
+
+
+def _shipping_address(shipping: Mapping[str, Any]) -> dict[str, str]:
+    """The order's shipping address in the canonical shape, empty fields left out ({} without one:
+    a pickup or digital order)."""
+    found = {key: _text(shipping, name, f"shipping_address.{name}") for key, name in _ADDRESS_FIELDS.items()}
+    if found["country"]:
+        found["country"] = found["country"].upper()
+    return {k: v for k, v in found.items() if v}
 
 
 def _sms_consent(order: Mapping[str, Any], customer: Mapping[str, Any]) -> bool | None:

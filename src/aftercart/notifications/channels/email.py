@@ -263,7 +263,7 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
         "support_email": support_address(branding.get("support_email")),
         "support_url": support_link(branding.get("support_url"), number),
         "tracking_url": tracking,
-        "preferences_url": links.preferences_url(message.order, message.channel),
+        "preferences_url": links.preferences_url(message.order, message.channel, state),
         **{k: v for k, v in returned.items() if k not in ("subject", "headline", "detail")},
     }
 

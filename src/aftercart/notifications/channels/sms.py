@@ -122,7 +122,7 @@ def sms_body(outbound: Outbound, draft: TemplateText | None = None) -> str:
     with translation.override(locale):
         headline, detail = render_next_step(outbound.step, customer_zone(state, message.store.timezone))
         footer = gettext("Reply STOP to opt out. Your choices: %(url)s") % {
-            "url": links.preferences_url(message.order, Channel.SMS.value)
+            "url": links.preferences_url(message.order, Channel.SMS.value, state)
         }
         language = translation.get_language() or "en"
         custom = draft or resolve_template(message.store_id, message.channel, message.milestone, language)

@@ -12,6 +12,12 @@ and records each outcome in a short one. The outbox's pattern (``notifications.d
 - **Retried.** A timeout, a connection failure, 429 or 5xx is tried again with exponential
   backoff and full jitter (:func:`aftercart.domain.messaging.retry_delay`), up to
   :data:`MAX_ATTEMPTS`.
+- **The carrier's QR code.** A drop-off return (``method="dropoff"``) whose label a carrier can
+  make a counter code for (USPS, :func:`~aftercart.integrations.easypost.labels.qr_form_type`)
+  asks for it once the label is bought (``POST /shipments/{id}/forms``), unless the shipment
+  read back has it already. A failure is retried like the buy, but the label is bought: after
+  :data:`QR_MAX_ATTEMPTS` failures, or a refusal, it is issued without the carrier's code (the
+  PDF and Aftercart's own QR code) and a ``carrier_qr_failed`` fact says so.
 - **Told.** A refusal that would be refused again (422 invalid address, 401 wrong key, 402 no
   funds) or retries run out: the purchase is ``failed``, the return gets a ``label_failed`` fact
   (its timeline, the API, the admin's *label purchase failed* filter) and stays ``approved`` — the
@@ -22,30 +28,36 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from aftercart.domain.exceptions import ExceptionKind
 from aftercart.domain.messaging import retry_delay
+from aftercart.domain.returns import ReturnMethod
 from aftercart.domain.returns.lifecycle import IllegalTransition, ReturnStatus
 from aftercart.domain.returns.rates import choose_rate
+from aftercart.exceptions.services import exception_record_open
 from aftercart.integrations.easypost.labels import (
     BoughtLabel,
     EasyPostClient,
     EasyPostError,
     label_of,
+    qr_code_of,
+    qr_form_type,
     rates_of,
     return_shipment_body,
 )
 from aftercart.returns import selectors
 from aftercart.returns.models import LabelPurchase, Return
 from aftercart.returns.services.labels import _issue_label
-from aftercart.returns.services.steps import _fact
+from aftercart.returns.services.steps import _fact, label_case_subject
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +66,9 @@ LEASE = timedelta(minutes=2)
 #: With full jitter under ceilings of 1, 2, 4 … 60 minutes, nine retries ride out a carrier or
 #: EasyPost outage of about three hours on average before the operator is told.
 MAX_ATTEMPTS = 10
+#: Failed requests for the carrier's QR code before the bought label is issued without it: the
+#: code saves the shopper a printer, but is not worth keeping their label from them for hours.
+QR_MAX_ATTEMPTS = 3
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
 #: Rows the pass claims at once (each is up to three HTTP calls, done one after the other).
@@ -163,26 +178,55 @@ def _purchase_one(pk: int, *, now: datetime, client_for: ClientFactory) -> str:
         if error.retryable and purchase.attempts < MAX_ATTEMPTS:
             return _retry(purchase, error, now=now)
         return _failed(purchase, error, now=now)
+    qr_error = None
+    form_type = qr_form_type(bought.carrier) if ret.method == ReturnMethod.DROPOFF.value else None
+    if form_type and not bought.qr_code_url:
+        try:
+            bought = _qr_form(bought, form_type, client)
+        except EasyPostError as error:
+            purchase.qr_attempts += 1
+            LabelPurchase.objects.filter(pk=pk).update(qr_attempts=purchase.qr_attempts)
+            if (
+                error.retryable
+                and purchase.qr_attempts < QR_MAX_ATTEMPTS
+                and purchase.attempts < MAX_ATTEMPTS
+            ):
+                # The next attempt reads the bought shipment (nothing is bought again) and asks again.
+                return _retry(purchase, error, now=now, what="carrier QR code")
+            qr_error = error
     qr_png = None
     if bought.qr_code_url:
         try:
             qr_png = client.form_image(bought.qr_code_url)
         except EasyPostError as error:  # the label is bought: the page links to the code instead
             logger.warning("carrier QR code of %s not fetched: %s", ret.rma, error.code)
-    _bought(purchase.pk, bought, qr_png, now=timezone.now())
+    _bought(purchase.pk, bought, qr_png, now=timezone.now(), qr_error=qr_error)
     return "bought"
+
+
+def _qr_form(bought: BoughtLabel, form_type: str, client: EasyPostClient) -> BoughtLabel:
+    """Ask EasyPost for the carrier's QR code of the bought shipment: the label with its address."""
+    url = qr_code_of(client.create_form(bought.shipment_id, form_type))
+    if not url:
+        raise EasyPostError(502, "BAD_RESPONSE", f"the shipment has no {form_type} form")
+    return replace(bought, qr_code_url=url)
 
 
 def _buy(
     purchase: LabelPurchase, ret: Return, config: selectors.LabelConfig, client: EasyPostClient
 ) -> BoughtLabel:
     """The HTTP part (no transaction open): read or create the shipment, choose the rate, buy."""
+    shipment: dict[str, Any] | None = None
     if purchase.shipment_id:
         shipment = client.shipment(purchase.shipment_id)
         already = label_of(shipment)
         if already is not None:
             return already  # bought by an attempt whose answer never arrived or was never recorded
-    else:
+        if purchase.renew_shipment:
+            # The operator fixed the address, the parcel or the account and asked again: the
+            # shipment (never bought, so free) holds what was refused; a new one takes today's.
+            shipment = None
+    if shipment is None:
         body = return_shipment_body(
             shopper=selectors.shopper_address(ret),
             store=config.return_address,
@@ -194,8 +238,10 @@ def _buy(
         if not shipment_id:
             raise EasyPostError(502, "BAD_RESPONSE", "the shipment has no id")
         # Committed before buying: whatever happens to the buy call, a retry finds this shipment.
-        LabelPurchase.objects.filter(pk=purchase.pk).update(shipment_id=shipment_id[:64])
-        purchase.shipment_id = shipment_id[:64]
+        LabelPurchase.objects.filter(pk=purchase.pk).update(
+            shipment_id=shipment_id[:64], renew_shipment=False
+        )
+        purchase.shipment_id, purchase.renew_shipment = shipment_id[:64], False
     choice = choose_rate(rates_of(shipment), config.rule)
     if choice is None:
         messages = "; ".join(
@@ -214,16 +260,22 @@ def _buy(
     return bought
 
 
-def _retry(purchase: LabelPurchase, error: EasyPostError, *, now: datetime) -> str:
+def _retry(purchase: LabelPurchase, error: EasyPostError, *, now: datetime, what: str = "") -> str:
     delay = retry_delay(purchase.attempts, base=RETRY_BASE, cap=RETRY_CAP)
     LabelPurchase.objects.filter(pk=purchase.pk).update(
         status=Status.PENDING,
         claimed_until=None,
         next_attempt_at=now + delay,
-        last_error=str(error)[:1000],
+        last_error=(f"{what}: {error}" if what else str(error))[:1000],
         updated_at=now,
     )
-    logger.warning("label purchase for %s failed (%s); retrying in %s", purchase.ret.rma, error.code, delay)
+    logger.warning(
+        "label purchase for %s failed (%s%s); retrying in %s",
+        purchase.ret.rma,
+        f"{what}: " if what else "",
+        error.code,
+        delay,
+    )
     return "retrying"
 
 
@@ -249,14 +301,32 @@ def _failed(purchase: LabelPurchase, error: EasyPostError, *, now: datetime) -> 
             "shipment_id": purchase.shipment_id,
         },
     )
+    # Where operators look for what needs a person: the exceptions queue (resolved when the return
+    # stops waiting for its label, see returns.services.steps._fact).
+    exception_record_open(
+        store_id=ret.store_id,
+        order_id=ret.order_id,
+        kind=ExceptionKind.RETURN_LABEL_FAILED,
+        subject=label_case_subject(ret),
+        detail=f"{ret.rma}: {error}",
+        now=now,
+    )
     logger.error("label purchase for %s failed for good: %s", ret.rma, error.code)
     return "failed"
 
 
 @transaction.atomic
-def _bought(pk: int, bought: BoughtLabel, qr_png: bytes | None, *, now: datetime) -> None:
+def _bought(
+    pk: int,
+    bought: BoughtLabel,
+    qr_png: bytes | None,
+    *,
+    now: datetime,
+    qr_error: EasyPostError | None = None,
+) -> None:
     """Record the bought label on the return (cost, carrier, tracking code, label, the carrier's QR
-    code) and issue it: the return moves to ``label_issued`` and the shopper is told."""
+    code) and issue it: the return moves to ``label_issued`` and the shopper is told. ``qr_error``:
+    the carrier's QR code could not be had, which the return's timeline says."""
     purchase = LabelPurchase.objects.select_for_update().get(pk=pk)
     ret = Return.objects.select_for_update().get(pk=purchase.ret_id)
     ret.label_service = bought.service[:64]
@@ -291,6 +361,21 @@ def _bought(pk: int, bought: BoughtLabel, qr_png: bytes | None, *, now: datetime
                 provider="easypost",
                 label_url=bought.label_url,
             )
+            if qr_error is not None:
+                _fact(
+                    ret,
+                    "carrier_qr_failed",
+                    actor="easypost",
+                    now=now,
+                    key=f"{ret.rma}:carrier_qr_failed:{pk}",
+                    payload={
+                        "status": qr_error.status,
+                        "code": qr_error.code,
+                        "message": qr_error.message,
+                        "attempts": purchase.qr_attempts,
+                        "fallback": "the carrier's label PDF and Aftercart's own drop-off QR code",
+                    },
+                )
             return
         except IllegalTransition:  # pragma: no cover - guarded by the status check above
             pass
@@ -315,9 +400,18 @@ def _bought(pk: int, bought: BoughtLabel, qr_png: bytes | None, *, now: datetime
 @transaction.atomic
 def label_purchase_retry(ret: Return, *, now: datetime | None = None) -> bool:
     """Try a failed purchase again now (the operator fixed the address, the key or the account);
-    whether there was one to retry. The shipment id is kept: nothing is bought twice."""
+    whether there was one to retry. The shipment made before is read first: bought already (a buy
+    whose answer was lost), it is recorded; not bought, a new one is made with the addresses and
+    settings as they are now (the old one kept what was refused, and costs nothing). Nothing is
+    bought twice. Automatic retries, by contrast, keep their shipment."""
     now = now or timezone.now()
     updated = LabelPurchase.objects.filter(ret_id=ret.pk, status=Status.FAILED).update(
-        status=Status.PENDING, attempts=0, next_attempt_at=now, claimed_until=None, updated_at=now
+        status=Status.PENDING,
+        attempts=0,
+        qr_attempts=0,
+        renew_shipment=True,
+        next_attempt_at=now,
+        claimed_until=None,
+        updated_at=now,
     )
     return bool(updated)

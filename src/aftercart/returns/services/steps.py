@@ -11,11 +11,32 @@ from typing import Any
 
 from django.utils import timezone
 
+from aftercart.domain.exceptions import ExceptionKind
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.returns.lifecycle import ReturnEvent, ReturnStatus, next_status
 from aftercart.domain.returns.notices import milestones_for_step
+from aftercart.exceptions.services import exception_record_resolve
 from aftercart.returns import notify, selectors
 from aftercart.returns.models import Return, ReturnFact, ReturnLine
+
+#: Steps that can take a return out of ``approved``: once it is not waiting for its label any more
+#: (bought after a retry, attached by hand, cancelled, sent or settled anyway), the exceptions
+#: queue's case of a label that could not be bought is over.
+_LEAVING_APPROVED = frozenset(
+    e.value
+    for e in (
+        ReturnEvent.ISSUE_LABEL,
+        ReturnEvent.MARK_IN_TRANSIT,
+        ReturnEvent.MARK_RECEIVED,
+        ReturnEvent.RESOLVE,
+        ReturnEvent.CANCEL,
+    )
+)
+
+
+def label_case_subject(ret: Return) -> str:
+    """The subject of a return's label case in the exceptions queue."""
+    return f"return:{ret.rma}"
 
 
 def _total(ret: Return, rows: Sequence[ReturnLine]) -> None:
@@ -62,6 +83,14 @@ def _fact(
         exchange_created=exchange_created,
     )
     notify.return_messages_plan(ret, milestones, now=now, suppress=suppress, occasion=occasion)
+    if kind in _LEAVING_APPROVED and ret.status != ReturnStatus.APPROVED.value:
+        exception_record_resolve(
+            order_id=ret.order_id,
+            kind=ExceptionKind.RETURN_LABEL_FAILED,
+            subject=label_case_subject(ret),
+            resolution=f"return {ret.status.replace('_', ' ')}",
+            now=now,
+        )
     return fact
 
 

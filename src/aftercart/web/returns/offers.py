@@ -15,20 +15,30 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from aftercart.domain.returns import (
-    LineDecision,
     Offer,
     OfferKind,
     ReturnDecision,
 )
 from aftercart.returns import photos as return_photos
 from aftercart.returns.portal import (
-    portal_offers,
+    ExchangeOption,
+    exchange_options,
+    portal_policy,
+    quote,
     return_methods,
     returnable_lines,
 )
 from aftercart.web.pages import private, render_page
 from aftercart.web.returns.access import Opened, frame, open_order
-from aftercart.web.returns.start import Row, Selection, judge_selection, read_selection, render_step_one
+from aftercart.web.returns.start import (
+    Row,
+    Selection,
+    judge_selection,
+    option_key,
+    read_selection,
+    render_step_one,
+    requested_lines,
+)
 from aftercart.web.returns.words import (
     METHOD_LABELS,
     OFFER_LABELS,
@@ -38,27 +48,46 @@ from aftercart.web.returns.words import (
 )
 
 
-def _offer_view(offer: Offer, currency: str, language: str, row: Row) -> dict[str, Any]:
-    """One offer as a radio button: what comes back, the fee, the deadline (the domain's figures)."""
+def _offer_view(
+    offer: Offer, currency: str, language: str, row: Row, option: ExchangeOption | None, instant: bool
+) -> dict[str, Any]:
+    """One offer as a radio card: what the shopper gets, when, and any fee or difference (the
+    domain's figures, formatted here and never recomputed)."""
     cash = lambda amount: money(amount, currency, language)  # noqa: E731
+    title = row.line.title if row.line else row.line_id
     details = []
-    if offer.kind is OfferKind.EXCHANGE and row.exchange is not None:
-        details.append(
-            str(
-                _("You get: %(item)s")
-                % {
-                    "item": f"{row.line.title if row.line else ''} ({row.exchange.variant or row.exchange.sku})"
-                }
-            )
-        )
+    if offer.kind is OfferKind.EXCHANGE and option is not None:
+        label = str(_("Exchange for %(variant)s") % {"variant": option.variant or option.sku})
+        details.append(str(_("You get: %(item)s") % {"item": f"{title} ({option.variant or option.sku})"}))
         if offer.charge > 0:
             details.append(str(_("You pay the difference: %(amount)s") % {"amount": cash(offer.charge)}))
         elif offer.difference_back > 0:
             details.append(str(_("You get %(amount)s back") % {"amount": cash(offer.difference_back)}))
         else:
-            details.append(str(_("Nothing to pay")))
+            details.append(str(_("Same price: nothing to pay")))
+        details.append(
+            str(_("We send it as soon as your return is on its way to us."))
+            if instant
+            else str(_("We send it once we have received and checked your return."))
+        )
+    elif offer.kind is OfferKind.STORE_CREDIT:
+        label = str(OFFER_LABELS[offer.kind])
+        details.append(str(_("You get: %(amount)s in store credit") % {"amount": cash(offer.amount)}))
+        details.append(
+            str(_("Ready to use once we have settled your return."))
+            if offer.keep_item
+            else str(_("Ready to use once we have received and checked your return."))
+        )
     else:
+        label = str(OFFER_LABELS[offer.kind])
         details.append(str(_("You get back: %(amount)s") % {"amount": cash(offer.amount)}))
+        details.append(
+            str(_("Refunded once we have settled your return; it can take a few days to appear."))
+            if offer.keep_item
+            else str(
+                _("Refunded once we have received and checked your return; it can take a few days to appear.")
+            )
+        )
     if offer.bonus > 0:
         details.append(str(_("Includes a bonus of %(amount)s") % {"amount": cash(offer.bonus)}))
     fee = offer.fee + offer.restocking_fee
@@ -67,11 +96,39 @@ def _offer_view(offer: Offer, currency: str, language: str, row: Row) -> dict[st
         details.append(str(_("No need to send it back: keep it")))
     elif offer.deadline is not None:
         details.append(str(_("Send it back by %(date)s") % {"date": day(offer.deadline)}))
-    return {"kind": offer.kind.value, "label": str(OFFER_LABELS[offer.kind]), "details": details}
+    value = offer.kind.value if option is None else f"{offer.kind.value}:{option_key(option)}"
+    return {"kind": offer.kind.value, "value": value, "label": label, "details": details}
 
 
-def offers_for(verdict: LineDecision, row: Row) -> list[Offer]:
-    return portal_offers(verdict, replacement_picked=row.exchange is not None)
+def line_cards(
+    selection: Selection, opened: Opened, decision: ReturnDecision
+) -> dict[int, list[tuple[Offer, ExchangeOption | None]]]:
+    """Each picked row's offers, in the policy's order: an exchange per variant the shopper can
+    have (first, each quoted by the domain with that replacement), then store credit and refund.
+
+    The k-th variant of every row is quoted together (one judgement per k, not per card): the
+    per-return bonus and fee split over the lines the same way whichever variant each row names."""
+    assert opened.order is not None and opened.state is not None
+    options = {
+        row.index: exchange_options(opened.order, row.line, row.quantity) if row.line else []
+        for row in selection.picked
+    }
+    cards: dict[int, list[tuple[Offer, ExchangeOption | None]]] = {row.index: [] for row in selection.picked}
+    for k in range(max((len(o) for o in options.values()), default=0)):
+        asked = requested_lines(selection, {i: o[k] for i, o in options.items() if len(o) > k})
+        quoted = quote(opened.order, opened.state, asked, opened.now)
+        for row in selection.picked:
+            if len(options[row.index]) <= k:
+                continue
+            verdict = quoted.line(row.line_id)
+            offer = verdict.offer(OfferKind.EXCHANGE) if verdict is not None else None
+            if offer is not None:
+                cards[row.index].append((offer, options[row.index][k]))
+    for row in selection.picked:
+        verdict = decision.line(row.line_id)
+        assert verdict is not None
+        cards[row.index].extend((o, None) for o in verdict.offers if o.kind is not OfferKind.EXCHANGE)
+    return cards
 
 
 def render_step_two(
@@ -93,11 +150,11 @@ def render_step_two(
     assert opened.order is not None
     errors, chosen, photo_errors = errors or {}, chosen or {}, photo_errors or {}
     language, currency = opened.language, decision.currency
+    instant = portal_policy(opened.order).exchange.instant
+    cards = line_cards(selection, opened, decision)
     with translation.override(language):
         rows = []
         for row in selection.picked:
-            verdict = decision.line(row.line_id)
-            assert verdict is not None
             rows.append(
                 {
                     "index": row.index,
@@ -108,9 +165,13 @@ def render_step_two(
                     "reason": row.reason.value if row.reason else "",
                     "reason_label": str(REASON_LABELS[row.reason]) if row.reason else "",
                     "text": row.text,
-                    "exchange": row.exchange_key,
-                    "offers": [_offer_view(o, currency, language, row) for o in offers_for(verdict, row)],
-                    "chosen": chosen.get(row.index, ""),
+                    "offers": [
+                        _offer_view(o, currency, language, row, option, instant)
+                        for o, option in cards[row.index]
+                    ],
+                    # A size picked before (a link with ``exchange-<n>``) is the card checked.
+                    "chosen": chosen.get(row.index, "")
+                    or (f"exchange:{row.exchange_key}" if row.exchange is not None else ""),
                     "error": errors.get(row.index, ""),
                     "photo_error": photo_errors.get(row.index, ""),
                 }

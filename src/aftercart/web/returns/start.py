@@ -3,6 +3,7 @@ another size when one is in stock): reading the form and the domain's verdict on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,8 +87,10 @@ class Selection:
         return not self.problems and not any(r.error for r in self.rows)
 
 
-def _option_key(option: ExchangeOption) -> str:
-    return option.sku or option.variant
+def option_key(option: ExchangeOption) -> str:
+    """The form's name for a replacement: its variant (one option per variant name; some shops
+    give all of a product's variants one SKU)."""
+    return option.variant or option.sku
 
 
 def read_selection(data: QueryDict, lines: list[ReturnableLine], order: Order) -> Selection:
@@ -115,12 +118,16 @@ def read_selection(data: QueryDict, lines: list[ReturnableLine], order: Order) -
         reason = str(data.get(f"reason-{index}", ""))
         row.reason = Reason(reason) if reason in Reason.__members__.values() else None
         row.text = str(data.get(f"text-{index}", "")).strip()[:1000]
-        row.exchange_key = str(data.get(f"exchange-{index}", ""))[:200]
+        # The exchange card chosen on step 2 ("exchange:<variant>") names the replacement; a link
+        # may name one ahead (``exchange-<n>``), checking its card.
+        choice = str(data.get(f"choice-{index}", ""))
+        picked = choice.partition(":")[2] if choice.startswith(f"{OfferKind.EXCHANGE.value}:") else ""
+        row.exchange_key = (picked or str(data.get(f"exchange-{index}", "")))[:200]
         if row.quantity > 0 and not row.error:
             if row.reason is None:
                 row.error = str(_("Choose why you are returning this item."))
             elif row.exchange_key and row.line is not None:
-                options = {_option_key(o): o for o in exchange_options(order, row.line)}
+                options = {option_key(o): o for o in exchange_options(order, row.line, row.quantity)}
                 row.exchange = options.get(row.exchange_key)
                 if row.exchange is None:
                     row.error = str(_("That size is no longer available. Choose another one."))
@@ -128,23 +135,29 @@ def read_selection(data: QueryDict, lines: list[ReturnableLine], order: Order) -
     return Selection(rows=rows)
 
 
-def requested_lines(selection: Selection) -> list[RequestedLine]:
+def requested_lines(
+    selection: Selection, replacements: Mapping[int, ExchangeOption] | None = None
+) -> list[RequestedLine]:
+    """The picked rows as the domain's request; ``replacements`` (by row index) name a replacement
+    instead of the one the row picked (to quote each exchange card)."""
+    replacements = replacements or {}
     return [
         RequestedLine(
             line_id=row.line_id,
             quantity=row.quantity,
             reason=row.reason or Reason.OTHER,
-            exchange_for=None
-            if row.exchange is None
-            else ExchangeTarget(
-                product_id=row.exchange.product_id,
-                variant=row.exchange.variant,
-                sku=row.exchange.sku,
-                unit_price=row.exchange.unit_price,
-            ),
+            exchange_for=_target(replacements.get(row.index, row.exchange)),
         )
         for row in selection.picked
     ]
+
+
+def _target(option: ExchangeOption | None) -> ExchangeTarget | None:
+    if option is None:
+        return None
+    return ExchangeTarget(
+        product_id=option.product_id, variant=option.variant, sku=option.sku, unit_price=option.unit_price
+    )
 
 
 def judge_selection(selection: Selection, opened: Opened) -> ReturnDecision | None:
@@ -174,7 +187,7 @@ def judge_selection(selection: Selection, opened: Opened) -> ReturnDecision | No
 
 
 def _line_views(
-    lines: list[ReturnableLine], selection: Selection | None, order: Order, language: str
+    lines: list[ReturnableLine], selection: Selection | None, language: str
 ) -> list[dict[str, Any]]:
     """Step 1's rows: every line of the order, returnable or with why not."""
     filled = {r.line_id: r for r in selection.rows} if selection else {}
@@ -198,11 +211,6 @@ def _line_views(
                 "picked_quantity": row.quantity if row else 0,
                 "reason": row.reason.value if row and row.reason else "",
                 "text": row.text if row else "",
-                "exchange": row.exchange_key if row else "",
-                "exchange_options": [
-                    {"key": _option_key(o), "label": o.variant or o.sku}
-                    for o in (exchange_options(order, line) if line.left else [])
-                ],
                 "error": row.error if row else "",
             }
         )
@@ -233,7 +241,7 @@ def render_step_one(
             request,
             opened,
             token,
-            lines=_line_views(lines, selection, opened.order, opened.language),
+            lines=_line_views(lines, selection, opened.language),
             reasons=[{"value": r.value, "label": str(label)} for r, label in REASON_LABELS.items()],
             problems=selection.problems if selection else [],
             has_errors=bool(selection and not selection.ok),

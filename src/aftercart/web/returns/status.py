@@ -17,13 +17,14 @@ from aftercart.domain.carriers import carrier_info
 from aftercart.domain.returns import (
     OfferKind,
     Reason,
+    ReturnMethod,
 )
 from aftercart.domain.returns.lifecycle import ReturnStatus
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import present
 from aftercart.orders.models import Order
 from aftercart.returns import selectors
-from aftercart.returns.models import Return
+from aftercart.returns.models import LabelPurchase, Return
 from aftercart.web.pages import page_frame, private, render_page
 from aftercart.web.returns.access import frame, open_order
 from aftercart.web.returns.words import (
@@ -31,8 +32,9 @@ from aftercart.web.returns.words import (
     METHOD_LABELS,
     OFFER_LABELS,
     REASON_LABELS,
-    STATUS_LABELS,
+    fact_label,
     money,
+    status_label,
 )
 
 
@@ -55,7 +57,7 @@ def return_list(order: Order, token: str, language: str) -> list[dict[str, Any]]
         return [
             {
                 "rma": ret.rma,
-                "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status)),
+                "status": status_label(ret.status, ret.method),
                 "created_at": ret.created_at,
                 "items": sum(line.quantity for line in ret.lines.all()),
                 "url": reverse("web:returns-status", kwargs={"token": token, "rma": ret.rma}),
@@ -147,31 +149,39 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
     language = opened.language
     step = return_step_view(ret, language, opened.order.store.timezone)
     # The label and QR code are shown while the next step is to send the items (the domain's
-    # "get_label" action); once they are on their way they would only confuse.
-    sending = step["action"] == "get_label" and ret.label_issued_at is not None
+    # "get_label" / "show_qr" action); once they are on their way they would only confuse. A QR
+    # drop-off offers no label to download: its instructions never ask the shopper to print.
+    sending = step["action"] in ("get_label", "show_qr") and ret.label_issued_at is not None
+    printing = sending and ret.method != ReturnMethod.DROPOFF
     with translation.override(language):
         facts = [f for f in ret.facts.all() if f.kind in FACT_LABELS]
         context = frame(
             request,
             opened,
             token,
-            ret={"rma": ret.rma, "status": str(STATUS_LABELS.get(ReturnStatus(ret.status), ret.status))},
+            ret={"rma": ret.rma, "status": status_label(ret.status, ret.method)},
             step=step,
             lines=_resolution_lines(ret, language, shows_amounts=step["shows_amounts"]),
-            timeline=[{"at": f.occurred_at, "label": str(FACT_LABELS[f.kind])} for f in reversed(facts)],
+            timeline=[
+                {"at": f.occurred_at, "label": fact_label(f.kind, ret.method)} for f in reversed(facts)
+            ],
             again=request.GET.get("again") == "1",
             photos=sum(len(line.photos or []) for line in ret.lines.all()),
-            method=str(METHOD_LABELS[ret.method][0]) if ret.method in METHOD_LABELS else "",
+            # Nothing goes back from a keep-it return: no way of sending to name.
+            method=str(METHOD_LABELS[ret.method][0])
+            if ret.method in METHOD_LABELS and not ret.keep_items
+            else "",
             label_url=reverse("web:returns-label", kwargs={"token": token, "rma": ret.rma})
-            if sending
+            if printing
             else "",
             # The carrier's own drop-off code, when it gave one, replaces ours.
             qr_svg=_qr_svg(ret) if sending and not _has_carrier_qr(ret) else "",
             carrier_qr=_carrier_qr(ret) if sending else "",
             carrier_qr_url=ret.carrier_qr_url if sending else "",
             carrier=carrier_info(ret.carrier).name if ret.carrier else "",
-            # The carrier's own label: bought (EasyPost) or attached by the store (manual).
-            carrier_label_url=ret.label_url if sending else "",
+            # The carrier's own label: bought (EasyPost) or attached by the store (manual); never
+            # for a QR drop-off, which has nothing to print.
+            carrier_label_url=ret.label_url if printing else "",
             label_pending=_label_pending(ret),
         )
     return private(render_page(request, "web/returns/status.html", context, language))
@@ -190,9 +200,14 @@ def _carrier_qr(ret: Return) -> str:
 
 
 def _label_pending(ret: Return) -> bool:
-    """Whether a prepaid label is being bought for the approved return (or could not be yet)."""
+    """Whether a prepaid label is being bought for the approved return (a purchase that failed for
+    good is not: the next step says the label is delayed)."""
     purchase = selectors.label_purchase_of(ret) if ret.label_issued_at is None else None
-    return purchase is not None and ret.status == ReturnStatus.APPROVED.value
+    return (
+        purchase is not None
+        and purchase.status != LabelPurchase.Status.FAILED
+        and ret.status == ReturnStatus.APPROVED.value
+    )
 
 
 def _qr_svg(ret: Return) -> str:

@@ -65,7 +65,8 @@ def returns_submit(request: HttpRequest, token: str) -> HttpResponse:
         submitted = [
             SubmittedLine(
                 request=asked,
-                resolution=chosen[row.index],
+                # An exchange card names its replacement ("exchange:<variant>"), read into the row.
+                resolution=chosen[row.index].partition(":")[0],
                 reason_text=row.text,
                 photos=[(f.name or "", _read_upload(f)) for f in _uploads(request, row.index)],
             )

@@ -81,8 +81,31 @@ STATUS_LABELS = {
     ReturnStatus.CANCELLED: _("Cancelled"),
 }
 
+#: What a drop-off return's "label" is called: it has a QR code, nothing to print.
+QR_READY = _("QR code ready")
+
+
+def status_label(status: str, method: str) -> str:
+    """The return's status in the shopper's words (call with the language active)."""
+    if status == ReturnStatus.LABEL_ISSUED and method == "dropoff":
+        return str(QR_READY)
+    known = ReturnStatus(status) if status in ReturnStatus.__members__.values() else None
+    return str(STATUS_LABELS[known]) if known is not None else status
+
+
+def fact_label(kind: str, method: str) -> str:
+    """A step of the return's history in the shopper's words (``kind`` one of :data:`FACT_LABELS`)."""
+    if kind == "issue_label" and method == "dropoff":
+        return str(QR_READY)
+    return str(FACT_LABELS[kind])
+
+
 PHOTO_ERRORS = {
     "too_large": _("Each photo must be 5 MB or smaller. Please choose your photos again."),
+    # 32: aftercart.returns.photos.MAX_MEGAPIXELS (MAX_DECODED_BYTES at 4 bytes a pixel).
+    "too_many_pixels": _(
+        "Each photo may be at most 32 megapixels (16 for 16-bit images). Please choose smaller photos."
+    ),
     "not_an_image": _("Photos must be JPEG, PNG or WebP images. Please choose your photos again."),
     "too_many": _("Add at most 3 photos per item. Please choose your photos again."),
 }

@@ -33,6 +33,7 @@ from aftercart.demo.services import (
     demo_overview,
     demo_reset,
     demo_stores_ensure,
+    demo_widget_ensure,
     seed_demo,
 )
 from aftercart.demo.simulate import BRANDS
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                 summary = self._seed(options["seed"], max(1, options["orders"]), api_base(easypost))
 
         demo_operator_ensure()
+        demo_widget_ensure(settings.AFTERCART_BASE_URL)
         tokens = demo_api_keys_issue()
         self._report(summary, tokens)
         if options["serve"]:
@@ -162,6 +164,10 @@ class Command(BaseCommand):
         write(f"  API docs     {base}/api/v1/docs")
         write(f"  Mailbox      {base}/ops/mailbox/    the e-mails the demo customers received")
         write(f"  Exceptions   {base}/ops/exceptions")
+        for slug in names:
+            write(
+                f"  Thank-you    {base}/demo/thank-you/{slug}    {names[slug]}'s page, with the order widget"
+            )
         write("")
         for slug, count in summary.orders_by_store.items():
             carriers = ", ".join(summary.carriers.get(slug, []))

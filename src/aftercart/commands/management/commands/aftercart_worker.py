@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -15,6 +16,8 @@ from aftercart.kernel.gc_policy import tune_for_batch_work
 from aftercart.kernel.loops import loops_run
 from aftercart.notifications.worker import delivery_loop
 from aftercart.orders.worker import projection_loop, projections_catch_up
+from aftercart.privacy.services import retention_purge
+from aftercart.privacy.worker import retention_loop
 from aftercart.returns.worker import label_purchase_loop, label_purchase_pass
 
 
@@ -62,6 +65,8 @@ class Command(BaseCommand):
             while label_purchase_pass():
                 pass
             call_command("aftercart_deliver", "--once")
+            while retention_purge():  # off unless AFTERCART_RETENTION_DAYS is set
+                pass
             return
         # The outbox is polled: messages fall due by time (consolidation windows, quiet hours,
         # retries), which no event would signal.
@@ -71,5 +76,6 @@ class Command(BaseCommand):
                 delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
                 sweep_loop(interval=opts["sweep_interval"]),
                 label_purchase_loop(interval=opts["labels_interval"]),
+                *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
             ]
         )
