@@ -42,6 +42,13 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 
+#: Operations whose schema-valid requests the server may still answer 400 (docs/testing.md, "known
+#: gaps"): every other check still runs on them. The policy body is documented as any object (its
+#: JSON Schema is not written yet); the privacy requests refuse a phone that is not one and a
+#: ``confirm`` that differs with 400, which the document cannot say (landed as this was merged: 422,
+#: as elsewhere, is for their owner to decide).
+KNOWN_GAPS = frozenset({"/api/v1/returns/policy", "/api/v1/privacy/export", "/api/v1/privacy/erase"})
+
 # The document as served, against Django's own WSGI handler (aftercart.wsgi also refuses to start
 # without a secret key, which the tests do not set).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(), config=CONFIG)
@@ -74,8 +81,6 @@ def _one_connection_per_test():
 )
 def test_the_api_agrees_with_its_openapi_document(case, api_token):
     excluded = []
-    if case.operation.path == "/api/v1/returns/policy":
-        # Known gap: the document gives the policy body as any object; its JSON Schema is not
-        # written yet (docs/testing.md), so a schema-valid body is not yet a valid policy.
+    if case.operation.path in KNOWN_GAPS:
         excluded.append(positive_data_acceptance)
     case.call_and_validate(headers={"Authorization": f"Bearer {api_token}"}, excluded_checks=excluded)
