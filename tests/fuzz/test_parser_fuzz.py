@@ -206,6 +206,7 @@ def test_each_carrier_parser_returns_its_errors_never_raises(slug):
     )
     @example('{"error": {"errors": [null, 1]}}')
     @example(b'<?xml version="1.0" encoding="UTV-8"?><a/>')  # atheris: LookupError from expat
+    @example(b'<?xml version="1.0" encoding="UTF-7"?><a/>')  # atheris: ValueError from expat
     def fuzz(raw):
         parsed = PARSERS[slug](raw)
         assert isinstance(parsed, ParsedTracking)

@@ -203,13 +203,14 @@ def load_xml(raw: str | bytes) -> ET.Element:
     """The root element; raises ``ET.ParseError`` when it is not XML.
 
     ElementTree never fetches external entities, and the bundled expat limits entity expansion.
-    An XML declaration naming an encoding Python does not know (``encoding="UTV-8"``) raised
-    ``LookupError`` from inside expat (found by atheris): it is not XML we can read, so a ParseError.
+    An XML declaration naming an encoding Python does not know (``encoding="UTV-8"``: LookupError)
+    or one expat cannot use (``encoding="UTF-7"``: ValueError) raised from inside expat (both found
+    by atheris): it is not XML we can read, so a ParseError like any other.
     """
     try:
         return ET.fromstring(raw.strip())
-    except LookupError as exc:
-        raise ET.ParseError(f"unknown encoding: {exc}") from exc
+    except (LookupError, ValueError) as exc:
+        raise ET.ParseError(f"unreadable encoding: {exc}") from exc
 
 
 def local_name(element: ET.Element) -> str:
