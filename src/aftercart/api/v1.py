@@ -13,6 +13,7 @@ from ninja.parser import Parser
 
 from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
 from aftercart.api.auth import StoreKey
+from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
@@ -47,7 +48,14 @@ class ObjectParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class _Api(NinjaAPI):
+    """The API whose OpenAPI document also tells its error answers (:mod:`aftercart.api.openapi`)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_problems(super().get_openapi_schema(**kwargs))
+
+
+api = _Api(
     title="Aftercart API",
     version="1",
     description=(
