@@ -335,6 +335,7 @@ def order_for_return(order: Order, state: OrderState) -> OrderForReturn:
                 if line.status == FulfilmentStatus.CANCELLED
                 else min(line.unavailable_quantity, line.quantity),
                 delivered_at=_delivered_at(state, line_id),
+                unit_price=line.unit_price,
             )
         )
     placed = state.placed_at or order.placed_at
