@@ -158,6 +158,8 @@ def return_step(ret: Return) -> ReturnNextStep:
         method=ret.method,
         location=in_store_location(ret.store_id) if ret.method == ReturnMethod.IN_STORE else "",
         label_failed=_label_failed(ret),
+        # The carrier's drop-off code is shown with the label (page, e-mail): say it may be used.
+        carrier_qr=bool(ret.carrier_qr_url or ret.carrier_qr_png),
     )
 
 
