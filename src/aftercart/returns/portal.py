@@ -237,6 +237,8 @@ def store_products(
     known: dict[tuple[str, str], KnownProduct] = {}
     rows = lines.order_by("-pk").values_list("product_id", "variant", "sku", "title", "unit_price")
     for product_id, variant, sku, title, price in rows[:PRODUCT_LINES]:
+        if price is None:  # filtered out above; the column is nullable
+            continue
         known.setdefault(
             (product_id, variant), KnownProduct(product_id, variant, price, sku=sku, title=title or sku)
         )
