@@ -17,7 +17,7 @@ from aftercart.orders.models import DeliveryPromise, Fact, Order, OrderLine, Shi
 from aftercart.orders.selectors import order_state
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import LabelPurchase, Return, ReturnFact, StockLevel
-from aftercart.returns.portal import exchange_options, returnable_lines
+from aftercart.returns.portal import exchange_options, product_options, returnable_lines
 from aftercart.stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -188,6 +188,15 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
         lines = returnable_lines(order, state, NOW)
         offered += any(exchange_options(order, line) for line in lines)
     assert offered >= len(delivered) // 2, f"{offered} of {len(delivered)} delivered orders offer an exchange"
+    # The outdoor shop's rule lets a base layer go for a fleece (and back): another product's card.
+    others = [
+        option
+        for order in delivered
+        for line in returnable_lines(order, order_state(order), NOW)
+        for option in product_options(order, line)
+    ]
+    assert others and all(o.other for o in others)
+    assert {o.product_id for o in others} <= {"nw-bl", "nw-fl"}
     # each listed with its page in the shoppers' portal, which opens and shows that return (seen
     # on the demo's day: links expire some time after delivery)
     assert set(summary.return_links) == set(summary.returns)

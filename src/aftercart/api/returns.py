@@ -59,6 +59,7 @@ class ExchangeIn(Schema):
     variant: str = Field("", max_length=200)
     sku: str = Field("", max_length=128)
     unit_price: Money
+    title: str = Field("", max_length=300, description="Another product's name, for the shopper.")
 
 
 class ReturnLineIn(Schema):
@@ -279,6 +280,7 @@ def _choices(payload: ReturnIn) -> list[LineChoice]:
                     variant=line.exchange_for.variant,
                     sku=line.exchange_for.sku,
                     unit_price=line.exchange_for.unit_price,
+                    title=line.exchange_for.title,
                 ),
             ),
             resolution=line.resolution,

@@ -158,6 +158,8 @@ def return_step(ret: Return) -> ReturnNextStep:
         method=ret.method,
         location=in_store_location(ret.store_id) if ret.method == ReturnMethod.IN_STORE else "",
         label_failed=_label_failed(ret),
+        # The carrier's drop-off code is shown with the label (page, e-mail): say it may be used.
+        carrier_qr=bool(ret.carrier_qr_url or ret.carrier_qr_png),
     )
 
 
@@ -350,6 +352,7 @@ def order_for_return(order: Order, state: OrderState) -> OrderForReturn:
                 if line.status == FulfilmentStatus.CANCELLED
                 else min(line.unavailable_quantity, line.quantity),
                 delivered_at=_delivered_at(state, line_id),
+                unit_price=line.unit_price,
             )
         )
     placed = state.placed_at or order.placed_at

@@ -92,10 +92,7 @@ def _resolution_lines(ret: Return, language: str, *, shows_amounts: bool = True)
         elif kind is OfferKind.EXCHANGE:
             target = line.exchange_for or {}
             amounts.append(
-                str(
-                    _("You get: %(item)s")
-                    % {"item": f"{line.title} ({target.get('variant') or target.get('sku', '')})"}
-                )
+                str(_("You get: %(item)s") % {"item": _item(target.get("title") or line.title, target)})
             )
             if line.charge_amount > 0:
                 amounts.append(
@@ -130,6 +127,12 @@ def _resolution_lines(ret: Return, language: str, *, shows_amounts: bool = True)
             }
         )
     return rows
+
+
+def _item(title: str, target: dict[str, Any]) -> str:
+    """The replacement as the shopper reads it: its title and, when it has one, its variant."""
+    variant = target.get("variant") or target.get("sku", "")
+    return f"{title} ({variant})" if variant else title
 
 
 @never_cache
