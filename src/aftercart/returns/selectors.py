@@ -29,7 +29,12 @@ from aftercart.domain.returns import (
     quantize,
 )
 from aftercart.domain.returns.lifecycle import Resolution, ReturnStatus
-from aftercart.domain.returns.next_step import ReturnAmounts, ReturnNextStep, return_next_step
+from aftercart.domain.returns.next_step import (
+    ReturnAmounts,
+    ReturnNextStep,
+    return_next_step,
+    sending_method,
+)
 from aftercart.domain.returns.rates import RateRule, RateRuleKind
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
 from aftercart.integrations.labels.pdf import render_return_label
@@ -155,10 +160,20 @@ def return_step(ret: Return) -> ReturnNextStep:
             exchange=quantize(ret.exchange_amount, cur),
             charge=quantize(ret.charge_amount, cur),
         ),
-        method=ret.method,
+        method=send_method(ret),
         location=in_store_location(ret.store_id) if ret.method == ReturnMethod.IN_STORE else "",
         label_failed=_label_failed(ret),
         # The carrier's drop-off code is shown with the label (page, e-mail): say it may be used.
+        carrier_qr=bool(ret.carrier_qr_url or ret.carrier_qr_png),
+    )
+
+
+def send_method(ret: Return) -> ReturnMethod:
+    """How the return's items go back, as every touchpoint must tell it (page, e-mail, next step):
+    the method chosen, unless a drop-off had to fall back to the carrier's printed label."""
+    return sending_method(
+        ret.method,
+        carrier_label=bool(ret.label_url),
         carrier_qr=bool(ret.carrier_qr_url or ret.carrier_qr_png),
     )
 

@@ -216,6 +216,17 @@ IN_STORE_AT = SendInstructions(
 )
 
 
+def sending_method(method: ReturnMethod | str, *, carrier_label: bool, carrier_qr: bool) -> ReturnMethod:
+    """How the items really go back. A QR drop-off whose carrier label was bought but whose
+    carrier QR code could not be had goes back as a label: a carrier's counter scans its own
+    code, never ours, so the shopper prints the carrier's label instead of showing a code
+    nobody there can read."""
+    chosen = ReturnMethod(method) if method in ReturnMethod.__members__.values() else ReturnMethod.LABEL
+    if chosen is ReturnMethod.DROPOFF and carrier_label and not carrier_qr:
+        return ReturnMethod.LABEL
+    return chosen
+
+
 def send_instructions(
     method: ReturnMethod | str, *, issued: bool, location: str = "", carrier_qr: bool = False
 ) -> SendInstructions:

@@ -155,7 +155,7 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
     # "get_label" / "show_qr" action); once they are on their way they would only confuse. A QR
     # drop-off offers no label to download: its instructions never ask the shopper to print.
     sending = step["action"] in ("get_label", "show_qr") and ret.label_issued_at is not None
-    printing = sending and ret.method != ReturnMethod.DROPOFF
+    printing = sending and selectors.send_method(ret) != ReturnMethod.DROPOFF
     with translation.override(language):
         facts = [f for f in ret.facts.all() if f.kind in FACT_LABELS]
         context = frame(
@@ -178,7 +178,7 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
             if printing
             else "",
             # The carrier's own drop-off code, when it gave one, replaces ours.
-            qr_svg=_qr_svg(ret) if sending and not _has_carrier_qr(ret) else "",
+            qr_svg=_qr_svg(ret) if sending and not printing and not _has_carrier_qr(ret) else "",
             carrier_qr=_carrier_qr(ret) if sending else "",
             carrier_qr_url=ret.carrier_qr_url if sending else "",
             carrier=carrier_info(ret.carrier).name if ret.carrier else "",
