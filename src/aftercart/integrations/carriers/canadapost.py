@@ -33,6 +33,10 @@ from aftercart.integrations.carriers.statuses import classify, enum_member, sign
 
 SLUG = "canadapost"
 
+#: Events that annotate another event ("signature image recorded" is filed with its delivery, at
+#: the same second) rather than report news of their own.
+ANNOTATIONS = frozenset({"20"})
+
 #: Canada Post event identifiers (without leading zeros) → our subtag, where karrio's table is
 #: silent or wrong for the event Canada Post describes.
 CANADAPOST_EVENTS: dict[str, Subtag] = {
@@ -124,4 +128,5 @@ def _checkpoint(event: ET.Element, number: str, estimate: str | None) -> Checkpo
         raw_message=message,
         location=join_location(child_text(event, "event-site"), child_text(event, "event-province")),
         estimated_delivery=estimate,
+        annotation=key in ANNOTATIONS,
     )
