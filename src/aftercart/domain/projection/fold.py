@@ -20,6 +20,7 @@ Rules that make late or contradictory reports harmless live here and nowhere els
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from aftercart.domain.facts import CustomerChoice, Fact, FactKind, normalise_tracking_number
@@ -41,7 +42,6 @@ from aftercart.domain.vocabulary import (
     Subtag,
     aftership_status,
 )
-
 
 #: Carrier statements that a delivered parcel is in the carrier's hands again: the delivery was a
 #: mistake (a real Canada Post history: delivered to the wrong address, "customer addressing error
@@ -301,7 +301,7 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact, c
     shipment.raw_code, shipment.raw_message = raw_code, raw_message
 
 
-def _set_status(shipment: ShipmentState, tag: CarrierTag, subtag: Subtag, at: Any) -> None:
+def _set_status(shipment: ShipmentState, tag: CarrierTag, subtag: Subtag, at: datetime) -> None:
     """Make ``tag``/``subtag`` the parcel's status at ``at``: entering "delivered" counts one more
     delivery and dates it; leaving it (a correction) clears the date, the count keeps the history."""
     was_delivered = shipment.is_delivered
