@@ -271,7 +271,9 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact, c
             )
         )
     shipment.checkpoint_count += 1
-    if shipment.last_checkpoint_at is None or fact.occurred_at > shipment.last_checkpoint_at:
+    # "Expired" is the tracker giving up, not a scan: it must not make a silent parcel look recent.
+    scan = tag is not CarrierTag.EXPIRED
+    if scan and (shipment.last_checkpoint_at is None or fact.occurred_at > shipment.last_checkpoint_at):
         shipment.last_checkpoint_at = fact.occurred_at
     if tag.value not in shipment.tags_seen:
         shipment.tags_seen.append(tag.value)
@@ -283,8 +285,10 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact, c
     if estimate and not shipment.is_delivered:
         shipment.estimated_delivery = estimate
         shipment.first_estimated_delivery = shipment.first_estimated_delivery or estimate
-    if tag in (CarrierTag.PENDING, CarrierTag.EXPIRED) and shipment.status_at is not None:
+    if tag is CarrierTag.PENDING and shipment.status_at is not None:
         return  # "no information yet" never overwrites information
+    if tag is CarrierTag.EXPIRED and shipment.status_at is not None and fact.occurred_at < shipment.status_at:
+        return  # the tracker gave up before a later scan: that scan is the news
     if tag not in (CarrierTag.PENDING, CarrierTag.INFO_RECEIVED, CarrierTag.EXPIRED):
         shipment.first_scan_at = shipment.first_scan_at or fact.occurred_at
     same_instant = fact.occurred_at == shipment.status_at
