@@ -223,3 +223,25 @@ def test_a_real_history_ends_the_same_whatever_the_order(api, client, store, cas
     assert Fact.objects.filter(kind="tracking.event").count() == case.timeline
     timeline = api.get("/api/v1/orders/o1/timeline").json()
     assert len([f for f in timeline if f["kind"] == "tracking.event"]) == case.timeline
+
+
+@pytest.mark.parametrize("topic", ["orders/fulfilled", "orders/partially_fulfilled"])
+def test_an_order_fulfilment_topic_is_read_as_the_order_now(client, store, topic):
+    """Shopify's recorded order (its python API's test fixture) posted under the fulfilment topics:
+    the order is read, not acknowledged and dropped; its embedded fulfillment failed
+    (``status: failure``), so nothing left the warehouse and no parcel appears."""
+    raw = (REAL / "shopify" / "order.json").read_text()
+    body = json.dumps(json.loads(raw)["order"]).encode()
+    secret = store.shopify_webhook_secret.encode()
+    response = client.post(
+        f"/webhooks/shopify/{store.slug}",
+        body,
+        content_type="application/json",
+        HTTP_X_SHOPIFY_TOPIC=topic,
+        HTTP_X_SHOPIFY_WEBHOOK_ID=f"wh-{topic}",
+        HTTP_X_SHOPIFY_HMAC_SHA256=base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode(),
+    )
+    assert response.status_code == 202, response.content
+    order = Order.objects.get(external_id="450789469")
+    assert Fact.objects.filter(kind="order.updated").count() == 1
+    assert not Shipment.objects.filter(order=order).exists()
