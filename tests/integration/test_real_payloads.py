@@ -245,3 +245,15 @@ def test_an_order_fulfilment_topic_is_read_as_the_order_now(client, store, topic
     order = Order.objects.get(external_id="450789469")
     assert Fact.objects.filter(kind="order.updated").count() == 1
     assert not Shipment.objects.filter(order=order).exists()
+
+
+def test_a_legacy_usps_xml_response_is_refused_naming_the_format(api):
+    """A USPS Web Tools ``TrackResponse`` (karrio's recorded one): not "202, accepted 0" with an
+    error inside, which a poller reads as success, but a 415 problem naming what we read."""
+    raw = (REAL / "usps" / "legacy_xml_TrackResponse.xml").read_bytes()
+    response = api.post("/api/v1/carriers/usps/tracking", raw, content_type="application/xml")
+    assert response.status_code == 415, response.content
+    problem = response.json()
+    assert problem["title"] == "Unsupported response format"
+    assert "not JSON" in problem["detail"] and "USPS Tracking API v3 JSON" in problem["detail"]
+    assert Fact.objects.count() == 0
