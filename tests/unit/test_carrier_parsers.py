@@ -184,7 +184,8 @@ def test_shared_file_facts_are_canonical(case: Case):
         assert fact.source == f"carrier:{slug}"
         assert fact.order_ref is None
         assert p.get("annotation", True) is True  # present only on a note on another event
-        assert set(p) - {"annotation"} == {
+        assert p.get("attempted", True) is True  # present only on a failed attempt's notice
+        assert set(p) - {"annotation", "attempted"} == {
             "carrier",
             "tracking_number",
             "tag",

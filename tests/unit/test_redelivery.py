@@ -82,3 +82,19 @@ def test_the_same_history_in_french_is_the_same_history():
     assert {f.idempotency_key for f in en} == {f.idempotency_key for f in fr}
     assert {f.payload["raw_message"] for f in en}.isdisjoint({f.payload["raw_message"] for f in fr})
     assert len(project(en + fr).shipments[f"trk:{NUMBER}"].checkpoints) == 6
+
+
+def test_a_notice_card_is_a_failed_attempt_before_the_pickup():
+    """Canada Post 1479 ("Notice card left indicating where and when to pick up item") after out
+    for delivery: the parcel waits for pickup, and the failed attempt is reached first."""
+    raw = (REAL / "canadapost" / "notice_card_left.xml").read_bytes()
+    facts = parse_tracking_response("canadapost", raw).facts
+    for order in (facts, facts[::-1], facts + facts):
+        state = project(order)
+        shipment = state.shipments[f"trk:{NUMBER}"]
+        assert shipment.tag is CarrierTag.AVAILABLE_FOR_PICKUP
+        assert shipment.failed_attempts == 1
+        keys = [r.key for r in reached(state)]
+        attempt, pickup = f"attempt_failed:trk:{NUMBER}:1", f"ready_for_pickup:trk:{NUMBER}"
+        assert keys.index(attempt) < keys.index(pickup)
+        assert state.stage is Stage.PICKUP

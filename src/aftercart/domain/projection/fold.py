@@ -277,7 +277,9 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact, c
         shipment.last_checkpoint_at = fact.occurred_at
     if tag.value not in shipment.tags_seen:
         shipment.tags_seen.append(tag.value)
-    if tag is CarrierTag.ATTEMPT_FAIL:
+    # A pickup notice after a missed delivery ("attempted") is a failed attempt too: the customer
+    # is told the attempt failed before being told where to collect.
+    if tag is CarrierTag.ATTEMPT_FAIL or p.get("attempted") is True:
         shipment.failed_attempts += 1
     if tag is CarrierTag.EXCEPTION and subtag.value not in shipment.exception_subtags:
         shipment.exception_subtags.append(subtag.value)

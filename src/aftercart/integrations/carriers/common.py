@@ -53,6 +53,9 @@ class Checkpoint:
     #: A note on another event rather than news of its own ("signature image recorded" for a
     #: delivery): at the same instant the projection keeps the annotated event as the status.
     annotation: bool = False
+    #: The event also says a delivery was attempted and failed ("notice card left": nobody was
+    #: in, the parcel waits at a post office): the projection counts the failed attempt.
+    attempted: bool = False
 
 
 def build_result(
@@ -83,6 +86,8 @@ def build_result(
         }
         if c.annotation:
             payload["annotation"] = True
+        if c.attempted:
+            payload["attempted"] = True
         facts.setdefault(
             key,
             Fact(
