@@ -8,8 +8,8 @@ import json
 from ninja import Router, Schema, Status
 
 from aftercart.api.problems import Problem
-from aftercart.integrations.carriers.common import CarrierError
 from aftercart.domain.carriers import carrier_slug
+from aftercart.integrations.carriers.common import CarrierError
 from aftercart.integrations.carriers.parse import FORMATS, PARSERS, parse_tracking_response
 from aftercart.integrations.easypost.parse import parse_payload
 from aftercart.orders.services import facts_record
