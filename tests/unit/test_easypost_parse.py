@@ -215,7 +215,7 @@ def test_shared_file_facts_are_canonical_and_stable(name):
         assert p["carrier"] == "usps"
         assert Subtag(p["subtag"]).tag is CarrierTag(p["tag"])
         assert fact.idempotency_key == content_key(
-            "usps", fact.tracking_number, fact.occurred_at.isoformat(), p["raw_code"], p["raw_message"]
+            "usps", fact.tracking_number, fact.occurred_at.isoformat(), p["raw_code"], p["location"]
         )
 
 

@@ -64,6 +64,7 @@ NOT_CACHED = {
         "tags_seen",
         "exception_subtags",
         "failed_attempts",
+        "deliveries",
         "checkpoint_count",
     },
     LineState: {"line_id", "status_at", "location", "pickup", "customer_choice", "substitute"},

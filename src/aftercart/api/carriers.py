@@ -8,8 +8,9 @@ import json
 from ninja import Router, Schema, Status
 
 from aftercart.api.problems import Problem
+from aftercart.domain.carriers import carrier_slug
 from aftercart.integrations.carriers.common import CarrierError
-from aftercart.integrations.carriers.parse import PARSERS, parse_tracking_response
+from aftercart.integrations.carriers.parse import FORMATS, PARSERS, parse_tracking_response
 from aftercart.integrations.easypost.parse import parse_payload
 from aftercart.orders.services import facts_record
 from aftercart.stores.http import StoreRequest
@@ -37,6 +38,7 @@ class CarrierIngestOut(Schema):
     "/{carrier}/tracking",
     response={202: CarrierIngestOut},
     summary="Post a raw carrier tracking response",
+    # 404: no parser for that carrier; 415: a body not in the format the carrier's parser reads.
     openapi_extra={
         "requestBody": {
             "content": {
@@ -57,6 +59,15 @@ def post_carrier_response(request: StoreRequest, carrier: str) -> Status[Carrier
             404,
             "Unsupported carrier",
             f"No tracking parser for {carrier!r}; supported: {', '.join(sorted(PARSERS))}.",
+        )
+    unreadable = [e for e in parsed.errors if e.code == "malformed_response"]
+    if unreadable and not parsed.facts:
+        # Not the carrier saying something went wrong, but a body we cannot read: a poller must
+        # hear it as a failure (4xx), not as "accepted, nothing in it".
+        raise Problem(
+            415,
+            "Unsupported response format",
+            f"{unreadable[0].message}. Aftercart reads {FORMATS[carrier_slug(carrier)]}.",
         )
     result = facts_record(store=request.store, facts=parsed.facts)
     return Status(

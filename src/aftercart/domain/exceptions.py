@@ -274,9 +274,13 @@ def stalled_since(s: ShipmentState, now: datetime, rules: DetectionRules = DEFAU
 
     The one stall rule: the team's case and the customer's next step both ask it.
     """
-    if s.is_delivered or s.tag not in _MOVING:
+    if s.is_delivered or s.tag not in (*_MOVING, CarrierTag.EXPIRED):
         return None
     last = s.last_checkpoint_at or s.status_at
+    if s.tag is CarrierTag.EXPIRED and last is not None:
+        # The tracker (AfterShip) stopped updating after its own silence window: the parcel has
+        # gone quiet already, whatever our threshold says; "on its way" would be told forever.
+        return last
     if _waited(last, now, rules.stall_hours_for(s.carrier), rules.country):
         return last
     return None

@@ -157,8 +157,10 @@ def reached(state: OrderState) -> list[Reached]:
         if Subtag.EXCEPTION_DELAYED in exceptions or estimate_moved:
             new_date = s.estimated_delivery.isoformat() if s.estimated_delivery else ""
             out.append(_reached(Milestone.DELAYED, s.key, new_date))
-        if s.is_delivered:
-            out.append(_reached(Milestone.DELIVERED, s.key))
+        # Each delivery is its own moment (a corrected delivery followed by the real one is news
+        # twice); the first keeps the plain key. A reopened delivery stays reached: it happened.
+        for n in range(1, s.deliveries + 1):
+            out.append(_reached(Milestone.DELIVERED, s.key, str(n) if n > 1 else ""))
     for line in state.lines.values():
         if line.unavailable_quantity:
             out.append(_reached(Milestone.ITEM_UNAVAILABLE, line.line_id))

@@ -4,8 +4,14 @@ The state is a pure function of the *set* of facts: they are de-duplicated by id
 folded in one total order (:attr:`Fact.sort_key`), so arrival order and duplicates never matter.
 Rules that make late or contradictory reports harmless live here and nowhere else:
 
-* a shipment that is delivered stays delivered (a later "in transit" scan is kept in the timeline,
-  never as the status);
+* the latest trustworthy carrier statement is a parcel's status, and "delivered" is no exception:
+  a delivery the carrier later corrects (misdelivered, an addressing error, out for delivery again,
+  a failed attempt, held for pickup: :data:`REOPENS_DELIVERY`) is reopened, and the next delivery
+  is counted as another one (:attr:`ShipmentState.deliveries`). A later bare "in transit",
+  "pending" or "expired" after a delivery is kept in the timeline, never as the status: carriers
+  send stray scans after delivery that do not mean the customer lost the parcel;
+* at one instant, a carrier's note on an event (``annotation``: "signature image recorded") never
+  replaces the event it annotates as the status;
 * a line does not move back through the warehouse flow (a late "picking" after "packed"), except
   out of ``on_hold`` / ``unavailable``, which a restock or release legitimately ends;
 * a cancelled order stays cancelled.
@@ -14,6 +20,7 @@ Rules that make late or contradictory reports harmless live here and nowhere els
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from aftercart.domain.facts import CustomerChoice, Fact, FactKind, normalise_tracking_number
@@ -34,6 +41,19 @@ from aftercart.domain.vocabulary import (
     Stage,
     Subtag,
     aftership_status,
+)
+
+#: Carrier statements that a delivered parcel is in the carrier's hands again: the delivery was a
+#: mistake (a real Canada Post history: delivered to the wrong address, "customer addressing error
+#: found", out for delivery again, delivered two days later). Only affirmative statements about the
+#: parcel count; see the module docstring for what does not.
+REOPENS_DELIVERY = frozenset(
+    {
+        CarrierTag.EXCEPTION,
+        CarrierTag.OUT_FOR_DELIVERY,
+        CarrierTag.ATTEMPT_FAIL,
+        CarrierTag.AVAILABLE_FOR_PICKUP,
+    }
 )
 
 
@@ -251,11 +271,15 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact, c
             )
         )
     shipment.checkpoint_count += 1
-    if shipment.last_checkpoint_at is None or fact.occurred_at > shipment.last_checkpoint_at:
+    # "Expired" is the tracker giving up, not a scan: it must not make a silent parcel look recent.
+    scan = tag is not CarrierTag.EXPIRED
+    if scan and (shipment.last_checkpoint_at is None or fact.occurred_at > shipment.last_checkpoint_at):
         shipment.last_checkpoint_at = fact.occurred_at
     if tag.value not in shipment.tags_seen:
         shipment.tags_seen.append(tag.value)
-    if tag is CarrierTag.ATTEMPT_FAIL:
+    # A pickup notice after a missed delivery ("attempted") is a failed attempt too: the customer
+    # is told the attempt failed before being told where to collect.
+    if tag is CarrierTag.ATTEMPT_FAIL or p.get("attempted") is True:
         shipment.failed_attempts += 1
     if tag is CarrierTag.EXCEPTION and subtag.value not in shipment.exception_subtags:
         shipment.exception_subtags.append(subtag.value)
@@ -263,19 +287,39 @@ def _apply_tracking(shipment: ShipmentState, p: Mapping[str, Any], fact: Fact, c
     if estimate and not shipment.is_delivered:
         shipment.estimated_delivery = estimate
         shipment.first_estimated_delivery = shipment.first_estimated_delivery or estimate
-    if tag in (CarrierTag.PENDING, CarrierTag.EXPIRED) and shipment.status_at is not None:
+    if tag is CarrierTag.PENDING and shipment.status_at is not None:
         return  # "no information yet" never overwrites information
+    if tag is CarrierTag.EXPIRED and shipment.status_at is not None and fact.occurred_at < shipment.status_at:
+        return  # the tracker gave up before a later scan: that scan is the news
     if tag not in (CarrierTag.PENDING, CarrierTag.INFO_RECEIVED, CarrierTag.EXPIRED):
         shipment.first_scan_at = shipment.first_scan_at or fact.occurred_at
+    same_instant = fact.occurred_at == shipment.status_at
+    if same_instant and p.get("annotation") is True:
+        return  # a note on the event of this instant, not news: that event stays the status
     if shipment.is_delivered:
-        return
-    shipment.tag, shipment.subtag = tag, subtag
+        if tag is CarrierTag.DELIVERED and same_instant:
+            # The same delivery in the carrier's own words (its line beats a note at that instant).
+            shipment.subtag, shipment.raw_code, shipment.raw_message = subtag, raw_code, raw_message
+            return
+        if tag not in REOPENS_DELIVERY:
+            return
+    _set_status(shipment, tag, subtag, fact.occurred_at)
     shipment.raw_code, shipment.raw_message = raw_code, raw_message
-    shipment.status_at = fact.occurred_at
-    if tag is CarrierTag.DELIVERED:
-        shipment.delivered_at = fact.occurred_at
+
+
+def _set_status(shipment: ShipmentState, tag: CarrierTag, subtag: Subtag, at: datetime) -> None:
+    """Make ``tag``/``subtag`` the parcel's status at ``at``: entering "delivered" counts one more
+    delivery and dates it; leaving it (a correction) clears the date, the count keeps the history."""
+    was_delivered = shipment.is_delivered
+    shipment.tag, shipment.subtag = tag, subtag
+    shipment.status_at = at
+    if tag is CarrierTag.DELIVERED and not was_delivered:
+        shipment.delivered_at = at
+        shipment.deliveries += 1
         if shipment.pickup and shipment.pickup.collected_at is None:
-            shipment.pickup.collected_at = fact.occurred_at
+            shipment.pickup.collected_at = at
+    elif tag is not CarrierTag.DELIVERED:
+        shipment.delivered_at = None
 
 
 def _pickup_from(p: Mapping[str, Any], fact: Fact) -> Pickup:
@@ -311,8 +355,7 @@ def _apply_pickup_collected(state: OrderState, p: Mapping[str, Any], fact: Fact)
         shipment.pickup = shipment.pickup or Pickup()
         shipment.pickup.collected_at = fact.occurred_at
         if not shipment.is_delivered:
-            shipment.tag, shipment.subtag = CarrierTag.DELIVERED, Subtag.DELIVERED_PICKED_UP
-            shipment.status_at = shipment.delivered_at = fact.occurred_at
+            _set_status(shipment, CarrierTag.DELIVERED, Subtag.DELIVERED_PICKED_UP, fact.occurred_at)
         return
     for item in p.get("lines") or ():
         line = state.lines.setdefault(str(item["line_id"]), LineState(line_id=str(item["line_id"])))

@@ -90,6 +90,8 @@ def from_snapshot(data: Mapping[str, Any]) -> OrderState:
             tags_seen=list(sh.get("tags_seen") or []),
             exception_subtags=list(sh.get("exception_subtags") or []),
             failed_attempts=int(sh.get("failed_attempts") or 0),
+            # Snapshots from before re-deliveries were counted: a delivered parcel was delivered once.
+            deliveries=int(sh.get("deliveries") or (1 if sh.get("tag") == "delivered" else 0)),
             checkpoint_count=int(sh.get("checkpoint_count") or 0),
             last_checkpoint_at=_as_datetime(sh.get("last_checkpoint_at")),
         )

@@ -121,6 +121,9 @@ class ShipmentState:
     tags_seen: list[str] = field(default_factory=list)
     exception_subtags: list[str] = field(default_factory=list)
     failed_attempts: int = 0
+    #: How many times the parcel was delivered: more than one when a carrier corrected a delivery
+    #: and delivered again (see the fold); the milestones keep each delivery.
+    deliveries: int = 0
     checkpoint_count: int = 0
     last_checkpoint_at: datetime | None = None
 
@@ -305,6 +308,7 @@ def _shipment_json(s: ShipmentState, checkpoints: bool, t: Callable[[Any], Any])
         "tags_seen": list(s.tags_seen),
         "exception_subtags": list(s.exception_subtags),
         "failed_attempts": s.failed_attempts,
+        "deliveries": s.deliveries,
         "checkpoint_count": s.checkpoint_count,
         "last_checkpoint_at": t(s.last_checkpoint_at),
     }

@@ -9,8 +9,9 @@ Tracking, checkpoints included, every time something changes. So:
 * when the tracking has no checkpoints, or its current tag differs from the latest checkpoint's
   (AfterShip expires a tracking, or the merchant marks it delivered, without a new scan), one more
   ``tracking.event`` carries the tracking's own tag, keyed by (slug, number, tag, subtag);
-* the estimated delivery (``latest_estimated_delivery``, else ``expected_delivery``, else the
-  courier's estimate) rides on the newest fact only: it is what AfterShip knows *now*.
+* the estimated delivery (``latest_estimated_delivery``, else AfterShip's prediction
+  ``aftership_estimated_delivery_date``, else ``expected_delivery``, else the courier's estimate)
+  rides on the newest fact only: it is what AfterShip knows *now*.
 
 Facts carry no ``shipment_id``: the projection files them under the shipment whose tracking number
 matches, so AfterShip scans land on the parcel the shop reported. ``order_ref`` is ``msg.order_id``
@@ -107,9 +108,14 @@ def parse_webhook(body: Mapping[str, Any]) -> list[Fact]:
     tag_code = _text(msg, "tag", "msg.tag")
     subtag_code = _text(msg, "subtag", "msg.subtag")
     tag, subtag = aftership_status(tag_code, subtag_code)
-    # AfterShip lists checkpoints oldest first; its order, not our clock reading of carrier-local
-    # times, says which one is the latest.
-    latest = facts[-1] if facts else None
+    # AfterShip lists checkpoints oldest first, and then its order, not our clock reading of
+    # carrier-local times, says which one is the latest. Some feeds list them newest first
+    # (visible as a first checkpoint later than the last): reading the first as the oldest there
+    # made the tracking's own tag look new and added a phantom checkpoint.
+    latest = None
+    if facts:
+        newest_first = len(facts) > 1 and facts[0].occurred_at > facts[-1].occurred_at
+        latest = facts[0] if newest_first else facts[-1]
     if latest is None or CarrierTag(latest.payload["tag"]) is not tag:
         at = _tracking_time(body, msg)
         key = content_key(raw_slug, number, "status", tag_code, subtag_code)
@@ -178,6 +184,12 @@ def _estimated_delivery(msg: Mapping[str, Any]) -> str | None:
     if isinstance(latest, Mapping):
         candidates += [(latest.get("datetime"), "msg.latest_estimated_delivery.datetime")]
         candidates += [(latest.get("datetime_max"), "msg.latest_estimated_delivery.datetime_max")]
+    # AfterShip's own prediction (AfterShip EDD), when the tracking has no "latest" one.
+    predicted = msg.get("aftership_estimated_delivery_date")
+    if isinstance(predicted, Mapping):
+        field = "msg.aftership_estimated_delivery_date"
+        candidates += [(predicted.get("estimated_delivery_date_max"), f"{field}.estimated_delivery_date_max")]
+        candidates += [(predicted.get("estimated_delivery_date"), f"{field}.estimated_delivery_date")]
     candidates.append((msg.get("expected_delivery"), "msg.expected_delivery"))
     courier = msg.get("courier_estimated_delivery_date")
     if isinstance(courier, Mapping):

@@ -33,6 +33,13 @@ from aftercart.integrations.carriers.statuses import classify, enum_member, sign
 
 SLUG = "canadapost"
 
+#: Events that annotate another event ("signature image recorded" is filed with its delivery, at
+#: the same second) rather than report news of their own.
+ANNOTATIONS = frozenset({"20"})
+#: "Notice card left indicating where and when to pick up item": a delivery was attempted (and
+#: failed) before the parcel went to the post office; karrio reads it as ready for pickup only.
+NOTICE_CARDS = frozenset({"1479"})
+
 #: Canada Post event identifiers (without leading zeros) → our subtag, where karrio's table is
 #: silent or wrong for the event Canada Post describes.
 CANADAPOST_EVENTS: dict[str, Subtag] = {
@@ -124,4 +131,6 @@ def _checkpoint(event: ET.Element, number: str, estimate: str | None) -> Checkpo
         raw_message=message,
         location=join_location(child_text(event, "event-site"), child_text(event, "event-province")),
         estimated_delivery=estimate,
+        annotation=key in ANNOTATIONS,
+        attempted=key in NOTICE_CARDS,
     )

@@ -50,19 +50,44 @@ class Checkpoint:
     raw_message: str
     location: str = ""
     estimated_delivery: str | None = None
+    #: A note on another event rather than news of its own ("signature image recorded" for a
+    #: delivery): at the same instant the projection keeps the annotated event as the status.
+    annotation: bool = False
+    #: The event also says a delivery was attempted and failed ("notice card left": nobody was
+    #: in, the parcel waits at a post office): the projection counts the failed attempt.
+    attempted: bool = False
 
 
 def build_result(
     slug: str, checkpoints: Iterable[Checkpoint], errors: Iterable[CarrierError] = (), source: str = ""
 ) -> ParsedTracking:
     """Facts for ``checkpoints`` (oldest first), with stable keys: re-polling the same response
-    gives the same facts, and a checkpoint a carrier repeats within one response is kept once."""
+    gives the same facts, and a checkpoint a carrier repeats within one response is kept once.
+
+    A checkpoint is identified by what it is (carrier code, time, place), not by its words: the
+    same history polled in English and then in French (Canada Post answers in the caller's
+    language) is one history, not two.
+    """
     facts: dict[str, Fact] = {}
     numbers: dict[str, None] = {}
     for c in checkpoints:
         occurred_at = to_utc(c.occurred_at)
-        key = content_key(slug, c.tracking_number, occurred_at.isoformat(), c.raw_code, c.raw_message)
+        key = content_key(slug, c.tracking_number, occurred_at.isoformat(), c.raw_code, c.location)
         numbers.setdefault(c.tracking_number)
+        payload: dict[str, Any] = {
+            "carrier": slug,
+            "tracking_number": c.tracking_number,
+            "tag": c.tag.value,
+            "subtag": c.subtag.value,
+            "raw_code": c.raw_code,
+            "raw_message": c.raw_message,
+            "location": c.location,
+            "estimated_delivery": c.estimated_delivery,
+        }
+        if c.annotation:
+            payload["annotation"] = True
+        if c.attempted:
+            payload["attempted"] = True
         facts.setdefault(
             key,
             Fact(
@@ -71,16 +96,7 @@ def build_result(
                 idempotency_key=key,
                 source=source or f"carrier:{slug}",
                 tracking_number=c.tracking_number,
-                payload={
-                    "carrier": slug,
-                    "tracking_number": c.tracking_number,
-                    "tag": c.tag.value,
-                    "subtag": c.subtag.value,
-                    "raw_code": c.raw_code,
-                    "raw_message": c.raw_message,
-                    "location": c.location,
-                    "estimated_delivery": c.estimated_delivery,
-                },
+                payload=payload,
             ),
         )
     ordered = sorted(facts.values(), key=lambda f: f.sort_key)

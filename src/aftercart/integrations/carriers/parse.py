@@ -18,6 +18,16 @@ PARSERS: dict[str, Callable[[str | bytes], ParsedTracking]] = {
     canadapost.SLUG: canadapost.parse,
 }
 
+#: The response format each parser reads, as the carrier names it: a body in another format (the
+#: retired USPS Web Tools ``TrackResponse`` XML, FedEx's SOAP ``TrackReply``) is refused naming it.
+FORMATS: dict[str, str] = {
+    ups.SLUG: "the UPS Track API JSON response",
+    fedex.SLUG: "the FedEx Track API (REST) JSON response",
+    usps.SLUG: "the USPS Tracking API v3 JSON response",
+    dhl_express.SLUG: "the DHL Express XML-PI TrackingResponse",
+    canadapost.SLUG: "the Canada Post tracking-detail XML response",
+}
+
 
 def parse_tracking_response(carrier: str, raw: str | bytes) -> ParsedTracking:
     """Facts (one per checkpoint) and errors from one raw tracking response of ``carrier``.

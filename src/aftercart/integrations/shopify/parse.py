@@ -8,6 +8,9 @@ Topics handled (``X-Shopify-Topic``):
     ``order.updated`` (at ``updated_at``) with the order's current fields.
 ``orders/cancelled``
     ``order.cancelled`` (at ``cancelled_at``, reason from ``cancel_reason``).
+``orders/fulfilled``, ``orders/partially_fulfilled``
+    read as ``orders/updated``: the body is the order, and its embedded fulfillments are the news
+    (a shop subscribed to these topics alone must still get its shipments).
 ``fulfillments/create``, ``fulfillments/update``
     ``shipment.created``, plus a ``tracking.event`` when the fulfillment has a ``shipment_status``.
 ``fulfillment_events/create``
@@ -91,6 +94,10 @@ ORDERS_CANCELLED = "orders/cancelled"
 FULFILLMENTS_CREATE = "fulfillments/create"
 FULFILLMENTS_UPDATE = "fulfillments/update"
 FULFILLMENT_EVENTS_CREATE = "fulfillment_events/create"
+ORDERS_FULFILLED = "orders/fulfilled"
+ORDERS_PARTIALLY_FULFILLED = "orders/partially_fulfilled"
+#: Order topics whose body is the order as it is now: read like ``orders/updated``.
+ORDER_VERSION_TOPICS = frozenset({ORDERS_UPDATED, ORDERS_FULFILLED, ORDERS_PARTIALLY_FULFILLED})
 
 #: The webhook topics :func:`parse_webhook` understands.
 TOPICS = frozenset(
@@ -98,6 +105,8 @@ TOPICS = frozenset(
         ORDERS_CREATE,
         ORDERS_UPDATED,
         ORDERS_CANCELLED,
+        ORDERS_FULFILLED,
+        ORDERS_PARTIALLY_FULFILLED,
         FULFILLMENTS_CREATE,
         FULFILLMENTS_UPDATE,
         FULFILLMENT_EVENTS_CREATE,
@@ -156,9 +165,10 @@ def parse_webhook(topic: str, payload: Mapping[str, Any], webhook_id: str = "") 
     if normalised not in TOPICS:
         raise UnsupportedTopic(topic)
     body = _mapping(payload, "body")
-    if normalised in (ORDERS_CREATE, ORDERS_UPDATED, ORDERS_CANCELLED):
+    if normalised in (ORDERS_CREATE, ORDERS_CANCELLED) or normalised in ORDER_VERSION_TOPICS:
         _refuse_other_resource(body, _NOT_AN_ORDER, "an order")
-        return _order_facts(normalised, body)
+        topic_read = ORDERS_UPDATED if normalised in ORDER_VERSION_TOPICS else normalised
+        return _order_facts(topic_read, body)
     if normalised in (FULFILLMENTS_CREATE, FULFILLMENTS_UPDATE):
         _refuse_other_resource(body, _NOT_A_FULFILLMENT, "a fulfillment")
         return _fulfillment_facts(body, "")
