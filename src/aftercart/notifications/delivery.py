@@ -42,6 +42,7 @@ from aftercart.domain.messaging import (
     Channel,
     ContactChoices,
     Withheld,
+    capped,
     retry_delay,
     send_time_verdict,
 )
@@ -416,19 +417,21 @@ class _RecentSends:
 
     @classmethod
     def load(cls, messages: Sequence[Message], now: datetime) -> _RecentSends:
-        capped = [m for m in messages if _cap(m)]
+        limited = [m for m in messages if _cap(m)]
         sent: dict[tuple[int, str, str], list[tuple[int, datetime]]] = {}
-        if capped:
-            longest = max(_cap(m) for m in capped)
+        if limited:
+            longest = max(_cap(m) for m in limited)
             rows = Message.objects.filter(
-                store_id__in={m.store_id for m in capped},
-                channel__in={m.channel for m in capped},
-                recipient__in={m.recipient for m in capped},
+                store_id__in={m.store_id for m in limited},
+                channel__in={m.channel for m in limited},
+                recipient__in={m.recipient for m in limited},
                 status=Message.Status.SENT,
                 critical=False,
                 sent_at__gt=now - longest,
-            ).values_list("pk", "store_id", "channel", "recipient", "sent_at")
-            for pk, store_id, channel, recipient, sent_at in rows:
+            ).values_list("pk", "store_id", "channel", "recipient", "sent_at", "milestone")
+            for pk, store_id, channel, recipient, sent_at, milestone in rows:
+                if not capped(Milestone(milestone), False):
+                    continue  # a closing message is not counted against the next ones
                 sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))  # type: ignore[arg-type]  # sent_at__gt: never NULL (the stubs type the nullable column)
         return cls(sent)
 
@@ -453,8 +456,9 @@ class _RecentSends:
 
 
 def _cap(message: Message) -> timedelta:
-    """The frequency cap this message is subject to (zero: none; critical messages always go)."""
-    if message.critical or not message.recipient:
+    """The frequency cap this message is subject to (zero: none; critical and closing messages
+    always go: :func:`~aftercart.domain.messaging.capped`)."""
+    if not capped(Milestone(message.milestone), message.critical) or not message.recipient:
         return timedelta(0)
     return DEFAULT_POLICY.frequency_cap.get(Channel(message.channel)) or timedelta(0)
 
