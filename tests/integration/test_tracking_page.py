@@ -502,3 +502,21 @@ def test_catalogues_are_complete_and_valid(lang):
     assert not untranslated and not fuzzy, (untranslated, fuzzy)
     problems = [(m.id, errors) for m, errors in catalog.check() if errors]
     assert not problems, problems
+
+
+@pytest.mark.parametrize(
+    ("lang", "named"),
+    [
+        ("en", "Times are shown in Mountain Time."),
+        ("fr", "Heures indiquées : heure des Rocheuses."),
+        ("de", "Uhrzeiten: Rocky-Mountains-Zeit."),
+    ],
+)
+def test_the_time_zone_is_named_in_the_pages_language_not_by_its_database_key(
+    client, api, store, lang, named
+):
+    assert api.post("/api/v1/orders", {**ORDER, "timezone": "America/Denver"}).status_code == 201
+    order = Order.objects.get(external_id="1001")
+    html = client.get(f"/t/{make_tracking_token(order)}?lang={lang}").content.decode()
+    assert "America/Denver" not in html
+    assert named in html.replace("&#x27;", "'")
