@@ -50,6 +50,9 @@ def tracking_context(
         focus_index = next((i for i, s in enumerate(shipments) if s.key == step.shipment_key), None)
         focus = views.pop(focus_index) if focus_index is not None else None
         lines = [row for ln in state.lines.values() for row in line_views(ln)]
+        # Items waiting at a pickup point have left the warehouse: not "not shipped yet".
+        pickup_lines = [row for row in lines if row["pickup"]]
+        lines = [row for row in lines if not row["pickup"]]
         choices = choice_views(order_options(order=order, state=state, now=now), state, zone)
         window = window_view(order, state, step, now)
         zone_label = zone_name(zone)
@@ -71,6 +74,7 @@ def tracking_context(
         "focus_shipment": focus,
         "other_shipments": views,
         "open_lines": lines,
+        "pickup_lines": pickup_lines,
         "choices": choices,
         "window": window,
         "cancelled_lines": cancelled,
