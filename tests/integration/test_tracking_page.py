@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -520,3 +520,18 @@ def test_the_time_zone_is_named_in_the_pages_language_not_by_its_database_key(
     html = client.get(f"/t/{make_tracking_token(order)}?lang={lang}").content.decode()
     assert "America/Denver" not in html
     assert named in html.replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize(
+    ("lang", "detail"),
+    [
+        ("en", "The first items left us with UPS; the rest are being prepared and will follow."),
+        ("fr", "Les premiers articles sont partis avec UPS ; les autres sont en préparation et suivront."),
+    ],
+)
+def test_a_partly_shipped_order_says_so_in_words_not_a_count(client, api, order, lang, detail):
+    now = datetime.now(UTC).replace(microsecond=0)
+    send(api, ship(at=now.isoformat(), lines=("L1",), estimate=(now + timedelta(days=3)).date().isoformat()))
+    html = client.get(f"/t/{make_tracking_token(order)}?lang={lang}").content.decode()
+    assert detail in html.replace("&#x27;", "'")
+    assert "1 of your parcels" not in html and "UPS : 1." not in html

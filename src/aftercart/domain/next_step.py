@@ -205,10 +205,9 @@ TEXTS: dict[StepCode, tuple[str, str]] = {
     ),
     StepCode.PARTIALLY_SHIPPED: (
         gettext_noop("Part of your order is on its way"),
-        gettext_noop(
-            "{shipped_count} of your parcels left us with {carrier}; the rest is being prepared "
-            "and will follow."
-        ),
+        # No count: "1 of your parcels" read as "Parcels shipped with DPD: 1." once translated
+        # without plural forms; the page lists the parcels.
+        gettext_noop("The first items left us with {carrier}; the rest are being prepared and will follow."),
     ),
     StepCode.SHIPPED: (
         gettext_noop("On its way with {carrier}"),
