@@ -20,6 +20,7 @@ ALIASES = {
     "deliver": "aftercart_deliver",
     "sweep": "aftercart_sweep",
     "journeys": "aftercart_journeys",
+    "packing-slips": "aftercart_packing_slips",
 }
 
 

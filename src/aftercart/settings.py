@@ -249,6 +249,8 @@ AFTERCART_MAX_BODY_BYTES = env_int("AFTERCART_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(AFTERCART_MAX_BODY_BYTES * 2, 2_621_440)
 #: Most events in one batched ingest request.
 AFTERCART_MAX_BATCH = env_int("AFTERCART_MAX_BATCH", 1000)
+#: Orders per packing-slip request (POST /api/v1/packing-slips.pdf); the command line has no limit.
+AFTERCART_PACKING_SLIPS_MAX = env_int("AFTERCART_PACKING_SLIPS_MAX", 100)
 #: Public base URL used in links sent to customers.
 AFTERCART_BASE_URL = os.environ.get("AFTERCART_BASE_URL", "http://127.0.0.1:8000")
 #: Reverse proxies in front of the server that append to ``X-Forwarded-For`` (0: none, the client

@@ -40,7 +40,7 @@ def test_every_memoised_function_outside_the_domain_is_registered():
         "orders.windows.models",
         "stores.detection_rules",
         "web.pages.frame_parts",
-        "web.branding.theme",
+        "stores.branding.theme",
         "kernel.db.insert_statements",
         "kernel.db.update_statements",
         "notifications.consolidate_sql",
@@ -50,8 +50,8 @@ def test_every_memoised_function_outside_the_domain_is_registered():
 def test_one_reset_empties_every_cache():
     from aftercart.domain.projection import OrderState
     from aftercart.orders import state_cache, windows
+    from aftercart.stores.branding import _theme, brand_theme
     from aftercart.stores.detection_rules import _rules, rules_for
-    from aftercart.web.branding import _theme, brand_theme
 
     state_cache._put([(1, (3, 0), OrderState(order_ref="O1"), [])])
     windows._models[1] = (0.0, None, None)

@@ -125,7 +125,37 @@ def test_too_little_history_promises_nothing(store, api):
     )
     assert api.get("/api/v1/orders/1001").json()["delivery_window"] is None
     order = Order.objects.get(external_id="1001")
-    assert "data-window" not in Client().get(f"/t/{make_tracking_token(order)}").content.decode()
+    # Behaviour changed on purpose (issue 16): the page says honestly why there is no window yet
+    # instead of showing nothing (it used to leave the carrier's date looking exact).
+    html = Client().get(f"/t/{make_tracking_token(order)}").content.decode()
+    assert "data-learning" in html and "data-earliest" not in html
+    assert f"({MIN_HISTORY - 1} of the {MIN_HISTORY} it needs so far)" in html
+
+
+def test_a_young_store_switches_to_learned_windows_as_soon_as_it_has_enough(store, api):
+    from aftercart.orders.windows import models_refit_due
+
+    now = timezone.now()
+    history(store, MIN_HISTORY - 1, now - timedelta(days=2))
+    facts_record(
+        store=store, facts=order_facts("1001", now - timedelta(days=2), now - timedelta(hours=20)), now=now
+    )
+    assert models_refit_due(now=now) == 1, "the worker fits it: too thin, no model"
+    assert api.get("/api/v1/orders/1001").json()["delivery_window"] is None
+    assert models_refit_due(now=now + timedelta(minutes=5)) == 0, "nothing new: left alone"
+    # One more delivery reaches the minimum: the next pass refits, well before the hourly refit.
+    facts_record(
+        store=store,
+        facts=order_facts("1002", now - timedelta(days=5), now - timedelta(days=4), now - timedelta(hours=1)),
+        now=now,
+    )
+    assert models_refit_due(now=now + timedelta(minutes=10)) == 1
+    window = api.get("/api/v1/orders/1001").json()["delivery_window"]
+    assert window is not None and "recent deliveries" in window["explanation"]
+    order = Order.objects.get(external_id="1001")
+    html = Client().get(f"/t/{make_tracking_token(order)}").content.decode()
+    assert f'data-earliest="{window["earliest"]}"' in html and "data-learning" not in html
+    assert "of our recent deliveries like this one arrived by then" in html
 
 
 def test_the_promise_at_confirmation_is_kept_once_and_scored_on_delivery(store, api):

@@ -11,12 +11,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from aftercart.demo.services import DEMO_SLUGS, demo_reset, seed_demo
+from aftercart.demo.services import DEMO_SLUGS, demo_api_keys_issue, demo_reset, seed_demo
 from aftercart.demo.simulate import simulate
-from aftercart.orders.models import Fact, Order, OrderLine, Shipment
+from aftercart.orders.models import DeliveryPromise, Fact, Order, OrderLine, Shipment
 from aftercart.orders.selectors import order_state
+from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import LabelPurchase, Return, ReturnFact, StockLevel
-from aftercart.returns.portal import exchange_options, returnable_lines
+from aftercart.returns.portal import exchange_options, product_options, returnable_lines
 from aftercart.stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,23 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
     assert 'data-step="stalled"' in stalled and "has not scanned your parcel since" in stalled
     late = pages["late to ship: keep waiting or cancel"].content.decode()
     assert 'data-step="late_to_ship"' in late and 'data-situation="delayed_not_shipped"' in late
+    # Both shops learned their delivery windows from the month's deliveries while it was replayed
+    # (issue 16): an order still on its way shows one, with its explanation, on its tracking page
+    # and in the API; orders placed once a shop had enough history kept the promise made then.
+    tokens = demo_api_keys_issue()
+    for store in (northwind, lumiere):
+        moving = orders.filter(store=store, next_step="shipped").order_by("number").first()
+        assert moving is not None, store.slug
+        html = client.get(f"/t/{make_tracking_token(moving)}").content.decode()
+        assert "data-earliest=" in html and "data-learning" not in html, store.slug
+        body = client.get(
+            f"/api/v1/orders/{moving.external_id}", HTTP_AUTHORIZATION=f"Bearer {tokens[store.slug]}"
+        ).json()
+        window = body["delivery_window"]
+        assert window is not None and "recent deliveries" in window["explanation"], store.slug
+        assert f'data-earliest="{window["earliest"]}"' in html
+        promised = DeliveryPromise.objects.filter(store=store)
+        assert promised.exists() and all(p.promised_at <= NOW for p in promised), store.slug
     # the shop names a substitute for a missing line when the product comes in another variant
     offered = Fact.objects.filter(
         store__slug__in=DEMO_SLUGS, kind="line.status", payload__status="unavailable"
@@ -170,6 +188,15 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
         lines = returnable_lines(order, state, NOW)
         offered += any(exchange_options(order, line) for line in lines)
     assert offered >= len(delivered) // 2, f"{offered} of {len(delivered)} delivered orders offer an exchange"
+    # The outdoor shop's rule lets a base layer go for a fleece (and back): another product's card.
+    others = [
+        option
+        for order in delivered
+        for line in returnable_lines(order, order_state(order), NOW)
+        for option in product_options(order, line)
+    ]
+    assert others and all(o.other for o in others)
+    assert {o.product_id for o in others} <= {"nw-bl", "nw-fl"}
     # each listed with its page in the shoppers' portal, which opens and shows that return (seen
     # on the demo's day: links expire some time after delivery)
     assert set(summary.return_links) == set(summary.returns)
@@ -251,6 +278,17 @@ def test_demo_command(client) -> None:
     check_thank_you_pages(client, text)
     user = get_user_model().objects.get(username="demo")
     assert user.is_superuser and user.is_staff and user.check_password("aftercart-demo")
+
+    # every order has its printable packing slip on the operator side, found from the printed link
+    packing = next(line for line in text.splitlines() if "/ops/packing-slips" in line).split()[1]
+    client.force_login(user)
+    for slug in DEMO_SLUGS:
+        listing = client.get(packing.split("8000")[1], {"store": slug, "show": "all"}).content.decode()
+        order = Order.objects.filter(store__slug=slug).order_by("-placed_at", "-pk").first()
+        assert order is not None and f"/ops/packing-slips/orders/{order.pk}.pdf" in listing
+    slip = client.get(f"/ops/packing-slips/orders/{order.pk}.pdf")
+    assert slip.status_code == 200 and slip["Content-Type"] == "application/pdf"
+    client.logout()
 
     # the printed key works against the API, for the printed example order
     curl = next(line for line in text.splitlines() if "curl" in line)

@@ -86,12 +86,12 @@ def test_the_default_journey_emails_every_milestone_and_texts_only_what_matters(
 
 def test_a_store_journey_decides_what_the_planner_sends(api, store, now):
     refused = put(api, "/api/v1/notifications/journey", {"channels": {"sms": ["shipped"]}})
-    assert refused.status_code == 400 and refused["Content-Type"] == "application/problem+json"
+    assert refused.status_code == 422 and refused["Content-Type"] == "application/problem+json"
     assert refused.json()["errors"][0]["field"] == "channels.sms", "SMS is not set up yet"
 
     enable_sms(store)
     bad = put(api, "/api/v1/notifications/journey", {"channels": {"email": ["delivered", "teleported"]}})
-    assert bad.status_code == 400 and "teleported" in bad.json()["detail"]
+    assert bad.status_code == 422 and "teleported" in bad.json()["detail"]
     assert ChannelConfig.objects.filter(channel="email").count() == 0, "a refused change writes nothing"
 
     ok = put(api, "/api/v1/notifications/journey", {"channels": {"email": ["delivered"], "sms": ["shipped"]}})
@@ -118,7 +118,7 @@ def test_a_template_that_cannot_render_is_refused_with_the_error(api):
         "/api/v1/notifications/templates",
         {"channel": "email", "milestone": "shipped", "subject": "Hi", "body": "{% if %}oops"},
     )
-    assert broken.status_code == 400
+    assert broken.status_code == 422
     [error] = broken.json()["errors"]
     assert error["field"] == "body" and "does not compile" in error["message"]
 
@@ -127,7 +127,7 @@ def test_a_template_that_cannot_render_is_refused_with_the_error(api):
         "/api/v1/notifications/templates",
         {"channel": "email", "milestone": "shipped", "subject": "{{ coupon_code }}", "body": "Hi"},
     )
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422
     assert (
         unknown.json()["errors"][0]
         == {
@@ -140,7 +140,7 @@ def test_a_template_that_cannot_render_is_refused_with_the_error(api):
     too_long = put(
         api, "/api/v1/notifications/templates", {"channel": "sms", "milestone": "shipped", "body": "x" * 1700}
     )
-    assert too_long.status_code == 400 and too_long.json()["errors"][0]["field"] == "body"
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "body"
     assert not MessageTemplate.objects.exists()
 
 

@@ -259,8 +259,14 @@ def test_without_the_carriers_qr_code_the_label_is_issued_with_ours_and_the_time
     assert (failed.payload["status"], failed.payload["code"]) == (422, "FORM.UNAVAILABLE")
     assert "own drop-off QR code" in failed.payload["fallback"]
     page = client.get(f"/returns/{make_tracking_token(ret.order)}/{ret.rma}").content.decode()
-    assert "data-qr " in page and "data-carrier-qr" not in page, "Aftercart's own code"
-    assert f'href="{ret.label_url}"' in page, "and the carrier's label to print"
+    # A carrier's counter scans its own code, never ours: the drop-off falls back to the carrier's
+    # printed label, and every touchpoint says so (no QR code of ours to show).
+    assert "data-qr " not in page and "data-carrier-qr" not in page
+    assert f'href="{ret.label_url}"' in page, "the carrier's label to print"
+    assert "Print your label" in page and "show your QR code" not in page
+    with translation.override("en"):
+        mail = return_email_context(ret, Milestone.LABEL_READY)
+    assert not any(name.startswith("dropoff") for name, _, _ in mail["attachments"]), "no code of ours"
 
 
 def test_a_qr_code_that_keeps_failing_gives_way_to_ours(api, configure, easypost):

@@ -76,7 +76,7 @@ def other_store():
 
 def test_the_nested_loop_template_is_refused_on_save_and_in_a_draft_preview(api, store, now):
     refused = put(api, {"channel": "email", "milestone": "shipped", "subject": "Hi", "body": NESTED})
-    assert refused.status_code == 400 and refused["Content-Type"] == "application/problem+json"
+    assert refused.status_code == 422 and refused["Content-Type"] == "application/problem+json"
     [error] = refused.json()["errors"]
     assert error["field"] == "body" and "{% for %} is not allowed" in error["message"], error
     assert not MessageTemplate.objects.exists(), "nothing stored"
@@ -85,7 +85,7 @@ def test_the_nested_loop_template_is_refused_on_save_and_in_a_draft_preview(api,
     draft = api.post(
         PREVIEW, {"order_number": "#1001", "channel": "email", "milestone": "shipped", "body": NESTED}
     )
-    assert draft.status_code == 400 and draft.json()["errors"][0]["field"] == "body"
+    assert draft.status_code == 422 and draft.json()["errors"][0]["field"] == "body"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_the_nested_loop_template_is_refused_on_save_and_in_a_draft_preview(api,
 def test_what_the_template_language_leaves_out_is_refused_naming_the_field(api, field, source, says):
     template = {"channel": "email", "milestone": "shipped", "subject": "Hi", "body": "Hi"}
     response = put(api, {**template, field: source})
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     [error] = response.json()["errors"]
     assert error["field"] == field and says in error["message"], error
     assert not MessageTemplate.objects.exists()

@@ -20,7 +20,7 @@ from aftercart.domain.next_step import _UNKNOWN, ACTION_LABELS, NO_ESTIMATE_DETA
 from aftercart.kernel.i18n import placeholders
 from aftercart.orders.models import Order
 from aftercart.orders.tokens import SALT, make_tracking_token, read_tracking_token
-from aftercart.web.branding import brand_theme, contrast_ratio, parse_colour
+from aftercart.stores.branding import brand_theme, contrast_ratio, parse_colour
 from aftercart.web.tracking.page import render_next_step_html, tracking_context
 
 pytestmark = pytest.mark.django_db

@@ -81,7 +81,11 @@ def _error(e: CarrierError) -> CarrierErrorOut:
     response={202: CarrierIngestOut},
     summary="Post an EasyPost Tracker, Event or list of trackers",
     openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
+        # A list response is a JSON array: the document said only "object" and the server took both.
+        "requestBody": {
+            "content": {"application/json": {"schema": {"type": ["object", "array"]}}},
+            "required": True,
+        }
     },
 )
 def post_easypost(request: StoreRequest) -> Status[CarrierIngestOut]:
@@ -90,6 +94,15 @@ def post_easypost(request: StoreRequest) -> Status[CarrierIngestOut]:
         body = json.loads(request.body)
     except (ValueError, RecursionError) as exc:
         raise Problem(400, "Invalid JSON", str(exc) or "nested too deeply", kind="validation") from exc
+    if not isinstance(body, (dict, list)):
+        # A bare string or number holds no tracker: it was answered 202 "received 0" (issue 11).
+        raise Problem(
+            400,
+            "Invalid request",
+            "body: an EasyPost Tracker, Event or list response (a JSON object or array)",
+            kind="validation",
+            errors=[{"field": "body", "message": "must be a JSON object or array"}],
+        )
     facts = parse_payload(body)
     result = facts_record(store=request.store, facts=facts)
     numbers = sorted({f.tracking_number for f in facts if f.tracking_number})

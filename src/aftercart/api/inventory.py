@@ -4,7 +4,7 @@ variant is offered. A feed sends the figures it has, in batches; the last figure
 from __future__ import annotations
 
 from ninja import Field, Router, Schema
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
 from aftercart.returns.services.stock import StockItem, stock_set
 from aftercart.stores.http import StoreRequest
@@ -14,6 +14,19 @@ router = Router(tags=["inventory"])
 
 class StockIn(Schema):
     """One item's units available: by ``sku``, or by ``product_id`` + ``variant``."""
+
+    # The rule of ``_named``, in the document: a schema-valid item names itself.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["sku"], "properties": {"sku": {"type": "string", "minLength": 1}}},
+                {
+                    "required": ["product_id"],
+                    "properties": {"product_id": {"type": "string", "minLength": 1}},
+                },
+            ]
+        }
+    )
 
     sku: str = Field("", max_length=128)
     product_id: str = Field("", max_length=128)

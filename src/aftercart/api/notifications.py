@@ -6,12 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Field, Router, Schema, Status
+from pydantic import JsonValue
 
+from aftercart.api.openapi import refuses
 from aftercart.api.problems import Problem, field_problem
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
 from aftercart.notifications.channel_map import channel_milestones
-from aftercart.notifications.message_templates import VARIABLES, TemplateText, preview, template_errors
+from aftercart.notifications.message_templates import (
+    EDITABLE,
+    VARIABLES,
+    TemplateText,
+    preview,
+    template_errors,
+)
 from aftercart.notifications.models import ChannelConfig, MessageTemplate
 from aftercart.notifications.services import (
     Refused,
@@ -29,22 +37,38 @@ class JourneyIn(Schema):
     """Milestones per channel; a channel left out keeps its journey, ``null`` resets it to the
     defaults. Example: ``{"channels": {"sms": ["shipped", "delivered"]}}``."""
 
-    channels: dict[str, list[str] | None]
+    channels: dict[str, list[str] | None] = Field(
+        ...,
+        json_schema_extra={
+            "propertyNames": {"enum": [c.value for c in Channel]},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "array", "items": {"enum": [m.value for m in Milestone]}},
+                    {"type": "null"},
+                ]
+            },
+        },
+    )
+
+
+#: What the document lists for ``channel`` and ``milestone`` (the service refuses anything else).
+_CHANNELS: dict[str, JsonValue] = {"enum": [*sorted(c.value for c in EDITABLE)]}
+_MILESTONES: dict[str, JsonValue] = {"enum": [m.value for m in Milestone]}
 
 
 class TemplateIn(Schema):
     """A store's wording for one milestone on one channel. ``locale`` "" applies to every language."""
 
-    channel: str = Field(..., max_length=16)
-    milestone: str = Field(..., max_length=32)
+    channel: str = Field(..., max_length=16, json_schema_extra=_CHANNELS)
+    milestone: str = Field(..., max_length=32, json_schema_extra=_MILESTONES)
     locale: str = Field("", max_length=16)
     subject: str = Field("", max_length=300, description="E-mail only.")
     body: str = Field(..., max_length=20_000)
 
 
 class TemplateKeyIn(Schema):
-    channel: str = Field(..., max_length=16)
-    milestone: str = Field(..., max_length=32)
+    channel: str = Field(..., max_length=16, json_schema_extra=_CHANNELS)
+    milestone: str = Field(..., max_length=32, json_schema_extra=_MILESTONES)
     locale: str = Field("", max_length=16)
 
 
@@ -53,21 +77,26 @@ class PreviewIn(Schema):
     store's saved template, or with ``subject``/``body`` given here (a draft, not saved)."""
 
     order_number: str = Field(..., min_length=1, max_length=64)
-    channel: str = Field(..., max_length=16)
-    milestone: str = Field(..., max_length=32)
+    channel: str = Field(..., max_length=16, json_schema_extra=_CHANNELS)
+    milestone: str = Field(..., max_length=32, json_schema_extra=_MILESTONES)
     locale: str = Field("", max_length=16, description="Defaults to the order's language.")
     subject: str | None = Field(None, max_length=300)
     body: str | None = Field(None, max_length=20_000)
 
 
 def refused_problem(refused: Refused) -> Problem:
-    """A journey or template change the service refused: 400 naming each field (see
+    """A journey or template change the service refused: 422 naming each field (see
     :mod:`aftercart.api.v1`)."""
     return _refused(refused.errors)
 
 
 def _refused(errors: dict[str, str]) -> Problem:
-    return field_problem("Invalid request", [{"field": f, "message": m} for f, m in errors.items()])
+    # 422, not 400: the request fits the document (channel and milestone are enums there), and what
+    # refuses it is what no schema can say: a template that does not compile or render within its
+    # budget, a channel this store has not set up, an SMS with a subject, a language not shipped.
+    problem = field_problem("Refused", [{"field": f, "message": m} for f, m in errors.items()])
+    problem.status, problem.kind = 422, "refused"
+    return problem
 
 
 def _journey(store_id: int) -> dict[str, Any]:
@@ -99,7 +128,7 @@ def get_journey(request: StoreRequest) -> dict[str, Any]:
     return _journey(request.store.pk)
 
 
-@router.put("/journey", summary="Set which milestones go out on which channels")
+@router.put("/journey", summary="Set which milestones go out on which channels", openapi_extra=refuses(422))
 def put_journey(request: StoreRequest, payload: JourneyIn) -> dict[str, Any]:
     store_id = request.store.pk
     journey_set(store_id=store_id, channels=payload.channels)
@@ -123,7 +152,9 @@ def list_templates(request: StoreRequest) -> dict[str, Any]:
     return {"templates": [_template_json(t) for t in templates], "variables": VARIABLES}
 
 
-@router.put("/templates", summary="Create or replace a template (checked: it must render)")
+@router.put(
+    "/templates", summary="Create or replace a template (checked: it must render)", openapi_extra=refuses(422)
+)
 def put_template(request: StoreRequest, payload: TemplateIn) -> dict[str, Any]:
     template = message_template_save(
         store_id=request.store.pk,
@@ -137,7 +168,10 @@ def put_template(request: StoreRequest, payload: TemplateIn) -> dict[str, Any]:
 
 
 @router.delete(
-    "/templates", response={204: None}, summary="Remove a template: the built-in text is used again"
+    "/templates",
+    response={204: None},
+    summary="Remove a template: the built-in text is used again",
+    openapi_extra=refuses(404),
 )
 def delete_template(request: StoreRequest, payload: TemplateKeyIn) -> Status[None]:
     found = message_template_delete(
@@ -153,7 +187,11 @@ def delete_template(request: StoreRequest, payload: TemplateKeyIn) -> Status[Non
     return Status(204, None)
 
 
-@router.post("/templates/preview", summary="Render a template against a real order (nothing is sent)")
+@router.post(
+    "/templates/preview",
+    summary="Render a template against a real order (nothing is sent)",
+    openapi_extra=refuses(404, 422),
+)
 def preview_template(request: StoreRequest, payload: PreviewIn) -> dict[str, str]:
     store = request.store
     draft = None

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
 
+from aftercart.api.openapi import refuses
 from aftercart.api.problems import Problem
 from aftercart.domain.facts import CustomerChoice
 from aftercart.domain.next_step import NextStep, StepCode
@@ -203,7 +204,7 @@ def update_order(request: StoreRequest, order_id: str, payload: OrderUpdateIn) -
     return _read(request, order_id)
 
 
-@router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order")
+@router.post("/{order_id}/cancel", response=OrderOut, summary="Cancel an order", openapi_extra=refuses(409))
 def cancel_order(request: StoreRequest, order_id: str, payload: CancelIn) -> dict[str, Any]:
     """Record that the store cancelled the order (again: nothing changes). A delivered order has
     nothing left to cancel: 409, nothing written (checked under the order's lock)."""
@@ -251,7 +252,10 @@ def choice_problem(refused: ChoiceRefused) -> Problem:
 
 
 @router.post(
-    "/{order_id}/choices", response={201: OrderOut, 200: OrderOut}, summary="Record a customer's choice"
+    "/{order_id}/choices",
+    response={201: OrderOut, 200: OrderOut},
+    summary="Record a customer's choice",
+    openapi_extra=refuses(409),
 )
 def record_choice(request: StoreRequest, order_id: str, payload: ChoiceIn) -> Status[dict[str, Any]]:
     """Record the customer's answer to an exception (from the order's ``options``), as a store

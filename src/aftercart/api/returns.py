@@ -4,7 +4,6 @@ lifecycle, read it, edit the policy (each edit a new version) and the numbers be
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from ninja import Body, Field, Query, Router, Schema, Status
 
+from aftercart.api.openapi import refuses
 from aftercart.api.problems import Problem, field_problem
 from aftercart.domain.returns import (
     Condition,
@@ -30,7 +30,7 @@ from aftercart.domain.returns.lifecycle import (
     ReturnEvent,
     ReturnStatus,
 )
-from aftercart.integrations.canonical.schemas import Moment
+from aftercart.integrations.canonical.schemas import Moment, Money
 from aftercart.kernel.presenter import params_json, present
 from aftercart.orders import selectors as order_selectors
 from aftercart.orders.models import Order
@@ -58,7 +58,8 @@ class ExchangeIn(Schema):
     product_id: str = Field(..., min_length=1, max_length=128)
     variant: str = Field("", max_length=200)
     sku: str = Field("", max_length=128)
-    unit_price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=4)
+    unit_price: Money
+    title: str = Field("", max_length=300, description="Another product's name, for the shopper.")
 
 
 class ReturnLineIn(Schema):
@@ -279,6 +280,7 @@ def _choices(payload: ReturnIn) -> list[LineChoice]:
                     variant=line.exchange_for.variant,
                     sku=line.exchange_for.sku,
                     unit_price=line.exchange_for.unit_price,
+                    title=line.exchange_for.title,
                 ),
             ),
             resolution=line.resolution,
@@ -324,7 +326,7 @@ def _return(request: StoreRequest, rma: str) -> Return:
     return ret
 
 
-@router.post("", response={201: ReturnOut}, summary="Request a return")
+@router.post("", response={201: ReturnOut}, summary="Request a return", openapi_extra=refuses(404, 409, 422))
 def create_return(request: StoreRequest, payload: ReturnIn) -> Status[dict[str, Any]]:
     """Judge the request by the store's current policy and record it: approved at once, or waiting
     for review when the policy's abuse limits say so. Anything the policy refuses (too many items, a
@@ -352,7 +354,12 @@ def create_return(request: StoreRequest, payload: ReturnIn) -> Status[dict[str, 
     return Status(201, serialise(_return(request, result.ret.rma)))
 
 
-@router.post("/quote", response=dict[str, Any], summary="What a return would give back, without making it")
+@router.post(
+    "/quote",
+    response=dict[str, Any],
+    summary="What a return would give back, without making it",
+    openapi_extra=refuses(404, 409, 422),
+)
 def quote_return(request: StoreRequest, payload: ReturnIn) -> dict[str, Any]:
     """The policy's judgement of a request — eligibility and reasons per line, the offers in order
     (exchange, store credit with bonus, refund) with amounts, fees and deadlines, and the return
@@ -446,17 +453,32 @@ def _transition(
     return serialise(_return(request, rma))
 
 
-@router.post("/{rma}/approve", response=ReturnOut, summary="Approve a return (from review)")
+@router.post(
+    "/{rma}/approve",
+    response=ReturnOut,
+    summary="Approve a return (from review)",
+    openapi_extra=refuses(409, 422),
+)
 def approve(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.APPROVE, payload)
 
 
-@router.post("/{rma}/reject", response=ReturnOut, summary="Reject a return (from review); needs a reason")
+@router.post(
+    "/{rma}/reject",
+    response=ReturnOut,
+    summary="Reject a return (from review); needs a reason",
+    openapi_extra=refuses(409, 422),
+)
 def reject(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.REJECT, payload)
 
 
-@router.post("/{rma}/label", response=ReturnOut, summary="Issue the return's label or drop-off code")
+@router.post(
+    "/{rma}/label",
+    response=ReturnOut,
+    summary="Issue the return's label or drop-off code",
+    openapi_extra=refuses(409, 422),
+)
 def issue_label(request: StoreRequest, rma: str, payload: LabelIn) -> dict[str, Any]:
     """Approval issues the label itself; call this to give the tracking number, carrier and label
     URL of a label you bought yourself (its carrier events then move the return), or to reissue
@@ -501,18 +523,31 @@ def _qr(request: StoreRequest, rma: str, fmt: str, content_type: str) -> HttpRes
     return HttpResponse(body, content_type=content_type)
 
 
-@router.post("/{rma}/in-transit", response=ReturnOut, summary="Record the carrier's first scan of the return")
+@router.post(
+    "/{rma}/in-transit",
+    response=ReturnOut,
+    summary="Record the carrier's first scan of the return",
+    openapi_extra=refuses(409, 422),
+)
 def in_transit(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.MARK_IN_TRANSIT, payload)
 
 
-@router.post("/{rma}/receive", response=ReturnOut, summary="Record that the items arrived")
+@router.post(
+    "/{rma}/receive",
+    response=ReturnOut,
+    summary="Record that the items arrived",
+    openapi_extra=refuses(409, 422),
+)
 def receive(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.MARK_RECEIVED, payload)
 
 
 @router.post(
-    "/{rma}/inspect", response=ReturnOut, summary="Record the inspection: accept all, part or reject"
+    "/{rma}/inspect",
+    response=ReturnOut,
+    summary="Record the inspection: accept all, part or reject",
+    openapi_extra=refuses(409, 422),
 )
 def inspect(request: StoreRequest, rma: str, payload: InspectIn) -> dict[str, Any]:
     """``accept_part`` needs ``accepted_lines``; ``reject`` needs a ``reason``. Amounts are
@@ -530,12 +565,20 @@ def inspect(request: StoreRequest, rma: str, payload: InspectIn) -> dict[str, An
 
 
 @router.post(
-    "/{rma}/resolve", response=ReturnOut, summary="Record the refund, credit or exchange order issued"
+    "/{rma}/resolve",
+    response=ReturnOut,
+    summary="Record the refund, credit or exchange order issued",
+    openapi_extra=refuses(409, 422),
 )
 def resolve(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.RESOLVE, payload)
 
 
-@router.post("/{rma}/cancel", response=ReturnOut, summary="Cancel a return before the items are sent")
+@router.post(
+    "/{rma}/cancel",
+    response=ReturnOut,
+    summary="Cancel a return before the items are sent",
+    openapi_extra=refuses(409, 422),
+)
 def cancel(request: StoreRequest, rma: str, payload: TransitionIn) -> dict[str, Any]:
     return _transition(request, rma, ReturnEvent.CANCEL, payload)

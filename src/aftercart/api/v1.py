@@ -11,14 +11,16 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from aftercart.api import carriers, events, inventory, notifications, orders, privacy, returns
+from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
 from aftercart.api.auth import StoreKey
+from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
 from aftercart.notifications.services import Refused
 from aftercart.orders.cancel import OrderDelivered
+from aftercart.packing.batch import SlipsRefused
 from aftercart.privacy.services import NothingHeld, PrivacyRefused
 from aftercart.returns.services.request import ReturnRefused
 
@@ -46,7 +48,14 @@ class ObjectParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class _Api(NinjaAPI):
+    """The API whose OpenAPI document also tells its error answers (:mod:`aftercart.api.openapi`)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_problems(super().get_openapi_schema(**kwargs))
+
+
+api = _Api(
     title="Aftercart API",
     version="1",
     description=(
@@ -65,6 +74,9 @@ api.add_router("/returns", returns.router)
 api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/privacy", privacy.router)
+api.add_router("/care-instructions", care.router)
+# At the root: its paths are /orders/{order_id}/packing-slip.pdf and /packing-slips.pdf.
+api.add_router("/", packing.router)
 
 
 @api.exception_handler(ValidationError)
@@ -102,6 +114,7 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (PolicyError, returns.policy_problem),
     (Refused, notifications.refused_problem),
     (ChoiceRefused, orders.choice_problem),
+    (SlipsRefused, packing.refusal_problem),
     (OrderDelivered, orders.delivered_problem),
     (PrivacyRefused, privacy.refused_problem),
     (NothingHeld, privacy.nothing_held_problem),

@@ -41,6 +41,14 @@ DEMO_POLICY = {
     "store_credit": {"bonus": {"percent": "10", "cap": "15.00"}},
     "abuse": {"max_returns": 1, "period_days": 365},
 }
+#: The outdoor shop also exchanges clothing for other clothing at about the same price (within
+#: 20 %: the merino base layer and the fleece), so the portal shows an other-product card.
+OTHER_PRODUCTS = {
+    "northwind": {
+        "exchange": {"other_products": {"same_category": True, "price_band": "20"}},
+        "catalog": {"categories": {"nw-rj": "apparel", "nw-bl": "apparel", "nw-fl": "apparel"}},
+    },
+}
 #: Where each shop takes in-store returns: what the shopper is told to bring the items to.
 IN_STORE_LOCATION = {
     "northwind": ["Northwind Outfitters SoHo, 112 Spring St, New York — returns desk, ground floor"],
@@ -145,6 +153,7 @@ def seed_returns(*, stores: dict[str, Store], now: datetime) -> ReturnsSummary:
                 store=store,
                 data={
                     **DEMO_POLICY,
+                    **OTHER_PRODUCTS.get(slug, {}),
                     "return_address": RETURN_ADDRESS.get(slug, []),
                     "in_store_location": IN_STORE_LOCATION.get(slug, []),
                 },

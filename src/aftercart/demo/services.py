@@ -31,8 +31,10 @@ from aftercart.notifications.links import tracking_url
 from aftercart.notifications.services import channel_config_ensure
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
+from aftercart.orders.windows import models_refit_due, promises_make
 from aftercart.returns.models import LabelPurchase, Return
 from aftercart.returns.services.purchase import label_purchases_due
+from aftercart.stores.care import care_instruction_put
 from aftercart.stores.models import ApiKey, Store
 from aftercart.stores.services import (
     api_key_issue,
@@ -49,6 +51,9 @@ API_KEY_NAME = "demo"
 #: The month is replayed an hour at a time, and swept for stalls every six simulated hours.
 REPLAY_STEP = timedelta(hours=1)
 SWEEP_EVERY = timedelta(hours=6)
+#: Simulated time between refits of a demo shop's delivery model on the clock (a shop whose
+#: history grew by a tenth, or reached the minimum, is refitted at the next sweep anyway).
+DEMO_REFIT_EVERY = timedelta(days=1)
 
 #: Next steps worth opening first, in the order the command lists them.
 INTERESTING = (
@@ -105,6 +110,7 @@ class _StoreFields(TypedDict):
     timezone: str
     default_locale: str
     branding: dict[str, Any]
+    review_url: str
 
 
 def _store_fields(brand: Brand) -> _StoreFields:
@@ -114,6 +120,7 @@ def _store_fields(brand: Brand) -> _StoreFields:
         "timezone": brand.timezone,
         "default_locale": brand.locale,
         "branding": brand.branding,
+        "review_url": brand.review_url,
     }
 
 
@@ -129,6 +136,8 @@ def demo_stores_ensure() -> dict[str, Store]:
             for name, value in _store_fields(brand).items():
                 setattr(store, name, value)
             store.save()
+        for category, language, text in brand.care:
+            care_instruction_put(store=store, category=category, language=language, text=text)
         stores[brand.slug] = store
     return stores
 
@@ -197,7 +206,7 @@ def seed_demo(
             summary.duplicates += result.duplicates
             summary.orphaned += result.orphaned
         if until >= next_sweep:
-            exceptions_sweep(now=until)
+            _worker_pass(until)
             next_sweep = until + SWEEP_EVERY
         if deliver:
             summary.emails_sent += _deliver_due(until)
@@ -217,11 +226,22 @@ def seed_demo(
     summary.facts_received += returned.facts.received
     summary.facts_accepted += returned.facts.accepted
     summary.duplicates += returned.facts.duplicates
-    exceptions_sweep(now=now)
+    _worker_pass(now)
     if deliver:
         summary.emails_sent += _deliver_due(now)
     _describe(summary)
     return summary
+
+
+def _worker_pass(now: datetime) -> None:
+    """What ``aftercart worker``'s sweep loop does, at simulated time ``now``: promises first (made
+    with the model as last fitted, before any delivery after the order was placed: no look-ahead),
+    then the delivery models refitted on the deliveries recorded so far, then the sweep. Without
+    the refit the shops would keep the fit a first page view made on an empty history, and the
+    demo would never show a window."""
+    promises_make(now=now)
+    models_refit_due(now=now, every=DEMO_REFIT_EVERY.total_seconds())
+    exceptions_sweep(now=now)
 
 
 def _slice_end(at: datetime, now: datetime, step: timedelta) -> datetime:

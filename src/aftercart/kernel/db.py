@@ -263,3 +263,22 @@ def delete_in(model: type[models.Model], field: str, values: Sequence[Any]) -> N
     with connection.cursor() as cursor:
         for chunk in chunks(values):
             cursor.execute(sql + f"({', '.join(['%s'] * len(chunk))})", list(chunk))
+
+
+def serialise_on(*keys: str) -> None:
+    """Hold a lock on each of ``keys`` (any strings naming what the caller is about to check and
+    change) until the current transaction ends: another transaction asking for one of them waits.
+
+    On PostgreSQL: transaction-level advisory locks (``pg_advisory_xact_lock``) on a 64-bit hash of
+    each key, taken in sorted order so that two transactions wanting the same keys cannot deadlock
+    on them (a hash collision only makes two unrelated keys take turns). On SQLite nothing is
+    needed: every write transaction begins IMMEDIATE (see settings), which already makes writers
+    take turns on the whole database. Must be called inside ``transaction.atomic``.
+    """
+    if connection.vendor != "postgresql" or not keys:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("serialise_on outside a transaction would release its locks at once")
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])

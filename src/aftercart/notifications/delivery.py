@@ -16,8 +16,10 @@ claimed meanwhile is re-checked against the WHERE clause and left out; SQLite se
 (the transaction begins IMMEDIATE), where FOR UPDATE is not needed.
 
 A batch reads what its messages need in a handful of queries (the rows, their orders' facts, the
-customers' choices, recent sends, the stores' templates); each message's attempt and outcome are
-still written on their own, just before and just after it is sent.
+stores' templates). Each message then passes its gate (:mod:`aftercart.notifications.send_gate`):
+one short transaction, serialised per customer and per order across every worker, that reads the
+customer's consent and sends as they are at that moment, decides, and records the attempt; the
+outcome is written just after the send.
 """
 
 from __future__ import annotations
@@ -25,30 +27,19 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from aftercart.domain.facts import Fact
-from aftercart.domain.messaging import (
-    CUSTOMER_CHANNELS,
-    DEFAULT_POLICY,
-    Channel,
-    ContactChoices,
-    Withheld,
-    capped,
-    retry_delay,
-    send_time_verdict,
-)
-from aftercart.domain.milestones import Milestone
-from aftercart.kernel.caches import memoised
-from aftercart.kernel.db import insert_rows, update_rows_where
+from aftercart.domain.messaging import CUSTOMER_CHANNELS, Channel, retry_delay
+from aftercart.kernel.db import update_rows_where
 from aftercart.notifications.channels import ChannelError, Outbound, RetryableError, Transport, transport_for
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.message_templates import BUILT_IN_TEXT, templates_cached
@@ -56,8 +47,8 @@ from aftercart.notifications.models import (
     DeliveryAttempt,
     Message,
 )
-from aftercart.notifications.renderers import own_milestones, renderer_for
-from aftercart.notifications.selectors import Contact, choices_for_contacts
+from aftercart.notifications.selectors import Contact
+from aftercart.notifications.send_gate import cap_key, consolidates, finish_unsent, message_gate
 from aftercart.orders.selectors import facts_for_orders, order_view_of
 
 logger = logging.getLogger(__name__)
@@ -72,10 +63,7 @@ MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=5)
 RETRY_CAP = timedelta(hours=6)
 
-#: Channels where every milestone is its own event: never consolidated when sent.
-_EVENT_CHANNELS = frozenset(c.value for c in DEFAULT_POLICY.event_channels)
 _CLAIMABLE = (Message.Status.PENDING, Message.Status.FAILED, Message.Status.SENDING)
-_ABANDONED = "lease expired: the worker stopped before recording the outcome (it may have been sent)"
 
 
 def _due(now: datetime) -> Q:
@@ -113,15 +101,14 @@ def _claim(*, now: datetime, limit: int, lease: timedelta) -> tuple[list[int], i
     wanted: list[int] = []
     deferred = 0
     seen: set[tuple[int, str]] = set()
-    own = own_milestones()  # messages each their own, like events (a return's): see renderers
     for pk, order_id, channel, milestone in candidates.values_list("pk", "order_id", "channel", "milestone")[
         : limit * 2
     ]:
         if len(wanted) == limit:
             break
-        if (order_id, channel) in seen and channel not in _EVENT_CHANNELS and milestone not in own:
+        if (order_id, channel) in seen and consolidates(channel, milestone):
             # One message per order and channel per batch: the first, sent with the latest state,
-            # withdraws the others still pending (see _attempt_start). Events are each their own.
+            # withdraws the others still pending (see send_gate). Events are each their own.
             deferred += 1
             continue
         wanted.append(pk)
@@ -153,6 +140,11 @@ class DeliveryReport:
     superseded: int = 0
     suppressed: int = 0
     errors: int = 0
+    #: Put back for a moment: another worker had a message to the same customer (or of the same
+    #: order) on the wire, and the cap or consolidation depends on its outcome.
+    waiting: int = 0
+    #: Taken over by another worker after this one's lease ran out (left to that worker).
+    lost: int = 0
     #: Due but left for the next batch (another message of the same order and channel went first).
     deferred: int = 0
 
@@ -189,7 +181,9 @@ class _Ready:
 
 def _deliver_batch(ids: list[int], now: datetime, report: DeliveryReport) -> None:
     """Deliver claimed messages, reading what they all need in a few set-based queries: the rows
-    with their stores and orders, the orders' facts, the customers' choices, recent sends.
+    with their stores and orders, the orders' facts. The customer's consent and the cap are read
+    per message, at its gate (:mod:`~aftercart.notifications.send_gate`): as they are at that
+    moment, whatever other workers did meanwhile.
 
     Each message is still judged, sent and recorded on its own: one failing (a rendering bug, a
     malformed fact) is logged and left claimed, and the others go. A message's attempt is recorded
@@ -209,11 +203,8 @@ def _deliver_batch(ids: list[int], now: datetime, report: DeliveryReport) -> Non
             )
             if isinstance(prepared, _Ready):
                 ready.append(prepared)
-        # The customer's consent and the frequency cap, as they are now, for the whole batch.
-        choices = choices_for_contacts(r.contact for r in ready if r.contact)
-        sends = _RecentSends.load([r.outbound.message for r in ready], now)
         with templates_cached():
-            _send_all(ready, choices, sends, now, report)
+            _send_all(ready, now, report)
     finally:
         for transport in transports.values():
             transport.close()
@@ -242,19 +233,19 @@ def _prepare(
     if message.attempts > MAX_ATTEMPTS:
         # Claimed again and again without an outcome ever being recorded: whatever kills the
         # worker on this message, stop feeding it to workers.
-        _finish_unsent(message, Message.Status.FAILED, f"gave up after {MAX_ATTEMPTS} attempts")
+        finish_unsent(message, Message.Status.FAILED, f"gave up after {MAX_ATTEMPTS} attempts")
         return "failed"
     state, step = order_view_of(message.order, facts, now)
     if message.channel not in transports:
         try:
             transports[message.channel] = transport_for(message.channel)
         except ChannelError as exc:  # a channel planned but not installed: nothing to retry
-            _finish_unsent(message, Message.Status.FAILED, str(exc))
+            finish_unsent(message, Message.Status.FAILED, str(exc))
             return "failed"
     transport = transports[message.channel]
     address = transport.address(state) or message.recipient
     if not address:
-        _finish_unsent(message, Message.Status.SUPPRESSED, "no address at send time")
+        finish_unsent(message, Message.Status.SUPPRESSED, "no address at send time")
         return "suppressed"
     channel = Channel(message.channel)
     contact: Contact | None = None
@@ -285,8 +276,6 @@ class _Sending:
 
 def _send_all(
     ready: Sequence[_Ready],
-    choices: Mapping[Contact, ContactChoices],
-    sends: _RecentSends,
     now: datetime,
     report: DeliveryReport,
 ) -> None:
@@ -297,17 +286,17 @@ def _send_all(
 
     def finish_oldest() -> None:
         done = sending.popleft()
-        _guarded(report, done.ready.outbound.message.pk, _finish, done, sends, now)
+        _guarded(report, done.ready.outbound.message.pk, _finish, done, now)
 
     try:
         for r in ready:
-            key = sends.key(r.outbound.message)
-            if key is not None and key in {sends.key(s.ready.outbound.message) for s in sending}:
+            key = cap_key(r.outbound.message)
+            if key is not None and key in {cap_key(s.ready.outbound.message) for s in sending}:
                 # The cap for this customer depends on whether the message on its way to them
                 # goes through: wait for it.
                 while sending:
                     finish_oldest()
-            started = _guarded(report, r.outbound.message.pk, _start, r, choices, sends, now, wire)
+            started = _guarded(report, r.outbound.message.pk, _start, r, now, wire)
             if isinstance(started, _Sending):
                 sending.append(started)
             while len(sending) >= ON_THE_WIRE:
@@ -318,39 +307,17 @@ def _send_all(
         wire.shutdown(wait=True)
 
 
-def _start(
-    ready: _Ready,
-    choices: Mapping[Contact, ContactChoices],
-    sends: _RecentSends,
-    now: datetime,
-    wire: ThreadPoolExecutor,
-) -> _Sending | str:
-    """Ask once more whether the message may go (:func:`send_time_verdict`: the order's latest
-    state, the customer's choices, the cap), record the attempt, hand the message to its transport;
-    the outcome when it does not go."""
+def _start(ready: _Ready, now: datetime, wire: ThreadPoolExecutor) -> _Sending | str:
+    """Pass the message through its gate (:func:`~aftercart.notifications.send_gate.message_gate`:
+    the order's latest state, the customer's choices and sends as they are now, serialised with the
+    other workers), then hand it to its transport; the outcome when it does not go."""
     outbound = ready.outbound
     message = outbound.message
     # The state may have moved on since planning (delivered before the window closed), the customer
     # may have unsubscribed (or texted STOP), another routine message may have gone: ask again.
-    verdict = send_time_verdict(
-        channel=Channel(message.channel),
-        milestone=Milestone(message.milestone),
-        subject=message.subject,
-        critical=message.critical,
-        state=outbound.state,
-        choices=choices.get(ready.contact) if ready.contact is not None else None,
-        address=message.recipient,
-        sent=sends.sent_before(message),
-        now=now,
-        subject_stale=_subject_stale(message),
-    )
-    if verdict is not None:
-        if verdict.rule is Withheld.STALE:  # contradicted: withdrawn rather than sent
-            _finish_unsent(message, Message.Status.SUPERSEDED, verdict.reason)
-            return "superseded"
-        _finish_unsent(message, Message.Status.SUPPRESSED, verdict.reason)
-        return "suppressed"
-    _attempt_start(message, now)
+    held = message_gate(message, state=outbound.state, contact=ready.contact, now=now)
+    if held is not None:
+        return held
     started = time.monotonic()
     transport = ready.transport
     outcome: Future[str]
@@ -369,16 +336,7 @@ def _start(
     return _Sending(ready=ready, outcome=outcome, started=started)
 
 
-def _subject_stale(message: Message) -> str:
-    """The message's own subject's verdict (a return that moved past the milestone), "" for an
-    order's message or a subject without the check."""
-    renderer = renderer_for(message.milestone)
-    if renderer is None or renderer.stale_reason is None:
-        return ""
-    return renderer.stale_reason(message)
-
-
-def _finish(sending: _Sending, sends: _RecentSends, now: datetime) -> str:
+def _finish(sending: _Sending, now: datetime) -> str:
     """Wait for a send's outcome and record it."""
     message = sending.ready.outbound.message
     try:
@@ -393,7 +351,6 @@ def _finish(sending: _Sending, sends: _RecentSends, now: datetime) -> str:
     finished = now + timedelta(seconds=time.monotonic() - sending.started)
     if error is None:
         _record_outcome(message, finished=finished, provider_id=provider_id)
-        sends.add(message, finished)
         return "sent"
     _record_outcome(message, finished=finished, error=error)
     if error.permanent or message.attempts >= MAX_ATTEMPTS:
@@ -401,122 +358,9 @@ def _finish(sending: _Sending, sends: _RecentSends, now: datetime) -> str:
     return "retrying"
 
 
-class _RecentSends:
-    """Routine messages sent to the batch's customers within the frequency cap: read once for the
-    batch, then kept up to date with what the batch itself sends.
-
-    Planning applies the cap already, but two ingest transactions for one customer can plan at the
-    same time without seeing each other's rows (PostgreSQL, READ COMMITTED); checking what was
-    actually sent makes "at most one routine message per customer and channel within the cap" hold.
-    (A message another worker sends while this batch runs, seconds long, is not seen: the same gap
-    as between any worker's send and its record.)
-    """
-
-    def __init__(self, sent: Mapping[tuple[int, str, str], list[tuple[int, datetime]]]) -> None:
-        self._sent = {key: list(value) for key, value in sent.items()}
-
-    @classmethod
-    def load(cls, messages: Sequence[Message], now: datetime) -> _RecentSends:
-        limited = [m for m in messages if _cap(m)]
-        sent: dict[tuple[int, str, str], list[tuple[int, datetime]]] = {}
-        if limited:
-            longest = max(_cap(m) for m in limited)
-            rows = Message.objects.filter(
-                store_id__in={m.store_id for m in limited},
-                channel__in={m.channel for m in limited},
-                recipient__in={m.recipient for m in limited},
-                status=Message.Status.SENT,
-                critical=False,
-                sent_at__gt=now - longest,
-            ).values_list("pk", "store_id", "channel", "recipient", "sent_at", "milestone")
-            for pk, store_id, channel, recipient, sent_at, milestone in rows:
-                if not capped(Milestone(milestone), False):
-                    continue  # a closing message is not counted against the next ones
-                sent.setdefault((store_id, channel, recipient), []).append((pk, sent_at))  # type: ignore[arg-type]  # sent_at__gt: never NULL (the stubs type the nullable column)
-        return cls(sent)
-
-    @staticmethod
-    def key(message: Message) -> tuple[int, str, str] | None:
-        """Whose sends the cap counts together with this message's (None: it is not capped)."""
-        return (message.store_id, message.channel, message.recipient) if _cap(message) else None
-
-    def sent_before(self, message: Message) -> list[datetime]:
-        """When the routine messages the cap counts with this one went (this one aside)."""
-        if not _cap(message):
-            return []
-        key = (message.store_id, message.channel, message.recipient)
-        return [sent_at for pk, sent_at in self._sent.get(key, ()) if pk != message.pk]
-
-    def add(self, message: Message, sent_at: datetime) -> None:
-        """The batch sent this message."""
-        if _cap(message):
-            self._sent.setdefault((message.store_id, message.channel, message.recipient), []).append(
-                (message.pk, sent_at)
-            )
-
-
-def _cap(message: Message) -> timedelta:
-    """The frequency cap this message is subject to (zero: none; critical and closing messages
-    always go: :func:`~aftercart.domain.messaging.capped`)."""
-    if not capped(Milestone(message.milestone), message.critical) or not message.recipient:
-        return timedelta(0)
-    return DEFAULT_POLICY.frequency_cap.get(Channel(message.channel)) or timedelta(0)
-
-
 # The writes of one delivery run once per message, so they are prepared statements (see
 # aftercart.kernel.db) rather than ORM queries, whose building cost more than the database's work.
 _CLOSE_ATTEMPT = (("outcome", "finished_at", "error"), ("message", "outcome"))
-_ATTEMPT_FIELDS = ("message", "number", "started_at", "outcome", "error")
-_FINISH = ("status", "reason", "claimed_until", "next_attempt_at")
-
-
-@memoised("notifications.consolidate_sql", maxsize=None)
-def _consolidate_sql(vendor: str, owned: int) -> str:
-    """``Message.objects.filter(order_id=, channel=, status=, attempts=0).exclude(milestone__in=
-    own_milestones()).update(status=, reason=, next_attempt_at=None)``, built once."""
-    qn = connection.ops.quote_name
-    own = ", ".join(["%s"] * owned)
-    return (
-        f"UPDATE {qn(Message._meta.db_table)} SET {qn('status')} = %s, {qn('reason')} = %s, "
-        f"{qn('next_attempt_at')} = NULL WHERE {qn('order_id')} = %s AND {qn('channel')} = %s "
-        f"AND {qn('status')} = %s AND {qn('attempts')} = 0"
-        + (f" AND {qn('milestone')} NOT IN ({own})" if own else "")
-    )
-
-
-def _attempt_start(message: Message, now: datetime) -> None:
-    with transaction.atomic(durable=True):
-        # This message renders the order's latest state, so it says all that the other pending
-        # messages of this order and channel would (they were planned for milestones already
-        # reached): withdraw them. This also consolidates messages that concurrent ingest
-        # transactions planned without seeing each other. Not for events: each milestone is one.
-        # (This message itself is "sending", so the "pending" condition leaves it alone.)
-        own = own_milestones()
-        if message.channel not in _EVENT_CHANNELS and message.milestone not in own:
-            # A return's messages are their own (they render the return, not the order): never
-            # consolidated into an order's message, nor it into them.
-            reason = f"consolidated into {message.milestone} when sent"
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _consolidate_sql(connection.vendor, len(own)),
-                    [
-                        Message.Status.SUPERSEDED,
-                        reason,
-                        message.order_id,
-                        message.channel,
-                        Message.Status.PENDING,
-                        *sorted(own),
-                    ],
-                )
-        # Attempts of a worker that died mid-send are closed now that the lease has expired, which
-        # leaves the one started here as the message's only attempt in flight.
-        in_flight = DeliveryAttempt.Outcome.IN_FLIGHT
-        update_rows_where(
-            DeliveryAttempt,
-            *_CLOSE_ATTEMPT,
-            [(DeliveryAttempt.Outcome.RETRYABLE, now, _ABANDONED, message.pk, in_flight)],
-        )
-        insert_rows(DeliveryAttempt, _ATTEMPT_FIELDS, [(message.pk, message.attempts, now, in_flight, "")])
 
 
 def _record_outcome(
@@ -569,10 +413,6 @@ def _record_outcome(
             *_CLOSE_ATTEMPT,
             [(outcome, finished, "" if error is None else str(error), message.pk, in_flight)],
         )
-
-
-def _finish_unsent(message: Message, status: str, reason: str) -> None:
-    update_rows_where(Message, _FINISH, ("id",), [(status, reason[:300], None, None, message.pk)])
 
 
 def message_retry_now(*, message: Message, now: datetime | None = None) -> bool:

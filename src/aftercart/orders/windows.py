@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aftercart.domain.eta.config import EtaConfig
 from aftercart.domain.eta.geography import GeoArea
 from aftercart.domain.eta.model import EtaModel
+from aftercart.domain.eta.refits import refit_needed
 from aftercart.domain.eta.shipments import Delivery, EtaShipment
 from aftercart.domain.eta.windows import Window
 from aftercart.domain.projection.state import OrderState, ShipmentState
@@ -97,17 +99,37 @@ def model_refit(store: Store, *, now: datetime | None = None) -> EtaModel | None
 
 
 def models_refit_due(*, now: datetime, every: float = REFIT_EVERY) -> int:
-    """Refit every store whose stored model is missing or older than ``every`` seconds (the
-    worker's periodic loop); how many were fitted. Stores without a single delivery are skipped."""
+    """Refit every store whose stored model is missing, older than ``every`` seconds, or behind its
+    history (the worker's periodic loop); how many were fitted. Stores without a single delivery
+    are skipped.
+
+    "Behind" (:func:`~aftercart.domain.eta.refits.refit_needed`): a store fitted while too thin for
+    a window is refitted as soon as it has :data:`MIN_HISTORY` deliveries, and any store once its
+    deliveries grew by a tenth, so a young store switches to learned windows within one pass of the
+    worker rather than an hour later."""
     stale = now - timedelta(seconds=every)
-    fresh = set(DeliveryModel.objects.filter(fitted_at__gt=stale).values_list("store_id", flat=True))
-    with_deliveries = (
-        Shipment.objects.filter(delivered_at__isnull=False).values_list("store_id", flat=True).distinct()
+    fits = {
+        store_id: (fitted_at, deliveries, has_model)
+        for store_id, fitted_at, deliveries, has_model in DeliveryModel.objects.annotate(
+            has_model=Q(model__isnull=False)
+        ).values_list("store_id", "fitted_at", "deliveries", "has_model")
+    }
+    counts = dict(
+        Shipment.objects.filter(delivered_at__isnull=False, order__placed_at__isnull=False)
+        .values("store_id")
+        .annotate(n=Count("id"))
+        .values_list("store_id", "n")
     )
     fitted = 0
-    for store in Store.objects.filter(pk__in=with_deliveries).exclude(pk__in=fresh).order_by("pk"):
-        model_refit(store, now=now)
-        fitted += 1
+    for store in Store.objects.filter(pk__in=list(counts)).order_by("pk"):
+        fit = fits.get(store.pk)
+        if (
+            fit is None
+            or fit[0] <= stale
+            or refit_needed(fit[1], fit[2], counts[store.pk], min_history=MIN_HISTORY, limit=HISTORY_LIMIT)
+        ):
+            model_refit(store, now=now)
+            fitted += 1
     return fitted
 
 
@@ -148,6 +170,31 @@ def cached_model(store: Store) -> EtaModel | None:
     sweep transaction, where a fit (seconds, reading the store's history) has no place. ``None``
     until one was fitted (by the worker, or a first page view)."""
     return _load(store, fit_if_missing=False)
+
+
+def learning_from(store: Store) -> int | None:
+    """While the store has no window (its history too thin at the last fit, or never fitted): how
+    many deliveries it has completed so far, so pages can say so honestly; ``None`` once it has a
+    model. Reads no history when the model is loaded already."""
+    if cached_model(store) is not None:
+        return None
+    fit = DeliveryModel.objects.filter(store=store).values_list("deliveries", flat=True).first()
+    return min(fit or 0, MIN_HISTORY)
+
+
+def learning_text(deliveries: int) -> str:
+    """What a store without enough history says instead of a window (in the active language)."""
+    return gettext(
+        "No delivery window yet: this shop learns one from its own completed deliveries "
+        "(%(count)s of the %(needed)s it needs so far). Until then, dates are the carrier's."
+    ) % {"count": deliveries, "needed": MIN_HISTORY}
+
+
+def share_text(window: Window) -> str:
+    """The window's one-line explanation as customers read it (in the active language)."""
+    return gettext("(%(share)s%% of our recent deliveries like this one arrived by then)") % {
+        "share": round(window.share * 100)
+    }
 
 
 def forget_models() -> None:

@@ -201,8 +201,16 @@ class ReturnAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry label purchase (after fixing what failed)")
     def retry_label_purchase(self, request: HttpRequest, queryset: Any) -> None:
-        done = sum(label_purchase_retry(ret) for ret in queryset)
+        rets = list(queryset)
+        done = sum(label_purchase_retry(ret) for ret in rets)
         messages.info(request, f"{done} label purchase(s) will be tried again within seconds.")
+        if skipped := len(rets) - done:
+            # Said rather than silently ignored: the operator picked them for a reason.
+            messages.warning(
+                request,
+                f"{skipped} return(s) left as they were: only an approved return whose label "
+                "purchase failed can be retried.",
+            )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # returns are requested through the API or the portal, judged by the policy

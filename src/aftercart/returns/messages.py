@@ -18,10 +18,11 @@ from django.utils.translation import gettext
 
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.money import Money
-from aftercart.domain.returns import quantize
+from aftercart.domain.returns import ReturnMethod, quantize
 from aftercart.kernel.i18n import customer_zone, format_money
 from aftercart.kernel.presenter import present
 from aftercart.notifications.links import base_url, tracking_url
+from aftercart.orders.models import Order
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns import selectors
 from aftercart.returns.models import Return
@@ -36,6 +37,17 @@ def return_url(ret: Return, suffix: str = "") -> str:
         path = reverse(name, kwargs={"token": token, "rma": ret.rma})
     except NoReverseMatch:
         return tracking_url(ret.order)
+    return f"{base_url()}{path}"
+
+
+def returns_portal_url(order: Order) -> str:
+    """Where the customer starts a return of ``order`` in the shoppers' portal, signed with the
+    order's link (like :func:`return_url`); the order's tracking page when the portal is not
+    installed."""
+    try:
+        path = reverse("web:returns-start", kwargs={"token": make_tracking_token(order)})
+    except NoReverseMatch:
+        return tracking_url(order)
     return f"{base_url()}{path}"
 
 
@@ -62,7 +74,7 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
         note = gettext(
             "Show the carrier's QR code at one of its drop-off points with return number %(rma)s: they print the label for you."
         )
-        if ret.method == "dropoff":
+        if selectors.send_method(ret) == ReturnMethod.DROPOFF:
             # A QR drop-off is never told about printing, even the carrier's.
             note = gettext(
                 "Show the carrier's QR code at one of its drop-off points with return number %(rma)s: no box needed."
@@ -71,10 +83,10 @@ def return_email_context(ret: Return, milestone: Milestone) -> dict[str, Any]:
             actions.insert(0, {"label": gettext("Show the carrier's QR code"), "url": ret.carrier_qr_url})
         if ret.carrier_qr_png:
             attachments.append((f"dropoff-code-{rma}.png", bytes(ret.carrier_qr_png), "image/png"))
-        if ret.method != "dropoff" and ret.label_url:
+        if selectors.send_method(ret) != ReturnMethod.DROPOFF and ret.label_url:
             actions.insert(1, {"label": gettext("Print the carrier's label"), "url": ret.label_url})
     elif milestone == Milestone.LABEL_READY:
-        if ret.method == "dropoff":
+        if selectors.send_method(ret) == ReturnMethod.DROPOFF:
             title = gettext("Your drop-off QR code is ready")
             note = gettext("Your drop-off QR code for return %(rma)s is attached: show it on your phone.")
             with contextlib.suppress(selectors.LabelNotIssued):

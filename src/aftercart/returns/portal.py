@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import Q
+
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.returns import (
     Condition,
@@ -26,6 +28,7 @@ from aftercart.domain.returns import (
     ReturnPolicy,
     judge_return,
 )
+from aftercart.domain.returns.other_products import KnownProduct, exchange_products
 from aftercart.domain.returns.stock import KnownVariant, StockLevels, exchange_variants
 from aftercart.orders.models import Order, OrderLine
 from aftercart.returns import selectors
@@ -52,16 +55,21 @@ class ReturnableLine:
     returnable_until: date | None = None
     blocked: str = ""
     blocked_params: tuple[tuple[str, str], ...] = ()
+    #: Its category as the policy has it (the order's, else the policy's catalogue).
+    category: str = ""
 
 
 @dataclass(frozen=True)
 class ExchangeOption:
-    """Another variant a line can be exchanged for (in stock), at its unit price."""
+    """A replacement a line can be exchanged for (in stock), at its unit price: another variant
+    of the line's product, or (``other``) another product the store's rule allows, by ``title``."""
 
     product_id: str
     variant: str
     sku: str
     unit_price: Decimal
+    title: str = ""
+    other: bool = False
 
 
 def portal_policy(order: Order) -> ReturnPolicy:
@@ -107,8 +115,9 @@ def returnable_lines(order: Order, state: OrderState, now: datetime) -> list[Ret
         )
         for line in the_order.lines
     ]
+    policy = portal_policy(order)
     decision = judge_return(
-        policy=portal_policy(order),
+        policy=policy,
         order=the_order,
         request=asked,
         # History only decides whether a person reviews the return, not whether a line can come back.
@@ -125,6 +134,7 @@ def returnable_lines(order: Order, state: OrderState, now: datetime) -> list[Ret
         projected = state.lines.get(line.line_id)
         rows.append(
             ReturnableLine(
+                category=policy.category_of(product_id=line.product_id, sku=line.sku, given=line.category),
                 line_id=line.line_id,
                 title=line.title or line.sku or line.line_id,
                 variant=line.variant,
@@ -168,6 +178,81 @@ def exchange_options(order: Order, line: ReturnableLine, quantity: int = 1) -> l
             known, stock, product_id=line.product_id, variant=line.variant, quantity=quantity
         )
     ]
+
+
+def exchange_choices(order: Order, line: ReturnableLine, quantity: int = 1) -> list[ExchangeOption]:
+    """Every replacement the portal offers for the line, in the order shown: the other variants of
+    its product (:func:`exchange_options`), then the other products the store's rule allows
+    (:func:`product_options`)."""
+    return exchange_options(order, line, quantity) + product_options(order, line, quantity)
+
+
+def product_options(order: Order, line: ReturnableLine, quantity: int = 1) -> list[ExchangeOption]:
+    """Other products the line can be exchanged for, each at the price it last sold for, as the
+    store's rule (``exchange.other_products``) allows: the domain picks them
+    (:func:`~aftercart.domain.returns.exchange_products`, the judgement's own check) from what the
+    store is known to sell — its orders' lines, priced — leaving out what its stock feed says it
+    lacks. None without a rule."""
+    policy = portal_policy(order)
+    if policy.exchange.other_products is None or not line.product_id:
+        return []
+    known, stock = store_products(order.store, policy, line.category)
+    return [
+        ExchangeOption(
+            product_id=p.product_id,
+            variant=p.variant,
+            sku=p.sku,
+            unit_price=p.unit_price,
+            title=p.title,
+            other=True,
+        )
+        for p in exchange_products(
+            known,
+            stock,
+            policy=policy,
+            product_id=line.product_id,
+            category=line.category,
+            unit_price=line.unit_price,
+            quantity=quantity,
+        )
+    ]
+
+
+#: Order lines read to find the products a store sells (the latest first): enough for a shop's
+#: range, bounded for one with years of orders.
+PRODUCT_LINES = 500
+
+
+def store_products(
+    store: Store, policy: ReturnPolicy, category: str
+) -> tuple[list[KnownProduct], StockLevels]:
+    """The products the store has sold (one per product variant, at its latest price), narrowed to
+    the catalogue's ``category`` when the rule asks for the same category, with the stock fed for
+    them. Two queries."""
+    lines = OrderLine.objects.filter(order__store=store, unit_price__isnull=False).exclude(product_id="")
+    rule = policy.exchange.other_products
+    if rule is not None and rule.same_category:
+        keys = [key for key, name in policy.product_categories.items() if name == category]
+        lines = lines.filter(Q(product_id__in=keys) | Q(sku__in=keys))
+    known: dict[tuple[str, str], KnownProduct] = {}
+    rows = lines.order_by("-pk").values_list("product_id", "variant", "sku", "title", "unit_price")
+    for product_id, variant, sku, title, price in rows[:PRODUCT_LINES]:
+        if price is None:  # filtered out above; the column is nullable
+            continue
+        known.setdefault(
+            (product_id, variant), KnownProduct(product_id, variant, price, sku=sku, title=title or sku)
+        )
+    by_sku: dict[str, int] = {}
+    by_variant: dict[tuple[str, str], int] = {}
+    products = {p.product_id for p in known.values()}
+    skus = {p.sku for p in known.values() if p.sku}
+    fed = StockLevel.objects.filter(store=store).filter(Q(product_id__in=products) | Q(sku__in=skus))
+    for product_id, sku, variant, available in fed.values_list("product_id", "sku", "variant", "available"):
+        if sku:
+            by_sku[sku] = available
+        else:
+            by_variant[(product_id, variant)] = available
+    return list(known.values()), StockLevels(by_sku=by_sku, by_variant=by_variant)
 
 
 def product_variants(store: Store, product_id: str) -> tuple[list[KnownVariant], StockLevels]:

@@ -29,7 +29,12 @@ from aftercart.domain.returns import (
     quantize,
 )
 from aftercart.domain.returns.lifecycle import Resolution, ReturnStatus
-from aftercart.domain.returns.next_step import ReturnAmounts, ReturnNextStep, return_next_step
+from aftercart.domain.returns.next_step import (
+    ReturnAmounts,
+    ReturnNextStep,
+    return_next_step,
+    sending_method,
+)
 from aftercart.domain.returns.rates import RateRule, RateRuleKind
 from aftercart.domain.vocabulary import CarrierTag, FulfilmentStatus
 from aftercart.integrations.labels.pdf import render_return_label
@@ -155,9 +160,21 @@ def return_step(ret: Return) -> ReturnNextStep:
             exchange=quantize(ret.exchange_amount, cur),
             charge=quantize(ret.charge_amount, cur),
         ),
-        method=ret.method,
+        method=send_method(ret),
         location=in_store_location(ret.store_id) if ret.method == ReturnMethod.IN_STORE else "",
         label_failed=_label_failed(ret),
+        # The carrier's drop-off code is shown with the label (page, e-mail): say it may be used.
+        carrier_qr=bool(ret.carrier_qr_url or ret.carrier_qr_png),
+    )
+
+
+def send_method(ret: Return) -> ReturnMethod:
+    """How the return's items go back, as every touchpoint must tell it (page, e-mail, next step):
+    the method chosen, unless a drop-off had to fall back to the carrier's printed label."""
+    return sending_method(
+        ret.method,
+        carrier_label=bool(ret.label_url),
+        carrier_qr=bool(ret.carrier_qr_url or ret.carrier_qr_png),
     )
 
 
@@ -303,6 +320,21 @@ def _line_extras(payloads: list[tuple[int, str, Any]]) -> dict[str, OrderLineFac
     return extras
 
 
+def line_categories(order: Order, state: OrderState, policy: ReturnPolicy) -> dict[str, str]:
+    """Each line's product category (``line_id`` → category, "" when unknown): as the order sent it,
+    else from the store's catalogue in ``policy`` (the same rule returns decide by, so an item's
+    care instructions and its return window agree on what it is)."""
+    extras = _line_extras(_order_payloads(order))
+    return {
+        line_id: policy.category_of(
+            product_id=line.product_id,
+            sku=line.sku,
+            given=extras.get(line_id, OrderLineFacts()).category,
+        )
+        for line_id, line in state.lines.items()
+    }
+
+
 def order_placed(order: Order, state: OrderState) -> bool:
     """Whether the store has sent the order itself (``order.placed``). An order the ledger knows
     only from a carrier scan naming it has no lines and no placed time: nothing to return yet."""
@@ -335,6 +367,7 @@ def order_for_return(order: Order, state: OrderState) -> OrderForReturn:
                 if line.status == FulfilmentStatus.CANCELLED
                 else min(line.unavailable_quantity, line.quantity),
                 delivered_at=_delivered_at(state, line_id),
+                unit_price=line.unit_price,
             )
         )
     placed = state.placed_at or order.placed_at

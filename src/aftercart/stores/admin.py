@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.templatetags.static import static
 from django.utils.html import format_html
 
-from aftercart.stores.models import ApiKey, Store
+from aftercart.stores.models import ApiKey, CareInstruction, Store
 from aftercart.stores.services import (
     WidgetRefused,
     api_key_issue,
@@ -45,6 +45,14 @@ class StoreForm(forms.ModelForm):
             raise forms.ValidationError(next(iter(refused.errors.values()))) from refused
 
 
+class CareInstructionInline(admin.StackedInline):
+    """The store's care texts, one per category and language (printed on packing slips)."""
+
+    model = CareInstruction
+    extra = 0
+    fields = ("category", "language", "title", "text")
+
+
 class ApiKeyInline(admin.TabularInline):
     """Keys are listed, never typed in: a key's secret exists only in the moment it is issued."""
 
@@ -63,7 +71,7 @@ class StoreAdmin(admin.ModelAdmin):
     form = StoreForm
     list_display = ("name", "slug", "country", "timezone", "default_locale")
     search_fields = ("name", "slug")
-    inlines = [ApiKeyInline]
+    inlines = [CareInstructionInline, ApiKeyInline]
     actions = ["issue_api_key", "new_widget_secret"]
     readonly_fields = ("widget_secret", "widget_install")
 
@@ -135,3 +143,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset.filter(revoked_at=None):
             api_key_revoke(api_key=api_key)
         self.message_user(request, "Revoked. Requests with these keys now get 401.")
+
+
+@admin.register(CareInstruction)
+class CareInstructionAdmin(admin.ModelAdmin):
+    """Care texts across stores: "knitwear" in "fr" for one store, printed on its packing slips."""
+
+    list_display = ("store", "category", "language", "title", "updated_at")
+    list_filter = ("store", "language")
+    search_fields = ("category", "title", "text")

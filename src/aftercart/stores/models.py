@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
+from aftercart.domain.care import category_key, language_key
+from aftercart.domain.outbound_urls import safe_url
 from aftercart.kernel.ids import new_public_id
+
+
+def validate_web_url(value: str) -> None:
+    """Refuse what the customer-facing rule (:func:`aftercart.domain.outbound_urls.safe_url`) would
+    drop, so staff learn it when they type it rather than when a slip prints without it."""
+    if value and not safe_url(value):
+        raise ValidationError("Enter an absolute http(s) URL.", code="invalid")
 
 
 class Store(models.Model):
@@ -27,6 +38,14 @@ class Store(models.Model):
     #: The key a Shopify order status page signs the order id with (``hmac_sha256`` in Liquid) to
     #: open the widget; shown to the operator, made by ``store_widget_secret_rotate``.
     widget_secret = models.CharField(max_length=64, blank=True, editable=False)
+    #: Where customers review the store (a page of its own or a review platform's): printed as a QR
+    #: code on packing slips when set.
+    review_url = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_web_url],
+        help_text="The store's review page (https://...). Packing slips print it as a QR code.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -53,3 +72,42 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store.slug}:{self.prefix}…"
+
+
+class CareInstruction(models.Model):
+    """How to care for the products of one category, in one language, as the store wrote it.
+
+    Printed on packing slips for the items of that category (and meant for the post-delivery
+    product onboarding too: :func:`aftercart.domain.care.care_text` picks the text and language).
+    ``category`` and ``language`` are stored as keys (case-folded, ``pt-br``), so "Knitwear" on an
+    order line finds the text written for "knitwear".
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="care_instructions")
+    category = models.CharField(max_length=100, help_text="The product category, as order lines name it.")
+    language = models.CharField(max_length=16, help_text='A language tag: "en", "fr", "pt-br".')
+    title = models.CharField(
+        max_length=120, blank=True, help_text="The heading printed above the text (default: the category)."
+    )
+    #: Bounded: it is printed on one A4 page with the items and the codes.
+    text = models.TextField(max_length=2000, validators=[MaxLengthValidator(2000)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["store", "category", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "category", "language"], name="care_unique_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} ({self.language})"
+
+    def clean(self) -> None:
+        """Keys as the lookup expects them; a language that is not a tag is refused by name."""
+        self.category = category_key(self.category)
+        if not self.category:
+            raise ValidationError({"category": "Name the product category."})
+        language = language_key(self.language)
+        if not language:
+            raise ValidationError({"language": 'Enter a language tag such as "en", "fr" or "pt-br".'})
+        self.language = language

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftercart.web import preferences, views
+from aftercart.web import packing, preferences, views
 from aftercart.web.returns import offers as returns_offers
 from aftercart.web.returns import start as returns_start
 from aftercart.web.returns import status as returns_status
@@ -33,4 +33,12 @@ urlpatterns = [
     path("w/<slug:store>/shopify/<str:order_id>/<str:digest>", widget.widget_shopify, name="widget-shopify"),
     path("w/<slug:store>/<str:token>", widget.widget_page, name="widget"),
     path("w/<slug:store>/<str:token>/sms", widget.widget_sms, name="widget-sms"),
+    # The operators' packing slips (staff only), beside the exception queue under /ops/.
+    path("ops/packing-slips", packing.packing_list, name="ops-packing-slips"),
+    path("ops/packing-slips/orders/<int:order_id>.pdf", packing.packing_slip, name="ops-packing-slip"),
+    path(
+        "ops/packing-slips/<slug:store>/to-pack.pdf",
+        packing.packing_slips_to_pack,
+        name="ops-packing-slips-to-pack",
+    ),
 ]

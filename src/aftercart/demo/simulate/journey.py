@@ -81,6 +81,7 @@ class Journey:
                 "product_id": p.sku.rsplit("-", 1)[0].lower(),
                 "quantity": rng.choices((1, 2), weights=(85, 15))[0],
                 "unit_price": p.price,
+                **({"category": p.category} if p.category else {}),
             }
             for n, p in enumerate(products, start=1)
         ]

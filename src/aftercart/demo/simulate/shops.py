@@ -40,6 +40,8 @@ class Product:
     title: str
     price: Decimal
     variants: tuple[str, ...] = ("",)
+    #: Sent on order lines: picks the shop's care instructions printed on packing slips.
+    category: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,10 @@ class Brand:
     email_domains: tuple[str, ...]
     free_shipping_over: Decimal
     shipping_fee: Decimal
+    #: The shop's review page (a QR code on its packing slips).
+    review_url: str = ""
+    #: Care instructions: (category, language, text), printed on packing slips.
+    care: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -155,14 +161,24 @@ NORTHWIND = Brand(
     ),
     products=(
         Product(
-            "NW-RJ-100", "Trailhead Rain Jacket", Decimal("189.00"), ("S / Moss", "M / Moss", "L / Slate")
+            "NW-RJ-100",
+            "Trailhead Rain Jacket",
+            Decimal("189.00"),
+            ("S / Moss", "M / Moss", "L / Slate"),
+            category="outerwear",
         ),
-        Product("NW-BL-210", "Merino Base Layer", Decimal("84.00"), ("S", "M", "L", "XL")),
-        Product("NW-DP-030", "Summit 30L Daypack", Decimal("129.00"), ("Rust", "Black")),
-        Product("NW-HB-440", "Ridge Hiking Boots", Decimal("219.00"), ("US 8", "US 9", "US 10", "US 11")),
-        Product("NW-SK-012", "Wool Hiking Socks (3-pack)", Decimal("36.00"), ("M", "L")),
-        Product("NW-FL-300", "Basecamp Fleece", Decimal("98.00"), ("S", "M", "L")),
-        Product("NW-TN-002", "Ultralight 2P Tent", Decimal("349.00")),
+        Product("NW-BL-210", "Merino Base Layer", Decimal("84.00"), ("S", "M", "L", "XL"), category="merino"),
+        Product("NW-DP-030", "Summit 30L Daypack", Decimal("129.00"), ("Rust", "Black"), category="camping"),
+        Product(
+            "NW-HB-440",
+            "Ridge Hiking Boots",
+            Decimal("219.00"),
+            ("US 8", "US 9", "US 10", "US 11"),
+            category="footwear",
+        ),
+        Product("NW-SK-012", "Wool Hiking Socks (3-pack)", Decimal("36.00"), ("M", "L"), category="merino"),
+        Product("NW-FL-300", "Basecamp Fleece", Decimal("98.00"), ("S", "M", "L"), category="outerwear"),
+        Product("NW-TN-002", "Ultralight 2P Tent", Decimal("349.00"), category="camping"),
         Product("NW-HL-150", "Headlamp 400", Decimal("42.00")),
         Product("NW-BT-075", "Insulated Bottle 750 ml", Decimal("32.00"), ("Pine", "Sand")),
         Product("NW-CP-060", "Camp Mug Set", Decimal("28.00")),
@@ -194,6 +210,33 @@ NORTHWIND = Brand(
     email_domains=("example.com", "example.org", "example.net"),
     free_shipping_over=Decimal("150.00"),
     shipping_fee=Decimal("8.95"),
+    review_url="https://northwind.example/reviews",
+    care=(
+        (
+            "merino",
+            "en",
+            "Machine wash cold on the wool cycle, inside out. Lay flat to dry; no tumble "
+            "dryer, no fabric softener.",
+        ),
+        (
+            "merino",
+            "fr",
+            "Lavage en machine à froid, programme laine, sur l'envers. Séchage à plat ; "
+            "pas de sèche-linge ni d'assouplissant.",
+        ),
+        (
+            "outerwear",
+            "en",
+            "Close the zips, wash at 30 °C with a technical-fabric detergent, then tumble "
+            "dry low for 20 minutes to renew the water repellency.",
+        ),
+        (
+            "footwear",
+            "en",
+            "Brush off mud and let them dry at room temperature, away from radiators. "
+            "Re-wax the leather every few months.",
+        ),
+    ),
 )
 
 LUMIERE = Brand(
@@ -240,15 +283,23 @@ LUMIERE = Brand(
         City("London", "England", "SW1A 1AA", "GB", "Europe/London"),
     ),
     products=(
-        Product("ML-BG-FIG", "Bougie parfumée Figuier", Decimal("42.00"), ("190 g", "420 g")),
-        Product("ML-BG-AMB", "Bougie parfumée Ambre", Decimal("42.00"), ("190 g", "420 g")),
-        Product("ML-PL-LIN", "Plaid en lin lavé", Decimal("129.00"), ("Naturel", "Terracotta")),
-        Product("ML-VS-GRE", "Vase en grès", Decimal("68.00"), ("Petit", "Grand")),
-        Product("ML-CF-VER", "Carafe en verre soufflé", Decimal("55.00")),
-        Product("ML-CS-VEL", "Coussin velours", Decimal("49.00"), ("Sauge", "Ocre", "Nuit")),
+        Product(
+            "ML-BG-FIG", "Bougie parfumée Figuier", Decimal("42.00"), ("190 g", "420 g"), category="bougies"
+        ),
+        Product(
+            "ML-BG-AMB", "Bougie parfumée Ambre", Decimal("42.00"), ("190 g", "420 g"), category="bougies"
+        ),
+        Product(
+            "ML-PL-LIN", "Plaid en lin lavé", Decimal("129.00"), ("Naturel", "Terracotta"), category="linge"
+        ),
+        Product("ML-VS-GRE", "Vase en grès", Decimal("68.00"), ("Petit", "Grand"), category="céramique"),
+        Product("ML-CF-VER", "Carafe en verre soufflé", Decimal("55.00"), category="verre"),
+        Product(
+            "ML-CS-VEL", "Coussin velours", Decimal("49.00"), ("Sauge", "Ocre", "Nuit"), category="linge"
+        ),
         Product("ML-DF-NER", "Diffuseur Néroli", Decimal("58.00")),
-        Product("ML-NP-LIN", "Nappe en lin", Decimal("95.00"), ("160 × 250", "160 × 300")),
-        Product("ML-BL-CER", "Bol en céramique", Decimal("24.00"), ("Blanc", "Sable")),
+        Product("ML-NP-LIN", "Nappe en lin", Decimal("95.00"), ("160 × 250", "160 × 300"), category="linge"),
+        Product("ML-BL-CER", "Bol en céramique", Decimal("24.00"), ("Blanc", "Sable"), category="céramique"),
     ),
     pickup_points=(
         PickupPoint(
@@ -273,6 +324,39 @@ LUMIERE = Brand(
     email_domains=("example.fr", "example.com", "example.org"),
     free_shipping_over=Decimal("90.00"),
     shipping_fee=Decimal("6.90"),
+    review_url="https://maison-lumiere.example/avis",
+    care=(
+        (
+            "bougies",
+            "fr",
+            "Laissez brûler la première fois jusqu'à ce que toute la surface soit fondue. "
+            "Coupez la mèche à 5 mm avant chaque allumage ; jamais plus de 3 heures d'affilée.",
+        ),
+        (
+            "bougies",
+            "en",
+            "On the first burn, let the whole surface melt. Trim the wick to 5 mm before "
+            "each use; never burn for more than 3 hours at a time.",
+        ),
+        (
+            "linge",
+            "fr",
+            "Lavage à 30 °C, cycle délicat, avec une lessive douce. Séchage à plat, repassage "
+            "sur l'envers encore humide.",
+        ),
+        (
+            "linge",
+            "en",
+            "Wash at 30 °C on a gentle cycle with mild detergent. Dry flat; iron inside out "
+            "while still damp.",
+        ),
+        (
+            "céramique",
+            "fr",
+            "Passe au lave-vaisselle ; évitez les chocs thermiques (pas de passage direct "
+            "du réfrigérateur au four).",
+        ),
+    ),
 )
 
 BRANDS: tuple[Brand, ...] = (NORTHWIND, LUMIERE)

@@ -4,12 +4,18 @@
 Modules: :mod:`~.policy` (the store's rules), :mod:`~.request` (what a request is judged on),
 :mod:`~.judge` (:func:`judge_return`: eligibility and review), :mod:`~.offers` (what each resolution
 gives back), :mod:`~.decision` (the verdict), :mod:`~.settlement` (totals of the chosen
-resolutions), :mod:`~.money`, :mod:`~.stock`, :mod:`~.lifecycle` and :mod:`~.notices`. The names
+resolutions), :mod:`~.money`, :mod:`~.stock`, :mod:`~.other_products`, :mod:`~.lifecycle` and :mod:`~.notices`. The names
 below are the package's public interface: import them from here."""
 
 from aftercart.domain.returns.decision import LineDecision, Note, Offer, OfferKind, ReturnDecision
 from aftercart.domain.returns.judge import format_day, judge_return
 from aftercart.domain.returns.money import allocate, quantize, unit_share
+from aftercart.domain.returns.other_products import (
+    KnownProduct,
+    OtherProducts,
+    exchange_products,
+    other_product_note,
+)
 from aftercart.domain.returns.policy import (
     STORE_FAULT_REASONS,
     Bonus,
@@ -41,6 +47,7 @@ __all__ = [
     "ExchangeRules",
     "ExchangeTarget",
     "HolidayWindow",
+    "KnownProduct",
     "KnownVariant",
     "LineAmounts",
     "LineDecision",
@@ -48,6 +55,7 @@ __all__ = [
     "Offer",
     "OfferKind",
     "OrderForReturn",
+    "OtherProducts",
     "PaidLine",
     "PolicyError",
     "Reason",
@@ -60,9 +68,11 @@ __all__ = [
     "StockLevels",
     "allocate",
     "allocate_order_amounts",
+    "exchange_products",
     "exchange_variants",
     "format_day",
     "judge_return",
+    "other_product_note",
     "quantize",
     "settle",
     "unit_share",

@@ -195,6 +195,15 @@ SEND_INSTRUCTIONS: dict[tuple[ReturnMethod, bool], SendInstructions] = {
         ReturnActionCode.SHOW_QR,
     ),
 }
+#: A label whose carrier also gave its own drop-off QR code (a bought label): the page and the
+#: e-mail show that code, so the instruction offers both ways rather than "print" alone.
+LABEL_OR_CARRIER_QR = SendInstructions(
+    gettext_noop(
+        "Print your label, or show the carrier's QR code at one of its drop-off points, and send the items by {ship_by}."
+    ),
+    gettext_noop("Print your label, or show the carrier's QR code at one of its drop-off points."),
+    ReturnActionCode.GET_LABEL,
+)
 #: In store there is nothing to issue: where to go and what to bring, with or without the store's
 #: return location (the policy's ``in_store_location``).
 IN_STORE = SendInstructions(
@@ -207,12 +216,29 @@ IN_STORE_AT = SendInstructions(
 )
 
 
-def send_instructions(method: ReturnMethod | str, *, issued: bool, location: str = "") -> SendInstructions:
+def sending_method(method: ReturnMethod | str, *, carrier_label: bool, carrier_qr: bool) -> ReturnMethod:
+    """How the items really go back. A QR drop-off whose carrier label was bought but whose
+    carrier QR code could not be had goes back as a label: a carrier's counter scans its own
+    code, never ours, so the shopper prints the carrier's label instead of showing a code
+    nobody there can read."""
+    chosen = ReturnMethod(method) if method in ReturnMethod.__members__.values() else ReturnMethod.LABEL
+    if chosen is ReturnMethod.DROPOFF and carrier_label and not carrier_qr:
+        return ReturnMethod.LABEL
+    return chosen
+
+
+def send_instructions(
+    method: ReturnMethod | str, *, issued: bool, location: str = "", carrier_qr: bool = False
+) -> SendInstructions:
     """How to send the items back by ``method``, once what they go with is ``issued`` (a label, a
-    QR code) or before. ``location`` is where in-store returns go (``{location}``)."""
+    QR code) or before. ``location`` is where in-store returns go (``{location}``); ``carrier_qr``:
+    the carrier gave its own drop-off QR code with the label, which the shopper may show instead
+    of printing (a drop-off shows a QR code whichever it is)."""
     method = ReturnMethod(method) if method in ReturnMethod.__members__.values() else ReturnMethod.LABEL
     if method is ReturnMethod.IN_STORE:
         return IN_STORE_AT if location.strip() else IN_STORE
+    if method is ReturnMethod.LABEL and issued and carrier_qr:
+        return LABEL_OR_CARRIER_QR
     return SEND_INSTRUCTIONS[(method, issued)]
 
 
@@ -240,6 +266,7 @@ def return_next_step(
     method: ReturnMethod | str = ReturnMethod.LABEL,
     location: str = "",
     label_failed: bool = False,
+    carrier_qr: bool = False,
 ) -> ReturnNextStep:
     """The shopper's single next step on a return that is ``status``.
 
@@ -249,7 +276,8 @@ def return_next_step(
 
     ``label_failed``: the prepaid label approval asked for could not be bought (for good, until the
     store fixes the cause): an approved return then says its label is delayed and the store knows,
-    rather than promise a label that is not coming.
+    rather than promise a label that is not coming. ``carrier_qr``: the issued label came with the
+    carrier's own drop-off QR code (:func:`send_instructions`).
 
     ``resolutions`` are the things issued, in the order they were settled: a return resolved by
     exchange says the exchange, never a refund. A rejected return says the team's reason and
@@ -270,7 +298,9 @@ def return_next_step(
     details: tuple[str, ...] = (detail,)
     actions: tuple[ReturnAction, ...] = ()
     if code in (ReturnStepCode.APPROVED, ReturnStepCode.SEND_ITEMS):
-        how = send_instructions(method, issued=code is ReturnStepCode.SEND_ITEMS, location=location)
+        how = send_instructions(
+            method, issued=code is ReturnStepCode.SEND_ITEMS, location=location, carrier_qr=carrier_qr
+        )
         details = (how.dated if ship_by is not None else how.undated,)
         if "{location}" in details[0]:
             params["location"] = location.strip()

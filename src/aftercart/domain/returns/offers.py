@@ -25,6 +25,7 @@ from typing import Any
 
 from aftercart.domain.returns.decision import LineDecision, Note, Offer, OfferKind
 from aftercart.domain.returns.money import ZERO, allocate, quantize, unit_share
+from aftercart.domain.returns.other_products import other_product_note
 from aftercart.domain.returns.policy import STORE_FAULT_REASONS, ReturnPolicy
 from aftercart.domain.returns.request import PaidLine, RequestedLine
 from aftercart.domain.returns.stock import StockLevels
@@ -82,6 +83,17 @@ def why_no_exchange(
         return Note("no_exchange", "exchanges for another size or colour are not offered")
     if not same and not rules.other_product:
         return Note("no_exchange", "exchanges for another product are not offered")
+    if not same and (
+        refused := other_product_note(
+            policy,
+            category=line.category,
+            unit_price=line.unit_price,
+            product_id=target.product_id,
+            sku=target.sku,
+            price=target.unit_price,
+        )
+    ):
+        return refused
     if not stock.has(
         product_id=target.product_id, variant=target.variant, sku=target.sku, quantity=asked.quantity
     ):

@@ -17,6 +17,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aftercart.domain.returns.other_products import OtherProducts
+
 __all__ = [
     "STORE_FAULT_REASONS",
     "Bonus",
@@ -125,6 +127,9 @@ class ExchangeRules:
     #: Instant exchange: the replacement is released as soon as the carrier first scans the
     #: returned parcel, not after the warehouse has inspected it.
     instant: bool = False
+    #: The store's rule for other products. ``None``: any product is accepted when asked for by
+    #: name (the API), and the portal, having no rule to pick them by, offers none.
+    other_products: OtherProducts | None = None
 
 
 @dataclass(frozen=True)
@@ -237,9 +242,12 @@ class ReturnPolicy:
                 "excluded_categories",
                 "bonus",
                 "instant",
+                "other_products",
             },
             "exchange.",
         )
+        others = _mapping(exchange, "other_products", "exchange.")
+        _no_unknown(others, {"same_category", "price_band"}, "exchange.other_products.")
         store_credit = _mapping(data, "store_credit")
         _no_unknown(store_credit, {"enabled", "bonus"}, "store_credit.")
         keep_it = _mapping(data, "keep_it")
@@ -306,6 +314,12 @@ class ReturnPolicy:
                 difference_to=difference_to,
                 excluded_categories=_strings(exchange, "excluded_categories", "exchange."),
                 instant=_bool(exchange, "instant", False, "exchange."),
+                other_products=None
+                if exchange.get("other_products") is None
+                else OtherProducts(
+                    _bool(others, "same_category", True, "exchange.other_products."),
+                    _percent(others, "price_band", "exchange.other_products."),
+                ),
             ),
             store_credit_enabled=_bool(store_credit, "enabled", True, "store_credit."),
             bonus_store_credit=_bonus(_mapping(store_credit, "bonus", "store_credit."), "store_credit.bonus"),
@@ -366,6 +380,9 @@ class ReturnPolicy:
                 "excluded_categories": sorted(self.exchange.excluded_categories),
                 "bonus": _bonus_dict(self.bonus_exchange),
                 "instant": self.exchange.instant,
+                "other_products": None
+                if (rule := self.exchange.other_products) is None
+                else {"same_category": rule.same_category, "price_band": str(rule.price_band)},
             },
             "store_credit": {
                 "enabled": self.store_credit_enabled,
@@ -554,13 +571,10 @@ def _conditions(value: Any, where: str) -> frozenset[Condition]:
 def _date(data: Mapping[str, Any], key: str, where: str) -> date:
     value = data.get(key)
     try:
-        return date.fromisoformat(value) if isinstance(value, str) else _raise()
+        # Anything but a string is as wrong as a malformed one ("" is never a date).
+        return date.fromisoformat(value if isinstance(value, str) else "")
     except ValueError:
         raise PolicyError(f"{where}.{key}", "must be a date such as 2026-12-24") from None
-
-
-def _raise() -> date:
-    raise ValueError
 
 
 def _holiday(item: Any, where: str) -> HolidayWindow:

@@ -68,6 +68,9 @@ class PaidLine:
     #: Units never sent (unavailable, cancelled): they cannot come back.
     unsent_quantity: int = 0
     delivered_at: datetime | None = None
+    #: The price one unit sold for (before discounts): what another product's price is compared
+    #: with under the store's rule for other-product exchanges. ``None``: not known.
+    unit_price: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class ExchangeTarget:
     variant: str
     unit_price: Decimal
     sku: str = ""
+    #: What the replacement is called (another product's title), kept with the return for the
+    #: shopper's page and the exchange order; "" for another variant of the line's own product.
+    title: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,59 @@ field names are plain, documented and stable. Validation errors name the field.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from aftercart.domain.carriers import carrier_slug
 from aftercart.domain.facts import Fact, FactKind, content_key, normalise_tracking_number, to_utc
 from aftercart.domain.vocabulary import AFTERSHIP_TAGS, CarrierTag, FulfilmentStatus, aftership_status
 
-Ref = Annotated[str, Field(min_length=1, max_length=128)]
+#: What pydantic would read as seconds since 1970 (see ``_no_number``).
+_NUMERIC = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+#: An id: stripped like every string here, so it must hold a non-blank character (the document
+#: says so with the pattern: " " is refused, and a schema saying only minLength 1 would promise it).
+Ref = Annotated[str, Field(min_length=1, max_length=128, pattern=r"\S")]
+
+#: An amount: at most 10 digits before the point and 4 after. pydantic's own schema for a Decimal
+#: says neither (any number, any digit string), so the document promised amounts the server refuses.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=4),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,4})?$"},
+                {"type": "number", "minimum": 0, "maximum": 9999999999, "multipleOf": 0.0001},
+            ],
+            "description": "An amount, at most 10 digits before the point and 4 after: a string "
+            '("19.90") keeps it exact.',
+        }
+    ),
+]
+
+
+def _no_number(value: Any) -> Any:
+    """pydantic reads a number (or a string of digits) as seconds since 1970: the document says an
+    ISO 8601 date-time, and a number sent for one is a mistake to answer, not a moment to guess."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMERIC.fullmatch(value)):
+        raise ValueError("an ISO 8601 date-time such as 2026-03-02T15:00:00Z, not a number")
+    return value
 
 
 def _representable_in_utc(value: datetime) -> datetime:
@@ -28,7 +70,15 @@ def _representable_in_utc(value: datetime) -> datetime:
 
 #: A moment from outside: any ISO 8601 spelling pydantic reads, refused by its field when it has no
 #: UTC representation (the ends of the calendar with an offset).
-Moment = Annotated[datetime, AfterValidator(_representable_in_utc)]
+Moment = Annotated[datetime, BeforeValidator(_no_number), AfterValidator(_representable_in_utc)]
+
+
+#: A calendar day, ISO 8601 (pydantic would also read a number as seconds since 1970).
+Day = Annotated[date, BeforeValidator(_no_number)]
+
+
+#: ``_email``'s rule in the document: empty, or an "@" with something on both sides once stripped.
+EMAIL_PATTERN = r"^\s*$|^\s*[^@\s][\s\S]*@[\s\S]*[^@\s]\s*$"
 
 
 class _Strict(BaseModel):
@@ -44,7 +94,13 @@ class LineIn(_Strict):
     variant: str = Field("", max_length=200)
     product_id: str = Field("", max_length=128)
     quantity: int = Field(1, ge=1, le=100_000)
-    unit_price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+    unit_price: Money | None = None
+    category: str = Field(
+        "",
+        max_length=100,
+        description="The product's category: picks the store's care instructions for the packing slip "
+        "and the returns policy's per-category rules.",
+    )
 
 
 class LineUpdateIn(_Strict):
@@ -56,7 +112,7 @@ class LineUpdateIn(_Strict):
     variant: str | None = Field(None, max_length=200)
     product_id: str | None = Field(None, max_length=128)
     quantity: int | None = Field(None, ge=1, le=100_000)
-    unit_price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
+    unit_price: Money | None = None
 
 
 class AddressIn(_Strict):
@@ -79,7 +135,7 @@ class OrderIn(_Strict):
     order_id: Ref
     number: str = Field("", max_length=64, description='What the customer sees, e.g. "#1001".')
     placed_at: Moment
-    email: str = Field("", max_length=254)
+    email: str = Field("", max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     phone: str = Field("", max_length=32)
     postal_code: str = Field("", max_length=32)
     country: str = Field("", max_length=2, description="ISO 3166-1 alpha-2.")
@@ -90,8 +146,8 @@ class OrderIn(_Strict):
     locale: str = Field("", max_length=16)
     timezone: str = Field("", max_length=64)
     currency: str = Field("", max_length=3, description="ISO 4217.")
-    total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
-    sms_consent: bool = Field(
+    total: Money | None = None
+    sms_consent: StrictBool = Field(
         False,
         description="The customer explicitly agreed to text messages about this order. "
         "Without it Aftercart sends no SMS.",
@@ -111,7 +167,7 @@ class OrderUpdateIn(_Strict):
 
     updated_at: Moment
     number: str | None = Field(None, max_length=64)
-    email: str | None = Field(None, max_length=254)
+    email: str | None = Field(None, max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     phone: str | None = Field(None, max_length=32)
     postal_code: str | None = Field(None, max_length=32)
     country: str | None = Field(None, max_length=2)
@@ -123,8 +179,10 @@ class OrderUpdateIn(_Strict):
     )
     locale: str | None = Field(None, max_length=16)
     timezone: str | None = Field(None, max_length=64)
-    total: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=4)
-    sms_consent: bool | None = Field(None, description="false withdraws the consent given with the order.")
+    total: Money | None = None
+    sms_consent: StrictBool | None = Field(
+        None, description="false withdraws the consent given with the order."
+    )
     lines: list[LineUpdateIn] | None = Field(None, max_length=1000)
 
     @field_validator("email")
@@ -137,7 +195,9 @@ class _EventBase(_Strict):
     occurred_at: Moment
     idempotency_key: str | None = Field(
         None,
-        max_length=200,
+        # The ledger's key is "api:" + this, in a 200-character column: 200 here was a 500 on
+        # PostgreSQL (SQLite does not enforce the length).
+        max_length=196,
         description="Your id for this event. Sending the same key again is a harmless duplicate. "
         "Defaults to a hash of the event's content.",
     )
@@ -150,7 +210,7 @@ class LineStatusIn(_EventBase):
     order_id: Ref
     line_id: Ref
     status: FulfilmentStatus
-    quantity: int | None = Field(None, ge=1)
+    quantity: int | None = Field(None, ge=1, le=100_000)
     location: str = Field("", max_length=200)
     reason: str = Field("", max_length=500)
     #: With ``unavailable``: what the store offers instead (its title), offered to the customer.
@@ -160,7 +220,7 @@ class LineStatusIn(_EventBase):
 
 class ShipmentLineIn(_Strict):
     line_id: Ref
-    quantity: int = Field(1, ge=1)
+    quantity: int = Field(1, ge=1, le=100_000)
 
 
 class ShipmentCreatedIn(_EventBase):
@@ -174,7 +234,11 @@ class ShipmentCreatedIn(_EventBase):
     tracking_number: str = Field("", max_length=64)
     tracking_url: str = Field("", max_length=500)
     lines: list[ShipmentLineIn] = Field(default_factory=list, max_length=1000)
-    estimated_delivery: date | None = None
+    estimated_delivery: Day | None = None
+
+
+#: Every tag a tracking event may carry: ours and AfterShip's (the document lists them).
+TAGS: list[JsonValue] = [*sorted({*AFTERSHIP_TAGS, *(t.value for t in CarrierTag)})]
 
 
 class TrackingEventIn(_EventBase):
@@ -185,12 +249,12 @@ class TrackingEventIn(_EventBase):
     carrier: str = Field("", max_length=64)
     order_id: str | None = Field(None, max_length=128)
     shipment_id: str | None = Field(None, max_length=128)
-    tag: str
+    tag: str = Field(..., json_schema_extra={"enum": TAGS})
     subtag: str | None = Field(None, max_length=48)
     raw_code: str = Field("", max_length=64)
     raw_message: str = Field("", max_length=500)
     location: str = Field("", max_length=200)
-    estimated_delivery: date | None = None
+    estimated_delivery: Day | None = None
 
     @field_validator("tag")
     @classmethod
@@ -209,6 +273,19 @@ class PickupLocationIn(_Strict):
 
 class PickupReadyIn(_EventBase):
     """A parcel (``shipment_id``) or lines (``lines``) are ready to collect."""
+
+    # The rule of ``_what``, in the document: one of the two must be there.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["shipment_id"],
+                    "properties": {"shipment_id": {"type": "string", "pattern": r"\S"}},
+                },
+                {"required": ["lines"], "properties": {"lines": {"type": "array", "minItems": 1}}},
+            ]
+        }
+    )
 
     kind: Literal["pickup.ready"]
     order_id: Ref

@@ -95,6 +95,17 @@ def failed(code: str, message: str) -> ParsedTracking:
 # --- reading values ------------------------------------------------------------------------------
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: a carrier body is untrusted input,
+    and a field of the wrong type reads as absent rather than raising (found by fuzzing)."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects in ``value`` when it is a list (anything else in it is skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def text(value: Any) -> str:
     """A clean one-line string: carriers pad values and wrap XML text across lines."""
     if value is None:
@@ -192,8 +203,14 @@ def load_xml(raw: str | bytes) -> ET.Element:
     """The root element; raises ``ET.ParseError`` when it is not XML.
 
     ElementTree never fetches external entities, and the bundled expat limits entity expansion.
+    An XML declaration naming an encoding Python does not know (``encoding="UTV-8"``: LookupError)
+    or one expat cannot use (``encoding="UTF-7"``: ValueError) raised from inside expat (both found
+    by atheris): it is not XML we can read, so a ParseError like any other.
     """
-    return ET.fromstring(raw.strip())
+    try:
+        return ET.fromstring(raw.strip())
+    except (LookupError, ValueError) as exc:
+        raise ET.ParseError(f"unreadable encoding: {exc}") from exc
 
 
 def local_name(element: ET.Element) -> str:

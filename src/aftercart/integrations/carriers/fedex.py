@@ -24,6 +24,8 @@ from aftercart.integrations.carriers.common import (
     join_location,
     load_json,
     local_to_utc,
+    obj,
+    objs,
     parse_datetime,
     text,
     tracking_number,
@@ -77,7 +79,7 @@ def parse(raw: str | bytes) -> ParsedTracking:
         return failed("malformed_response", f"FedEx response is not JSON: {exc}")
     if not isinstance(body, dict):
         return failed("unrecognised_response", "FedEx response is not a JSON object")
-    errors = [_error(e, None, "error") for e in body.get("errors") or []]
+    errors = [_error(e, None, "error") for e in objs(body.get("errors"))]
     output = body.get("output")
     output = output if isinstance(output, dict) else {}
     errors.extend(_alerts(output.get("alerts")))
@@ -88,12 +90,12 @@ def parse(raw: str | bytes) -> ParsedTracking:
             errors.append(CarrierError("not_tracking_response", "FedEx response holds no tracking results"))
         return build_result(SLUG, [], errors)
     checkpoints: list[Checkpoint] = []
-    for result in results:
+    for result in objs(results):
         number = tracking_number(result.get("trackingNumber"))
-        tracked = [r for r in result.get("trackResults") or [] if r.get("scanEvents")]
-        for r in result.get("trackResults") or []:
+        tracked = [r for r in objs(result.get("trackResults")) if r.get("scanEvents")]
+        for r in objs(result.get("trackResults")):
             if r.get("error") and r not in tracked:
-                errors.append(_error(r["error"], number, "error"))
+                errors.append(_error(obj(r["error"]), number, "error"))
         if not tracked:
             continue
         if number is None:
@@ -103,17 +105,17 @@ def parse(raw: str | bytes) -> ParsedTracking:
         # latest scan is this parcel (karrio picks the same one).
         latest = max(tracked, key=_last_scan)
         if latest.get("error"):
-            errors.append(_error(latest["error"], number, "warning"))
+            errors.append(_error(obj(latest["error"]), number, "warning"))
         checkpoints.extend(_checkpoints(latest, number))
     return build_result(SLUG, checkpoints, errors)
 
 
 def _checkpoints(result: dict[str, Any], number: str) -> list[Checkpoint]:
     estimate = _estimate(result)
-    delivery = result.get("deliveryDetails") or {}
+    delivery = obj(result.get("deliveryDetails"))
     signatory = text(delivery.get("signedByName") or delivery.get("receivedByName"))
     out = []
-    for event in result.get("scanEvents") or []:
+    for event in objs(result.get("scanEvents")):
         occurred_at = _time(event)
         if occurred_at is None:
             continue  # an event without a date cannot be placed on the timeline
@@ -134,7 +136,7 @@ def _checkpoints(result: dict[str, Any], number: str) -> list[Checkpoint]:
             ),
             signatory,
         )
-        where = event.get("scanLocation") or {}
+        where = obj(event.get("scanLocation"))
         out.append(
             Checkpoint(
                 tracking_number=number,
@@ -158,16 +160,16 @@ def _time(event: dict[str, Any]) -> datetime | None:
 
 
 def _last_scan(result: dict[str, Any]) -> datetime:
-    times = [t for t in (_time(e) for e in result.get("scanEvents") or []) if t is not None]
+    times = [t for t in (_time(e) for e in objs(result.get("scanEvents"))) if t is not None]
     return max(times, default=datetime.min.replace(tzinfo=UTC))
 
 
 def _estimate(result: dict[str, Any]) -> str | None:
     candidates = [
-        d.get("dateTime") for d in result.get("dateAndTimes") or [] if d.get("type") == "ESTIMATED_DELIVERY"
+        d.get("dateTime") for d in objs(result.get("dateAndTimes")) if d.get("type") == "ESTIMATED_DELIVERY"
     ]
     for name in ("estimatedDeliveryTimeWindow", "standardTransitTimeWindow"):
-        window = (result.get(name) or {}).get("window") or {}
+        window = obj(obj(result.get(name)).get("window"))
         # The end of a window is the day FedEx commits to.
         candidates += [window.get("ends"), window.get("begins")]
     return next((d for d in (iso_date(c) for c in candidates) if d), None)
@@ -177,7 +179,7 @@ def _alerts(alerts: Any) -> list[CarrierError]:
     if isinstance(alerts, str):
         return [CarrierError("alert", text(alerts), level="warning")] if text(alerts) else []
     out = []
-    for alert in alerts or []:
+    for alert in objs(alerts):
         level = "error" if text(alert.get("alertType")).upper() == "ERROR" else "warning"
         out.append(_error(alert, None, level))
     return out

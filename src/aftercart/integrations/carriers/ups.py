@@ -24,6 +24,8 @@ from aftercart.integrations.carriers.common import (
     join_location,
     load_json,
     local_to_utc,
+    obj,
+    objs,
     parse_datetime,
     parse_offset,
     text,
@@ -60,14 +62,14 @@ def parse(raw: str | bytes) -> ParsedTracking:
     if not isinstance(body, dict):
         return failed("unrecognised_response", "UPS response is not a JSON object")
     errors = _errors(body)
-    shipments = (body.get("trackResponse") or {}).get("shipment") or []
+    shipments = objs(obj(body.get("trackResponse")).get("shipment"))
     if not shipments and not errors:
         return failed("unrecognised_response", "UPS response has neither shipments nor errors")
     checkpoints: list[Checkpoint] = []
     for shipment in shipments:
-        packages = shipment.get("package") or []
+        packages = objs(shipment.get("package"))
         inquiry = tracking_number(shipment.get("inquiryNumber"))
-        for warning in shipment.get("warnings") or []:
+        for warning in objs(shipment.get("warnings")):
             # A warning next to packages is a remark; without packages it is why there are none.
             level = "warning" if packages else "error"
             errors.append(_error(warning, inquiry, level))
@@ -85,18 +87,18 @@ def _checkpoints(package: dict[str, Any], number: str) -> list[Checkpoint]:
         (
             iso_date(d.get("date"), ["%Y%m%d"])
             for kind in _ESTIMATE_TYPES
-            for d in package.get("deliveryDate") or []
+            for d in objs(package.get("deliveryDate"))
             if d.get("type") == kind and iso_date(d.get("date"), ["%Y%m%d"])
         ),
         None,
     )
-    signatory = text((package.get("deliveryInformation") or {}).get("receivedBy"))
+    signatory = text(obj(package.get("deliveryInformation")).get("receivedBy"))
     out = []
-    for activity in package.get("activity") or []:
+    for activity in objs(package.get("activity")):
         occurred_at = _occurred_at(activity)
         if occurred_at is None:
             continue  # an activity without a date cannot be placed on the timeline
-        status = activity.get("status") or {}
+        status = obj(activity.get("status"))
         kind, code, message = (
             text(status.get("type")),
             text(status.get("code")),
@@ -114,7 +116,7 @@ def _checkpoints(package: dict[str, Any], number: str) -> list[Checkpoint]:
             ),
             signatory,
         )
-        address = (activity.get("location") or {}).get("address") or {}
+        address = obj(obj(activity.get("location")).get("address"))
         out.append(
             Checkpoint(
                 tracking_number=number,
@@ -151,10 +153,10 @@ def _occurred_at(activity: dict[str, Any]) -> datetime | None:
 
 
 def _errors(body: dict[str, Any]) -> list[CarrierError]:
-    errors = [_error(e, None, "error") for e in (body.get("response") or {}).get("errors") or []]
-    fault = (((body.get("Fault") or {}).get("detail") or {}).get("Errors") or {}).get("ErrorDetail") or {}
+    errors = [_error(e, None, "error") for e in objs(obj(body.get("response")).get("errors"))]
+    fault = obj(obj(obj(obj(body.get("Fault")).get("detail")).get("Errors")).get("ErrorDetail"))
     if fault.get("PrimaryErrorCode"):
-        errors.append(_error(fault["PrimaryErrorCode"], None, "error"))
+        errors.append(_error(obj(fault["PrimaryErrorCode"]), None, "error"))
     return errors
 
 

@@ -23,6 +23,7 @@ from aftercart.integrations.carriers.common import (
     join_location,
     load_json,
     local_to_utc,
+    objs,
     parse_datetime,
     parse_offset,
     text,
@@ -129,7 +130,7 @@ def _checkpoints(item: dict[str, Any], number: str) -> list[Checkpoint]:
         None,
     )
     out = []
-    for event in item.get("trackingEvents") or []:
+    for event in objs(item.get("trackingEvents")):
         occurred_at = _time(event)
         if occurred_at is None:
             continue  # an event without a date cannot be placed on the timeline
@@ -184,7 +185,7 @@ def _errors(item: dict[str, Any]) -> list[CarrierError]:
     if isinstance(error, str):  # OAuth errors: {"error": "invalid_client", "error_description": ...}
         return [CarrierError(text(error), text(item.get("error_description")))]
     error = error if isinstance(error, dict) else {}
-    inner = error.get("errors") or []
+    inner = objs(error.get("errors"))
     if not inner:
         return [CarrierError(text(error.get("code")) or "unknown", text(error.get("message")))]
     return [

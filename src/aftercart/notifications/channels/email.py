@@ -55,7 +55,7 @@ from aftercart.notifications.message_templates import (
 )
 from aftercart.notifications.models import Message
 from aftercart.notifications.renderers import renderer_for
-from aftercart.orders.windows import delivery_window
+from aftercart.orders.windows import delivery_window, learning_from, learning_text, share_text
 from aftercart.stores.models import Store
 
 #: Seconds an SMTP connect or command may take; Django's default is to wait forever.
@@ -284,11 +284,14 @@ def _window_text(outbound: Outbound) -> str:
         return ""
     window = delivery_window(outbound.message.order, outbound.state, timezone.now())
     if window is None:
-        return ""
-    return gettext("Expected between %(earliest)s and %(latest)s") % {
+        # A store too young for a window says so, as its tracking page does.
+        learned = learning_from(outbound.message.order.store)
+        return learning_text(learned) if learned is not None else ""
+    expected = gettext("Expected between %(earliest)s and %(latest)s") % {
         "earliest": formats.date_format(window.earliest, "DATE_FORMAT"),
         "latest": formats.date_format(window.latest, "DATE_FORMAT"),
     }
+    return f"{expected} {share_text(window)}"
 
 
 def _action_url(

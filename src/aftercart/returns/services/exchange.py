@@ -38,7 +38,7 @@ def _make_exchange_order(ret: Return, lines: Sequence[ReturnLine], *, now: datet
                 "sku": (ln.exchange_for or {}).get("sku", ""),
                 "quantity": ln.quantity,
                 "unit_price": (ln.exchange_for or {}).get("unit_price"),
-                "title": ln.title,
+                "title": (ln.exchange_for or {}).get("title") or ln.title,
             }
             for ln in exchanged
             if ln.exchange_for

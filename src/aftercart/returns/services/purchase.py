@@ -403,9 +403,18 @@ def label_purchase_retry(ret: Return, *, now: datetime | None = None) -> bool:
     whether there was one to retry. The shipment made before is read first: bought already (a buy
     whose answer was lost), it is recorded; not bought, a new one is made with the addresses and
     settings as they are now (the old one kept what was refused, and costs nothing). Nothing is
-    bought twice. Automatic retries, by contrast, keep their shipment."""
+    bought twice. Automatic retries, by contrast, keep their shipment.
+
+    Only an approved return still waiting for its label is retried: one rejected, cancelled, on
+    its way or settled needs no label, and one issued meanwhile (the store attached its own) has
+    it; for those nothing is written and the answer is ``False``."""
     now = now or timezone.now()
-    updated = LabelPurchase.objects.filter(ret_id=ret.pk, status=Status.FAILED).update(
+    updated = LabelPurchase.objects.filter(
+        ret_id=ret.pk,
+        status=Status.FAILED,
+        ret__status=ReturnStatus.APPROVED.value,
+        ret__label_issued_at__isnull=True,
+    ).update(
         status=Status.PENDING,
         attempts=0,
         qr_attempts=0,

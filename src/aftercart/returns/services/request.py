@@ -247,6 +247,8 @@ def return_request(
                     "variant": asked.exchange_for.variant,
                     "sku": asked.exchange_for.sku,
                     "unit_price": str(asked.exchange_for.unit_price),
+                    # Another product's name, for the shopper's page and the exchange order.
+                    **({"title": asked.exchange_for.title} if asked.exchange_for.title else {}),
                 },
                 value=line.value,
                 refund_amount=part.refund,

@@ -22,7 +22,7 @@ from aftercart.domain.returns import (
 from aftercart.returns import photos as return_photos
 from aftercart.returns.portal import (
     ExchangeOption,
-    exchange_options,
+    exchange_choices,
     portal_policy,
     quote,
     return_methods,
@@ -57,8 +57,15 @@ def _offer_view(
     title = row.line.title if row.line else row.line_id
     details = []
     if offer.kind is OfferKind.EXCHANGE and option is not None:
-        label = str(_("Exchange for %(variant)s") % {"variant": option.variant or option.sku})
-        details.append(str(_("You get: %(item)s") % {"item": f"{title} ({option.variant or option.sku})"}))
+        variant = option.variant or option.sku
+        if option.other:
+            # Another product: named by its title, the variant after it when it has one.
+            item = f"{option.title} ({option.variant})" if option.variant else option.title
+            label = str(_("Exchange for another product: %(item)s") % {"item": item})
+        else:
+            item = f"{title} ({variant})"
+            label = str(_("Exchange for %(variant)s") % {"variant": variant})
+        details.append(str(_("You get: %(item)s") % {"item": item}))
         if offer.charge > 0:
             details.append(str(_("You pay the difference: %(amount)s") % {"amount": cash(offer.charge)}))
         elif offer.difference_back > 0:
@@ -104,13 +111,14 @@ def line_cards(
     selection: Selection, opened: Opened, decision: ReturnDecision
 ) -> dict[int, list[tuple[Offer, ExchangeOption | None]]]:
     """Each picked row's offers, in the policy's order: an exchange per variant the shopper can
-    have (first, each quoted by the domain with that replacement), then store credit and refund.
+    have, then per other product the store's rule allows (first, each quoted by the domain with
+    that replacement), then store credit and refund.
 
     The k-th variant of every row is quoted together (one judgement per k, not per card): the
     per-return bonus and fee split over the lines the same way whichever variant each row names."""
     assert opened.order is not None and opened.state is not None
     options = {
-        row.index: exchange_options(opened.order, row.line, row.quantity) if row.line else []
+        row.index: exchange_choices(opened.order, row.line, row.quantity) if row.line else []
         for row in selection.picked
     }
     cards: dict[int, list[tuple[Offer, ExchangeOption | None]]] = {row.index: [] for row in selection.picked}

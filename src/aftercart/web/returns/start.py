@@ -26,7 +26,7 @@ from aftercart.orders.models import Order
 from aftercart.returns.portal import (
     ExchangeOption,
     ReturnableLine,
-    exchange_options,
+    exchange_choices,
     quote,
     returnable_lines,
 )
@@ -89,8 +89,9 @@ class Selection:
 
 def option_key(option: ExchangeOption) -> str:
     """The form's name for a replacement: its variant (one option per variant name; some shops
-    give all of a product's variants one SKU)."""
-    return option.variant or option.sku
+    give all of a product's variants one SKU), prefixed by its product for another product."""
+    name = option.variant or option.sku
+    return f"{option.product_id}/{name}" if option.other else name
 
 
 def read_selection(data: QueryDict, lines: list[ReturnableLine], order: Order) -> Selection:
@@ -127,7 +128,7 @@ def read_selection(data: QueryDict, lines: list[ReturnableLine], order: Order) -
             if row.reason is None:
                 row.error = str(_("Choose why you are returning this item."))
             elif row.exchange_key and row.line is not None:
-                options = {option_key(o): o for o in exchange_options(order, row.line, row.quantity)}
+                options = {option_key(o): o for o in exchange_choices(order, row.line, row.quantity)}
                 row.exchange = options.get(row.exchange_key)
                 if row.exchange is None:
                     row.error = str(_("That size is no longer available. Choose another one."))
@@ -156,7 +157,11 @@ def _target(option: ExchangeOption | None) -> ExchangeTarget | None:
     if option is None:
         return None
     return ExchangeTarget(
-        product_id=option.product_id, variant=option.variant, sku=option.sku, unit_price=option.unit_price
+        product_id=option.product_id,
+        variant=option.variant,
+        sku=option.sku,
+        unit_price=option.unit_price,
+        title=option.title if option.other else "",
     )
 
 

@@ -92,10 +92,7 @@ def _resolution_lines(ret: Return, language: str, *, shows_amounts: bool = True)
         elif kind is OfferKind.EXCHANGE:
             target = line.exchange_for or {}
             amounts.append(
-                str(
-                    _("You get: %(item)s")
-                    % {"item": f"{line.title} ({target.get('variant') or target.get('sku', '')})"}
-                )
+                str(_("You get: %(item)s") % {"item": _item(target.get("title") or line.title, target)})
             )
             if line.charge_amount > 0:
                 amounts.append(
@@ -132,6 +129,12 @@ def _resolution_lines(ret: Return, language: str, *, shows_amounts: bool = True)
     return rows
 
 
+def _item(title: str, target: dict[str, Any]) -> str:
+    """The replacement as the shopper reads it: its title and, when it has one, its variant."""
+    variant = target.get("variant") or target.get("sku", "")
+    return f"{title} ({variant})" if variant else title
+
+
 @never_cache
 @require_safe
 def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
@@ -152,7 +155,7 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
     # "get_label" / "show_qr" action); once they are on their way they would only confuse. A QR
     # drop-off offers no label to download: its instructions never ask the shopper to print.
     sending = step["action"] in ("get_label", "show_qr") and ret.label_issued_at is not None
-    printing = sending and ret.method != ReturnMethod.DROPOFF
+    printing = sending and selectors.send_method(ret) != ReturnMethod.DROPOFF
     with translation.override(language):
         facts = [f for f in ret.facts.all() if f.kind in FACT_LABELS]
         context = frame(
@@ -175,7 +178,7 @@ def return_status(request: HttpRequest, token: str, rma: str) -> HttpResponse:
             if printing
             else "",
             # The carrier's own drop-off code, when it gave one, replaces ours.
-            qr_svg=_qr_svg(ret) if sending and not _has_carrier_qr(ret) else "",
+            qr_svg=_qr_svg(ret) if sending and not printing and not _has_carrier_qr(ret) else "",
             carrier_qr=_carrier_qr(ret) if sending else "",
             carrier_qr_url=ret.carrier_qr_url if sending else "",
             carrier=carrier_info(ret.carrier).name if ret.carrier else "",

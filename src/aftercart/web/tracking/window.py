@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from aftercart.domain.next_step import NextStep, StepCode
 from aftercart.domain.projection.state import OrderState
 from aftercart.orders.models import Order
-from aftercart.orders.windows import delivery_window
+from aftercart.orders.windows import delivery_window, learning_from, learning_text, share_text
 
 #: Steps that show the learned delivery window: the order or its parcel is still on its way.
 _WINDOW_STEPS = frozenset(
@@ -34,7 +34,12 @@ def window_view(order: Order, state: OrderState, step: NextStep, now: datetime) 
         return None
     window = delivery_window(order, state, now)
     if window is None:
-        return None
+        learned = learning_from(order.store)
+        if learned is None:
+            return None
+        # A young store says why it shows no window rather than passing a carrier's date off as
+        # exact; the worker switches it to learned windows once it has enough deliveries.
+        return {"learning": True, "text": learning_text(learned)}
     return {
         "earliest": window.earliest,
         "latest": window.latest,
@@ -44,4 +49,5 @@ def window_view(order: Order, state: OrderState, step: NextStep, now: datetime) 
             "latest": formats.date_format(window.latest, "DATE_FORMAT"),
         },
         "share": round(window.share * 100),
+        "explanation": share_text(window),
     }

@@ -168,6 +168,9 @@ class Command(BaseCommand):
             write(
                 f"  Thank-you    {base}/demo/thank-you/{slug}    {names[slug]}'s page, with the order widget"
             )
+        write(
+            f"  Packing      {base}/ops/packing-slips    a printable packing slip for every order, one PDF per pick list"
+        )
         write("")
         for slug, count in summary.orders_by_store.items():
             carriers = ", ".join(summary.carriers.get(slug, []))
