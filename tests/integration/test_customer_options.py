@@ -415,3 +415,16 @@ def test_the_page_and_the_api_offer_exactly_the_same_choices(store, api, situati
     offers = api.get("/api/v1/orders/1001").json()["options"]
     assert _page_offers(html) == {(o["subject"], tuple(o["choices"])) for o in offers}
     assert bool(offers) == (situation != "none")
+
+
+def test_two_items_waiting_for_pickup_each_get_their_own_named_question(store):
+    """Two identical "Cannot collect it by …?" boxes named neither item, and the items sat under
+    "Not shipped yet" although they wait at the pickup point."""
+    now = timezone.now()
+    order = pickup_order(store, now)
+    html = Client().get(f"/t/{make_tracking_token(order)}?lang=en").content.decode()
+    legends = re.findall(r"Cannot collect (.+?) by ", html)
+    assert sorted(legends) == ["Rain jacket", "Wool socks"]
+    sections = dict(re.findall(r'<h2 id="([a-z-]+)-heading">[^<]*</h2>(.*?)</section>', html, re.S))
+    assert "open-lines" not in sections, "nothing is waiting to ship"
+    assert "Rain jacket" in sections["pickup-lines"] and "Wool socks" in sections["pickup-lines"]

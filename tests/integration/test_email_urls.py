@@ -90,3 +90,20 @@ def test_safe_urls_are_kept_and_the_support_link_opens_on_the_order(store, smtp)
     assert "https://cdn.acme.example/logo.png" in urls
     assert "https://help.acme.example/orders/%231001" in urls
     assert received["Reply-To"] == "help@acme.example"
+
+
+def test_contact_us_leads_to_the_same_place_from_the_e_mail_and_the_page(store, smtp, client):
+    """One rule (domain.outbound_urls.contact_href): the store's address with the order named,
+    though it also has a help centre; the e-mail used to open the help centre, the page to write."""
+    store.branding = {
+        "support_url": "https://help.acme.example/orders/{order_number}",
+        "support_email": "help@acme.example",
+    }
+    store.save()
+    _received, html, _text = lost_parcel_email(store, smtp, tracking_url="")
+    expected = "mailto:help@acme.example?subject=Question%20about%20order%20%231001"
+    [in_email] = re.findall(r'href="([^"]*)"[^>]*>\s*Contact us about this order', html)
+    assert in_email == expected
+    tracking = next(u for u in HREF.findall(html) if u.startswith("https://track.acme.example/t/"))
+    page = client.get(tracking.removeprefix("https://track.acme.example")).content.decode()
+    assert f'href="{expected}"' in page

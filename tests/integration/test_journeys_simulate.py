@@ -57,24 +57,25 @@ def test_json_report_has_the_exact_numbers_and_nothing_is_written(ingested) -> N
         False,
     )
     assert data["as_of"] == "2026-03-08T09:00:00+00:00"  # the newest stored fact
-    assert data["messages"]["sent"] == 3
+    assert data["messages"]["sent"] == 4
     assert data["messages"]["by_channel"] == {
         "email": {
-            "sent": 3,
-            "per_order": 1.0,
-            "by_milestone": {"delivered": 1, "order_confirmed": 1, "shipped": 1},
+            "sent": 4,
+            "per_order": 1.333,
+            "by_milestone": {"delivered": 2, "order_confirmed": 1, "shipped": 1},
         }
     }
-    # o2 shares o1's address and times: each routine message falls inside o1's 16 h cap.
+    # o2 shares o1's address and times: each routine message falls inside o1's 16 h cap; its
+    # "delivered" closes its journey and is never capped.
     assert data["suppressed"] == {
-        "total": 6,
-        "by_reason": {"frequency_cap": 3, "no_contact": 1, "stale": 2},
+        "total": 5,
+        "by_reason": {"frequency_cap": 2, "no_contact": 1, "stale": 2},
         "by_reason_milestone": {
-            "frequency_cap": {"delivered": 1, "order_confirmed": 1, "shipped": 1},
+            "frequency_cap": {"order_confirmed": 1, "shipped": 1},
             "no_contact": {"order_confirmed": 1},
             "stale": {"preparing": 2},
         },
-        "by_channel": {"email": {"frequency_cap": 3, "no_contact": 1, "stale": 2}},
+        "by_channel": {"email": {"frequency_cap": 2, "no_contact": 1, "stale": 2}},
     }
     silent = data["silent"]
     assert (silent["orders"], silent["by_stage"], silent["ongoing"], silent["median_days"]) == (
@@ -164,7 +165,7 @@ def test_customers_stored_choices_are_applied(ingested) -> None:
         milestone=Milestone.SHIPPED,
     )
     data = json.loads(simulate("--since", "2026-03-01", "--json")[0])
-    assert data["messages"]["by_channel"]["email"]["by_milestone"] == {"delivered": 1, "order_confirmed": 1}
+    assert data["messages"]["by_channel"]["email"]["by_milestone"] == {"delivered": 2, "order_confirmed": 1}
     assert data["suppressed"]["by_reason_milestone"]["no_consent"] == {"shipped": 2}
 
     preference_set(

@@ -608,3 +608,25 @@ def test_the_outbox_insert_names_every_column_of_a_message():
     columns = {f.name for f in Message._meta.concrete_fields if not f.primary_key}
     assert set(services._MESSAGE_FIELDS) == columns
     assert len(services._MESSAGE_FIELDS) == len(columns)
+
+
+@pytest.mark.parametrize("planning_raced", [False, True])
+def test_delivered_reaches_the_customer_hours_after_out_for_delivery(
+    store, smtp, now, monkeypatch, planning_raced
+):
+    """The demo's 172 dropped "delivered" e-mails: the message closing the journey is never capped,
+    neither when planned nor when the worker checks the cap again (planning raced: it saw nothing)."""
+    from aftercart.notifications import receivers
+
+    record(store, placed(now), shipped(now), scan(now, "out_for_delivery"), at=now)
+    assert message_deliver_due(now=now + timedelta(minutes=16)).sent == 1
+    if planning_raced:
+        monkeypatch.setattr(receivers, "recent_for_customers", lambda **kwargs: {})
+    later = now + timedelta(hours=3)
+    record(store, scan(later, "delivered"), at=later)
+    delivered = Message.objects.get(milestone="delivered")
+    assert (delivered.status, delivered.reason) == ("pending", "")
+    assert message_deliver_due(now=later + timedelta(minutes=16)).sent == 1
+    delivered.refresh_from_db()
+    assert delivered.status == "sent"
+    assert len(smtp.received) == 2

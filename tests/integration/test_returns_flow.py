@@ -596,3 +596,26 @@ def test_a_full_batch_of_carrier_events_finds_the_return_parcel_among_them(api, 
     result = facts_record(store=store, facts=facts, now=now)
     assert result.accepted == 1000 and result.orphaned == 999, "the return's parcel is not an orphan"
     assert Return.objects.get(pk=ret.pk).status == "in_transit"
+
+
+def test_a_label_attached_before_the_first_label_email_went_is_told_once(api, policy, settings, smtp):
+    """The demo's doubled "label ready": approval planned one e-mail, the store's own label came
+    before it went and planned another; both rendered the same (latest) label. The reissue replaces
+    the one still waiting; once the first has gone, the new label is news and is told again."""
+    settings.AFTERCART_RETURN_LABEL_PROVIDER = "manual"
+    place(api)
+    rma = ask(api).json()["rma"]
+    label = {"tracking_number": "1Z999AA1", "carrier": "UPS", "label_url": "https://labels.example/1.pdf"}
+    assert api.post(f"/api/v1/returns/{rma}/label", label).status_code == 200
+    told = Message.objects.filter(subject=rma, milestone="label_ready", channel="email").order_by("pk")
+    assert [m.status for m in told] == ["superseded", "pending"]
+    assert told[0].reason == "superseded by a new label"
+    message_deliver_due(now=timezone.now() + timedelta(minutes=1))
+    labels = [m for m in smtp.received if "label" in str(m["Subject"]).lower()]
+    assert len(labels) == 1, [str(m["Subject"]) for m in smtp.received]
+
+    # Sent, then replaced: the replacement is news.
+    assert (
+        api.post(f"/api/v1/returns/{rma}/label", {**label, "tracking_number": "1Z999AA2"}).status_code == 200
+    )
+    assert [m.status for m in told.all()] == ["superseded", "sent", "pending"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -502,3 +502,36 @@ def test_catalogues_are_complete_and_valid(lang):
     assert not untranslated and not fuzzy, (untranslated, fuzzy)
     problems = [(m.id, errors) for m, errors in catalog.check() if errors]
     assert not problems, problems
+
+
+@pytest.mark.parametrize(
+    ("lang", "named"),
+    [
+        ("en", "Times are shown in Mountain Time."),
+        ("fr", "Heures indiquées : heure des Rocheuses."),
+        ("de", "Uhrzeiten: Rocky-Mountains-Zeit."),
+    ],
+)
+def test_the_time_zone_is_named_in_the_pages_language_not_by_its_database_key(
+    client, api, store, lang, named
+):
+    assert api.post("/api/v1/orders", {**ORDER, "timezone": "America/Denver"}).status_code == 201
+    order = Order.objects.get(external_id="1001")
+    html = client.get(f"/t/{make_tracking_token(order)}?lang={lang}").content.decode()
+    assert "America/Denver" not in html
+    assert named in html.replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize(
+    ("lang", "detail"),
+    [
+        ("en", "The first items left us with UPS; the rest are being prepared and will follow."),
+        ("fr", "Les premiers articles sont partis avec UPS ; les autres sont en préparation et suivront."),
+    ],
+)
+def test_a_partly_shipped_order_says_so_in_words_not_a_count(client, api, order, lang, detail):
+    now = datetime.now(UTC).replace(microsecond=0)
+    send(api, ship(at=now.isoformat(), lines=("L1",), estimate=(now + timedelta(days=3)).date().isoformat()))
+    html = client.get(f"/t/{make_tracking_token(order)}?lang={lang}").content.decode()
+    assert detail in html.replace("&#x27;", "'")
+    assert "1 of your parcels" not in html and "UPS : 1." not in html

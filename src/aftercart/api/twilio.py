@@ -28,6 +28,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from aftercart.domain.messaging import Channel
+from aftercart.domain.outbound_urls import contact_text, support_contacts
 from aftercart.domain.sms_keywords import SmsKeyword, sms_keyword
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.links import base_url
@@ -104,13 +105,7 @@ def twilio_sms_webhook(request: HttpRequest, store: str) -> HttpResponse:
             text = gettext(
                 "%(store)s order updates. Reply STOP to unsubscribe, START to subscribe again."
             ) % {"store": found.name}
-            branding = found.branding or {}
-            contact = str(
-                branding.get("support_phone")
-                or branding.get("support_email")
-                or branding.get("support_url")
-                or ""
-            ).strip()
+            contact = contact_text(support_contacts(found.branding or {}))
             if contact:
                 text += " " + gettext("Help: %(contact)s") % {"contact": contact}
     return _twiml(text)

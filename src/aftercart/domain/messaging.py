@@ -24,8 +24,11 @@ The rules, in the order they apply to each milestone:
    become one message. Messages render the order's *latest* state when sent, never a copy taken here.
 6. **Quiet hours** — on channels that have them (SMS: 21:00–08:00 in the customer's time zone) a
    message falling inside them is held until they end, not dropped.
-7. **Frequency cap** — at most one non-critical message per customer and channel within the cap
-   (e-mail 16 h, SMS 24 h); critical milestones are never capped.
+7. **Frequency cap** — at most one routine message per customer and channel within the cap
+   (e-mail 16 h, SMS 24 h); critical milestones and the milestones that close a journey
+   (:data:`~aftercart.domain.milestones.CLOSING`: delivered, cancelled, refund issued...) are never
+   capped and do not count against it (:func:`capped`). A closing message replaces a pending
+   earlier one of the same order (rule 5) and is never replaced by routine news.
 
 **Event channels** (Klaviyo, Iterable, the store's webhook) are not messages to the customer but
 events fed to the store's own tools, which apply their own flows, caps and quiet hours. Rules 1–3
@@ -44,7 +47,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aftercart.domain.milestones import CRITICAL, Milestone, Reached
+from aftercart.domain.milestones import CLOSING, CRITICAL, Milestone, Reached
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import CarrierTag
 
@@ -279,6 +282,15 @@ class Decision:
         return self.action is not Action.SUPPRESS
 
 
+def capped(milestone: Milestone, critical: bool) -> bool:
+    """Whether the frequency cap applies to a message, and counts it against the next ones: routine
+    news only. Critical news always goes, and so does the message that closes a journey
+    (:data:`~aftercart.domain.milestones.CLOSING`): the demo's "delivered" e-mails were dropped
+    because "out for delivery" had gone a few hours earlier, leaving customers told their parcel
+    was on its way after it had arrived. Planning, the worker and the journey preview all ask this."""
+    return not critical and milestone not in CLOSING
+
+
 def dedupe_key(order_key: str, channel: Channel, reached: Reached) -> str:
     """The outbox's unique key for a milestone on a channel: the same moment is told once.
 
@@ -363,8 +375,8 @@ def send_time_verdict(
     2. **Consent** — the customer's ``choices`` as they are now, and the order's SMS consent as it
        is now (:func:`consent_reason`): an unsubscribe or a STOP after planning stops the message;
     3. **Frequency cap** — a routine message to ``address`` on this channel was ``sent`` within the
-       policy's cap (``sent``: when the other routine messages to it went). Critical messages and
-       messages without an address are not capped.
+       policy's cap (``sent``: when the other routine messages to it went, those :func:`capped`).
+       Critical and closing messages and messages without an address are not capped.
     """
     stale = subject_stale or stale_reason(milestone, subject, state)
     if stale:
@@ -373,7 +385,7 @@ def send_time_verdict(
     if refused:
         return SendVerdict(Withheld.NO_CONSENT, f"{refused} (at send time)")
     cap = policy.frequency_cap.get(channel)
-    if cap and not critical and address and any(at > now - cap for at in sent):
+    if cap and capped(milestone, critical) and address and any(at > now - cap for at in sent):
         return SendVerdict(
             Withheld.FREQUENCY_CAP, f"frequency cap ({int(cap.total_seconds() // 3600)}h) at send time"
         )
@@ -495,9 +507,20 @@ def _schedule(
     mine = [r for r in recent if r.channel is d.channel]
     event = d.channel in policy.event_channels
     # A pending message of this order is replaced by the newer one, unless it is critical and the
-    # newer one is not (bad news is never withdrawn in favour of routine news). Events replace
-    # nothing: each is its own fact for the store's tools.
-    replaced = [] if event else [r for r in mine if r.replaceable and (d.critical or not r.critical)]
+    # newer one is not (bad news is never withdrawn in favour of routine news), or it closes the
+    # journey and the newer one is routine (the customer waits for "delivered"; a second parcel's
+    # "shipped" must not withdraw it). Events replace nothing: each is its own fact for the
+    # store's tools.
+    routine = capped(d.milestone, d.critical)
+    replaced = (
+        []
+        if event
+        else [
+            r
+            for r in mine
+            if r.replaceable and (d.critical or not r.critical) and not (routine and r.milestone in CLOSING)
+        ]
+    )
     send_at = now if d.critical or event else now + policy.consolidation_window
     if replaced:
         # Keep the earliest send time: the window opens with the first milestone, so a stream of
@@ -512,9 +535,9 @@ def _schedule(
             action, send_at = Action.HOLD, release
             reason = f"quiet hours until {release.astimezone(zone):%H:%M} {zone}"
     cap = policy.frequency_cap.get(d.channel)
-    if cap and not d.critical:
+    if cap and routine:
         for r in mine:
-            if not r.critical and not r.replaceable and abs(r.at - send_at) < cap:
+            if capped(r.milestone, r.critical) and not r.replaceable and abs(r.at - send_at) < cap:
                 return replace(d, reason=f"frequency cap ({_span(cap)})")
     return replace(
         d,

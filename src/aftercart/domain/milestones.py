@@ -69,6 +69,23 @@ CRITICAL = frozenset(
     }
 )
 
+#: Milestones that close a journey: the news the customer has been waiting for (the parcel arrived,
+#: the order was cancelled, the return ended in a refund, a credit or a refusal). They are never
+#: dropped by the frequency cap, because a cap that drops the closing message leaves the customer
+#: with a stale "out for delivery" as the last word; a pending earlier message of the same order is
+#: replaced by them instead, and they are never withdrawn for routine news. Consent, quiet hours and
+#: staleness apply to them as to every message. (A parcel returned to its sender is an exception,
+#: which is critical, so it already always goes.)
+CLOSING = frozenset(
+    {
+        Milestone.DELIVERED,
+        Milestone.CANCELLED,
+        Milestone.REFUND_ISSUED,
+        Milestone.CREDIT_ISSUED,
+        Milestone.RETURN_REJECTED,
+    }
+)
+
 #: Milestones of a return: told to the shopper by e-mail as the return's facts are recorded, one
 #: message per (return, milestone, channel), never consolidated with the order's messages.
 RETURN_CUSTOMER = frozenset(

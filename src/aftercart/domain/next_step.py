@@ -79,6 +79,16 @@ ACTION_LABELS = {
     ActionCode.CANCEL_ORDER: gettext_noop("Cancel my order"),
 }
 
+#: The subject of the message "contact us" opens, per action (message ids): the page, the e-mail
+#: and the SMS name the order and what it is about the same way.
+SUPPORT_SUBJECTS = {
+    ActionCode.CONTACT_SUPPORT: gettext_noop("Question about order {number}"),
+    ActionCode.WAIT_FOR_ITEM: gettext_noop("Order {number}: I will wait for {items}"),
+    ActionCode.REFUND_ITEM: gettext_noop("Order {number}: please refund {items}"),
+    ActionCode.SUBSTITUTE_ITEM: gettext_noop("Order {number}: I would like a substitute for {items}"),
+    ActionCode.START_RETURN: gettext_noop("Order {number}: I would like to return something"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
@@ -195,10 +205,9 @@ TEXTS: dict[StepCode, tuple[str, str]] = {
     ),
     StepCode.PARTIALLY_SHIPPED: (
         gettext_noop("Part of your order is on its way"),
-        gettext_noop(
-            "{shipped_count} of your parcels left us with {carrier}; the rest is being prepared "
-            "and will follow."
-        ),
+        # No count: "1 of your parcels" read as "Parcels shipped with DPD: 1." once translated
+        # without plural forms; the page lists the parcels.
+        gettext_noop("The first items left us with {carrier}; the rest are being prepared and will follow."),
     ),
     StepCode.SHIPPED: (
         gettext_noop("On its way with {carrier}"),

@@ -10,10 +10,19 @@ tracking page, no link at all).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-__all__ = ["WEB", "safe_url", "support_address", "support_link"]
+__all__ = [
+    "WEB",
+    "contact_href",
+    "contact_text",
+    "safe_url",
+    "support_address",
+    "support_contacts",
+    "support_link",
+]
 
 #: The schemes of a page a customer may be sent to.
 WEB = ("https", "http")
@@ -44,3 +53,31 @@ def support_address(address: Any) -> str:
     a ``Reply-To`` header as is), else ""."""
     text = str(address or "").strip()
     return text if _ADDRESS.fullmatch(text) else ""
+
+
+def support_contacts(branding: Mapping[str, Any], order_number: str = "") -> dict[str, str]:
+    """A store's support contacts as a customer may be shown them (each "" when missing or unsafe):
+    ``email``, ``url`` (with the order number filled in), ``phone`` and ``phone_href``."""
+    phone = str(branding.get("support_phone") or "").strip()
+    return {
+        "email": support_address(branding.get("support_email")),
+        "phone": phone,
+        "phone_href": "tel:" + re.sub(r"[^0-9+]", "", phone) if re.search(r"\d", phone) else "",
+        "url": support_link(branding.get("support_url"), order_number),
+    }
+
+
+def contact_href(support: Mapping[str, str], subject: str) -> str:
+    """Where "contact us" leads, the same on the tracking page, in the e-mail and in the SMS: the
+    store's support e-mail with ``subject`` (naming the order and what it is about) filled in, else
+    its help centre, else its phone; "" when it gave none. E-mail first because it reaches a
+    person with the order already named, and it is the address every e-mail replies to."""
+    if support.get("email"):
+        return f"mailto:{support['email']}?subject={quote(subject)}"
+    return support.get("url") or support.get("phone_href", "")
+
+
+def contact_text(support: Mapping[str, str]) -> str:
+    """The same contact as :func:`contact_href`, written out for a text message (an SMS cannot
+    carry a ``mailto:`` link): the address, else the help centre's URL, else the phone number."""
+    return support.get("email") or support.get("url") or support.get("phone", "")

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.core import UnknownLocaleError
+from babel.dates import get_timezone_name
 from babel.numbers import format_currency
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
@@ -94,6 +96,18 @@ def format_money(value: Money, language: str = "") -> str:
         return format_currency(value.amount, value.currency, locale=locale)
     except ValueError:  # a locale babel does not know: its language's format is the next best
         return format_currency(value.amount, value.currency, locale=locale.split("_")[0])
+
+
+def zone_name(zone: ZoneInfo, language: str = "") -> str:
+    """A time zone as the customer's language names it ("Mountain Time", "heure des Rocheuses"),
+    never its database key ("America/Denver"); UTC (no place to name) stays "UTC"."""
+    if zone.key in ("UTC", "Etc/UTC", "GMT"):
+        return "UTC"
+    locale = translation.to_locale(language or translation.get_language() or "en")
+    try:
+        return get_timezone_name(zone, locale=locale)
+    except (UnknownLocaleError, ValueError):  # a locale babel does not know: its language then
+        return get_timezone_name(zone, locale=locale.split("_")[0])
 
 
 def localise_params(params: Mapping[str, object], zone: ZoneInfo) -> dict[str, str]:

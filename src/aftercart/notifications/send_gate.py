@@ -12,7 +12,8 @@ So each message passes :func:`message_gate` in one short transaction that first 
 transactions already make writers take turns):
 
 - **the customer's**: store, channel and the address the message was planned for, whose routine
-  messages the cap counts together (routine messages only: critical ones are never capped);
+  messages the cap counts together (routine messages only: critical and closing ones are never
+  capped);
 - **the order's on the channel**: whose messages consolidate into one (not the event channels, not a
   subject's own messages: those are each their own).
 
@@ -35,7 +36,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from aftercart.domain.messaging import DEFAULT_POLICY, Channel, Withheld, send_time_verdict
+from aftercart.domain.messaging import DEFAULT_POLICY, Channel, Withheld, capped, send_time_verdict
 from aftercart.domain.milestones import Milestone
 from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.caches import memoised
@@ -78,8 +79,9 @@ _NEIGHBOURS = FixedRead(
 
 
 def cap_of(message: Message) -> timedelta:
-    """The frequency cap this message is subject to (zero: none; critical messages always go)."""
-    if message.critical or not message.recipient:
+    """The frequency cap this message is subject to (zero: none; critical and closing messages
+    always go: :func:`~aftercart.domain.messaging.capped`)."""
+    if not capped(Milestone(message.milestone), message.critical) or not message.recipient:
         return timedelta(0)
     return DEFAULT_POLICY.frequency_cap.get(Channel(message.channel)) or timedelta(0)
 
@@ -205,9 +207,12 @@ def _neighbours(
     sent: list[datetime] = []
     busy = False
     for order_id, status, sent_at, milestone, recipient, critical in rows:
+        # A closing message (delivered...) is not counted against the next ones (domain.capped).
+        routine = capped(Milestone(milestone), critical)
         if status == _SENT:
-            sent.append(sent_at)
-        elif (bool(cap) and recipient == message.recipient and not critical) or (
+            if routine:
+                sent.append(sent_at)
+        elif (bool(cap) and recipient == message.recipient and routine) or (
             merges and order_id == message.order_id and milestone not in own
         ):
             # On the wire at another worker (this worker waits for its own before a gate): whether

@@ -38,10 +38,16 @@ def messages_record_subject(
     messages: Sequence[SubjectMessage],
     now: datetime,
     critical: bool = True,
+    replacing: str = "",
 ) -> list[Message]:
     """Write the outbox rows of ``messages`` about ``subject`` (the subject's reference) of an
     order: due ``now`` unless they carry a reason, which suppresses them. A dedupe key already
-    present is skipped. Call inside the caller's transaction; returns the rows written (new ones)."""
+    present is skipped. Call inside the caller's transaction; returns the rows written (new ones).
+
+    ``replacing`` (a reason) makes each new row that goes withdraw the rows of the same subject,
+    channel and milestone still waiting and never attempted: both would render the subject as it
+    is now, so the customer would get the same e-mail twice (a return's label replaced before the
+    first "label ready" went). One already sent or on the wire is left alone."""
     rows = [_row(store_id, order_id, subject, m, now, critical) for m in messages]
     if not rows:
         return []
@@ -49,6 +55,18 @@ def messages_record_subject(
     existing = set(Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     fresh = [row for row in rows if row.dedupe_key not in existing]
     Message.objects.bulk_create(fresh, ignore_conflicts=True)
+    for row in fresh if replacing else ():
+        if row.status == Message.Status.PENDING:
+            Message.objects.filter(
+                store_id=store_id,
+                subject=subject,
+                channel=row.channel,
+                milestone=row.milestone,
+                status=Message.Status.PENDING,
+                attempts=0,
+            ).exclude(dedupe_key=row.dedupe_key).update(
+                status=Message.Status.SUPERSEDED, reason=replacing[:300], next_attempt_at=None
+            )
     return fresh
 
 

@@ -37,6 +37,9 @@ from aftercart.notifications.subjects import SubjectMessage, messages_record_sub
 from aftercart.orders.selectors import order_state
 from aftercart.returns.models import Return
 
+#: How the outbox names what replaced a waiting message, by occasion.
+_OCCASION_REASONS = {"reissue": "a new label"}
+
 
 def dedupe_key(ret: Return, channel: Channel, milestone: Milestone, occasion: str = "") -> str:
     """The outbox key of a return's milestone on a channel: the same moment is told once. An
@@ -71,7 +74,16 @@ def return_messages_plan(
         if milestone in RETURN_WEBHOOK and Channel.WEBHOOK in carried:
             planned.append(_message(ret, Channel.WEBHOOK, milestone, "store", "", occasion))
     return messages_record_subject(
-        store_id=ret.store_id, order_id=ret.order_id, subject=ret.rma, messages=planned, now=now
+        store_id=ret.store_id,
+        order_id=ret.order_id,
+        subject=ret.rma,
+        messages=planned,
+        now=now,
+        # A later occasion of a milestone (a reissued label) renders what the earlier message
+        # still waiting would: it replaces it, so the shopper is told once.
+        replacing=f"superseded by {_OCCASION_REASONS.get(occasion.split('-')[0], occasion)}"
+        if occasion
+        else "",
     )
 
 

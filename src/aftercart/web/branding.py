@@ -4,11 +4,10 @@ contacts validated."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from aftercart.domain.outbound_urls import safe_url, support_address, support_link
+from aftercart.domain.outbound_urls import safe_url, support_contacts
 from aftercart.stores.branding import brand_theme
 from aftercart.stores.models import Store
 
@@ -22,7 +21,6 @@ def store_view(store: Store | None, order_number: str = "") -> dict[str, Any]:
     if store is None:
         return {"name": "Aftercart", "logo_url": "", "support": {}, "footer_links": [], "slug": ""}
     branding = store.branding or {}
-    phone = str(branding.get("support_phone") or "").strip()
     links = []
     for item in branding.get("footer_links") or []:
         if isinstance(item, Mapping):
@@ -34,11 +32,6 @@ def store_view(store: Store | None, order_number: str = "") -> dict[str, Any]:
         "name": store.name,
         "slug": store.slug,
         "logo_url": safe_url(branding.get("logo_url")),
-        "support": {
-            "email": support_address(branding.get("support_email")),
-            "phone": phone,
-            "phone_href": "tel:" + re.sub(r"[^0-9+]", "", phone) if re.search(r"\d", phone) else "",
-            "url": support_link(branding.get("support_url"), order_number),
-        },
+        "support": support_contacts(branding, order_number),
         "footer_links": links,
     }

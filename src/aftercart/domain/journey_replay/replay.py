@@ -33,6 +33,7 @@ from aftercart.domain.messaging import (
     MessagingPolicy,
     Recent,
     Withheld,
+    capped,
     plan_messages,
     send_time_verdict,
 )
@@ -351,7 +352,7 @@ def _deliver(message: SimMessage, now: datetime, sims: list[_Order], outbox: lis
             for other in outbox
             if other is not message
             and other.outcome is Outcome.SENT
-            and not other.critical
+            and capped(other.milestone, other.critical)
             and other.channel is message.channel
             and other.address == message.address
             and other.sent_at is not None

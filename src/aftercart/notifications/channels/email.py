@@ -33,8 +33,14 @@ from django.utils.translation import gettext
 
 from aftercart.domain.messaging import Channel
 from aftercart.domain.milestones import Milestone
-from aftercart.domain.next_step import ActionCode
-from aftercart.domain.outbound_urls import safe_url, support_address, support_link
+from aftercart.domain.next_step import SUPPORT_SUBJECTS, ActionCode
+from aftercart.domain.outbound_urls import (
+    contact_href,
+    safe_url,
+    support_address,
+    support_contacts,
+    support_link,
+)
 from aftercart.domain.projection.state import OrderState
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import render_next_step
@@ -297,10 +303,8 @@ def _action_url(
     if code in (ActionCode.TRACK_PARCEL, ActionCode.RESCHEDULE_DELIVERY) and carrier_url:
         return carrier_url
     if code is ActionCode.CONTACT_SUPPORT:
-        if url := support_link(branding.get("support_url"), number):
-            return url
-        if address := support_address(branding.get("support_email")):
-            return f"mailto:{address}"
+        subject = gettext(SUPPORT_SUBJECTS[code]).format(number=number)
+        return contact_href(support_contacts(branding, number), subject) or tracking
     return tracking
 
 

@@ -69,7 +69,12 @@ def _legend(offer: Offer, state: OrderState, zone: ZoneInfo) -> str:
         title = _title(line, offer.line_id) if line is not None else offer.line_id
         return gettext("What would you like us to do about %(item)s?") % {"item": title}
     if offer.situation is Situation.PICKUP_NOT_COLLECTED and offer.deadline is not None:
-        return gettext("Cannot collect it by %(deadline)s?") % {"deadline": format_when(offer.deadline, zone)}
+        # Named: an order with two items waiting shows one form per item, and they must differ.
+        title = _title(line, offer.line_id) if line is not None else offer.line_id
+        return gettext("Cannot collect %(item)s by %(deadline)s?") % {
+            "item": title,
+            "deadline": format_when(offer.deadline, zone),
+        }
     return gettext(
         "Your order is taking longer than we promised. Would you like to keep waiting or cancel it?"
     )

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from aftercart.domain.next_step import NextStep
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.vocabulary import FulfilmentStatus
+from aftercart.kernel.i18n import zone_name
 from aftercart.orders.customer_choices import order_options
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
@@ -49,8 +50,12 @@ def tracking_context(
         focus_index = next((i for i, s in enumerate(shipments) if s.key == step.shipment_key), None)
         focus = views.pop(focus_index) if focus_index is not None else None
         lines = [row for ln in state.lines.values() for row in line_views(ln)]
+        # Items waiting at a pickup point have left the warehouse: not "not shipped yet".
+        pickup_lines = [row for row in lines if row["pickup"]]
+        lines = [row for row in lines if not row["pickup"]]
         choices = choice_views(order_options(order=order, state=state, now=now), state, zone)
         window = window_view(order, state, step, now)
+        zone_label = zone_name(zone)
         cancelled = [
             {"title": _title(ln, ln.line_id), "variant": ln.variant, "quantity": ln.quantity}
             for ln in state.lines.values()
@@ -59,6 +64,7 @@ def tracking_context(
     return {
         "language": language,
         "zone": zone.key,
+        "zone_name": zone_label,
         "store": shop,
         "theme": brand_theme(store.branding),
         "order_number": state.number or order.number,
@@ -68,6 +74,7 @@ def tracking_context(
         "focus_shipment": focus,
         "other_shipments": views,
         "open_lines": lines,
+        "pickup_lines": pickup_lines,
         "choices": choices,
         "window": window,
         "cancelled_lines": cancelled,

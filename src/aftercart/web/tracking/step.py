@@ -9,33 +9,22 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from aftercart.domain.carriers import carrier_info, carrier_slug
-from aftercart.domain.next_step import Action, ActionCode, NextStep
-from aftercart.domain.outbound_urls import safe_url
+from aftercart.domain.next_step import SUPPORT_SUBJECTS, Action, ActionCode, NextStep
+from aftercart.domain.outbound_urls import contact_href, safe_url
 from aftercart.domain.projection.state import LineState, OrderState
 from aftercart.kernel.i18n import fill, localise_params
 from aftercart.kernel.presenter import present
 
-#: The e-mail subject for each choice sent to the store's support (message ids, like the domain's).
-SUBJECTS = {
-    ActionCode.CONTACT_SUPPORT: gettext_noop("Question about order {number}"),
-    ActionCode.WAIT_FOR_ITEM: gettext_noop("Order {number}: I will wait for {items}"),
-    ActionCode.REFUND_ITEM: gettext_noop("Order {number}: please refund {items}"),
-    ActionCode.SUBSTITUTE_ITEM: gettext_noop("Order {number}: I would like a substitute for {items}"),
-    ActionCode.START_RETURN: gettext_noop("Order {number}: I would like to return something"),
-}
+SUBJECTS = SUPPORT_SUBJECTS
 
 
 def support_href(support: Mapping[str, str], subject: str) -> str:
-    """Where "contact us" goes: e-mail with the subject filled in, else the support page (see
-    :func:`store_view`), else the phone; "" when the store gave none."""
-    if support.get("email"):
-        return f"mailto:{support['email']}?subject={quote(subject)}"
-    if support.get("url"):
-        return support["url"]
-    return support.get("phone_href", "")
+    """Where "contact us" goes: the one rule of the page, the e-mail and the SMS
+    (:func:`~aftercart.domain.outbound_urls.contact_href`)."""
+    return contact_href(support, subject)
 
 
 def maps_href(address: str) -> str:
