@@ -36,6 +36,7 @@ from aftercart.orders import selectors as order_selectors
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.returns import selectors
+from aftercart.returns.metrics import returns_metrics
 from aftercart.returns.models import Return
 from aftercart.returns.payloads import amounts_json, line_json
 from aftercart.returns.services.labels import return_issue_label
@@ -410,7 +411,7 @@ def return_metrics(
     """Orders placed and returns requested between ``since`` and ``until``: the return rate (orders
     with a return / orders), the shares of returned value resolved by exchange, store credit and
     refund, retained revenue (exchange + credit) and the top reasons by product and variant."""
-    return selectors.returns_metrics(request.store, since=since, until=until)
+    return returns_metrics(request.store, since=since, until=until)
 
 
 @router.get("/policy", response=dict[str, Any], summary="The store's current return policy")
