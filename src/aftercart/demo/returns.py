@@ -46,7 +46,8 @@ DEMO_POLICY = {
 OTHER_PRODUCTS = {
     "northwind": {
         "exchange": {"other_products": {"same_category": True, "price_band": "20"}},
-        "catalog": {"categories": {"nw-rj": "apparel", "nw-bl": "apparel", "nw-fl": "apparel"}},
+        # The same categories the shop's orders send (demo/simulate/shops.py): one rule, two readers.
+        "catalog": {"categories": {"nw-rj": "outerwear", "nw-bl": "layers", "nw-fl": "layers"}},
     },
 }
 #: Where each shop takes in-store returns: what the shopper is told to bring the items to.

@@ -167,7 +167,7 @@ NORTHWIND = Brand(
             ("S / Moss", "M / Moss", "L / Slate"),
             category="outerwear",
         ),
-        Product("NW-BL-210", "Merino Base Layer", Decimal("84.00"), ("S", "M", "L", "XL"), category="merino"),
+        Product("NW-BL-210", "Merino Base Layer", Decimal("84.00"), ("S", "M", "L", "XL"), category="layers"),
         Product("NW-DP-030", "Summit 30L Daypack", Decimal("129.00"), ("Rust", "Black"), category="camping"),
         Product(
             "NW-HB-440",
@@ -177,7 +177,7 @@ NORTHWIND = Brand(
             category="footwear",
         ),
         Product("NW-SK-012", "Wool Hiking Socks (3-pack)", Decimal("36.00"), ("M", "L"), category="merino"),
-        Product("NW-FL-300", "Basecamp Fleece", Decimal("98.00"), ("S", "M", "L"), category="outerwear"),
+        Product("NW-FL-300", "Basecamp Fleece", Decimal("98.00"), ("S", "M", "L"), category="layers"),
         Product("NW-TN-002", "Ultralight 2P Tent", Decimal("349.00"), category="camping"),
         Product("NW-HL-150", "Headlamp 400", Decimal("42.00")),
         Product("NW-BT-075", "Insulated Bottle 750 ml", Decimal("32.00"), ("Pine", "Sand")),
@@ -223,6 +223,18 @@ NORTHWIND = Brand(
             "fr",
             "Lavage en machine à froid, programme laine, sur l'envers. Séchage à plat ; "
             "pas de sèche-linge ni d'assouplissant.",
+        ),
+        (
+            "layers",
+            "en",
+            "Wash at 30 °C inside out with a mild detergent. Lay flat to dry; no tumble dryer, "
+            "no fabric softener.",
+        ),
+        (
+            "layers",
+            "fr",
+            "Lavage à 30 °C sur l'envers avec une lessive douce. Séchage à plat ; pas de "
+            "sèche-linge ni d'assouplissant.",
         ),
         (
             "outerwear",
