@@ -188,7 +188,7 @@ def test_unknown_orders_and_another_stores_orders_are_not_found(api, shop):
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {other_api_key}",
     )
-    assert problem(batch, 400)["errors"] == [
+    assert problem(batch, 422)["errors"] == [
         {"field": "order_ids[0]", "message": "no order '1001' in this store"}
     ]
     assert Fact.objects.count() == facts
@@ -196,7 +196,7 @@ def test_unknown_orders_and_another_stores_orders_are_not_found(api, shop):
 
 def test_a_batch_with_unknown_ids_names_each_and_makes_no_pdf(api, shop):
     place(api, "1001")
-    body = problem(api.post("/api/v1/packing-slips.pdf", {"order_ids": ["1001", "X-9", "1001", "Y-2"]}), 400)
+    body = problem(api.post("/api/v1/packing-slips.pdf", {"order_ids": ["1001", "X-9", "1001", "Y-2"]}), 422)
     assert body["errors"] == [
         {"field": "order_ids[1]", "message": "no order 'X-9' in this store"},
         {"field": "order_ids[3]", "message": "no order 'Y-2' in this store"},

@@ -4,10 +4,10 @@ slips (``GET`` to list, ``PUT`` to write, ``DELETE`` to remove)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 
 from aftercart.api.problems import Problem, field_problem
 from aftercart.domain.care import category_key, language_key
@@ -16,6 +16,25 @@ from aftercart.stores.http import StoreRequest
 from aftercart.stores.models import CareInstruction
 
 router = Router(tags=["care instructions"])
+
+
+#: The keys as the document states them, so a request it allows is one the server takes: a category
+#: with something in it besides (Python's) white space, a language tag in any case with "-" or "_".
+CategoryKey = Annotated[
+    str,
+    Path(
+        max_length=100,
+        pattern=r"[^\s\u001c-\u001f\u0085]",
+        description="The product category, as order lines name it (case and spacing do not matter).",
+    ),
+]
+LanguageKey = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$",
+        description='A language tag: "en", "fr", "pt-br" (or "pt_BR").',
+    ),
+]
 
 
 class CareIn(Schema):
@@ -50,7 +69,9 @@ def list_care(request: StoreRequest) -> list[dict[str, Any]]:
 
 
 @router.put("/{category}/{language}", response=CareOut, summary="Write a care instruction")
-def put_care(request: StoreRequest, category: str, language: str, payload: CareIn) -> dict[str, Any]:
+def put_care(
+    request: StoreRequest, category: CategoryKey, language: LanguageKey, payload: CareIn
+) -> dict[str, Any]:
     """Create or replace the text for ``category`` (as order lines name it; case does not matter)
     in ``language`` (``en``, ``fr``, ``pt-br``). 400 naming the field for a bad key or text."""
     try:
@@ -67,7 +88,7 @@ def put_care(request: StoreRequest, category: str, language: str, payload: CareI
 
 
 @router.delete("/{category}/{language}", response={204: None}, summary="Remove a care instruction")
-def delete_care(request: StoreRequest, category: str, language: str) -> Status[None]:
+def delete_care(request: StoreRequest, category: CategoryKey, language: LanguageKey) -> Status[None]:
     """404 problem when there is no such text."""
     if not care_instruction_delete(store=request.store, category=category, language=language):
         raise Problem(

@@ -20,7 +20,9 @@ OrderId = Annotated[str, Field(min_length=1, max_length=128)]
 class SlipsIn(Schema):
     """The orders of a pick list, by the store's own ids, in the order the slips should print."""
 
-    order_ids: list[OrderId] = Field(..., description="At most AFTERCART_PACKING_SLIPS_MAX (100) ids.")
+    order_ids: list[OrderId] = Field(
+        ..., min_length=1, description="One or more; at most AFTERCART_PACKING_SLIPS_MAX (100) ids."
+    )
 
 
 def refusal_problem(refused: SlipsRefused) -> Problem:

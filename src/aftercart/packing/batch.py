@@ -17,7 +17,7 @@ UNSHIPPED = (Stage.CONFIRMATION.value, Stage.FULFILMENT.value)
 
 class SlipsRefused(Exception):
     """A batch refused before anything is rendered. ``status`` is the HTTP answer (404 for one
-    order the store does not have, 400 naming the ids in a batch, 413 beyond the cap); ``errors``
+    order the store does not have, 422 naming the ids in a batch, 400 for none, 413 beyond the cap); ``errors``
     are ``{field, message}`` pairs."""
 
     def __init__(self, status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None):
@@ -73,8 +73,9 @@ def orders_for_slips(store: Store, order_ids: Sequence[str], *, limit: int | Non
     if missing:
         names = ", ".join(repr(i) for _index, i in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        # 422: the request is well formed, but names orders this store does not have.
         raise SlipsRefused(
-            400,
+            422,
             "Unknown orders",
             f"No order with order_id {names}{more} in this store; no slips were made.",
             [
