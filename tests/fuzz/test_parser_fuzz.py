@@ -165,6 +165,15 @@ def _easypost_seeds() -> list:
 @pytest.mark.shared_data
 @FUZZ
 @given(mutated(_easypost_seeds() or [{}]) | json_values)
+@example({"object": "Tracker", "tracking_code": "9400100000000000000000", "tracking_details": [None]})
+@example({"object": "Tracker", "tracking_code": "9400100000000000000000", "tracking_details": True})
+@example(
+    {
+        "object": "Tracker",
+        "tracking_code": "9400100000000000000000",
+        "tracking_details": [{"datetime": "2026-01-01T00:00:00Z", "tracking_location": 7}],
+    }
+)
 def test_easypost_never_raises(body):
     _facts(easypost_parse(body))
 

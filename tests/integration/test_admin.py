@@ -42,6 +42,8 @@ def test_the_widget_settings_in_the_admin(client, store):
         "branding": "{}",
         "api_keys-TOTAL_FORMS": "0",
         "api_keys-INITIAL_FORMS": "0",
+        "care_instructions-TOTAL_FORMS": "0",
+        "care_instructions-INITIAL_FORMS": "0",
     }
     refused = client.post(
         f"/admin/stores/store/{store.pk}/change/", {**fields, "widget_origins": '["https://*.shop.example"]'}

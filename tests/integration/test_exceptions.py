@@ -20,7 +20,12 @@ from aftercart.orders.services import facts_record
 pytestmark = pytest.mark.django_db
 
 # Until the project's urls include the app, the queue tests route through this module.
-urlpatterns = [path("admin/", admin.site.urls), path("ops/", include("aftercart.exceptions.urls"))]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("ops/", include("aftercart.exceptions.urls")),
+    # the order's page links its packing slip, which the web app serves
+    path("", include("aftercart.web.urls")),
+]
 
 MON = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 _n = [0]

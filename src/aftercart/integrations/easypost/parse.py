@@ -53,7 +53,10 @@ def parse_tracker(obj: Mapping[str, Any]) -> list[Fact]:
     slug = carrier_slug(text(obj.get("carrier"))) or "unknown"
     estimate = _estimate(obj)
     checkpoints = []
-    for detail in obj.get("tracking_details") or []:
+    details = obj.get("tracking_details")
+    for detail in details if isinstance(details, list) else []:
+        if not isinstance(detail, Mapping):
+            continue  # not a checkpoint (a mangled or foreign body): nothing to place
         # EasyPost sends UTC ("Z"), or the scan's local offset when it knows the place; a time
         # without either is read as UTC, as EasyPost documents.
         occurred_at = local_to_utc(parse_datetime(detail.get("datetime")))
@@ -64,7 +67,8 @@ def parse_tracker(obj: Mapping[str, Any]) -> list[Fact]:
         tag, subtag = signed_for(
             refine_from_text(*easypost_status(status, status_detail), message), text(obj.get("signed_by"))
         )
-        where = detail.get("tracking_location") or {}
+        where = detail.get("tracking_location")
+        where = where if isinstance(where, Mapping) else {}
         checkpoints.append(
             Checkpoint(
                 tracking_number=number,
