@@ -192,3 +192,18 @@ def test_an_idempotency_key_fits_the_ledger_with_its_prefix(api):
     event = {"kind": "order.cancelled", "order_id": "1001", "occurred_at": "2026-03-02T09:00:00Z"}
     assert api.post("/api/v1/events", {**event, "idempotency_key": "k" * 196}).status_code == 202
     assert api.post("/api/v1/events", {**event, "idempotency_key": "k" * 197}).status_code == 400
+
+
+def test_a_tracking_number_of_white_space_is_a_400_not_a_500(api, document):
+    """Found by schemathesis: "\\x1f" is white space to Python (tracking numbers are compared
+    without it), so the event named no parcel and no order and the ledger refused it (a 500)."""
+    pattern = component(document, "TrackingEventIn")["properties"]["tracking_number"]["pattern"]
+    assert re.search(pattern, "\x1f \t") is None and re.search(pattern, "1Z999") is not None
+    event = {
+        "kind": "tracking.event",
+        "tracking_number": "\x1f",
+        "tag": "InTransit",
+        "occurred_at": "2026-03-02T09:00:00Z",
+    }
+    assert api.post("/api/v1/events", event).status_code == 400
+    assert api.post("/api/v1/events/batch", {"events": [event]}).status_code == 400

@@ -245,7 +245,9 @@ class TrackingEventIn(_EventBase):
     """A carrier checkpoint. ``tag`` is ours (``in_transit``) or AfterShip's (``InTransit``)."""
 
     kind: Literal["tracking.event"]
-    tracking_number: str = Field(..., min_length=1, max_length=64)
+    # Something besides white space (as Python splits it: tracking numbers are compared without
+    # it), so a number that normalises to nothing is refused by the document, not by a 500.
+    tracking_number: str = Field(..., min_length=1, max_length=64, pattern=r"[^\s\u001c-\u001f]")
     carrier: str = Field("", max_length=64)
     order_id: str | None = Field(None, max_length=128)
     shipment_id: str | None = Field(None, max_length=128)
