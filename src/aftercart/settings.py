@@ -184,6 +184,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;"
         ),
     }
+    # Tests on a file, not Django's shared-cache in-memory database: there, concurrent connections
+    # (the worker's loops run in threads) take table locks that fail at once ("database table is
+    # locked") instead of waiting like the busy timeout above does on a file, as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Nothing of ours relies on the cache (the lookup's rate limits are counted in the database,
