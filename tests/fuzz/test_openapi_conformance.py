@@ -17,7 +17,6 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 #: Examples per operation and phase in `make test`; the whole run stays near a minute per database.
 EXAMPLES = int(os.environ.get("AFTERCART_OPENAPI_EXAMPLES", "15"))
@@ -42,12 +41,6 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 
-#: Operations whose schema-valid requests the server may still answer 400 (docs/testing.md, "known
-#: gaps"): every other check still runs on them. The policy body is documented as any object (its
-#: JSON Schema is not written yet); the privacy requests refuse a phone that is not one and a
-#: ``confirm`` that differs with 400, which the document cannot say (landed as this was merged: 422,
-#: as elsewhere, is for their owner to decide).
-KNOWN_GAPS = frozenset({"/api/v1/returns/policy", "/api/v1/privacy/export", "/api/v1/privacy/erase"})
 
 # The document as served, against Django's own WSGI handler (aftercart.wsgi also refuses to start
 # without a secret key, which the tests do not set).
@@ -80,7 +73,4 @@ def _one_connection_per_test():
     ],
 )
 def test_the_api_agrees_with_its_openapi_document(case, api_token):
-    excluded = []
-    if case.operation.path in KNOWN_GAPS:
-        excluded.append(positive_data_acceptance)
-    case.call_and_validate(headers={"Authorization": f"Bearer {api_token}"}, excluded_checks=excluded)
+    case.call_and_validate(headers={"Authorization": f"Bearer {api_token}"})

@@ -169,6 +169,8 @@ def test_the_api_exports_and_erases_for_its_own_store_only(
     assert api.post("/api/v1/privacy/export", {"email": "nobody@example.com"}).status_code == 404
     refused = api.post("/api/v1/privacy/erase", {"email": EMAIL})
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "confirm"
+    unusable = api.post("/api/v1/privacy/export", {"phone": "0000000000000000000000000000000"})
+    assert unusable.status_code == 422 and unusable.json()["errors"][0]["field"] == "phone"
     assert leaks(), "nothing erased without the confirmation"
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/privacy/erase", {"email": EMAIL, "confirm": "erase"})

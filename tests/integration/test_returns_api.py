@@ -246,7 +246,7 @@ def test_policy_edits_make_new_versions_and_returns_keep_theirs(api, policy, put
     assert ReturnPolicyVersion.objects.count() == 2
     assert api.get(f"/api/v1/returns/{rma}").json()["policy_version"] == 1
     bad = put("/api/v1/returns/policy", {"return_fee": {"amount": "-1"}})
-    assert_problem(bad, 400, "validation", "return_fee.amount")
+    assert_problem(bad, 422, "validation", "return_fee.amount")
     assert ReturnPolicyVersion.objects.count() == 2
 
 

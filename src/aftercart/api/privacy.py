@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpResponse
 from ninja import Field, Router, Schema
@@ -14,9 +14,10 @@ from aftercart.stores.http import StoreRequest
 router = Router(tags=["privacy"])
 
 _ERRORS: dict[int | str, Any] = {
-    400: {"description": "No e-mail or phone given, an unusable one, or (erase) no confirmation."},
+    400: {"description": 'A body that does not fit this document (e.g. erase without `confirm: "erase"`).'},
     401: {"description": "No valid API key."},
     404: {"description": "Nothing held about this customer in this store."},
+    422: {"description": "No e-mail or phone given, or one that is not an address or a number."},
 }
 
 
@@ -28,7 +29,7 @@ class CustomerIn(Schema):
 
 
 class EraseIn(CustomerIn):
-    confirm: str = Field("", description='Must be "erase": an erasure cannot be undone.')
+    confirm: Literal["erase"] = Field(description='Must be "erase": an erasure cannot be undone.')
 
 
 class ReceiptOut(Schema):
@@ -46,7 +47,9 @@ class ReceiptOut(Schema):
 
 def refused_problem(refused: PrivacyRefused) -> Problem:
     """A request naming no usable customer (see :mod:`aftercart.api.v1`)."""
-    return field_problem("Invalid request", [{"field": refused.field, "message": refused.message}])
+    return field_problem(
+        "Invalid request", [{"field": refused.field, "message": refused.message}], status=422
+    )
 
 
 def nothing_held_problem(_: NothingHeld) -> Problem:
@@ -91,8 +94,6 @@ def export(request: StoreRequest, payload: CustomerIn) -> HttpResponse:
 def erase(request: StoreRequest, payload: EraseIn) -> dict[str, Any]:
     """Pseudonymise everything the key's store holds about the customer (docs/privacy.md);
     ``confirm`` must be ``"erase"``. Answers the erasure's receipt."""
-    if payload.confirm != "erase":
-        raise field_problem("Invalid request", [{"field": "confirm", "message": 'must be "erase"'}])
     receipt = customer_erase(
         request.store,
         email=payload.email,

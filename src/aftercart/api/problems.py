@@ -74,10 +74,14 @@ def _message(error: dict) -> str:
     return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 
-def field_problem(title: str, errors: list[dict[str, str]]) -> Problem:
-    """A 400 naming the invalid fields (``{"field", "message"}`` each); its detail is the first."""
+def field_problem(title: str, errors: list[dict[str, str]], *, status: int = 400) -> Problem:
+    """A 400 naming the invalid fields (``{"field", "message"}`` each); its detail is the first.
+
+    ``status=422`` when the request fits the OpenAPI document but its content is refused (a policy
+    that does not parse, a phone number that is not one): no schema can say those, and a 400 would
+    tell a client its request is malformed when it is not."""
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
-    return Problem(400, title, f"{first['field']}: {first['message']}", kind="validation", errors=errors)
+    return Problem(status, title, f"{first['field']}: {first['message']}", kind="validation", errors=errors)
 
 
 def validation_problem(errors: list[dict]) -> Problem:

@@ -316,8 +316,9 @@ def illegal_transition_problem(refused: IllegalTransition) -> Problem:
 
 
 def policy_problem(error: PolicyError) -> Problem:
-    """An invalid return policy: 400 naming the field (see :mod:`aftercart.api.v1`)."""
-    return field_problem("Invalid policy", [{"field": error.field, "message": error.message}])
+    """An invalid return policy: 422 naming the field (see :mod:`aftercart.api.v1`): the document takes
+    any object, the policy's own parser says which keys and values it knows."""
+    return field_problem("Invalid policy", [{"field": error.field, "message": error.message}], status=422)
 
 
 def _return(request: StoreRequest, rma: str) -> Return:
@@ -424,7 +425,7 @@ def get_policy(request: StoreRequest) -> dict[str, Any]:
 @router.put("/policy", response={201: dict[str, Any]}, summary="Save a new version of the return policy")
 def put_policy(request: StoreRequest, payload: Body[dict[str, Any]]) -> Status[dict[str, Any]]:
     """Saves the policy as the next version; returns keep the version they were judged under.
-    An invalid policy answers 400 naming the field."""
+    An invalid policy answers 422 naming the field."""
     data = dict(payload)
     data.pop("version", None)  # the server numbers versions
     saved = return_policy_save(store=request.store, data=data, actor="api")
