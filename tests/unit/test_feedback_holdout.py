@@ -23,15 +23,20 @@ shares = st.floats(min_value=0.0, max_value=1.0)
 
 
 @given(customer=keys, experiment=keys, share=shares)
-def test_assignment_is_deterministic_per_customer_and_experiment(customer: str, experiment: str, share: float) -> None:
+def test_assignment_is_deterministic_per_customer_and_experiment(
+    customer: str, experiment: str, share: float
+) -> None:
     first = assigned_to_holdout(customer_key=customer, experiment=experiment, share=share)
     assert all(
-        assigned_to_holdout(customer_key=customer, experiment=experiment, share=share) == first for _ in range(3)
+        assigned_to_holdout(customer_key=customer, experiment=experiment, share=share) == first
+        for _ in range(3)
     )
 
 
 @given(customer=keys, experiment=keys, low=shares, high=shares)
-def test_widening_the_share_only_adds_customers(customer: str, experiment: str, low: float, high: float) -> None:
+def test_widening_the_share_only_adds_customers(
+    customer: str, experiment: str, low: float, high: float
+) -> None:
     low, high = sorted((low, high))
     if assigned_to_holdout(customer_key=customer, experiment=experiment, share=low):
         assert assigned_to_holdout(customer_key=customer, experiment=experiment, share=high)
@@ -46,7 +51,9 @@ def test_share_zero_holds_out_no_one_and_one_everyone(customer: str, experiment:
 @pytest.mark.parametrize("share", [0.05, 0.1, 0.5])
 def test_share_held_out_within_a_binomial_bound(share: float) -> None:
     n = 20_000
-    held = sum(assigned_to_holdout(customer_key=f"customer-{i}", experiment="welcome", share=share) for i in range(n))
+    held = sum(
+        assigned_to_holdout(customer_key=f"customer-{i}", experiment="welcome", share=share) for i in range(n)
+    )
     sd = math.sqrt(n * share * (1 - share))
     # Five standard deviations: a hash that is uniform fails this with probability below 1e-6.
     assert abs(held - n * share) < 5 * sd
@@ -138,7 +145,10 @@ def test_a_90_percent_interval_is_narrower_and_covers_less() -> None:
     rng = random.Random(5)
     treated = [rng.gauss(0, 1) for _ in range(40)]
     held_out = [rng.gauss(0, 1) for _ in range(40)]
-    wide, narrow = difference(treated, held_out, confidence=0.95), difference(treated, held_out, confidence=0.9)
+    wide, narrow = (
+        difference(treated, held_out, confidence=0.95),
+        difference(treated, held_out, confidence=0.9),
+    )
     assert wide.low < narrow.low < narrow.high < wide.high
 
 
@@ -183,7 +193,9 @@ def test_confidence_out_of_range_is_refused(confidence: float) -> None:
     treated=st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=2, max_size=30),
     held_out=st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=2, max_size=30),
 )
-def test_interval_contains_the_difference_and_is_symmetric(treated: list[float], held_out: list[float]) -> None:
+def test_interval_contains_the_difference_and_is_symmetric(
+    treated: list[float], held_out: list[float]
+) -> None:
     est = difference(treated, held_out)
     assert est.low <= est.difference <= est.high
     assert est.high - est.difference == pytest.approx(est.difference - est.low, rel=1e-6, abs=1e-6)
