@@ -1,0 +1,1 @@
+"""Training the feedback reason classifier (``aftercart feedback train``): corpus, fit, evaluation."""
