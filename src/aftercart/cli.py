@@ -21,6 +21,8 @@ ALIASES = {
     "sweep": "aftercart_sweep",
     "journeys": "aftercart_journeys",
     "packing-slips": "aftercart_packing_slips",
+    "store": "aftercart_store",
+    "apikey": "aftercart_apikey",
 }
 
 

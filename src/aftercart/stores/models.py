@@ -26,6 +26,8 @@ class Store(models.Model):
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC")
     default_locale = models.CharField(max_length=16, default="en")
+    #: The store's own currency (ISO 4217), for what it sells when an order does not say.
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217, e.g. EUR.")
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country of the store.")
     shopify_webhook_secret = models.CharField(max_length=200, blank=True)
     aftership_webhook_secret = models.CharField(max_length=200, blank=True)
