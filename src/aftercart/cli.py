@@ -23,6 +23,7 @@ ALIASES = {
     "packing-slips": "aftercart_packing_slips",
     "store": "aftercart_store",
     "apikey": "aftercart_apikey",
+    "shopify": "aftercart_shopify",
 }
 
 
