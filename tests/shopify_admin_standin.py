@@ -72,14 +72,19 @@ class ShopifyStandIn:
                     }
                 )
                 if self.headers.get("X-Shopify-Access-Token") != stand_in.token:
-                    self._answer(401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+                    self._answer(
+                        401,
+                        {
+                            "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+                        },
+                    )
                     return
                 stand_in.route(self, method, parts.path, parse_qs(parts.query), body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._handle("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._handle("POST")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -96,7 +101,9 @@ class ShopifyStandIn:
             handler._answer(200, {"webhooks": self.webhooks})
         elif resource == "webhooks.json" and method == "POST":
             hook = (body or {}).get("webhook") or {}
-            if any(w["topic"] == hook.get("topic") and w["address"] == hook.get("address") for w in self.webhooks):
+            if any(
+                w["topic"] == hook.get("topic") and w["address"] == hook.get("address") for w in self.webhooks
+            ):
                 handler._answer(422, {"errors": {"address": ["for this topic has already been taken"]}})
                 return
             created = {"id": 100 + len(self.webhooks), **hook}
@@ -114,7 +121,9 @@ class ShopifyStandIn:
             chunk = self.orders[start : start + self.page_size]
             headers = {}
             if start + self.page_size < len(self.orders):
-                headers["Link"] = f'<{self.base}{prefix}orders.json?limit=250&page_info=p{page + 1}>; rel="next"'
+                headers["Link"] = (
+                    f'<{self.base}{prefix}orders.json?limit=250&page_info=p{page + 1}>; rel="next"'
+                )
             handler._answer(200, {"orders": chunk}, headers)
         else:
             handler._answer(404, {"errors": "Not Found"})

@@ -66,8 +66,14 @@ def test_sort_newest_first_and_paging(admin_client, store, cases):
     order = Order.objects.get(external_id="C1")
     OrderException.objects.bulk_create(
         OrderException(
-            store=store, order=order, kind="delayed", subject=f"S{i}", severity="warning",
-            queue="carrier", opened_at=MON, detail="reported by carrier",
+            store=store,
+            order=order,
+            kind="delayed",
+            subject=f"S{i}",
+            severity="warning",
+            queue="carrier",
+            opened_at=MON,
+            detail="reported by carrier",
         )
         for i in range(60)
     )
@@ -80,7 +86,9 @@ def test_sort_newest_first_and_paging(admin_client, store, cases):
 def test_assign_to_me_then_to_a_colleague_and_the_owner_filters(admin_client, cases, bea):
     stalled = cases["stalled"]
     response = admin_client.post(
-        f"/ops/exceptions/cases/{stalled.pk}/assign", {"assignee": "me", "view": "row"}, HTTP_HX_REQUEST="true"
+        f"/ops/exceptions/cases/{stalled.pk}/assign",
+        {"assignee": "me", "view": "row"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     assert f'id="case-{stalled.pk}"' in response.content.decode() and "<html" not in response.content.decode()

@@ -121,7 +121,9 @@ def test_connect_registers_each_topic_once_with_the_token_header(store, standin,
     assert {r["path"] for r in posts} == {"/admin/api/2025-01/webhooks.json"}
     assert all(r["token"] == TOKEN for r in standin.requests)
     assert {p["body"]["webhook"]["topic"] for p in posts} == TOPICS
-    assert {p["body"]["webhook"]["address"] for p in posts} == {f"https://track.example.com/webhooks/shopify/{store.slug}"}
+    assert {p["body"]["webhook"]["address"] for p in posts} == {
+        f"https://track.example.com/webhooks/shopify/{store.slug}"
+    }
     assert all(p["body"]["webhook"]["format"] == "json" for p in posts)
     store.refresh_from_db()
     assert store.shopify_webhook_secret == "app-secret"
@@ -165,7 +167,9 @@ def test_back_office_connects_and_its_progress_bar_drives_the_backfill(admin_cli
     assert TOKEN not in page
     steps = 0
     while True:
-        fragment = admin_client.post("/ops/settings/shopify/step", {"store": store.slug}, HTTP_HX_REQUEST="true")
+        fragment = admin_client.post(
+            "/ops/settings/shopify/step", {"store": store.slug}, HTTP_HX_REQUEST="true"
+        )
         steps += 1
         html = fragment.content.decode()
         if 'data-status="done"' in html:

@@ -22,17 +22,31 @@ from aftercart.exceptions.models import OrderException
 from aftercart.exceptions.views import decorate, staff_users
 
 
+def _user(request: HttpRequest) -> Any:
+    """The signed-in operator (staff_member_required let only them in)."""
+    return request.user
+
+
 def _answer(request: HttpRequest, case_id: int, error: str = "") -> HttpResponse:
     case = get_object_or_404(OrderException.objects.select_related("store", "order", "assignee"), pk=case_id)
     view = request.POST.get("view", "card")
     if request.headers.get("HX-Request") != "true":
         if error:
             messages.error(request, error)
-        target = reverse("exceptions:queue") if view == "row" else reverse("exceptions:order", args=[case.order_id])
+        target = (
+            reverse("exceptions:queue")
+            if view == "row"
+            else reverse("exceptions:order", args=[case.order_id])
+        )
         return redirect(target)
     now = timezone.now()
     template = "exceptions/_queue_row.html" if view == "row" else "exceptions/_case_card.html"
-    context: dict[str, Any] = {"row": decorate([case], now)[0], "staff": staff_users(), "now": now, "error": error}
+    context: dict[str, Any] = {
+        "row": decorate([case], now)[0],
+        "staff": staff_users(),
+        "now": now,
+        "error": error,
+    }
     response = render(request, template, context)
     if error:
         response["HX-Trigger"] = "case-refused"
@@ -69,7 +83,7 @@ def case_resolve(request: HttpRequest, case_id: int) -> HttpResponse:
         request,
         case_id,
         lambda: actions.exception_resolve_manually(
-            case_id=case_id, user=request.user, note=note, now=timezone.now()
+            case_id=case_id, user=_user(request), note=note, now=timezone.now()
         ),
     )
 
@@ -88,7 +102,7 @@ def case_snooze(request: HttpRequest, case_id: int) -> HttpResponse:
         request,
         case_id,
         lambda: actions.exception_snooze(
-            case_id=case_id, user=request.user, until=now + timedelta(hours=hours), note=note, now=now
+            case_id=case_id, user=_user(request), until=now + timedelta(hours=hours), note=note, now=now
         ),
     )
 
@@ -102,6 +116,6 @@ def case_contacted(request: HttpRequest, case_id: int) -> HttpResponse:
         request,
         case_id,
         lambda: actions.exception_note_contacted(
-            case_id=case_id, user=request.user, channel=channel, now=timezone.now()
+            case_id=case_id, user=_user(request), channel=channel, now=timezone.now()
         ),
     )

@@ -29,13 +29,31 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class LineInline(_ReadOnlyInline):
     model = OrderLine
-    fields = ("line_id", "title", "variant", "sku", "quantity", "shipped_quantity", "unavailable_quantity", "status")
+    fields = (
+        "line_id",
+        "title",
+        "variant",
+        "sku",
+        "quantity",
+        "shipped_quantity",
+        "unavailable_quantity",
+        "status",
+    )
     readonly_fields = fields
 
 
 class ShipmentInline(_ReadOnlyInline):
     model = Shipment
-    fields = ("carrier", "tracking_number", "tag", "subtag", "shipped_at", "last_checkpoint_at", "estimated_delivery", "delivered_at")
+    fields = (
+        "carrier",
+        "tracking_number",
+        "tag",
+        "subtag",
+        "shipped_at",
+        "last_checkpoint_at",
+        "estimated_delivery",
+        "delivered_at",
+    )
     readonly_fields = fields
 
 
@@ -66,11 +84,14 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # view only: an order changes through facts
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # erasure goes through `aftercart privacy` (its receipt, every app's data)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Order], search_term: str) -> Any:
-        qs, duplicates = super().get_search_results(request, queryset, search_term.strip().removeprefix("#"))
+        qs, _duplicates = super().get_search_results(request, queryset, search_term.strip().removeprefix("#"))
         if search_term.strip().startswith("#"):
             qs |= queryset.filter(number__iexact=search_term.strip())
         return qs.distinct(), False

@@ -70,11 +70,23 @@ def _clean(fields: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
 
 @transaction.atomic
 def store_onboard(
-    *, slug: str, name: str, timezone: str = "UTC", currency: str = "", language: str = "en", country: str = ""
+    *,
+    slug: str,
+    name: str,
+    timezone: str = "UTC",
+    currency: str = "",
+    language: str = "en",
+    country: str = "",
 ) -> Store:
     """A new store with checked settings; :class:`StoreRefused` naming each field that is wrong."""
     fields, errors = _clean(
-        {"name": name, "timezone": timezone, "currency": currency, "default_locale": language, "country": country}
+        {
+            "name": name,
+            "timezone": timezone,
+            "currency": currency,
+            "default_locale": language,
+            "country": country,
+        }
     )
     if not _SLUG.match(slug):
         errors["slug"] = "lower-case letters, digits and hyphens (it is part of the webhook URLs)"

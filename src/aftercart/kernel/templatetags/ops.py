@@ -28,9 +28,9 @@ def current_link(links: list[str], path: str) -> str | None:
     best: str | None = None
     for href in links:
         base = href.rstrip("/") or "/"
-        if path == href or path == base or path.startswith(base.rstrip("/") + "/"):
-            if best is None or len(href) > len(best):
-                best = href
+        inside = path in (href, base) or path.startswith(base.rstrip("/") + "/")
+        if inside and (best is None or len(href) > len(best)):
+            best = href
     return best
 
 
@@ -39,17 +39,17 @@ def ops_nav(context: template.Context) -> SafeString:
     """``ops/_nav.html`` with ``aria-current="page"`` on the current section's link: each app adds
     a plain ``<li><a href="/ops/...">`` line and is marked without doing anything else."""
     request = context.get("request")
-    html = render_to_string("ops/_nav.html", request=request)
+    html = str(render_to_string("ops/_nav.html", request=request))
     path = getattr(request, "path", "")
     current = current_link(nav_links(html), path)
     if current is not None:
         html = html.replace(f'<a href="{current}"', f'<a href="{current}" aria-current="page"', 1)
-    return mark_safe(html)  # noqa: S308 - our own template's output, only an attribute added
+    return mark_safe(html)
 
 
 @register.filter
 def ago(value: datetime | None, now: datetime | None = None) -> str:
-    """"3 days ago" / "in 2 hours": a moment relative to now, in words."""
+    """ "3 days ago" / "in 2 hours": a moment relative to now, in words."""
     if value is None:
         return ""
     now = now or timezone.now()

@@ -68,7 +68,9 @@ ACTIONS: dict[str, list[tuple[str, str, ReturnEvent, str]]] = {
     ],
     ReturnStatus.IN_TRANSIT: [("receive", "Mark received", ReturnEvent.MARK_RECEIVED, "")],
     ReturnStatus.RECEIVED: [("inspect", "Record inspection", ReturnEvent.INSPECT, "inspection")],
-    ReturnStatus.INSPECTED: [("resolve", "Record refund / credit / exchange", ReturnEvent.RESOLVE, "reference")],
+    ReturnStatus.INSPECTED: [
+        ("resolve", "Record refund / credit / exchange", ReturnEvent.RESOLVE, "reference")
+    ],
 }
 _BY_ACTION = {action: event for moves in ACTIONS.values() for action, _, event, _ in moves}
 
@@ -94,7 +96,12 @@ def returns_list(request: HttpRequest) -> HttpResponse:
                 | Q(email__iexact=q)
             )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = {"store": store.slug if store else "", "status": status, "review": "1" if review else "", "q": q}
+    filters = {
+        "store": store.slug if store else "",
+        "status": status,
+        "review": "1" if review else "",
+        "q": q,
+    }
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(
         request,

@@ -44,9 +44,7 @@ def checklist(store: Store) -> list[Item]:
     settings_url = f"{reverse('web:ops-settings')}?store={store.slug}"
     shopify_url = f"{reverse('web:ops-shopify')}?store={store.slug}"
     admin_store = reverse("admin:stores_store_change", args=[store.pk])
-    channels = {
-        c.channel: c for c in ChannelConfig.objects.filter(store=store, enabled=True)
-    }
+    channels = {c.channel: c for c in ChannelConfig.objects.filter(store=store, enabled=True)}
     shopify_at, aftership_at = _last(store, "shopify"), _last(store, "aftership")
     scanned = Shipment.objects.filter(store=store, last_checkpoint_at__isnull=False).exists()
     live_keys = store.api_keys.filter(revoked_at__isnull=True).count()
@@ -68,7 +66,8 @@ def checklist(store: Store) -> list[Item]:
             "aftership",
             "AfterShip tracking webhooks",
             bool(store.aftership_webhook_secret) and aftership_at is not None,
-            ("secret set, " if store.aftership_webhook_secret else "no webhook secret, ") + seen(aftership_at),
+            ("secret set, " if store.aftership_webhook_secret else "no webhook secret, ")
+            + seen(aftership_at),
             f"{settings_url}#secrets",
             "Paste the AfterShip secret",
         ),
@@ -110,7 +109,8 @@ def checklist(store: Store) -> list[Item]:
             bool(branding.get("logo_url") and branding.get("support_email")),
             "logo and support e-mail set"
             if branding.get("logo_url") and branding.get("support_email")
-            else "missing " + " and ".join(k for k in ("logo_url", "support_email") if not branding.get(k)).replace("_", " "),
+            else "missing "
+            + " and ".join(k for k in ("logo_url", "support_email") if not branding.get(k)).replace("_", " "),
             admin_store,
             "Edit branding",
         ),

@@ -44,7 +44,12 @@ def _page(request: HttpRequest, store: Store | None, stores: list[Store], **extr
         "issued": None,
         **extra,
     }
-    return render(request, "web/ops/settings.html", context, status=400 if extra.get("errors") or extra.get("new_errors") else 200)
+    return render(
+        request,
+        "web/ops/settings.html",
+        context,
+        status=400 if extra.get("errors") or extra.get("new_errors") else 200,
+    )
 
 
 def _back(store: Store) -> HttpResponse:
@@ -111,7 +116,7 @@ def key_issue(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_member_required
 def key_revoke(request: HttpRequest) -> HttpResponse:
-    stores, store = chosen_store(request)
+    _stores, store = chosen_store(request)
     if store is None:
         return redirect("web:ops-settings")
     try:

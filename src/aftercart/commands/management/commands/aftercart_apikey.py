@@ -8,7 +8,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aftercart.stores.models import Store
-from aftercart.stores.onboarding import KeyNotFound, api_key_issue_named, api_key_revoke_by_prefix, api_keys_of
+from aftercart.stores.onboarding import (
+    KeyNotFound,
+    api_key_issue_named,
+    api_key_revoke_by_prefix,
+    api_keys_of,
+)
 
 
 class Command(BaseCommand):
@@ -39,10 +44,14 @@ class Command(BaseCommand):
             for key in api_keys_of(store):
                 state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
                 used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-                self.stdout.write(f"{key.prefix}\t{key.name}\t{key.created_at:%Y-%m-%d}\tlast used {used}\t{state}")
+                self.stdout.write(
+                    f"{key.prefix}\t{key.name}\t{key.created_at:%Y-%m-%d}\tlast used {used}\t{state}"
+                )
         else:
             try:
                 key = api_key_revoke_by_prefix(store=store, prefix=options["prefix"])
             except KeyNotFound as missing:
                 raise CommandError(str(missing)) from None
-            self.stdout.write(self.style.SUCCESS(f"Revoked {key.prefix} ({key.name}): it gets 401 from now on."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Revoked {key.prefix} ({key.name}): it gets 401 from now on.")
+            )

@@ -35,7 +35,9 @@ class Command(BaseCommand):
         connect.add_argument("--shop", required=True, help="your-shop.myshopify.com")
         connect.add_argument("--token", required=True, help="The custom app's Admin API access token.")
         connect.add_argument("--secret", default="", help="The app's API secret key (signs webhooks).")
-        connect.add_argument("--days", type=int, default=DEFAULT_BACKFILL_DAYS, help="How far back to backfill.")
+        connect.add_argument(
+            "--days", type=int, default=DEFAULT_BACKFILL_DAYS, help="How far back to backfill."
+        )
         connect.add_argument("--no-backfill", action="store_true", help="Only register the webhooks.")
         backfill = sub.add_parser("backfill", help="Backfill recent orders again, or resume.")
         backfill.add_argument("store")
@@ -64,11 +66,15 @@ class Command(BaseCommand):
                 )
             )
             if not store.shopify_webhook_secret:
-                self.stdout.write("Set the app's API secret key (--secret) so Aftercart can verify the webhooks.")
+                self.stdout.write(
+                    "Set the app's API secret key (--secret) so Aftercart can verify the webhooks."
+                )
             if options["no_backfill"]:
                 return
         elif not ShopifyConnection.objects.filter(store=store).exists():
-            raise CommandError(f"{store.slug} is not connected: aftercart shopify connect {store.slug} --shop ...")
+            raise CommandError(
+                f"{store.slug} is not connected: aftercart shopify connect {store.slug} --shop ..."
+            )
         self._backfill(store, options["days"], resume=options.get("resume", False))
 
     def _backfill(self, store: Store, days: int, *, resume: bool) -> None:
@@ -86,7 +92,9 @@ class Command(BaseCommand):
             progress.update(task, completed=connection.backfill_done)
             while connection.backfill_status == ShopifyConnection.Status.RUNNING:
                 connection = shopify_backfill_step(store=store, now=timezone.now())
-                progress.update(task, completed=connection.backfill_done, total=connection.backfill_total or None)
+                progress.update(
+                    task, completed=connection.backfill_done, total=connection.backfill_total or None
+                )
                 if not console.is_terminal:
                     self.stderr.write(f"{connection.backfill_done}/{connection.backfill_total} orders")
         if connection.backfill_status == ShopifyConnection.Status.FAILED:
