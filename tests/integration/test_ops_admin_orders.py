@@ -16,12 +16,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def orders(store):
     t = MON + timedelta(hours=3)
-    ingest(store, placed("A1"), shipped("A1", tracking="1ZTRACK"), scan("in_transit", t, tracking="1ZTRACK"), now=t)
+    ingest(
+        store,
+        placed("A1"),
+        shipped("A1", tracking="1ZTRACK"),
+        scan("in_transit", t, tracking="1ZTRACK"),
+        now=t,
+    )
     ingest(store, placed("B2"), now=MON)
     return {o.external_id: o for o in Order.objects.all()}
 
 
-@pytest.mark.parametrize(("term", "found"), [("#A1", "A1"), ("B2", "B2"), ("1ZTRACK", "A1"), ("ana@example.com", None)])
+@pytest.mark.parametrize(
+    ("term", "found"), [("#A1", "A1"), ("B2", "B2"), ("1ZTRACK", "A1"), ("ana@example.com", None)]
+)
 def test_search_by_number_email_and_tracking_number(admin_client, orders, term, found):
     html = admin_client.get("/admin/orders/order/", {"q": term}).content.decode()
     if found is None:

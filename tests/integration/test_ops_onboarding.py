@@ -88,7 +88,7 @@ def test_settings_page_saves_checked_settings_and_keeps_secrets_unseen(admin_cli
     assert created.status_code == 302 and Store.objects.filter(slug="second").exists()
 
 
-def test_the_checklist_says_what_is_connected_and_links_the_fix(admin_client, store, api_token):
+def test_the_checklist_says_what_is_connected_and_links_the_fix(admin_client, store, api_token, settings):
     def items():
         html = admin_client.get(f"/ops/setup/?store={store.slug}").content.decode()
         return {
@@ -102,6 +102,8 @@ def test_the_checklist_says_what_is_connected_and_links_the_fix(admin_client, st
     store.branding = {"logo_url": "https://cdn.example/logo.png", "support_email": "help@example.com"}
     store.save()
     assert items()["branding"] == "yes"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert items()["email"] == "yes", "e-mail goes through the site's SMTP settings"
     page = admin_client.get(f"/ops/setup/?store={store.slug}").content.decode()
     assert "/ops/settings/shopify?store=" in page and 'aria-current="page"' in page
 

@@ -51,3 +51,10 @@ def test_delays_and_deadlines_read_as_days():
 def test_text_the_detector_did_not_write_is_kept_with_its_dates_readable():
     assert labels.detail_label("lost", "Parcel lost in depot", NOW, {}) == "Parcel lost in depot"
     assert "2026-11-27T" not in labels.detail_label("lost", "seen 2026-11-27T07:35:12Z", NOW, {})
+
+
+def test_carriers_are_named_as_people_write_them():
+    assert labels.carrier_label("dhl_express") == "DHL Express"
+    assert labels.carrier_label("fedex") == "FedEx"
+    assert labels.carrier_label("poste_italiane") == "Poste Italiane"
+    assert labels.carrier_label("") == ""

@@ -124,6 +124,37 @@ class ShipmentRef:
     tracking_number: str
 
 
+#: Carriers as people write them (the rest: the code with spaces, capitalised).
+CARRIER_NAMES: Mapping[str, str] = {
+    "ups": "UPS",
+    "usps": "USPS",
+    "fedex": "FedEx",
+    "dhl": "DHL",
+    "dhl_express": "DHL Express",
+    "dhl-express": "DHL Express",
+    "canada_post": "Canada Post",
+    "canada-post": "Canada Post",
+    "canadapost": "Canada Post",
+    "easypost": "EasyPost",
+    "royal_mail": "Royal Mail",
+    "royal-mail": "Royal Mail",
+    "la_poste": "La Poste",
+    "la-poste-colissimo": "Colissimo",
+    "colissimo": "Colissimo",
+    "correios": "Correios",
+    "dpd": "DPD",
+    "gls": "GLS",
+}
+
+
+def carrier_label(code: str) -> str:
+    """A carrier's name from its code (``dhl_express`` → DHL Express)."""
+    key = code.strip().lower()
+    if not key:
+        return ""
+    return CARRIER_NAMES.get(key) or key.replace("_", " ").replace("-", " ").title()
+
+
 def subject_label(subject: str, line_titles: Mapping[str, str], shipments: Mapping[str, ShipmentRef]) -> str:
     """What a case is about, in words: the whole order, a line's product, a parcel, a return."""
     if not subject:
@@ -135,7 +166,7 @@ def subject_label(subject: str, line_titles: Mapping[str, str], shipments: Mappi
         return f"Return {subject.removeprefix('return:')}"
     ref = shipments.get(subject)
     if ref is not None:
-        carrier = ref.carrier.upper() if len(ref.carrier) <= 4 else ref.carrier.title()
+        carrier = carrier_label(ref.carrier)
         number = ref.tracking_number or subject
         return f"Parcel {number}" + (f" ({carrier})" if carrier else "")
     return f"Parcel {subject}"

@@ -48,6 +48,17 @@ REASON_LABELS: dict[str, str] = {
     "arrived_late": "Arrived late",
     "other": "Other",
 }
+STEP_LABELS: dict[str, str] = {
+    "requested": "Requested",
+    "approve": "Approved",
+    "reject": "Rejected",
+    "issue_label": "Label issued",
+    "mark_in_transit": "Carrier scanned it",
+    "mark_received": "Received",
+    "inspect": "Inspected",
+    "resolve": "Refund, credit or exchange recorded",
+    "cancel": "Cancelled",
+}
 RESOLUTION_LABELS = {"refund": "Refund", "store_credit": "Store credit", "exchange": "Exchange"}
 
 #: The buttons each status offers: (action in the URL, label, event, what the form asks).
@@ -134,6 +145,7 @@ def return_detail(request: HttpRequest, rma: str) -> HttpResponse:
             "line": line,
             "reason": REASON_LABELS.get(line.reason, line.reason),
             "resolution": RESOLUTION_LABELS.get(line.resolution, line.resolution),
+            "condition": line.condition.replace("_", " ").capitalize(),
         }
         for line in ret.lines.all()
     ]
@@ -146,7 +158,14 @@ def return_detail(request: HttpRequest, rma: str) -> HttpResponse:
             "step": step,
             "lines": lines,
             "actions": ACTIONS.get(ret.status, []),
-            "facts": ret.facts.order_by("occurred_at", "pk"),
+            "facts": [
+                {
+                    "fact": fact,
+                    "step": STEP_LABELS.get(fact.kind, fact.kind.replace("_", " ").capitalize()),
+                    "status": STATUS_LABELS.get(fact.status, fact.status),
+                }
+                for fact in ret.facts.order_by("occurred_at", "pk")
+            ],
             "status_labels": STATUS_LABELS,
         },
     )

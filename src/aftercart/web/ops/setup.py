@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -50,6 +51,8 @@ def checklist(store: Store) -> list[Item]:
     live_keys = store.api_keys.filter(revoked_at__isnull=True).count()
     branding = store.branding or {}
 
+    email_ok, email_status = _email_status(store.pk in _disabled_email(store))
+
     def seen(at: datetime | None) -> str:
         return f"last delivery received {at:%d %b %Y %H:%M} UTC" if at else "no delivery received yet"
 
@@ -82,8 +85,8 @@ def checklist(store: Store) -> list[Item]:
         Item(
             "email",
             "E-mail to customers",
-            "email" in channels,
-            "configured" if "email" in channels else "no e-mail channel: messages wait in the outbox",
+            email_ok,
+            email_status,
             reverse("admin:notifications_channelconfig_changelist") + f"?store__id__exact={store.pk}",
             "Set up e-mail",
         ),
@@ -115,6 +118,32 @@ def checklist(store: Store) -> list[Item]:
             "Edit branding",
         ),
     ]
+
+
+_NOT_SENDING = {
+    "django.core.mail.backends.console.EmailBackend": "printed to the console, not sent",
+    "django.core.mail.backends.locmem.EmailBackend": "kept in memory, not sent",
+    "django.core.mail.backends.dummy.EmailBackend": "thrown away, not sent",
+    "django.core.mail.backends.filebased.EmailBackend": "written to files, not sent",
+}
+
+
+def _disabled_email(store: Store) -> set[int]:
+    """The store, if its e-mail channel is switched off in its channel settings."""
+    off = ChannelConfig.objects.filter(store=store, channel="email", enabled=False).exists()
+    return {store.pk} if off else set()
+
+
+def _email_status(disabled: bool) -> tuple[bool, str]:
+    """E-mail goes through the site's mail settings (AFTERCART_EMAIL_BACKEND, AFTERCART_SMTP_*)."""
+    if disabled:
+        return False, "switched off for this store in its channel settings"
+    backend = settings.EMAIL_BACKEND
+    if backend in _NOT_SENDING:
+        return False, f"e-mails are {_NOT_SENDING[backend]} (AFTERCART_EMAIL_BACKEND)"
+    if backend.endswith("smtp.EmailBackend"):
+        return True, f"sent over SMTP via {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    return True, f"sent with {backend.rsplit('.', 2)[-2]}"
 
 
 @staff_member_required
