@@ -78,6 +78,9 @@ def decorate(cases: list[OrderException], now: datetime) -> list[dict[str, Any]]
                 "subject": labels.subject_label(case.subject, titles, parcels),
                 "detail": labels.detail_label(case.kind, case.detail, now, titles),
                 "snoozed": case.snoozed_until is not None and case.snoozed_until > now,
+                "return_rma": case.subject.removeprefix("return:")
+                if case.subject.startswith("return:")
+                else "",
             }
         )
     return rows
