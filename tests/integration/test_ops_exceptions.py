@@ -155,3 +155,31 @@ def test_actions_are_staff_only_and_post_only(client, admin_client, cases):
 def test_ops_root_opens_the_queue(admin_client):
     response = admin_client.get("/ops/")
     assert response.status_code == 302 and response["Location"] == "/ops/exceptions"
+
+
+def test_a_page_of_the_queue_costs_a_fixed_number_of_queries(
+    admin_client, store, cases, django_assert_max_num_queries
+):
+    order = Order.objects.get(external_id="C1")
+    OrderException.objects.bulk_create(
+        OrderException(
+            store=store, order=order, kind="item_unavailable", subject=f"line:L{i}", severity="critical",
+            queue="warehouse", opened_at=MON, detail="1 unit(s)",
+        )
+        for i in range(80)
+    )  # fmt: skip
+    # session + user, count, page (with store, order, assignee), line titles, parcels, stores, staff
+    with django_assert_max_num_queries(9):
+        page = _rows(admin_client)
+    assert page.count('<tr class="case"') == 50
+
+
+def test_every_back_office_page_keeps_the_strict_csp(admin_client, cases):
+    from tests.integration.test_csp import assert_strict
+
+    stalled = cases["stalled"]
+    for path in ("/ops/exceptions", f"/ops/exceptions/orders/{stalled.order_id}", "/ops/returns/",
+                 "/ops/setup/", "/ops/settings/", "/ops/settings/shopify", "/ops/packing-slips"):  # fmt: skip
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        assert_strict(response)
