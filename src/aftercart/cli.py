@@ -22,6 +22,9 @@ ALIASES = {
     "journeys": "aftercart_journeys",
     "packing-slips": "aftercart_packing_slips",
     "feedback": "aftercart_feedback",
+    "store": "aftercart_store",
+    "apikey": "aftercart_apikey",
+    "shopify": "aftercart_shopify",
 }
 
 

@@ -109,6 +109,7 @@ class _StoreFields(TypedDict):
     country: str
     timezone: str
     default_locale: str
+    currency: str
     branding: dict[str, Any]
     review_url: str
 
@@ -119,6 +120,7 @@ def _store_fields(brand: Brand) -> _StoreFields:
         "country": brand.country,
         "timezone": brand.timezone,
         "default_locale": brand.locale,
+        "currency": brand.currency,
         "branding": brand.branding,
         "review_url": brand.review_url,
     }

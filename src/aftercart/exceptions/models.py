@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from aftercart.domain.exceptions import ExceptionKind, Queue, Severity
@@ -32,6 +33,14 @@ class OrderException(models.Model):
     opened_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=64, blank=True)
+    #: Who on the team looks after the case (the queue's "mine" and "unassigned" filters).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    #: Hidden from the queue until then (the team waits for the carrier's answer, say).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    #: What the team wrote when resolving, snoozing or contacting the customer (latest last).
+    note = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         constraints = [

@@ -121,9 +121,19 @@ def open_exceptions(
     store: str = "",
     min_age: timedelta | None = None,
     now: datetime,
+    severity: str = "",
+    queue: str = "",
+    search: str = "",
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    snoozed: bool = False,
+    newest_first: bool = False,
 ) -> QuerySet[OrderException]:
-    """Open cases for the team's queue, oldest first, with store and order in the same query."""
-    qs = OrderException.objects.filter(resolved_at__isnull=True).select_related("store", "order")
+    """Open cases for the team's queue, oldest first (``newest_first`` flips it), with store, order
+    and assignee in the same query. Snoozed cases are left out until their time comes, unless
+    ``snoozed`` asks for them alone. ``search`` matches an order number or id, the customer's
+    e-mail or a parcel's tracking number (exactly, ignoring case and a leading "#")."""
+    qs = OrderException.objects.filter(resolved_at__isnull=True).select_related("store", "order", "assignee")
     if kind:
         qs = qs.filter(kind=kind)
     if carrier:
@@ -132,4 +142,52 @@ def open_exceptions(
         qs = qs.filter(store__slug=store)
     if min_age is not None:
         qs = qs.filter(opened_at__lte=now - min_age)
-    return qs.order_by("opened_at", "pk")
+    if severity:
+        qs = qs.filter(severity=severity)
+    if queue:
+        qs = qs.filter(queue=queue)
+    if assignee_id is not None:
+        qs = qs.filter(assignee_id=assignee_id)
+    elif unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    if snoozed:
+        qs = qs.filter(snoozed_until__gt=now)
+    else:
+        qs = qs.filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+    term = search.strip()
+    if term:
+        number = term.removeprefix("#")
+        parcels = Shipment.objects.filter(tracking_number__iexact=term).values("order_id")
+        qs = qs.filter(
+            Q(order__number__iexact=number)
+            | Q(order__number__iexact=f"#{number}")
+            | Q(order__external_id=term)
+            | Q(order__email__iexact=term)
+            | Q(order_id__in=parcels)
+        )
+    order = ("-opened_at", "-pk") if newest_first else ("opened_at", "pk")
+    return qs.order_by(*order)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNames:
+    """What the page needs to name the subjects of a page of cases: line titles per order and
+    parcels per order, read in two queries."""
+
+    line_titles: dict[int, dict[str, str]]
+    shipments: dict[int, dict[str, tuple[str, str]]]
+
+
+def case_names(order_ids: Sequence[int]) -> CaseNames:
+    """Line titles and parcels of the given orders (one query each)."""
+    titles: dict[int, dict[str, str]] = defaultdict(dict)
+    for order_id, line_id, title, variant in OrderLine.objects.filter(order_id__in=order_ids).values_list(
+        "order_id", "line_id", "title", "variant"
+    ):
+        titles[order_id][line_id] = f"{title} ({variant})" if title and variant else (title or "")
+    parcels: dict[int, dict[str, tuple[str, str]]] = defaultdict(dict)
+    for order_id, key, carrier, number in Shipment.objects.filter(order_id__in=order_ids).values_list(
+        "order_id", "key", "carrier", "tracking_number"
+    ):
+        parcels[order_id][key] = (carrier, number)
+    return CaseNames(dict(titles), dict(parcels))

@@ -26,6 +26,8 @@ class Store(models.Model):
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC")
     default_locale = models.CharField(max_length=16, default="en")
+    #: The store's own currency (ISO 4217), for what it sells when an order does not say.
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217, e.g. EUR.")
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country of the store.")
     shopify_webhook_secret = models.CharField(max_length=200, blank=True)
     aftership_webhook_secret = models.CharField(max_length=200, blank=True)
@@ -111,3 +113,46 @@ class CareInstruction(models.Model):
         if not language:
             raise ValidationError({"language": 'Enter a language tag such as "en", "fr" or "pt-br".'})
         self.language = language
+
+
+class ShopifyConnection(models.Model):
+    """A store's Shopify shop, reached with an Admin API access token: the webhooks Aftercart
+    registered there, and the progress of the backfill of its recent orders (a progress record the
+    back office polls and the CLI drives; ``cursor`` is the next page to fetch, so a backfill
+    interrupted anywhere resumes where it stopped)."""
+
+    class Status(models.TextChoices):
+        IDLE = "idle", "Not started"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="shopify")
+    #: ``name.myshopify.com`` (or, for a local stand-in, an ``http://127.0.0.1:port`` base URL).
+    shop = models.CharField(max_length=255)
+    access_token = models.CharField(max_length=255)
+    api_version = models.CharField(max_length=16, default="2025-01")
+    #: ``[{"id": .., "topic": .., "address": ..}]`` as Shopify answered.
+    webhooks = models.JSONField(default=list, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    backfill_status = models.CharField(max_length=12, choices=Status.choices, default=Status.IDLE)
+    backfill_since = models.DateTimeField(null=True, blank=True)
+    backfill_total = models.PositiveIntegerField(default=0)
+    backfill_done = models.PositiveIntegerField(default=0)
+    backfill_facts = models.PositiveIntegerField(default=0)
+    backfill_cursor = models.CharField(max_length=2000, blank=True)
+    backfill_error = models.CharField(max_length=500, blank=True)
+    backfill_started_at = models.DateTimeField(null=True, blank=True)
+    backfill_finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.store.slug} → {self.shop}"
+
+    @property
+    def percent(self) -> int:
+        """How far the backfill is, 0-100 (100 once done, whatever the count said)."""
+        if self.backfill_status == self.Status.DONE:
+            return 100
+        if not self.backfill_total:
+            return 0
+        return min(99, round(100 * self.backfill_done / self.backfill_total))

@@ -3,6 +3,10 @@
 from django.urls import path
 
 from aftercart.web import packing, preferences, views
+from aftercart.web.ops import returns as ops_returns
+from aftercart.web.ops import setup as ops_setup
+from aftercart.web.ops import shopify as ops_shopify
+from aftercart.web.ops import store_settings as ops_settings
 from aftercart.web.returns import offers as returns_offers
 from aftercart.web.returns import start as returns_start
 from aftercart.web.returns import status as returns_status
@@ -41,4 +45,18 @@ urlpatterns = [
         packing.packing_slips_to_pack,
         name="ops-packing-slips-to-pack",
     ),
+    # The back office's store pages: setup checklist, settings and API keys, Shopify, returns.
+    path("ops/setup/", ops_setup.setup_page, name="ops-setup"),
+    path("ops/settings/", ops_settings.settings_page, name="ops-settings"),
+    path("ops/settings/save", ops_settings.settings_save, name="ops-settings-save"),
+    path("ops/settings/stores/new", ops_settings.store_new, name="ops-store-new"),
+    path("ops/settings/keys/issue", ops_settings.key_issue, name="ops-key-issue"),
+    path("ops/settings/keys/revoke", ops_settings.key_revoke, name="ops-key-revoke"),
+    path("ops/settings/shopify", ops_shopify.shopify_page, name="ops-shopify"),
+    path("ops/settings/shopify/connect", ops_shopify.shopify_connect_view, name="ops-shopify-connect"),
+    path("ops/settings/shopify/backfill", ops_shopify.shopify_backfill_view, name="ops-shopify-backfill"),
+    path("ops/settings/shopify/step", ops_shopify.shopify_step, name="ops-shopify-step"),
+    path("ops/returns/", ops_returns.returns_list, name="ops-returns"),
+    path("ops/returns/<str:rma>", ops_returns.return_detail, name="ops-return"),
+    path("ops/returns/<str:rma>/<str:action>", ops_returns.return_act, name="ops-return-act"),
 ]

@@ -163,7 +163,7 @@ class Command(BaseCommand):
         write(f"  Admin        {base}/admin/    log in as {OPERATOR_USERNAME} / {OPERATOR_PASSWORD}")
         write(f"  API docs     {base}/api/v1/docs")
         write(f"  Mailbox      {base}/ops/mailbox/    the e-mails the demo customers received")
-        write(f"  Exceptions   {base}/ops/exceptions")
+        write(f"  Exceptions   {base}/ops/exceptions    the back office: queue, returns, setup, settings")
         for slug in names:
             write(
                 f"  Thank-you    {base}/demo/thank-you/{slug}    {names[slug]}'s page, with the order widget"
