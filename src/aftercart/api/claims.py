@@ -35,7 +35,7 @@ from aftercart.claims.services.warranty import (
     warranty_register,
 )
 from aftercart.domain.claims import ClaimIllegalTransition, ClaimKind, ClaimStatus, ResolutionKind
-from aftercart.integrations.canonical.schemas import Moment, Money, Ref
+from aftercart.integrations.canonical.schemas import Moment, Money
 from aftercart.kernel.presenter import params_json, present
 from aftercart.orders import selectors as order_selectors
 from aftercart.orders.models import Order
@@ -43,7 +43,9 @@ from aftercart.stores.http import StoreRequest
 
 router = Router(tags=["claims"])
 
-Text = Annotated[str, Field(max_length=2000)]
+#: An id with something besides white space in it, by every regex engine's idea of white space
+#: (Python's, the JSON Schema document's and pydantic's differ on U+0085, U+FEFF and U+001C-1F).
+Ref = Annotated[str, Field(min_length=1, max_length=128, pattern=r"[^\s\u001c-\u001f\u0085\ufeff]")]
 
 
 class PhotoIn(Schema):
