@@ -134,3 +134,13 @@ def test_the_worker_sends_the_claim_email_in_the_customers_language(store, smtp)
     settled = next(m for m in smtp.received if "settled" in m["Subject"])
     body = settled.get_body(preferencelist=("plain",)).get_content()
     assert "of store credit is ready to use." in body and "12.50" in body
+
+
+@pytest.mark.django_db
+def test_the_ops_order_page_shows_each_claims_next_step(store, admin_client):
+    now = timezone.now()
+    order = delivered_order(store, "4004", delivered=now - timedelta(days=10))
+    claim = claim_file(store=store, order=order, kind="stolen", lines=[ClaimLineIn("L1", 1)], now=now).claim
+    page = admin_client.get(f"/ops/exceptions/orders/{order.pk}").content.decode()
+    assert f"Claim {claim.number}" in page
+    assert "We&#x27;re reviewing your claim" in page or "We're reviewing your claim" in page
