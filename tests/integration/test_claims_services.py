@@ -32,6 +32,7 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.orders.services import facts_record
 from aftercart.returns.photos import photos_root
+from aftercart.stores.services import store_create
 from tests.claims_fixtures import delivered_order, order_placed, photo_bytes, shipped
 from tests.factories import fact
 
@@ -308,3 +309,13 @@ def test_overdue_claims_are_flagged_once(store):
     assert claims_overdue_flag(now=now + timedelta(hours=50)) == 0
     claim.refresh_from_db()
     assert claim.overdue
+
+
+def test_an_order_of_another_store_is_not_claimable(store):
+    other = store_create(slug="other", name="Other")
+    now = timezone.now()
+    order = delivered_order(store, "1013", delivered=now - timedelta(days=1))
+    with pytest.raises(ClaimRefused) as refused:
+        claim_file(store=other, order=order, kind="missing_item", lines=[ClaimLineIn("L2", 1)], now=now)
+    assert refused.value.code == "unknown_order"
+    assert not Claim.objects.exists()
