@@ -5,6 +5,7 @@ registration and claims, photos checked and stripped, every refusal writing noth
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -76,6 +77,7 @@ def test_a_damaged_parcel_is_claimed_with_photos_and_approved_at_once(
         ("claim_filed", "suppressed"),
         ("claim_approved", "pending"),
     ]
+    assert Image.open(io.BytesIO(photo_bytes(exif=True))).getexif()  # the upload did carry EXIF
     photo = ClaimPhoto.objects.get(claim=claim)
     kept = Image.open(photos_root() / photo.path)
     assert kept.format == "JPEG" and not kept.getexif()  # re-encoded: no EXIF, no GPS
