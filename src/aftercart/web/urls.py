@@ -37,8 +37,8 @@ urlpatterns = [
     path("claims/<str:token>", claims_start.claim_start, name="claims"),
     path("claims/<str:token>/submit", claims_start.claim_submit, name="claims-submit"),
     path("claims/<str:token>/warranty", claims_warranty.warranty_page, name="claims-warranty"),
-    path("claims/<str:token>/<str:number>", claims_status.claim_status, name="claims-status"),
-    path("claims/<str:token>/<str:number>/evidence", claims_status.claim_evidence, name="claims-evidence"),
+    path("claims/<str:token>/<str:number>", claims_status.claim_status, name="claim-status"),
+    path("claims/<str:token>/<str:number>/evidence", claims_status.claim_evidence, name="claim-evidence"),
     # The claims queue (staff only), beside the exception queue under /ops/.
     path("ops/claims", claims_ops.claims_queue, name="ops-claims"),
     path("ops/claims/<str:number>", claims_ops.claim_detail, name="ops-claim"),

@@ -52,7 +52,7 @@ def claim_list(order: Any, token: str, language: str) -> list[dict[str, Any]]:
                 "reference": claim.number,
                 "kind": str(KIND_LABELS.get(claim.kind, claim.kind)),
                 "status": claim.status,
-                "url": reverse("web:claims-status", kwargs={"token": token, "number": claim.number}),
+                "url": reverse("web:claim-status", kwargs={"token": token, "number": claim.number}),
             }
             for claim in claims_for_order(order)
         ]
@@ -337,6 +337,6 @@ def claim_submit(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def to_claim(token: str, claim: Claim, language: str, again: bool = False) -> HttpResponse:
-    url = reverse("web:claims-status", kwargs={"token": token, "number": claim.number})
+    url = reverse("web:claim-status", kwargs={"token": token, "number": claim.number})
     query = {"lang": language, **({"again": "1"} if again else {})}
     return private(see_other(f"{url}?{urlencode(query)}"))

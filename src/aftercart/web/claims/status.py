@@ -77,7 +77,7 @@ def render_claim(
             }
         )
         if claim.status == ClaimStatus.NEEDS_EVIDENCE.value:
-            context["evidence_url"] = reverse("web:claims-evidence", kwargs={"token": token, "number": claim.number})
+            context["evidence_url"] = reverse("web:claim-evidence", kwargs={"token": token, "number": claim.number})
         if "track_replacement" in actions:
             # The replacement is a parcel of its own on the order: its tracking page shows it.
             context["reship_url"] = reverse("web:track-order", kwargs={"token": token})
@@ -130,7 +130,7 @@ def claim_evidence(request: HttpRequest, token: str, number: str) -> HttpRespons
         except ClaimIllegalTransition:
             # Decided meanwhile: the page says where the claim is now.
             return render_claim(request, opened, token, claim_of(opened, number) or claim, status=409)
-    url = reverse("web:claims-status", kwargs={"token": token, "number": claim.number})
+    url = reverse("web:claim-status", kwargs={"token": token, "number": claim.number})
     return private(see_other(f"{url}?{urlencode({'lang': opened.language, 'added': '1'})}"))
 
 
@@ -140,5 +140,5 @@ def _photo_text(code: str) -> str:
 
 
 def claim_status_url(token: str, claim: Claim, **query: Any) -> str:
-    url = reverse("web:claims-status", kwargs={"token": token, "number": claim.number})
+    url = reverse("web:claim-status", kwargs={"token": token, "number": claim.number})
     return f"{url}?{urlencode(query)}" if query else url
