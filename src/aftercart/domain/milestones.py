@@ -54,6 +54,13 @@ class Milestone(StrEnum):
     RETURN_CREATED = "return_created"
     RETURN_APPROVED = "return_approved"
     RETURN_RESOLVED = "return_resolved"
+    # -- claims: reached by a claim's own facts (aftercart.domain.claims.notices); their subject is
+    # the claim's number. Each is e-mailed to the customer and sent to the store's webhook.
+    CLAIM_FILED = "claim_filed"
+    CLAIM_EVIDENCE_REQUESTED = "claim_evidence_requested"
+    CLAIM_APPROVED = "claim_approved"
+    CLAIM_DENIED = "claim_denied"
+    CLAIM_RESOLVED = "claim_resolved"
 
 
 #: Milestones that always go out, whatever the frequency caps say.
@@ -107,6 +114,17 @@ RETURN_WEBHOOK = {
     Milestone.RETURN_RESOLVED: "return.resolved",
 }
 RETURN_MILESTONES = RETURN_CUSTOMER | frozenset(RETURN_WEBHOOK)
+
+#: Claim milestones sent to the store's webhook, as ``claim.<name>`` events; every one is also
+#: e-mailed to the customer (aftercart.claims.notify).
+CLAIM_WEBHOOK = {
+    Milestone.CLAIM_FILED: "claim.filed",
+    Milestone.CLAIM_EVIDENCE_REQUESTED: "claim.evidence_requested",
+    Milestone.CLAIM_APPROVED: "claim.approved",
+    Milestone.CLAIM_DENIED: "claim.denied",
+    Milestone.CLAIM_RESOLVED: "claim.resolved",
+}
+CLAIM_MILESTONES = frozenset(CLAIM_WEBHOOK)
 
 _PREPARING = {
     FulfilmentStatus.ALLOCATED,

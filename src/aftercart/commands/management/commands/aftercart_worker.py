@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from aftercart.claims.worker import claims_sla_loop, claims_sla_pass
 from aftercart.exceptions.worker import sweep_loop
 from aftercart.kernel.gc_policy import tune_for_batch_work
 from aftercart.kernel.loops import loops_run
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             # Labels before the outbox: a label bought now is e-mailed in this same run.
             while label_purchase_pass():
                 pass
+            while claims_sla_pass():  # claims past their decision or resolution time
+                pass
             call_command("aftercart_deliver", "--once")
             while retention_purge():  # off unless AFTERCART_RETENTION_DAYS is set
                 pass
@@ -76,6 +79,7 @@ class Command(BaseCommand):
                 delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
                 sweep_loop(interval=opts["sweep_interval"]),
                 label_purchase_loop(interval=opts["labels_interval"]),
+                claims_sla_loop(interval=opts["sweep_interval"]),
                 *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
             ]
         )
