@@ -59,6 +59,8 @@ class Plan:
     text: str = ""
     #: Steps (next_step codes) of orders it may be made on, in order of preference.
     steps: tuple[str, ...] = ("delivered",)
+    #: What the team asked for (needs evidence) or why it was denied.
+    reason: str = ""
 
 
 PLANS = (
@@ -74,11 +76,30 @@ PLANS = (
         steps=("delivered", "damaged"),
     ),
     Plan("damaged_to_decide", "damaged", "filed", "refund", photos=("cracked_item",), text="Cracked on arrival."),
-    Plan("wrong_item", "wrong_item", "needs_evidence", "reship", photos=("wrong_item",), text="Got a red one."),
+    Plan(
+        "wrong_item",
+        "wrong_item",
+        "needs_evidence",
+        "reship",
+        photos=("wrong_item",),
+        text="Got a red one.",
+        reason="a photo of the label on the item you received",
+    ),
     Plan("missing_refunded", "missing_item", "resolved", "refund", text="Only one of the two was in the box."),
     Plan("warranty", "warranty", "in_review", "repair", photos=("cracked_item",), text="Stopped working."),
-    Plan("denied", "stolen", "denied", "refund", text="Never arrived."),
+    Plan(
+        "denied",
+        "stolen",
+        "denied",
+        "refund",
+        text="Never arrived.",
+        reason="the carrier's photo shows the parcel handed to you at your door",
+    ),
 )
+
+
+#: A customer's second claim, flagged by the outdoor shop's fraud guard.
+FLAGGED = Plan("flagged_second_claim", "missing_item", "filed", "refund", text="Another item missing too.")
 
 
 @dataclass
@@ -121,16 +142,21 @@ def seed_claims(*, stores: dict[str, Store], now: datetime) -> ClaimsSummary:
 
 
 def demo_claim_links() -> dict[str, tuple[str, str, str]]:
-    """The demo claims as the command lists them (without seeding)."""
+    """The demo claims as the command lists them (without seeding): what each shows → (status,
+    order number, claim page)."""
+    plans = {(p.kind, p.text): p.name for p in (*PLANS, FLAGGED)}
     out = {}
-    for claim in Claim.objects.filter(client_key__startswith="demo:").select_related("order").order_by("created_at"):
-        what = claim.client_key.rsplit(":", 1)[-1]
-        out[what] = (claim.status, claim.order.number, claim_page_url(claim))
+    for claim in Claim.objects.filter(source="demo").select_related("order").order_by("created_at", "pk"):
+        what = plans.get((claim.kind, claim.description))
+        if what is not None:
+            out[what] = (claim.status, claim.order.number, claim_page_url(claim))
     return out
 
 
 def _existing(store: Store, plan: Plan) -> Claim | None:
-    return Claim.objects.filter(store=store, client_key__endswith=f":{plan.name}").select_related("order").first()
+    """The plan's claim from an earlier seeding (each plan's customer note is its own)."""
+    claims = Claim.objects.filter(store=store, source="demo", kind=plan.kind, description=plan.text)
+    return claims.select_related("order").first()
 
 
 def _candidates(store: Store, steps: Sequence[str], used: set[int]) -> list[Order]:
@@ -158,7 +184,7 @@ def _make(store: Store, plan: Plan, now: datetime, used: set[int]) -> Claim | No
 
 
 def _seed(
-    store: Store, order: Order, plan: Plan, lines: list[ClaimLineIn], parcel: str, now: datetime, key: str = ""
+    store: Store, order: Order, plan: Plan, lines: list[ClaimLineIn], parcel: str, now: datetime
 ) -> Claim | None:
     photos = [
         ClaimPhotoIn(name=f"{scene}.jpg", data=claim_photo(scene, seed=i), line_id=lines[0].line_id)
@@ -175,7 +201,7 @@ def _seed(
             resolution=plan.resolution,
             shipment=parcel,
             description=plan.text,
-            client_key=f"demo:{order.external_id}:{key or plan.name}",
+            reason=plan.reason,
             now=now - timedelta(hours=30) + timedelta(minutes=13 * PLANS.index(plan)),
         )
     except (ClaimRefused, ClaimIllegalTransition):
@@ -188,11 +214,11 @@ def _flagged(stores: dict[str, Store], summary: ClaimsSummary, now: datetime) ->
     store = stores.get("northwind")
     if store is None:
         return None
-    plan = Plan("flagged_second_claim", "missing_item", "filed", "refund", text="Another item missing too.")
+    plan = FLAGGED
     existing = _existing(store, plan)
     if existing is not None:
         return existing
-    for claim in Claim.objects.filter(store=store, client_key__startswith="demo:").select_related("order"):
+    for claim in Claim.objects.filter(store=store, source="demo").select_related("order").order_by("pk"):
         open_ = [e for e in claim_eligibility(claim.order, now=now) if e.kind == plan.kind and e.open]
         for item in open_:
             lines = [ClaimLineIn(line_id=line_id, quantity=1) for line_id, units in item.lines if units > 0][:1]

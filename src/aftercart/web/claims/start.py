@@ -127,6 +127,12 @@ def render_claim_form(
                 sent = picked.get((row.line_id, row.parcel))
                 if sent is not None:
                     row.picked, row.error = sent.picked, sent.error
+            # A row the form no longer shows (claimed meanwhile, another order's item, a tampered
+            # form): its problem is said for the list rather than dropped.
+            offered = {(r.line_id, r.parcel) for r in shown}
+            stray = [r.error for r in rows if r.error and (r.line_id, r.parcel) not in offered]
+            if stray and "lines" not in errors:
+                errors = {**errors, "lines": stray[0]}
         elif len(shown) == 1:
             shown[0].picked = 1  # one item: already chosen
         if rows is None:
