@@ -30,7 +30,7 @@ from aftercart.domain.claims import OPEN, ClaimIllegalTransition, ClaimKind, Cla
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import present
 from aftercart.stores.models import Store
-from aftercart.web.claims.packet import claim_packet_pdf
+from aftercart.claims.packet import claim_packet_pdf
 from aftercart.web.claims.words import (
     CARRIER_STATUS_LABELS,
     OPS_KIND_LABELS,

@@ -54,7 +54,9 @@ def render_claim(
     with translation.override(language):
         context = _frame(request, opened, token)
         shown = present(claim_step(claim), zone)
-        actions = [a.code for a in shown.actions]
+        # The step's actions, worded by the presenter, each linked to where it leads here.
+        labels = {a.code: a.label for a in shown.actions}
+        actions = list(labels)
         context.update(
             {
                 "step": {"code": shown.code, "headline": shown.headline, "detail": shown.detail},
@@ -81,10 +83,12 @@ def render_claim(
         if "track_replacement" in actions:
             # The replacement is a parcel of its own on the order: its tracking page shows it.
             context["reship_url"] = reverse("web:track-order", kwargs={"token": token})
+            context["reship_label"] = labels["track_replacement"]
         if "contact_us" in actions:
             support = context["store"].get("support") or {}
             subject = f"{claim.number} ({opened.state.number or order.number})"
             context["contact_url"] = support_href(support, subject)
+            context["contact_label"] = labels["contact_us"]
     return private(render_page(request, "web/claims/status.html", context, language, status=status))
 
 
