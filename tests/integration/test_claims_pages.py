@@ -80,7 +80,9 @@ def committed(post):
         return post()
 
 
-def submit(client, order, *, kind="damaged", lines=None, photos=(), resolution="refund", key="", note="Cracked"):
+def submit(
+    client, order, *, kind="damaged", lines=None, photos=(), resolution="refund", key="", note="Cracked"
+):
     data = {"kind": kind, "client_key": key, "note": note, "resolution": resolution}
     for index, (line_id, parcel, qty) in enumerate(lines or []):
         data[f"line-{index}"], data[f"parcel-{index}"], data[f"qty-{index}"] = line_id, parcel, str(qty)
@@ -102,7 +104,7 @@ def test_tracking_page_offers_claims_from_the_delivered_step(client, order):
     assert 'data-action="start_claim"' in html
     assert "Something is wrong with an item" in html
     assert "I didn&#x27;t receive it" in html or "I didn't receive it" in html
-    assert url(order) in html and 'data-start-claim' in html
+    assert url(order) in html and "data-start-claim" in html
 
 
 def test_not_received_too_early_shows_the_date_it_opens(client, order):
@@ -126,7 +128,7 @@ def test_the_page_is_in_the_customers_language(client, order):
 def test_damaged_claim_with_a_photo_is_filed_and_its_page_shows_the_next_step(client, order, settings):
     html, key, rows = form(client, order)
     assert 'type="file"' in html and "5 MB each" in html
-    index, parcel = rows["L1"]
+    _index, parcel = rows["L1"]
     response = submit(client, order, key=key, lines=[("L1", parcel, 1)], photos=[jpeg()])
     assert response.status_code == 303, response.content
     claim = Claim.objects.get()
@@ -220,7 +222,11 @@ def test_a_damaged_claim_without_photos_is_refused_by_the_field(client, order):
 
 def test_a_cancelled_order_offers_nothing_and_writes_nothing(client, store):
     order = order_placed(store, "4004", placed=NOW - timedelta(days=3))
-    facts_record(store=store, facts=[fact("order.cancelled", NOW - timedelta(days=2), "4004:cancel", order="4004")], now=NOW)
+    facts_record(
+        store=store,
+        facts=[fact("order.cancelled", NOW - timedelta(days=2), "4004:cancel", order="4004")],
+        now=NOW,
+    )
     page = client.get(url(order))
     assert page.status_code == 200 and "data-nothing-to-claim" in page.content.decode()
     response = submit(client, order, key="claimpage:x", lines=[("L1", "", 1)], photos=[jpeg()])
@@ -230,7 +236,9 @@ def test_a_cancelled_order_offers_nothing_and_writes_nothing(client, store):
 
 def test_a_forged_link_is_not_found(client, order):
     assert client.get(reverse("web:claims", kwargs={"token": "forged:token"})).status_code == 404
-    response = client.post(reverse("web:claims-submit", kwargs={"token": "forged:token"}), {"kind": "damaged"})
+    response = client.post(
+        reverse("web:claims-submit", kwargs={"token": "forged:token"}), {"kind": "damaged"}
+    )
     assert response.status_code == 404 and Claim.objects.count() == 0
 
 
@@ -248,10 +256,15 @@ def test_evidence_requested_is_sent_from_the_claim_page(client, order, store):
     claim_evidence_request(claim=claim, actor="staff:ana", request="a photo of the open box", now=NOW)
     html = client.get(page).content.decode()
     assert "data-evidence" in html and "a photo of the open box" in html
-    bad = client.post(url(order, "web:claim-evidence", number=claim.number), {"photos": [SimpleUploadedFile("x.jpg", b"nope")]})
+    bad = client.post(
+        url(order, "web:claim-evidence", number=claim.number),
+        {"photos": [SimpleUploadedFile("x.jpg", b"nope")]},
+    )
     assert bad.status_code == 400 and ClaimPhoto.objects.count() == 0
     good = committed(
-        lambda: client.post(url(order, "web:claim-evidence", number=claim.number), {"photos": [jpeg()], "note": "here"})
+        lambda: client.post(
+            url(order, "web:claim-evidence", number=claim.number), {"photos": [jpeg()], "note": "here"}
+        )
     )
     assert good.status_code == 303
     claim.refresh_from_db()
@@ -273,7 +286,15 @@ def test_warranty_registration_and_claim_from_the_tracking_page(client, order, s
     assert WarrantyRegistration.objects.count() == 1
     _html, key, rows = form(client, order, kind="warranty")
     assert set(rows) == {"L1"}
-    done = submit(client, order, kind="warranty", key=key, lines=[("L1", rows["L1"][1], 1)], photos=[jpeg()], resolution="repair")
+    done = submit(
+        client,
+        order,
+        kind="warranty",
+        key=key,
+        lines=[("L1", rows["L1"][1], 1)],
+        photos=[jpeg()],
+        resolution="repair",
+    )
     assert done.status_code == 303
     assert Claim.objects.get().kind == "warranty"
 
@@ -303,7 +324,10 @@ def staff(client):
 def _filed(client, order, kind="damaged", line="L1"):
     _html, key, rows = form(client, order, kind=kind)
     photos = [jpeg()] if kind in ("damaged", "wrong_item") else []
-    assert submit(client, order, kind=kind, key=key, lines=[(line, rows[line][1], 1)], photos=photos).status_code == 303
+    assert (
+        submit(client, order, kind=kind, key=key, lines=[(line, rows[line][1], 1)], photos=photos).status_code
+        == 303
+    )
     return Claim.objects.order_by("-pk").first()
 
 
@@ -331,7 +355,9 @@ def test_ops_claim_decided_and_resolved_by_reship_shows_as_a_new_parcel(client, 
     # A reship needs the replacement's tracking number: refused with why.
     refused = client.post(act, {"action": "resolve", "resolution": "reship", "carrier": "dhl"})
     assert refused.status_code == 400 and "Not done" in refused.content.decode()
-    done = client.post(act, {"action": "resolve", "resolution": "reship", "carrier": "dhl", "tracking_number": "JDREPLACE1"})
+    done = client.post(
+        act, {"action": "resolve", "resolution": "reship", "carrier": "dhl", "tracking_number": "JDREPLACE1"}
+    )
     assert done.status_code == 303
     claim.refresh_from_db()
     assert claim.status == "resolved" and claim.reship_tracking_number == "JDREPLACE1"

@@ -30,7 +30,8 @@ def claim_photo(scene: str, *, seed: int = 0, size: tuple[int, int] = (480, 360)
         left, top, right, bottom = box
         dent = rng.randint(30, 60)
         draw.polygon(
-            [(left, top + dent), (left + dent, top), (right, top), (right, bottom), (left, bottom)], fill=cardboard
+            [(left, top + dent), (left + dent, top), (right, top), (right, bottom), (left, bottom)],
+            fill=cardboard,
         )
         draw.line([(left, top + dent), (left + dent, top)], fill=(90, 60, 30), width=4)
         draw.line([(left + 10, top + dent + 20), (left + dent + 40, top + 10)], fill=(120, 85, 45), width=3)

@@ -29,7 +29,7 @@ from aftercart.claims.selectors import claim_eligibility, policy_current
 from aftercart.claims.services.filing import ClaimLineIn, ClaimPhotoIn, ClaimRefused
 from aftercart.claims.services.policy import claim_policy_save
 from aftercart.claims.services.seed import claim_seed
-from aftercart.claims.services.warranty import warranty_period_set, warranty_register
+from aftercart.claims.services.warranty import warranty_register
 from aftercart.demo.claim_photos import claim_photo
 from aftercart.demo.simulate import BRANDS
 from aftercart.domain.claims import ClaimIllegalTransition, PolicyError
@@ -64,7 +64,14 @@ class Plan:
 
 
 PLANS = (
-    Plan("lost_reshipped", "lost", "resolved", "reship", text="No scan for over a week.", steps=("lost", "stalled")),
+    Plan(
+        "lost_reshipped",
+        "lost",
+        "resolved",
+        "reship",
+        text="No scan for over a week.",
+        steps=("lost", "stalled"),
+    ),
     Plan("not_received", "stolen", "in_review", "refund", text="Not at the door, neighbours have nothing."),
     Plan(
         "damaged_approved",
@@ -75,7 +82,14 @@ PLANS = (
         text="The box was crushed and the item cracked.",
         steps=("delivered", "damaged"),
     ),
-    Plan("damaged_to_decide", "damaged", "filed", "refund", photos=("cracked_item",), text="Cracked on arrival."),
+    Plan(
+        "damaged_to_decide",
+        "damaged",
+        "filed",
+        "refund",
+        photos=("cracked_item",),
+        text="Cracked on arrival.",
+    ),
     Plan(
         "wrong_item",
         "wrong_item",
@@ -85,7 +99,9 @@ PLANS = (
         text="Got a red one.",
         reason="a photo of the label on the item you received",
     ),
-    Plan("missing_refunded", "missing_item", "resolved", "refund", text="Only one of the two was in the box."),
+    Plan(
+        "missing_refunded", "missing_item", "resolved", "refund", text="Only one of the two was in the box."
+    ),
     Plan("warranty", "warranty", "in_review", "repair", photos=("cracked_item",), text="Stopped working."),
     Plan(
         "denied",
@@ -111,7 +127,9 @@ class ClaimsSummary:
 
 def claim_page_url(claim: Claim) -> str:
     """The claim's page for the customer (signed with its order's tracking link)."""
-    path = reverse("web:claim-status", kwargs={"token": make_tracking_token(claim.order), "number": claim.number})
+    path = reverse(
+        "web:claim-status", kwargs={"token": make_tracking_token(claim.order), "number": claim.number}
+    )
     return f"{base_url()}{path}"
 
 
@@ -137,7 +155,11 @@ def seed_claims(*, stores: dict[str, Store], now: datetime) -> ClaimsSummary:
                 break
     flagged = _flagged(stores, summary, now)
     if flagged is not None:
-        summary.links["flagged_second_claim"] = (flagged.status, flagged.order.number, claim_page_url(flagged))
+        summary.links["flagged_second_claim"] = (
+            flagged.status,
+            flagged.order.number,
+            claim_page_url(flagged),
+        )
     return summary
 
 
@@ -176,7 +198,9 @@ def _make(store: Store, plan: Plan, now: datetime, used: set[int]) -> Claim | No
         if not lines:
             continue
         if plan.kind == "warranty":
-            warranty_register(store=store, order=order, line_id=lines[0].line_id, serial_number="NW-2207-0193", now=now)
+            warranty_register(
+                store=store, order=order, line_id=lines[0].line_id, serial_number="NW-2207-0193", now=now
+            )
         claim = _seed(store, order, plan, lines, item.parcel_key, now)
         if claim is not None:
             return claim
@@ -221,7 +245,9 @@ def _flagged(stores: dict[str, Store], summary: ClaimsSummary, now: datetime) ->
     for claim in Claim.objects.filter(store=store, source="demo").select_related("order").order_by("pk"):
         open_ = [e for e in claim_eligibility(claim.order, now=now) if e.kind == plan.kind and e.open]
         for item in open_:
-            lines = [ClaimLineIn(line_id=line_id, quantity=1) for line_id, units in item.lines if units > 0][:1]
+            lines = [ClaimLineIn(line_id=line_id, quantity=1) for line_id, units in item.lines if units > 0][
+                :1
+            ]
             if lines:
                 made = _seed(store, claim.order, plan, lines, item.parcel_key, now + timedelta(hours=1))
                 if made is not None:

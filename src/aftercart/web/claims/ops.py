@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from aftercart.claims.models import CarrierClaim, Claim, ClaimPhoto
+from aftercart.claims.packet import claim_packet_pdf
 from aftercart.claims.selectors import claim_photo_file, claim_step
 from aftercart.claims.services.carrier import carrier_claim_update
 from aftercart.claims.services.decide import claim_approve, claim_deny, claim_evidence_request
@@ -30,7 +31,6 @@ from aftercart.domain.claims import OPEN, ClaimIllegalTransition, ClaimKind, Cla
 from aftercart.kernel.i18n import customer_zone
 from aftercart.kernel.presenter import present
 from aftercart.stores.models import Store
-from aftercart.claims.packet import claim_packet_pdf
 from aftercart.web.claims.words import (
     CARRIER_STATUS_LABELS,
     OPS_KIND_LABELS,
@@ -73,7 +73,11 @@ def _due(claim: Claim) -> datetime | None:
 def _fraud(claim: Claim) -> list[dict[str, str]]:
     reasons = claim.review_reasons if isinstance(claim.review_reasons, list) else []
     return [
-        {"code": str(r.get("code", "")), "label": FRAUD_FLAGS[str(r.get("code"))], "reason": str(r.get("text", ""))}
+        {
+            "code": str(r.get("code", "")),
+            "label": FRAUD_FLAGS[str(r.get("code"))],
+            "reason": str(r.get("text", "")),
+        }
         for r in reasons
         if isinstance(r, dict) and r.get("code") in FRAUD_FLAGS
     ]
@@ -197,7 +201,11 @@ def render_detail(request: HttpRequest, claim: Claim, *, error: str = "", status
     zone = customer_zone(None, claim.store.timezone)
     reasons = claim.review_reasons if isinstance(claim.review_reasons, list) else []
     limits = [
-        {"code": str(r.get("code")), "label": LIMIT_LABELS.get(str(r.get("code")), str(r.get("code"))), "reason": str(r.get("text", ""))}
+        {
+            "code": str(r.get("code")),
+            "label": LIMIT_LABELS.get(str(r.get("code")), str(r.get("code"))),
+            "reason": str(r.get("text", "")),
+        }
         for r in reasons
         if isinstance(r, dict) and r.get("code") not in FRAUD_FLAGS
     ]
@@ -238,7 +246,10 @@ def render_detail(request: HttpRequest, claim: Claim, *, error: str = "", status
             "decision_reason": claim.denial_reason or claim.evidence_request,
             "flags": _fraud(claim),
             "limits": limits,
-            "lines": [{"title": ln.title or ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in claim.lines.all()],
+            "lines": [
+                {"title": ln.title or ln.line_id, "sku": ln.sku, "quantity": ln.quantity}
+                for ln in claim.lines.all()
+            ],
             "note": claim.description,
             "photos": [
                 {"url": reverse("web:ops-claim-photo", kwargs={"number": claim.number, "photo_id": p.pk})}
@@ -251,7 +262,12 @@ def render_detail(request: HttpRequest, claim: Claim, *, error: str = "", status
         },
         "step": present(claim_step(claim), zone),
         "history": [
-            {"at": f.occurred_at, "label": f.kind.replace("_", " ").capitalize(), "actor": f.actor, "detail": _fact_detail(f.payload)}
+            {
+                "at": f.occurred_at,
+                "label": f.kind.replace("_", " ").capitalize(),
+                "actor": f.actor,
+                "detail": _fact_detail(f.payload),
+            }
             for f in claim.facts.all()
         ],
         "actions": _actions(claim),
@@ -355,7 +371,7 @@ def _amount(raw: object) -> Decimal | None:
 
 @staff_member_required
 @require_safe
-def claim_photo(request: HttpRequest, number: str, photo_id: int) -> HttpResponse:
+def claim_photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
     """One evidence photo of a claim (staff only: photos are the customer's personal data)."""
     photo = get_object_or_404(ClaimPhoto, pk=photo_id, claim__number=number.strip().upper()[:16])
     path = claim_photo_file(photo)

@@ -64,7 +64,9 @@ def _frame(request: HttpRequest, opened: Opened, token: str, **extra: Any) -> di
     return context
 
 
-def _kind_choices(offers: dict[str, KindOffer], token: str, language: str, opened: Opened) -> list[dict[str, Any]]:
+def _kind_choices(
+    offers: dict[str, KindOffer], token: str, language: str, opened: Opened
+) -> list[dict[str, Any]]:
     assert opened.order is not None and opened.state is not None
     zone = customer_zone(opened.state, opened.order.store.timezone)
     base = reverse("web:claims", kwargs={"token": token})
@@ -138,9 +140,7 @@ def render_claim_form(
         if rows is None:
             _preselect(shown, request.GET.getlist("line"))
             note = note or str(request.GET.get("note", "")).strip()[:MAX_NOTE]
-        resolutions = [
-            {"value": r, "label": str(RESOLUTION_LABELS.get(r, r))} for r in offer.resolutions
-        ]
+        resolutions = [{"value": r, "label": str(RESOLUTION_LABELS.get(r, r))} for r in offer.resolutions]
         context.update(
             {
                 "lines": [_row_view(r) for r in shown],
@@ -281,7 +281,9 @@ def refusal_errors(refused: ClaimRefused, rows: list[ClaimRow]) -> dict[str, str
 
 def _existing(opened: Opened, client_key: str) -> Claim | None:
     assert opened.order is not None
-    return Claim.objects.filter(store_id=opened.order.store_id, order=opened.order, client_key=client_key).first()
+    return Claim.objects.filter(
+        store_id=opened.order.store_id, order=opened.order, client_key=client_key
+    ).first()
 
 
 @accepts_uploads(MAX_PHOTOS * MAX_BYTES)

@@ -42,11 +42,19 @@ def claim_of(opened: Opened, number: str) -> Claim | None:
 def _not_found(request: HttpRequest, opened: Opened) -> HttpResponse:
     assert opened.order is not None
     context = page_frame(request, opened.order.store, opened.language, reason="invalid")
-    return private(render_page(request, "web/returns/link_problem.html", context, opened.language, status=404))
+    return private(
+        render_page(request, "web/returns/link_problem.html", context, opened.language, status=404)
+    )
 
 
 def render_claim(
-    request: HttpRequest, opened: Opened, token: str, claim: Claim, *, photo_error: str = "", status: int = 200
+    request: HttpRequest,
+    opened: Opened,
+    token: str,
+    claim: Claim,
+    *,
+    photo_error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     assert opened.order is not None and opened.state is not None
     order, language = opened.order, opened.language
@@ -69,7 +77,10 @@ def render_claim(
                     if claim.preferred_resolution
                     else "",
                     "created_at": claim.created_at,
-                    "lines": [{"title": ln.title or ln.sku or ln.line_id, "quantity": ln.quantity} for ln in claim.lines.all()],
+                    "lines": [
+                        {"title": ln.title or ln.sku or ln.line_id, "quantity": ln.quantity}
+                        for ln in claim.lines.all()
+                    ],
                     "photos": len(claim.photos.all()),
                 },
                 "again": request.GET.get("again") == "1",
@@ -79,7 +90,9 @@ def render_claim(
             }
         )
         if claim.status == ClaimStatus.NEEDS_EVIDENCE.value:
-            context["evidence_url"] = reverse("web:claim-evidence", kwargs={"token": token, "number": claim.number})
+            context["evidence_url"] = reverse(
+                "web:claim-evidence", kwargs={"token": token, "number": claim.number}
+            )
         if "track_replacement" in actions:
             # The replacement is a parcel of its own on the order: its tracking page shows it.
             context["reship_url"] = reverse("web:track-order", kwargs={"token": token})
@@ -128,9 +141,13 @@ def claim_evidence(request: HttpRequest, token: str, number: str) -> HttpRespons
         try:
             claim_evidence_add(claim=claim, photos=photos, note=note, actor="customer", now=opened.now)
         except PhotoRefused as refused:
-            return render_claim(request, opened, token, claim, photo_error=_photo_text(refused.code), status=400)
+            return render_claim(
+                request, opened, token, claim, photo_error=_photo_text(refused.code), status=400
+            )
         except ClaimRefused as refused:
-            return render_claim(request, opened, token, claim, photo_error=_photo_text(refused.code), status=400)
+            return render_claim(
+                request, opened, token, claim, photo_error=_photo_text(refused.code), status=400
+            )
         except ClaimIllegalTransition:
             # Decided meanwhile: the page says where the claim is now.
             return render_claim(request, opened, token, claim_of(opened, number) or claim, status=409)

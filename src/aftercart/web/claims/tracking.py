@@ -43,7 +43,9 @@ def _label(kind: str) -> str:
     }[kind]
 
 
-def claims_on_tracking_page(context: dict[str, Any], order: Order, token: str, language: str, now: datetime) -> None:
+def claims_on_tracking_page(
+    context: dict[str, Any], order: Order, token: str, language: str, now: datetime
+) -> None:
     """Add the claim links to the page's next step, the order's claims and the warranty link."""
     code = context["step"]["code"]
     has_claims = Claim.objects.filter(order=order).exists()
@@ -57,11 +59,18 @@ def claims_on_tracking_page(context: dict[str, Any], order: Order, token: str, l
         for kind in OFFERED_BY_STEP.get(code, ()):
             if kind and kind not in offers:
                 continue
-            if not kind and not any(k in offers for k in (ClaimKind.DAMAGED, ClaimKind.WRONG_ITEM, ClaimKind.MISSING_ITEM)):
+            if not kind and not any(
+                k in offers for k in (ClaimKind.DAMAGED, ClaimKind.WRONG_ITEM, ClaimKind.MISSING_ITEM)
+            ):
                 continue
             query = {"lang": language, **({"kind": kind} if kind else {})}
             context["step"]["actions"].append(
-                {"code": "start_claim", "label": _label(kind), "href": f"{base}?{urlencode(query)}", "kind": kind}
+                {
+                    "code": "start_claim",
+                    "label": _label(kind),
+                    "href": f"{base}?{urlencode(query)}",
+                    "kind": kind,
+                }
             )
         if offers:
             context["claim_url"] = f"{base}?{urlencode({'lang': language})}"

@@ -35,7 +35,9 @@ def warranty_lines(
     delivered), whether a claim can be made now, and its registration if there is one."""
     items = claim_eligibility(order, now=now) if eligibility is None else eligibility
     covered = [
-        e for e in items if e.kind == ClaimKind.WARRANTY.value and e.window.state is not WindowState.NOT_APPLICABLE
+        e
+        for e in items
+        if e.kind == ClaimKind.WARRANTY.value and e.window.state is not WindowState.NOT_APPLICABLE
     ]
     if not covered:
         return []
@@ -59,8 +61,15 @@ def warranty_lines(
     return out
 
 
-def _render(request: HttpRequest, opened: Any, token: str, *, errors: dict[str, str] | None = None,
-            serials: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest,
+    opened: Any,
+    token: str,
+    *,
+    errors: dict[str, str] | None = None,
+    serials: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     order, language = opened.order, opened.language
     errors, serials = errors or {}, serials or {}
     base = reverse("web:claims", kwargs={"token": token})
@@ -96,17 +105,19 @@ def warranty_page(request: HttpRequest, token: str) -> HttpResponse:
         return opened.problem
     if request.method != "POST":
         return _render(request, opened, token)
+    assert opened.order is not None
+    order = opened.order
     line_id = str(request.POST.get("line", ""))[:128]
     serial = str(request.POST.get("serial", "")).strip()[:MAX_SERIAL]
     with translation.override(opened.language):
-        covered = {line["line_id"] for line in warranty_lines(opened.order, opened.now)}
+        covered = {line["line_id"] for line in warranty_lines(order, opened.now)}
         if line_id not in covered:
             error = _("This item has no warranty to register.")
             return _render(request, opened, token, errors={line_id: error}, status=400)
         try:
             warranty_register(
-                store=opened.order.store,
-                order=opened.order,
+                store=order.store,
+                order=order,
                 line_id=line_id,
                 serial_number=serial,
                 source="tracking_page",
@@ -114,6 +125,8 @@ def warranty_page(request: HttpRequest, token: str) -> HttpResponse:
             )
         except WarrantyRefused:
             error = _("This item cannot be registered now. Please try again later.")
-            return _render(request, opened, token, errors={line_id: error}, serials={line_id: serial}, status=400)
+            return _render(
+                request, opened, token, errors={line_id: error}, serials={line_id: serial}, status=400
+            )
     url = reverse("web:claims-warranty", kwargs={"token": token})
     return private(see_other(f"{url}?{urlencode({'lang': opened.language, 'registered': line_id})}"))

@@ -20,9 +20,13 @@ KIND_LABELS = {
 }
 KIND_HINTS = {
     ClaimKind.LOST.value: _("The carrier has had no news of your parcel for days, or it is long overdue."),
-    ClaimKind.STOLEN.value: _("Check with your neighbours and around your door first: parcels often turn up."),
+    ClaimKind.STOLEN.value: _(
+        "Check with your neighbours and around your door first: parcels often turn up."
+    ),
     ClaimKind.DAMAGED.value: _("Tell us which items are damaged and add photos of them and of the box."),
-    ClaimKind.WRONG_ITEM.value: _("Tell us which items you ordered and did not get, and add a photo of what came."),
+    ClaimKind.WRONG_ITEM.value: _(
+        "Tell us which items you ordered and did not get, and add a photo of what came."
+    ),
     ClaimKind.MISSING_ITEM.value: _("Tell us which items were not in the parcel."),
     ClaimKind.WARRANTY.value: _("Tell us what is wrong and add photos if you can."),
 }
