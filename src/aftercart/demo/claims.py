@@ -226,7 +226,7 @@ def _seed(
             shipment=parcel,
             description=plan.text,
             reason=plan.reason,
-            now=now - timedelta(hours=30) + timedelta(minutes=13 * PLANS.index(plan)),
+            now=now - timedelta(hours=30) + timedelta(minutes=13 * [p.name for p in (*PLANS, FLAGGED)].index(plan.name)),
         )
     except (ClaimRefused, ClaimIllegalTransition):
         return None  # an order the policy turns down as it is: the next candidate is tried
