@@ -340,7 +340,9 @@ def test_ops_claim_decided_and_resolved_by_reship_shows_as_a_new_parcel(client, 
     claim = _filed(client, order)
     assert claim.status in ("filed", "in_review")
     queue = client.get(reverse("web:ops-claims")).content.decode()
-    assert claim.number in queue and "Arrived damaged" in queue and "left" in queue
+    assert claim.number in queue and "Arrived damaged" in queue
+    # The decision is due 48 hours after filing (the policy's default): the timer says so.
+    assert re.search(r"(2\xa0days|1\xa0day, 23\xa0hours) left", queue), queue[queue.index("data-sla") :][:200]
     detail = client.get(reverse("web:ops-claim", kwargs={"number": claim.number})).content.decode()
     assert "data-policy-version" in detail and 'data-action="approve"' in detail
     photo = claim.photos.get()
@@ -365,6 +367,9 @@ def test_ops_claim_decided_and_resolved_by_reship_shows_as_a_new_parcel(client, 
     tracking = client.get(url(order, "web:track-order")).content.decode()
     assert "JDREPLACE1" in tracking
     assert Message.objects.filter(dedupe_key__contains=claim.number).exists()
+    # The ops order page shows the claim's step: the replacement parcel on its way.
+    ops_order = client.get(reverse("exceptions:order", args=[order.pk])).content.decode()
+    assert claim.number in ops_order and "Your replacement is on its way" in ops_order
 
 
 def test_ops_filters_and_the_fraud_flag(client, store, staff):

@@ -31,7 +31,9 @@ def test_claim_photos_are_small_real_jpegs_and_the_same_for_a_seed():
         assert claim_photo(scene, seed=1) == data and claim_photo(scene, seed=2) != data
 
 
-def test_demo_claims_in_every_state(client, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks):
+def test_demo_claims_in_every_state(
+    client, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     with django_capture_on_commit_callbacks(execute=True):
         summary = seed_demo(seed=7, orders=520, now=NOW)
@@ -60,7 +62,9 @@ def test_demo_claims_in_every_state(client, monkeypatch, settings, tmp_path, dja
     assert all(claim_photo_file(p).is_file() for p in photos)
     # The reship is a parcel of its own on the order, shown on its tracking page.
     reshipped = claims.get(status="resolved", resolution="reship")
-    assert Shipment.objects.filter(order=reshipped.order, tracking_number=reshipped.reship_tracking_number).exists()
+    assert Shipment.objects.filter(
+        order=reshipped.order, tracking_number=reshipped.reship_tracking_number
+    ).exists()
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
     url = tracking_url(reshipped.order)
     page = client.get(url[url.index("/t/") :]).content.decode()

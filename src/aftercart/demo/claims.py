@@ -34,6 +34,7 @@ from aftercart.demo.claim_photos import claim_photo
 from aftercart.demo.simulate import BRANDS
 from aftercart.domain.claims import ClaimIllegalTransition, PolicyError
 from aftercart.notifications.links import base_url
+from aftercart.orders.models import Fact as LedgerFact
 from aftercart.orders.models import Order
 from aftercart.orders.tokens import make_tracking_token
 from aftercart.returns.models import Return
@@ -123,6 +124,8 @@ class ClaimsSummary:
     """What seeding the claims did: what each shows → (status, order number, claim page)."""
 
     links: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    #: Facts the claims added to the orders' ledger (a reship's new parcel).
+    facts: int = 0
 
 
 def claim_page_url(claim: Claim) -> str:
@@ -144,6 +147,8 @@ def seed_claims(*, stores: dict[str, Store], now: datetime) -> ClaimsSummary:
                 claim_policy_save(store=store, data={}, actor="demo", now=now)
     slugs = [b.slug for b in BRANDS if b.slug in stores]
     summary = ClaimsSummary()
+    ledger = LedgerFact.objects.filter(store__in=list(stores.values()), source="claims")
+    before = ledger.count()
     used: set[int] = set(Order.objects.filter(claims__isnull=False).values_list("pk", flat=True))
     used |= set(Return.objects.values_list("order_id", flat=True))
     for index, plan in enumerate(PLANS):
@@ -160,6 +165,7 @@ def seed_claims(*, stores: dict[str, Store], now: datetime) -> ClaimsSummary:
             flagged.order.number,
             claim_page_url(flagged),
         )
+    summary.facts = ledger.count() - before
     return summary
 
 
@@ -226,7 +232,9 @@ def _seed(
             shipment=parcel,
             description=plan.text,
             reason=plan.reason,
-            now=now - timedelta(hours=30) + timedelta(minutes=13 * [p.name for p in (*PLANS, FLAGGED)].index(plan.name)),
+            now=now
+            - timedelta(hours=30)
+            + timedelta(minutes=13 * [p.name for p in (*PLANS, FLAGGED)].index(plan.name)),
         )
     except (ClaimRefused, ClaimIllegalTransition):
         return None  # an order the policy turns down as it is: the next candidate is tried

@@ -219,7 +219,7 @@ def seed_demo(
         demo_easypost_configure(stores, *easypost)
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
-    seed_claims(stores=stores, now=now)  # claims of every kind and state (demo/claims.py)
+    summary.facts_accepted += seed_claims(stores=stores, now=now).facts  # claims of every kind and state
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:

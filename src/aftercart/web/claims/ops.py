@@ -311,7 +311,8 @@ def claim_act(request: HttpRequest, number: str) -> HttpResponse:
     now = timezone.now()
     try:
         if action == "approve":
-            claim_approve(claim=claim, actor=actor, now=now)
+            resolution = str(request.POST.get("resolution", ""))[:16]
+            claim_approve(claim=claim, actor=actor, resolution=resolution, now=now)
         elif action == "deny":
             reason = str(request.POST.get("reason", "")).strip()[:500]
             if not reason:
