@@ -14,6 +14,7 @@ from ninja.parser import Parser
 from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
 from aftercart.api import claims as claims_api
 from aftercart.api.auth import StoreKey
+from aftercart.api.claims_io import claim_refusal_problem, claim_transition_problem, warranty_problem
 from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
 from aftercart.claims.services.filing import ClaimRefused
@@ -123,9 +124,9 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (OrderDelivered, orders.delivered_problem),
     (PrivacyRefused, privacy.refused_problem),
     (NothingHeld, privacy.nothing_held_problem),
-    (ClaimRefused, claims_api.refusal_problem),
-    (ClaimIllegalTransition, claims_api.illegal_transition_problem),
-    (WarrantyRefused, claims_api.warranty_problem),
+    (ClaimRefused, claim_refusal_problem),
+    (ClaimIllegalTransition, claim_transition_problem),
+    (WarrantyRefused, warranty_problem),
 ]
 
 

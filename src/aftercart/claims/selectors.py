@@ -350,10 +350,8 @@ def claim_eligibility(order: Order, *, now: datetime) -> list[Eligibility]:
     terms = warranty_terms(order.store)
     out: list[Eligibility] = []
     for kind in ClaimKind:
-        common = {
-            "photos_required": policy.needs_photos(kind),
-            "resolutions": tuple(r.value for r in policy.resolutions_for(kind)),
-        }
+        photos = policy.needs_photos(kind)
+        offered = tuple(r.value for r in policy.resolutions_for(kind))
         if kind in TRANSIT_KINDS:
             for parcel in the_order.parcels:
                 window = claim_window(policy, kind, now=now, placed_at=the_order.placed_at, parcel=parcel)
@@ -373,7 +371,8 @@ def claim_eligibility(order: Order, *, now: datetime) -> list[Eligibility]:
                         step=claim_too_early_step(window.opens_at)
                         if window.state is WindowState.TOO_EARLY
                         else None,
-                        **common,
+                        photos_required=photos,
+                        resolutions=offered,
                     )
                 )
         else:
@@ -387,7 +386,8 @@ def claim_eligibility(order: Order, *, now: datetime) -> list[Eligibility]:
                         window,
                         line_id=line.line_id,
                         lines=((line.line_id, available_units(line, kind, None)),),
-                        **common,
+                        photos_required=photos,
+                        resolutions=offered,
                     )
                 )
     return out

@@ -73,6 +73,12 @@ MILESTONE_LABELS: dict[Milestone, Any] = {
     Milestone.CREDIT_ISSUED: _("Store credit issued"),
     Milestone.EXCHANGE_SHIPPED: _("Exchange on its way"),
     Milestone.RETURN_REJECTED: _("Return declined"),
+    # Claims (aftercart.claims.notify plans them).
+    Milestone.CLAIM_FILED: _("Claim received"),
+    Milestone.CLAIM_EVIDENCE_REQUESTED: _("Claim: more details needed"),
+    Milestone.CLAIM_APPROVED: _("Claim approved"),
+    Milestone.CLAIM_DENIED: _("Claim declined"),
+    Milestone.CLAIM_RESOLVED: _("Claim settled"),
 }
 _CHANNEL_LABELS = {Channel.EMAIL: _("E-mail"), Channel.SMS: _("Text messages (SMS)")}
 _CHANNEL_SWITCH = {

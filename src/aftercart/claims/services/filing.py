@@ -103,6 +103,7 @@ def claim_file(
     payment_fingerprint: str = "",
     source: str = "api",
     actor: str = "",
+    review: bool = False,
     now: datetime | None = None,
 ) -> FileResult:
     """File a claim of ``kind`` on ``order`` — the order the caller's signed link or API key
@@ -188,8 +189,13 @@ def claim_file(
             kind=decision.kind,
             policy=version,
             decision=decision.to_json(),
-            needs_review=decision.needs_review,
-            review_reasons=[n.to_json() for n in decision.review_reasons],
+            needs_review=decision.needs_review or review,
+            review_reasons=[n.to_json() for n in decision.review_reasons]
+            + (
+                [{"code": "asked_for_review", "text": f"{actor or source} asked for a person to decide"}]
+                if review
+                else []
+            ),
             shipment_key=decision.parcel_key,
             carrier=parcel.carrier if parcel else "",
             tracking_number=parcel.tracking_number if parcel else "",
@@ -232,7 +238,7 @@ def claim_file(
             for d in decision.lines
         )
         _keep_photos(claim, checked, now)
-        auto = decision.auto_approve
+        auto = decision.auto_approve and not review
         record_fact(
             claim,
             FILED,
@@ -271,7 +277,7 @@ def claim_file(
                 actor="policy",
                 now=now,
                 key=f"{claim.number}:review",
-                payload={"reasons": [n.to_json() for n in decision.review_reasons]},
+                payload={"reasons": claim.review_reasons},
             )
         claim_photos_write_on_commit(checked)
     return FileResult(claim, created=True)

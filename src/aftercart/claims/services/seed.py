@@ -32,7 +32,8 @@ def claim_seed(
     now: datetime,
 ) -> Claim:
     """File a claim (as of ``now``) and move it to ``status`` as an operator would, a few hours
-    apart: ``filed``/``in_review`` (left as the policy put it), ``needs_evidence`` (``reason``:
+    apart: ``filed`` (left as the policy put it: approved at once when small), ``in_review``
+    (queued for a person whatever its size), ``needs_evidence`` (``reason``:
     what is asked for), ``approved``, ``denied`` (``reason``), ``resolved`` (``resolution``, else
     the claim's first option; a reship or replacement gets a made-up tracking number).
 
@@ -59,6 +60,9 @@ def claim_seed(
         photos=photos,
         client_key=key[:200],
         source="demo",
+        # A claim meant to wait for a person (or to be denied) is queued even when small.
+        review=status
+        in (ClaimStatus.IN_REVIEW.value, ClaimStatus.NEEDS_EVIDENCE.value, ClaimStatus.DENIED.value),
         now=now,
     )
     claim = result.claim
