@@ -70,7 +70,7 @@ def test_demo_claims_in_every_state(
     page = client.get(url[url.index("/t/") :]).content.decode()
     assert reshipped.reship_tracking_number in page and reshipped.number in page
     # Every claim's page opens from the listed link and shows its next step.
-    for status, number, link in summary.claims.values():
+    for _status, number, link in summary.claims.values():
         response = client.get(link[link.index("/claims/") :])
         assert response.status_code == 200, number
         assert 'data-step="claim_' in response.content.decode()
