@@ -17,7 +17,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from aftercart.claims.models import Claim, ClaimFact, ClaimPhoto, WarrantyRegistration
+from aftercart.claims.models import CarrierClaim, Claim, ClaimFact, ClaimPhoto, WarrantyRegistration
 from aftercart.claims.services.decide import claim_evidence_request
 from aftercart.claims.services.policy import claim_policy_save
 from aftercart.claims.services.warranty import warranty_period_set
@@ -367,6 +367,31 @@ def test_ops_claim_decided_and_resolved_by_reship_shows_as_a_new_parcel(client, 
     tracking = client.get(url(order, "web:track-order")).content.decode()
     assert "JDREPLACE1" in tracking
     assert Message.objects.filter(dedupe_key__contains=claim.number).exists()
+    # The store's own claim against the carrier: its packet, then what came back.
+    packet = client.get(reverse("web:ops-claim-packet", kwargs={"number": claim.number}))
+    assert packet.status_code == 200 and packet["Content-Type"] == "application/pdf"
+    assert packet.content.startswith(b"%PDF")
+    bad = client.post(act, {"action": "carrier", "carrier_status": "paid", "recovered": "lots"})
+    assert (
+        bad.status_code == 400
+        and not CarrierClaim.objects.filter(claim=claim).exclude(status="not_filed").exists()
+    )
+    saved = client.post(
+        act,
+        {
+            "action": "carrier",
+            "carrier_status": "paid",
+            "carrier_reference": "DHL-CL-77",
+            "recovered": "60.00",
+        },
+    )
+    assert saved.status_code == 303
+    carrier = CarrierClaim.objects.get(claim=claim)
+    assert (carrier.status, carrier.reference, carrier.amount_recovered) == (
+        "paid",
+        "DHL-CL-77",
+        Decimal("60.00"),
+    )
     # The ops order page shows the claim's step: the replacement parcel on its way.
     ops_order = client.get(reverse("exceptions:order", args=[order.pk])).content.decode()
     assert claim.number in ops_order and "Your replacement is on its way" in ops_order
