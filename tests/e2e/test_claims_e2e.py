@@ -114,6 +114,9 @@ def test_damaged_claim_from_the_tracking_page_resolved_by_an_operator_with_the_e
     assert mail["To"] == "ana@example.com"
     body = mail.get_body(("plain",)).get_content()
     assert claim.number in body and "refund" in body.lower()
+    # Its link opens the claim's page (signed with the order's link).
+    link = re.search(rf"{re.escape(base)}/claims/\S+/{claim.number}", body)
+    assert link is not None, body
 
     # The customer's page says it is settled.
     page.goto(f"{base}/claims/{token}/{claim.number}")
