@@ -183,7 +183,7 @@ def test_policy_and_warranty_endpoints(api, store, put, client, api_token):
     assert saved.status_code == 201 and saved.json()["version"] == 1
     assert_problem(
         put("/api/v1/claims/policy", {"lost": {"days_domestic": "soon"}}),
-        400,
+        422,
         "validation",
         "lost.days_domestic",
     )

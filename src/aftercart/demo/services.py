@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from aftercart.demo.claims import demo_claim_links, seed_claims
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.domain.facts import Fact
@@ -102,6 +103,8 @@ class DemoSummary:
     labels_bought: int = 0
     #: ... → (their order's number, the return's page in the shoppers' portal).
     return_links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: The demo claims: what each shows → (status, order number, the claim's page).
+    claims: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 class _StoreFields(TypedDict):
@@ -218,6 +221,7 @@ def seed_demo(
         demo_easypost_configure(stores, *easypost)
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
+    summary.facts_accepted += seed_claims(stores=stores, now=now).facts  # claims of every kind and state
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:
@@ -292,6 +296,7 @@ def _describe(summary: DemoSummary) -> None:
         if rows:
             summary.examples[code] = list(rows)
     summary.showcase = _showcase(orders)
+    summary.claims = demo_claim_links()
 
 
 #: The journeys of issue 4 the demo must show end to end: what each shows, and how to find one.

@@ -7,6 +7,10 @@ from aftercart.web.ops import returns as ops_returns
 from aftercart.web.ops import setup as ops_setup
 from aftercart.web.ops import shopify as ops_shopify
 from aftercart.web.ops import store_settings as ops_settings
+from aftercart.web.claims import ops as claims_ops
+from aftercart.web.claims import start as claims_start
+from aftercart.web.claims import status as claims_status
+from aftercart.web.claims import warranty as claims_warranty
 from aftercart.web.returns import offers as returns_offers
 from aftercart.web.returns import start as returns_start
 from aftercart.web.returns import status as returns_status
@@ -32,6 +36,19 @@ urlpatterns = [
     path("returns/<str:token>/submit", returns_submit.returns_submit, name="returns-submit"),
     path("returns/<str:token>/<str:rma>", returns_status.return_status, name="returns-status"),
     path("returns/<str:token>/<str:rma>/label.pdf", returns_status.return_label, name="returns-label"),
+    # Claims (lost, not received, damaged, wrong or missing items, warranty): opened with the
+    # order's signed link like the portal; a claim's page is named by its random number.
+    path("claims/<str:token>", claims_start.claim_start, name="claims"),
+    path("claims/<str:token>/submit", claims_start.claim_submit, name="claims-submit"),
+    path("claims/<str:token>/warranty", claims_warranty.warranty_page, name="claims-warranty"),
+    path("claims/<str:token>/<str:number>", claims_status.claim_status, name="claim-status"),
+    path("claims/<str:token>/<str:number>/evidence", claims_status.claim_evidence, name="claim-evidence"),
+    # The claims queue (staff only), beside the exception queue under /ops/.
+    path("ops/claims", claims_ops.claims_queue, name="ops-claims"),
+    path("ops/claims/<str:number>", claims_ops.claim_detail, name="ops-claim"),
+    path("ops/claims/<str:number>/act", claims_ops.claim_act, name="ops-claim-act"),
+    path("ops/claims/<str:number>/packet.pdf", claims_ops.claim_packet, name="ops-claim-packet"),
+    path("ops/claims/<str:number>/photos/<int:photo_id>", claims_ops.claim_photo, name="ops-claim-photo"),
     # The order-confirmation widget, framed by the store's own site (docs/widget.md): opened with
     # the order's tracking token, or from Shopify's order status page with an HMAC of the order id.
     path("w/<slug:store>/shopify/<str:order_id>/<str:digest>", widget.widget_shopify, name="widget-shopify"),

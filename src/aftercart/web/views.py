@@ -28,6 +28,7 @@ from aftercart.orders.tokens import (
 )
 from aftercart.returns.portal import order_returnable
 from aftercart.stores.models import Store
+from aftercart.web.claims.tracking import claims_on_tracking_page
 from aftercart.web.language import choose_language, language_links
 from aftercart.web.lookup import lookup_page
 from aftercart.web.pages import page_frame, private, render_page, see_other
@@ -71,6 +72,7 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
     context = tracking_context(order, now, language, state=state, step=step)
     context["languages"] = language_links(request, language)
     _returns_on_tracking_page(context, order, state, token, language, now)
+    claims_on_tracking_page(context, order, token, language, now)
     context["choice_url"] = reverse("web:track-choice", kwargs={"token": token})
     answered = request.GET.get("answered", "")
     context["answered"] = answered in ("1", *(s.value for s in Situation))

@@ -28,6 +28,7 @@ from aftercart.returns.portal import (
     return_methods,
     returnable_lines,
 )
+from aftercart.web.claims.from_returns import damaged_to_claim
 from aftercart.web.pages import private, render_page
 from aftercart.web.returns.access import Opened, frame, open_order
 from aftercart.web.returns.start import (
@@ -218,6 +219,10 @@ def returns_review(request: HttpRequest, token: str) -> HttpResponse:
     lines = returnable_lines(opened.order, opened.state, opened.now)
     with translation.override(opened.language):
         selection = read_selection(request.GET, lines, opened.order)
+        # "Arrived damaged" is a claim, not a return: nothing to send back (web/claims/from_returns.py).
+        damaged = damaged_to_claim(opened, token, selection)
+        if damaged is not None:
+            return damaged
         decision = judge_selection(selection, opened)
     if decision is None or not selection.ok:
         return render_step_one(request, opened, token, selection, status=400)

@@ -204,6 +204,11 @@ class Command(BaseCommand):
             for what, status in summary.returns.items():
                 number, url = summary.return_links.get(what, ("", ""))
                 write(f"    {what:<14} {status:<13} {number:<8} {url}")
+        if summary.claims:
+            write("")
+            write("  Claims, one of each kind and state (the claim's page; the queue is /ops/claims):")
+            for what, (status, number, url) in summary.claims.items():
+                write(f"    {what:<22} {status:<14} {number:<8} {url}")
         write("")
         write("  Orders worth opening (number, order id):")
         for code, rows in summary.examples.items():
