@@ -79,7 +79,8 @@ TEMPLATES: dict[str, Sequence[str]] = {
         "is {speed} shipping an option", "what kinds of delivery do you offer",
     ),  # fmt: skip
     "cancel_order": (
-        "cancel {d} {o} {num}", "i want to cancel {d} {o}", "please cancel {d} {o}",
+        "cancel {d} {o} {num}", "i want to cancel {d} {o}", "please cancel {d} {o}", "{cancel} {d} {o}",
+        "i want to {cancel} {d} {o}", "please {cancel} {d} {o} {num}", "can you {cancel} {d} {o}",
         "i no longer want {d} {o}", "i changed my mind, cancel {d} {o}", "stop {d} {o}",
         "can i still cancel {d} {o}", "how do i cancel {d} {o}", "call off {d} {o}", "void {d} {o}",
         "i don't need {d} {o} anymore, please cancel", "cancel {d} {o} before it ships",
@@ -91,7 +92,8 @@ TEMPLATES: dict[str, Sequence[str]] = {
         "i want to change {d} {o}", "add a {item} to {d} {o}", "remove the {item} from {d} {o}",
         "swap the {item} for a {item2} in {d} {o}", "change the size of the {item} in {d} {o}",
         "change the colour of the {item} i ordered", "change the quantity in {d} {o} {num}",
-        "modify {d} {o}", "edit {d} {o} {num}", "update the items in {d} {o}",
+        "modify {d} {o}", "edit {d} {o} {num}", "update the items in {d} {o}", "{change} {d} {o}",
+        "i need to {change} {d} {o} {num}", "can i {change} what i ordered",
         "can i still change {d} {o}", "i ordered the wrong size, can i change it",
         "i want to add something to {d} {o}", "take the {item} out of {d} {o}",
         "replace the {item} in {d} {o} with a {item2}", "can i make changes to {d} {o}",
@@ -149,7 +151,8 @@ TEMPLATES: dict[str, Sequence[str]] = {
         "where can i write a review", "i want to share my experience", "leave a rating",
         "post a review of the {item}", "i want to rate the {item}", "feedback about {topic}",
         "i'd like to write a review of {topic}", "where do i leave feedback",
-        "can i give {topic} five stars", "i want to review {d} {o}",
+        "can i give {topic} five stars", "i want to review {d} {o}", "i want to {rate} {d} {o}",
+        "how do i {rate} {topic}",
     ),  # fmt: skip
     "contact_human_agent": (
         "talk to a human", "speak to a real person", "connect me with an agent",
@@ -171,6 +174,9 @@ CONDITIONS = (
     "i changed my mind", "it doesn't fit",
 )  # fmt: skip
 ADDRESS_PARTS = ("street", "house number", "apartment number", "postcode", "zip code", "city", "address")
+CANCEL_VERBS = ("cancel", "call off", "void", "abort", "stop", "drop", "withdraw", "revoke", "scrap", "annul")
+CHANGE_VERBS = ("change", "modify", "edit", "update", "alter", "amend", "adjust", "correct", "fix")
+RATE_VERBS = ("rate", "review", "give feedback on", "leave stars for", "comment on", "evaluate")
 PLACES_2 = ("office", "work address", "neighbour", "parents' house", "new flat", "holiday address")
 WRONGNESS = ("wrong", "incorrect", "missing", "misspelled", "outdated")
 WHATS = ("shipping costs", "sale items", "gift cards", "opened items", "digital products", "custom orders")
@@ -236,6 +242,9 @@ def fill(template: str, rng: random.Random) -> str:
         "what": rng.choice(WHATS),
         "addrpart": rng.choice(ADDRESS_PARTS),
         "place2": rng.choice(PLACES_2),
+        "cancel": rng.choice(CANCEL_VERBS),
+        "change": rng.choice(CHANGE_VERBS),
+        "rate": rng.choice(RATE_VERBS),
         "wrongness": rng.choice(WRONGNESS),
     }
     if template == "{num}" or template == "order {num}":

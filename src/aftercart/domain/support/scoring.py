@@ -48,18 +48,20 @@ def score(rows: Sequence[Scored]) -> dict[str, Any]:
     wismo_true = sum(1 for r in rows if r.truth in WISMO_INTENTS)
     wismo_hit = sum(1 for r in rows if r.answer in WISMO_INTENTS and r.truth in WISMO_INTENTS)
     per_intent: dict[str, dict[str, float | int]] = {}
+    f1s: dict[str, float] = {}
     for intent in (*INTENTS, OTHER):
         predicted = sum(1 for r in rows if r.answer == intent)
         support = sum(1 for r in rows if r.truth == intent)
         correct = sum(1 for r in rows if r.answer == intent and r.truth == intent)
         precision, recall = _ratio(correct, predicted), _ratio(correct, support)
+        f1s[intent] = _f1(precision, recall)
         per_intent[intent] = {
             "precision": round(precision, 4),
             "recall": round(recall, 4),
-            "f1": round(_f1(precision, recall), 4),
+            "f1": round(f1s[intent], 4),
             "support": support,
         }
-    macro = sum(float(per_intent[i]["f1"]) for i in INTENTS) / len(INTENTS)
+    macro = sum(f1s[i] for i in INTENTS) / len(INTENTS)
     return {
         "messages": n,
         "wismo": {

@@ -103,7 +103,7 @@ def template_groups(rows: Sequence[Row]) -> list[str]:
     return [" ".join(t if len(per_word[t]) > 3 else "_" for t in toks) for toks in tokenised]
 
 
-def corpus(rows: Sequence[Row], seed: int) -> list[Row]:
+def corpus(rows: Sequence[Row], seed: int, template_fills: int = TEMPLATE_FILLS) -> list[Row]:
     """Bitext rows, our template rows, and a noisy copy of each; ``group`` set on every row."""
     rng = random.Random(seed)
     frames = template_groups(rows)
@@ -112,7 +112,7 @@ def corpus(rows: Sequence[Row], seed: int) -> list[Row]:
         (intent, template) for intent, templates in augment.TEMPLATES.items() for template in templates
     ):
         intent, template = template_intent
-        for _ in range(TEMPLATE_FILLS):
+        for _ in range(template_fills):
             base.append(Row(augment.fill(template, rng), intent, "", f"template:{index}"))
     noisy = [Row(augment.noisy(r.utterance, rng), r.intent, r.flags, r.group) for r in base]
     return base + noisy
@@ -175,14 +175,18 @@ def fit_calibration(
 
 
 def train(
-    rows: Sequence[Row], *, seed: int = DEFAULT_SEED, calibration: Sequence[Row] = ()
+    rows: Sequence[Row],
+    *,
+    seed: int = DEFAULT_SEED,
+    calibration: Sequence[Row] = (),
+    template_fills: int = TEMPLATE_FILLS,
 ) -> dict[str, np.ndarray]:
     """The artifact's arrays, trained on ``rows`` (Bitext layout); deterministic for a seed.
 
     ``calibration`` rows (hand-written paraphrases, never trained on) fit the softmax temperature;
     without them the temperature is 1.
     """
-    data = corpus(rows, seed)
+    data = corpus(rows, seed, template_fills)
     texts = [canonical(r.utterance) for r in data]
     word_vec, char_vec, clf = _fit(texts, [r.intent for r in data], seed)
     arrays = {
@@ -197,6 +201,7 @@ def train(
         "unknown_factor": np.array(0.0),
         # Bitext and template rows before the noise: the words the spelling corrector leaves alone.
         "known_words": np.array(known_words(data[: len(data) // 2])),
+        "template_fills": np.array(template_fills),
     }
     if calibration:
         temperature, beta, offsets = calibrate(arrays, calibration)
@@ -233,7 +238,7 @@ def save_artifact(arrays: dict[str, np.ndarray], path: Path, *, data_path: Path 
         "temperature": round(float(arrays["temperature"]), 6),
         "unknown_factor": round(float(arrays["unknown_factor"]), 6),
         "C": C,
-        "template_fills": TEMPLATE_FILLS,
+        "template_fills": int(arrays["template_fills"]),
         "char_weight": CHAR_WEIGHT,
     }
     path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -34,7 +34,14 @@ from aftercart.domain.support.intents import (
     classify_many,
 )
 from aftercart.domain.support.scoring import Scored, coarse, score
-from aftercart.domain.support.training import DEFAULT_SEED, DataError, read_csv, save_artifact, train
+from aftercart.domain.support.training import (
+    DEFAULT_SEED,
+    TEMPLATE_FILLS,
+    DataError,
+    read_csv,
+    save_artifact,
+    train,
+)
 from aftercart.domain.support.validation import PROTOCOLS, validate
 from aftercart.kernel.console import ConsoleStream
 
@@ -96,6 +103,12 @@ class Command(BaseCommand):
         tr.add_argument("--data", type=Path, help=f"Bitext-layout CSV (default: ${DATA_ENV} or {DEFAULT_DATA}).")
         tr.add_argument("--out", type=Path, default=ARTIFACT, help=f"Artifact path (default: {ARTIFACT}).")
         tr.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        tr.add_argument(
+            "--template-fills",
+            type=int,
+            default=TEMPLATE_FILLS,
+            help=f"Sentences drawn per phrasing template (default {TEMPLATE_FILLS}; smaller is faster).",
+        )
         tr.add_argument("--calibration", type=Path, default=CALIBRATION, help="Paraphrases fitting the confidence.")
         va = subparsers.add_parser(
             "validate",
@@ -156,7 +169,9 @@ class Command(BaseCommand):
         rows = _rows(data)
         calibration = _rows(options["calibration"]) if options["calibration"] else []
         started = time.monotonic()
-        arrays = train(rows, seed=options["seed"], calibration=calibration)
+        arrays = train(
+            rows, seed=options["seed"], calibration=calibration, template_fills=options["template_fills"]
+        )
         out: Path = options["out"]
         digest = save_artifact(arrays, out, data_path=data, seed=options["seed"])
         self.stdout.write(
