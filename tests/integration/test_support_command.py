@@ -55,7 +55,9 @@ HAND_PREDICTIONS = {
 def test_eval_json_shape_and_arithmetic_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "hand.csv"
     path.write_text(HAND_CSV, encoding="utf-8")
-    monkeypatch.setattr(aftercart_support, "classify_many", lambda texts: [HAND_PREDICTIONS[t] for t in texts])
+    monkeypatch.setattr(
+        aftercart_support, "classify_many", lambda texts: [HAND_PREDICTIONS[t] for t in texts]
+    )
 
     out = run("eval", str(path), "--json", "--threshold", "0.5")
     assert out.count("\n") <= 1, "exactly one JSON object"
@@ -80,7 +82,9 @@ def test_eval_json_shape_and_arithmetic_by_hand(tmp_path: Path, monkeypatch: pyt
 
 def test_eval_with_the_shipped_model_prints_a_table(tmp_path: Path) -> None:
     path = tmp_path / "few.csv"
-    path.write_text("utterance,intent\nwhere is my parcel?,track_order\nplease cancel my order,cancel_order\n")
+    path.write_text(
+        "utterance,intent\nwhere is my parcel?,track_order\nplease cancel my order,cancel_order\n"
+    )
     out = run("eval", str(path))
     assert "2 messages" in out
     assert "track_order" in out and "WISMO precision 1.000, recall 1.000" in out

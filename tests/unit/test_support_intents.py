@@ -101,7 +101,9 @@ def test_scoring_by_hand() -> None:
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from((*INTENTS, OTHER)), st.one_of(st.none(), st.sampled_from((*INTENTS, OTHER)))),
+        st.tuples(
+            st.sampled_from((*INTENTS, OTHER)), st.one_of(st.none(), st.sampled_from((*INTENTS, OTHER)))
+        ),
         min_size=1,
         max_size=40,
     )

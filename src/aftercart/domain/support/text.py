@@ -59,7 +59,9 @@ _SIGN_OFF = re.compile(
     r"thx|ty|cheers|regards|kind regards|best regards|warm regards|best wishes|best|sincerely|"
     r"yours (?:sincerely|faithfully|truly)|all the best)\s*(?:[,!.\n-][^\n?]{0,60}(?:\n[^\n?]{0,60}){0,3})?\s*$",
 )
-_THANKS = re.compile(r"\b(?:many thanks|thanks(?: a lot| so much| in advance)?|thank you(?: very much)?|thx)\b")
+_THANKS = re.compile(
+    r"\b(?:many thanks|thanks(?: a lot| so much| in advance)?|thank you(?: very much)?|thx)\b"
+)
 
 # "ask an agent to cancel my order" asks for the cancellation: the wrapper is removed, unless what the
 # agent should do is talk or get in touch (then the wish for a person is the request).
@@ -70,10 +72,17 @@ _NOT_A_TASK = (
 )
 _DELEGATION = re.compile(
     r"\b(?:(?:please|pls|can you|could you|would you)\s+)?(?:ask|get|have|tell|need|want|would like|"
-    r"i'd like)\s+(?:an?|the|some|one of your|your)?\s*" + _AGENT + r"\s+to\s+" + _NOT_A_TASK
-    + r"|\b(?:can|could|would|will)\s+(?:an?|the|some|your)?\s*" + _AGENT + r"\s+(?:please\s+)?"
-    + _NOT_A_TASK + r"(?=[a-z]+\s)"
-    + r"|\b(?:please\s+)?ask\s+(?:an?|the|some|your)?\s*" + _AGENT
+    r"i'd like)\s+(?:an?|the|some|one of your|your)?\s*"
+    + _AGENT
+    + r"\s+to\s+"
+    + _NOT_A_TASK
+    + r"|\b(?:can|could|would|will)\s+(?:an?|the|some|your)?\s*"
+    + _AGENT
+    + r"\s+(?:please\s+)?"
+    + _NOT_A_TASK
+    + r"(?=[a-z]+\s)"
+    + r"|\b(?:please\s+)?ask\s+(?:an?|the|some|your)?\s*"
+    + _AGENT
     + r"\s+(?=(?:how|when|where|if|whether|what|why|which)\b)",
 )
 

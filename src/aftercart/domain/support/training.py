@@ -37,7 +37,14 @@ from threadpoolctl import threadpool_limits
 
 from aftercart.domain.support import augment
 from aftercart.domain.support.intents import INTENTS, OTHER
-from aftercart.domain.support.model import CHAR_PARAMS, CHAR_WEIGHT, WORD_PARAMS, IntentModel, features, softmax
+from aftercart.domain.support.model import (
+    CHAR_PARAMS,
+    CHAR_WEIGHT,
+    WORD_PARAMS,
+    IntentModel,
+    features,
+    softmax,
+)
 from aftercart.domain.support.text import SYNONYMS, canonical, words
 
 #: Version of the training recipe (bump when the recipe changes, not when the data does).
@@ -127,7 +134,9 @@ def known_words(rows: Iterable[Row]) -> list[str]:
     return sorted({w for w, n in counts.items() if n >= 2 and w.isalpha()} | set(SYNONYMS))
 
 
-def _fit(texts: Sequence[str], labels: Sequence[str], seed: int) -> tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression]:
+def _fit(
+    texts: Sequence[str], labels: Sequence[str], seed: int
+) -> tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression]:
     word_vec = TfidfVectorizer(min_df=2, **WORD_PARAMS).fit(texts)
     char_vec = TfidfVectorizer(min_df=2, **CHAR_PARAMS).fit(texts)
     x = features(word_vec, char_vec, texts)
@@ -228,7 +237,9 @@ def calibrate(arrays: dict[str, np.ndarray], rows: Sequence[Row]) -> tuple[float
     collapse = coarse_matrix(model.classes)
     labels = (*INTENTS, OTHER)
     truth = np.array([labels.index(r.intent) if r.intent in INTENTS else len(INTENTS) for r in rows])
-    return fit_calibration(model.logits(texts).astype(np.float64), model.unknown_share(texts), truth, collapse)
+    return fit_calibration(
+        model.logits(texts).astype(np.float64), model.unknown_share(texts), truth, collapse
+    )
 
 
 def save_artifact(arrays: dict[str, np.ndarray], path: Path, *, data_path: Path | None, seed: int) -> str:

@@ -100,7 +100,9 @@ class Command(BaseCommand):
             description="Train the intent model on a Bitext-layout CSV plus the built-in phrasing "
             "templates, calibrate its confidence on the development paraphrases, and write the artifact.",
         )
-        tr.add_argument("--data", type=Path, help=f"Bitext-layout CSV (default: ${DATA_ENV} or {DEFAULT_DATA}).")
+        tr.add_argument(
+            "--data", type=Path, help=f"Bitext-layout CSV (default: ${DATA_ENV} or {DEFAULT_DATA})."
+        )
         tr.add_argument("--out", type=Path, default=ARTIFACT, help=f"Artifact path (default: {ARTIFACT}).")
         tr.add_argument("--seed", type=int, default=DEFAULT_SEED)
         tr.add_argument(
@@ -109,12 +111,16 @@ class Command(BaseCommand):
             default=TEMPLATE_FILLS,
             help=f"Sentences drawn per phrasing template (default {TEMPLATE_FILLS}; smaller is faster).",
         )
-        tr.add_argument("--calibration", type=Path, default=CALIBRATION, help="Paraphrases fitting the confidence.")
+        tr.add_argument(
+            "--calibration", type=Path, default=CALIBRATION, help="Paraphrases fitting the confidence."
+        )
         va = subparsers.add_parser(
             "validate",
             help="Out-of-distribution checks of the training recipe (slow: trains one model per fold).",
         )
-        va.add_argument("--data", type=Path, help=f"Bitext-layout CSV (default: ${DATA_ENV} or {DEFAULT_DATA}).")
+        va.add_argument(
+            "--data", type=Path, help=f"Bitext-layout CSV (default: ${DATA_ENV} or {DEFAULT_DATA})."
+        )
         va.add_argument("--protocol", choices=PROTOCOLS, action="append", help="Repeatable; default all.")
         va.add_argument("--threshold", type=_threshold, default=CONFIDENCE_THRESHOLD)
         va.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -160,7 +166,11 @@ class Command(BaseCommand):
         for intent in (*INTENTS, OTHER):
             row = figures["per_intent"][intent]
             table.add_row(
-                intent, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])
+                intent,
+                f"{row['precision']:.3f}",
+                f"{row['recall']:.3f}",
+                f"{row['f1']:.3f}",
+                str(row["support"]),
             )
         console.print(table)
 
