@@ -180,3 +180,21 @@ def test_any_text_gets_one_prediction_independent_of_its_batch(texts: list[str])
         assert prediction.intent in (*INTENTS, OTHER)
         assert 0.0 <= prediction.confidence <= 1.0
         assert classify(text) == prediction
+
+
+def test_the_fast_features_are_scikit_learns() -> None:
+    from aftercart.domain.support.model import features
+
+    current = model()
+    texts = [
+        "Hi, where is my parcel #1234? Thanks",
+        "",
+        "cancel order",
+        "qqq zzz",
+        "how long to ship to Canada?",
+    ]
+    canon = current.canonical(texts)
+    reference = (
+        np.asarray(features(current.word_vec, current.char_vec, canon) @ current.coef) + current.intercept
+    )
+    assert np.allclose(current.logits(texts), reference, atol=1e-4)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,33 @@ def _vectorizer(params: dict[str, Any], vocab: np.ndarray, idf: np.ndarray) -> T
     vec = TfidfVectorizer(vocabulary={str(term): i for i, term in enumerate(vocab)}, **params)
     vec.idf_ = idf.astype(np.float64)
     return vec
+
+
+class _Part:
+    """One vectorizer's TF-IDF weights of a document, as (column indices, values), L2-normalised and
+    scaled by the part's weight, columns shifted by ``offset`` in the side-by-side feature vector."""
+
+    def __init__(self, vec: TfidfVectorizer, offset: int, weight: float) -> None:
+        self.analyze = vec.build_analyzer()
+        self.vocabulary: dict[str, int] = vec.vocabulary_
+        self.idf = vec.idf_.astype(np.float64)
+        self.offset = offset
+        self.weight = weight
+
+    def weights(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for term in self.analyze(doc):
+            column = vocabulary.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if not counts:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        val = (1.0 + np.log(tf)) * self.idf[idx]
+        val *= self.weight / np.sqrt(val @ val)
+        return idx + self.offset, val.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -107,9 +135,37 @@ class IntentModel:
         return [canonical(t, self.speller) for t in texts]
 
     def logits(self, texts: Sequence[str], canonical: Sequence[str] | None = None) -> np.ndarray:
-        """Uncalibrated class scores, one row per message."""
-        x = features(self.word_vec, self.char_vec, canonical or self.canonical(texts))
+        """Uncalibrated class scores, one row per message.
+
+        The features are the vectorizers' own (same analyzers, vocabularies, sublinear TF, IDF, L2
+        norm, weights) computed directly: scikit-learn's ``transform`` validates its inputs on every
+        call, which costs more than the arithmetic for a single message.
+        """
+        docs = canonical or self.canonical(texts)
+        indptr, indices, values = [0], [], []
+        for doc in docs:
+            for part in self._parts:
+                idx, val = part.weights(doc)
+                indices.append(idx)
+                values.append(val)
+            indptr.append(indptr[-1] + sum(len(i) for i in indices[-len(self._parts) :]))
+        x = sparse.csr_matrix(
+            (
+                np.concatenate(values) if values else np.zeros(0, np.float32),
+                np.concatenate(indices) if indices else np.zeros(0, np.int64),
+                np.array(indptr),
+            ),
+            shape=(len(docs), self.coef.shape[0]),
+        )
         return np.asarray(x @ self.coef) + self.intercept
+
+    @cached_property
+    def _parts(self) -> tuple[_Part, _Part]:
+        n_word = len(self.word_vec.vocabulary_)
+        return (
+            _Part(self.word_vec, 0, 1.0 - CHAR_WEIGHT),
+            _Part(self.char_vec, n_word, CHAR_WEIGHT),
+        )
 
     def unknown_share(self, texts: Sequence[str], canonical: Sequence[str] | None = None) -> np.ndarray:
         """Per message, the share of its words (three letters or more) the model has never seen."""
