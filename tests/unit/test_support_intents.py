@@ -198,3 +198,17 @@ def test_the_fast_features_are_scikit_learns() -> None:
         np.asarray(features(current.word_vec, current.char_vec, canon) @ current.coef) + current.intercept
     )
     assert np.allclose(current.logits(texts), reference, atol=1e-4)
+
+
+def test_template_groups_split_frames_from_cores() -> None:
+    from aftercart.domain.support.training import Row, template_groups
+
+    intents = ("a", "b", "c", "d", "e")
+    rows = [
+        Row(f"could you help me {verb} my order", intent)
+        for verb, intent in zip("vwxyz", intents, strict=True)
+    ]
+    rows.append(Row("could you help me track my order", "a"))
+    frames = template_groups(rows)
+    assert set(frames) == {"could you help me _ my order"}
+    assert template_groups(rows, part="core")[-1] == "track"

@@ -97,17 +97,21 @@ def read_csv(path: Path) -> list[Row]:
     return read_rows(text)
 
 
-def template_groups(rows: Sequence[Row]) -> list[str]:
-    """Each row's phrasing template: its words, with those specific to few intents replaced by ``_``.
+def template_groups(rows: Sequence[Row], *, part: str = "frame") -> list[str]:
+    """Each row's phrasing template, split into its frame and its core.
 
-    "could you help me track my order?" and "could you help me cancel my order?" share the frame
-    "could you help me _ my _ ?": holding a frame out tests wording the model has never seen.
+    A word used by more than three intents belongs to the *frame* ("could you help me _ my _ ?"),
+    the others to the *core* ("track order"). ``part="frame"`` keys rows by frame, ``part="core"`` by
+    core: holding out frames tests carrier phrases the model has never seen, holding out cores tests
+    intent wordings it has never seen (the harder of the two).
     """
     per_word: dict[str, set[str]] = {}
     tokenised = [words(r.utterance) for r in rows]
     for toks, row in zip(tokenised, rows, strict=True):
         for tok in toks:
             per_word.setdefault(tok, set()).add(row.intent)
+    if part == "core":
+        return [" ".join(t for t in toks if len(per_word[t]) <= 3) for toks in tokenised]
     return [" ".join(t if len(per_word[t]) > 3 else "_" for t in toks) for toks in tokenised]
 
 

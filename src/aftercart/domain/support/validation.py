@@ -7,7 +7,10 @@ every test row has near-twins in training); these protocols hold out what real c
 * ``flags``: for each of Bitext's language-variation tags Q (colloquial), Z (typos and noise), P (polite)
   and W (offensive), train without every utterance carrying it and
   test on those utterances;
-* ``templates``: 3 folds that hold out whole phrasing templates (:func:`.training.template_groups`).
+* ``templates``: 3 folds that hold out whole phrasing frames, the carrier phrases around the intent's
+  words (:func:`.training.template_groups`);
+* ``cores``: 3 folds that hold out whole intent wordings (the words specific to few intents: "track
+  order" against "check status order eta"), each test row's core unseen in training.
 
 Every model in a protocol is trained with the full recipe (templates, noise, temperature fitted on
 the development paraphrases) and scored with :func:`.scoring.score` at the given threshold.
@@ -25,7 +28,7 @@ from aftercart.domain.support.scoring import Scored, coarse, score
 from aftercart.domain.support.training import DEFAULT_SEED, Row, template_groups, train
 
 FLAGS = "QZPW"
-PROTOCOLS = ("cv", "flags", "templates")
+PROTOCOLS = ("cv", "flags", "templates", "cores")
 
 
 def scored(model: IntentModel, rows: Sequence[Row], threshold: float) -> list[Scored]:
@@ -89,15 +92,16 @@ def validate(
             train_rows = [r for r in rows if flag not in r.flags]
             if test:
                 splits.append((f"flag {flag}", train_rows, test))
-    elif protocol == "templates":
-        frames = sorted(set(template_groups(rows)))
-        random.Random(seed).shuffle(frames)
-        frame_fold = {f: i % 3 for i, f in enumerate(frames)}
-        row_fold = [frame_fold[f] for f in template_groups(rows)]
+    elif protocol in ("templates", "cores"):
+        keys = template_groups(rows, part="frame" if protocol == "templates" else "core")
+        groups = sorted(set(keys))
+        random.Random(seed).shuffle(groups)
+        group_fold = {g: i % 3 for i, g in enumerate(groups)}
+        row_fold = [group_fold[k] for k in keys]
         for fold in range(3):
             test = [r for r, k in zip(rows, row_fold, strict=True) if k == fold]
             train_rows = [r for r, k in zip(rows, row_fold, strict=True) if k != fold]
-            splits.append((f"templates {fold + 1}", train_rows, test))
+            splits.append((f"{protocol} {fold + 1}", train_rows, test))
     else:
         raise ValueError(f"unknown protocol {protocol!r} (one of {', '.join(PROTOCOLS)})")
     return _run(splits, calibration, threshold, seed, progress)
