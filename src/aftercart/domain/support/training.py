@@ -84,7 +84,6 @@ def read_rows(text: str) -> list[Row]:
             flags=(rec.get("flags") or "").strip(),
         )
         for rec in reader
-        if (rec.get("utterance") or "").strip()
     ]
 
 
