@@ -132,7 +132,10 @@ def test_csv_reading_tolerates_a_bom_and_names_missing_columns() -> None:
     with pytest.raises(DataError, match="intent"):
         read_rows("utterance,label\nhello,other\n")
     # Every row is a message, even an empty one (it is classified, as "other").
-    assert [r.intent for r in read_rows("utterance,intent\n,track_order\nhi,other\n")] == ["track_order", "other"]
+    assert [r.intent for r in read_rows("utterance,intent\n,track_order\nhi,other\n")] == [
+        "track_order",
+        "other",
+    ]
 
 
 def test_the_shipped_artifact_loads_without_training_and_matches_its_sidecar() -> None:
