@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,25 @@ def test_accuracy_on_the_hand_written_paraphrases_meets_the_targets(path: Path) 
     assert result["wismo"]["recall"] >= 0.80
     assert result["macro_f1"] >= 0.80
     assert result["unsure_rate"] <= 0.10
+
+
+def test_confidence_is_calibrated_on_the_check_paraphrases() -> None:
+    """Expected calibration error (5 confidence bins) stays small on wording never trained on."""
+    import numpy as np
+
+    from aftercart.domain.support.intents import classify_many
+    from aftercart.domain.support.scoring import coarse
+    from aftercart.domain.support.training import read_csv
+
+    rows = read_csv(CHECK_SET)
+    preds = classify_many([r.utterance for r in rows])
+    conf = np.array([p.confidence for p in preds])
+    right = np.array([p.intent == coarse(r.intent) for r, p in zip(rows, preds, strict=True)])
+    edges = [0.0, 0.6, 0.8, 0.95, 0.99, 1.01]
+    ece = 0.0
+    for lo, hi in pairwise(edges):
+        inside = (conf >= lo) & (conf < hi)
+        if inside.any():
+            ece += inside.mean() * abs(conf[inside].mean() - right[inside].mean())
+    assert ece <= 0.06
+    assert right[conf >= 0.99].mean() >= 0.97  # "sure" means sure
