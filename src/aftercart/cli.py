@@ -25,6 +25,7 @@ ALIASES = {
     "store": "aftercart_store",
     "apikey": "aftercart_apikey",
     "shopify": "aftercart_shopify",
+    "support": "aftercart_support",
 }
 
 
