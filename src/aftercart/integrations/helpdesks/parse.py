@@ -156,8 +156,10 @@ def zendesk_parse(payload: Any, *, api_user: str = "") -> ParsedMessage | None:
         raise PayloadError("ticket.id", "is required")
     requester = _obj(ticket.get("requester"), "ticket.requester", required=False)
     comment = _obj(ticket.get("comment"), "ticket.comment", required=False)
-    author = _text(comment.get("author_email"), "ticket.comment.author_email", limit=254).strip().lower()
-    if (api_user and author == api_user.strip().lower()) or _truthy(comment.get("is_staff")):
+    author_email = (
+        _text(comment.get("author_email"), "ticket.comment.author_email", limit=254).strip().lower()
+    )
+    if (api_user and author_email == api_user.strip().lower()) or _truthy(comment.get("is_staff")):
         return None
     if "public" in comment and not _truthy(comment.get("public")):
         return None
