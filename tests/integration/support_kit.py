@@ -42,11 +42,9 @@ def fake_classify(text: str) -> IntentPrediction:
     return IntentPrediction("other", 0.4)
 
 
-@pytest.fixture
-def classifier(monkeypatch):
+def use_fake_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
     """The support app's classifier, deterministic (the shipped model is the intents helper's)."""
     monkeypatch.setattr("aftercart.support.process.classify", fake_classify)
-    return fake_classify
 
 
 def order_in(

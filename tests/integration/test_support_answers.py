@@ -8,10 +8,15 @@ from aftercart.domain.next_step import StepCode
 from aftercart.orders.selectors import order_state
 from aftercart.support.models import Automation, Conversation, Message
 from aftercart.support.services import Inbound, message_take
-from tests.integration.support_kit import classifier, order_in, support_settings  # noqa: F401
+from tests.integration.support_kit import order_in, support_settings, use_fake_classifier
 from tests.unit.test_next_step import NOW
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _classifier(monkeypatch):
+    use_fake_classifier(monkeypatch)
 
 
 @pytest.fixture
@@ -27,7 +32,7 @@ def take(store, text, *, channel="api", email="ana@example.com", phone="", **ext
     return message_take(store_id=store.pk, inbound=inbound, now=NOW)
 
 
-def test_wismo_with_an_order_number_is_answered_with_the_next_step(store, classifier, frozen):
+def test_wismo_with_an_order_number_is_answered_with_the_next_step(store, frozen):
     support_settings(store)
     order = order_in(store, StepCode.SHIPPED)
     received, automation = take(store, "Hi, where is my order #1001?", email="someone.else@example.com")
@@ -41,7 +46,7 @@ def test_wismo_with_an_order_number_is_answered_with_the_next_step(store, classi
     assert "#1001" in reply.body
 
 
-def test_sender_email_matches_the_one_open_order(store, classifier, frozen):
+def test_sender_email_matches_the_one_open_order(store, frozen):
     support_settings(store)
     order_in(store, StepCode.OUT_FOR_DELIVERY)
     _, automation = take(store, "Where is my parcel?")
@@ -50,7 +55,7 @@ def test_sender_email_matches_the_one_open_order(store, classifier, frozen):
     assert Conversation.objects.get().match == "email"
 
 
-def test_several_open_orders_are_listed_and_none_is_guessed(store, classifier, frozen):
+def test_several_open_orders_are_listed_and_none_is_guessed(store, frozen):
     support_settings(store)
     order_in(store, StepCode.SHIPPED, ref="o1", number="#1001")
     order_in(store, StepCode.BEING_PREPARED, ref="o2", number="#1002")
@@ -92,7 +97,7 @@ def test_something_wrong_goes_to_a_person_with_timeline_intent_and_draft(
     assert event.payload["timeline"] and event.payload["intent"] == automation.intent
 
 
-def test_below_the_threshold_nothing_is_automated(store, classifier, frozen):
+def test_below_the_threshold_nothing_is_automated(store, frozen):
     support_settings(store)
     order_in(store, StepCode.SHIPPED)
     _, automation = take(store, "lowconf #1001")
@@ -100,7 +105,7 @@ def test_below_the_threshold_nothing_is_automated(store, classifier, frozen):
     assert Conversation.objects.get().state == "needs_agent"
 
 
-def test_cancel_before_fulfilment_is_a_fact_in_the_ledger(store, classifier, frozen):
+def test_cancel_before_fulfilment_is_a_fact_in_the_ledger(store, frozen):
     support_settings(store)
     order = order_in(store, StepCode.BEING_PREPARED)
     _, automation = take(store, "Please cancel order #1001")
@@ -109,7 +114,7 @@ def test_cancel_before_fulfilment_is_a_fact_in_the_ledger(store, classifier, fro
     assert order.facts.filter(kind="order.cancelled", source="support").count() == 1
 
 
-def test_cancel_after_shipping_is_refused_with_the_next_step(store, classifier, frozen):
+def test_cancel_after_shipping_is_refused_with_the_next_step(store, frozen):
     support_settings(store)
     order = order_in(store, StepCode.SHIPPED)
     _, automation = take(store, "Please cancel order #1001")
@@ -118,7 +123,7 @@ def test_cancel_after_shipping_is_refused_with_the_next_step(store, classifier, 
     assert "https://track.acme.example/t/" in automation.reply.body
 
 
-def test_address_change_before_handoff_is_recorded(store, classifier, frozen):
+def test_address_change_before_handoff_is_recorded(store, frozen):
     support_settings(store)
     order = order_in(store, StepCode.BEING_PREPARED)
     _, automation = take(
@@ -129,7 +134,7 @@ def test_address_change_before_handoff_is_recorded(store, classifier, frozen):
     assert fact.payload["shipping_address"] == "12 Rue Oberkampf, 75011 Paris"
 
 
-def test_address_change_with_the_carrier_is_explained(store, classifier, frozen):
+def test_address_change_with_the_carrier_is_explained(store, frozen):
     support_settings(store)
     order = order_in(store, StepCode.SHIPPED)
     _, automation = take(store, "Change the address of #1001. New address: 1 Main St, 10001 NYC")
@@ -137,7 +142,7 @@ def test_address_change_with_the_carrier_is_explained(store, classifier, frozen)
     assert not order.facts.filter(kind="order.updated", source="support").exists()
 
 
-def test_refund_intent_gets_the_returns_portal_link(store, classifier, frozen):
+def test_refund_intent_gets_the_returns_portal_link(store, frozen):
     support_settings(store)
     order_in(store, StepCode.DELIVERED)
     _, automation = take(store, "I want a refund for #1001")
@@ -145,7 +150,7 @@ def test_refund_intent_gets_the_returns_portal_link(store, classifier, frozen):
     assert "https://track.acme.example/returns/" in automation.reply.body
 
 
-def test_auto_replies_are_ignored(store, classifier, frozen):
+def test_auto_replies_are_ignored(store, frozen):
     support_settings(store)
     order_in(store, StepCode.SHIPPED)
     _, automation = take(
@@ -158,7 +163,7 @@ def test_auto_replies_are_ignored(store, classifier, frozen):
     assert automation.decision == "ignored" and automation.reply is None
 
 
-def test_one_automated_reply_per_conversation_per_order_state(store, classifier, frozen):
+def test_one_automated_reply_per_conversation_per_order_state(store, frozen):
     support_settings(store)
     order_in(store, StepCode.SHIPPED)
     first = take(store, "Where is my order #1001?", channel="zendesk", thread_id="77", message_id="c1")[1]
@@ -168,7 +173,7 @@ def test_one_automated_reply_per_conversation_per_order_state(store, classifier,
     assert Automation.objects.exclude(reply_key="").count() == 1
 
 
-def test_the_same_message_twice_is_stored_once(store, classifier, frozen):
+def test_the_same_message_twice_is_stored_once(store, frozen):
     support_settings(store)
     order_in(store, StepCode.SHIPPED)
     a, _ = take(store, "Where is #1001?", channel="zendesk", thread_id="9", message_id="c9")
@@ -177,7 +182,7 @@ def test_the_same_message_twice_is_stored_once(store, classifier, frozen):
     assert Message.objects.filter(direction="in").count() == 1
 
 
-def test_a_message_nobody_can_place_is_still_kept(store, classifier, frozen):
+def test_a_message_nobody_can_place_is_still_kept(store, frozen):
     received, automation = take(store, "Hello?", email="stranger@example.com")
     assert received.created
     assert Message.objects.filter(direction="in", conversation=received.conversation).exists()
