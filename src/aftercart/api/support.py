@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from aftercart.api.problems import Problem, field_problem, problem_response
 from aftercart.api.webhooks import _json, _problems
@@ -230,7 +230,7 @@ class ConversationOut(Schema):
 
 
 @router.post("", response={200: ConversationOut, 201: ConversationOut}, summary="A customer's message")
-def conversation_create(request: StoreRequest, payload: ConversationIn) -> tuple[int, ConversationOut]:
+def conversation_create(request: StoreRequest, payload: ConversationIn) -> Status:
     """Store the message and answer it at once when the automation can (``reply``), else it waits
     for a person (``state: needs_agent``). The reply is the order's next step as every touchpoint
     shows it, in the customer's language, with the order's tracking link."""
@@ -278,7 +278,7 @@ def conversation_create(request: StoreRequest, payload: ConversationIn) -> tuple
         duplicate=not received.created,
         reply=reply,
     )
-    return (201 if received.created else 200), out
+    return Status(201 if received.created else 200, out)
 
 
 def _with_step(reply: ReplyOut, order: Order, language: str) -> ReplyOut:
