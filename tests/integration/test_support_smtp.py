@@ -84,7 +84,9 @@ def test_an_email_to_the_inbox_is_answered_on_smtp(store, smtp, inbox):
 
 def test_unknown_recipients_are_refused_at_rcpt(store, inbox):
     support_settings(store)
-    with smtplib.SMTP("127.0.0.1", inbox, timeout=10) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused):
-            client.send_message(mail("Hi", "where is my order", to="nobody@elsewhere.example"))
+    with (
+        smtplib.SMTP("127.0.0.1", inbox, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused),
+    ):
+        client.send_message(mail("Hi", "where is my order", to="nobody@elsewhere.example"))
     assert not Message.objects.exists()
