@@ -187,3 +187,20 @@ def test_a_message_nobody_can_place_is_still_kept(store, frozen):
     assert received.created
     assert Message.objects.filter(direction="in", conversation=received.conversation).exists()
     assert automation.decision == "queued"
+
+
+def test_the_demo_inbox_is_answered_or_escalated(store, frozen):
+    from aftercart.demo.support import seed_support, utterances
+
+    assert utterances()["track_order"], "the corpus (or the built-in list) has WISMO utterances"
+    support_settings(store)
+    for i, code in enumerate([StepCode.SHIPPED, StepCode.LOST, StepCode.BEING_PREPARED, StepCode.DELIVERED]):
+        order_in(store, code, ref=f"d{i}", number=f"#20{i}", email=f"c{i}@example.com")
+    seeded = seed_support(stores={"acme": store}, now=NOW, per_store=60)
+    assert seeded.messages == 60
+    assert seeded.decisions["answered"] > 0 and seeded.decisions["escalated"] > 0, seeded.decisions
+    assert Message.objects.filter(direction="in").count() == 60
+    again = seed_support(stores={"acme": store}, now=NOW, per_store=60)
+    assert again.messages == 60 and Message.objects.filter(direction="in").count() == 60, (
+        "seeding twice adds nothing"
+    )
