@@ -398,3 +398,12 @@ def test_contact_form_requires_csrf(store):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(f"/t/{make_tracking_token(order)}/contact", {"message": "hi"})
     assert response.status_code == 403 and not Message.objects.exists()
+
+
+def test_settings_admin_never_shows_secrets_in_full(admin_client, store):
+    config = support_settings(store, zendesk_api_token="zd-token-1234567890-ABCD")
+    page = admin_client.get(f"/admin/support/supportsettings/{config.pk}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "zd-token-1234567890-ABCD" not in content and "…ABCD" in content
+    assert "gg-secret" not in content and "pm-pass" not in content

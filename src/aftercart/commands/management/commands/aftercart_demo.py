@@ -208,7 +208,9 @@ class Command(BaseCommand):
                 write(f"    {what:<14} {status:<13} {number:<8} {url}")
         if summary.support:
             decided = ", ".join(f"{what} {n}" for what, n in sorted(summary.support.items()))
-            write(f"  Support inbox: {sum(summary.support.values())} customer messages ({decided}); docs/support.md")
+            write(
+                f"  Support inbox: {sum(summary.support.values())} customer messages ({decided}); docs/support.md"
+            )
         write("")
         write("  Orders worth opening (number, order id):")
         for code, rows in summary.examples.items():
