@@ -204,3 +204,18 @@ def test_the_demo_inbox_is_answered_or_escalated(store, frozen):
     assert again.messages == 60 and Message.objects.filter(direction="in").count() == 60, (
         "seeding twice adds nothing"
     )
+
+
+def test_privacy_export_and_erasure_cover_conversations(store, frozen):
+    from aftercart.privacy.services import customer_erase, customer_export
+
+    support_settings(store)
+    order_in(store, StepCode.SHIPPED)
+    take(store, "Where is my order #1001? My name is Ana Lima, call me on +34600111222")
+    take(store, "A question, no order", email="ana@example.com", message_id="x2")
+    exported = customer_export(store, email="ana@example.com").data["sections"]["support"]["conversations"]
+    assert exported and any("Ana Lima" in m["text"] for c in exported for m in c["messages"])
+    customer_erase(store, requested_by="test", email="ana@example.com")
+    assert not Message.objects.filter(body__contains="Ana Lima").exists()
+    assert not Conversation.objects.filter(customer_email="ana@example.com").exists()
+    assert Conversation.objects.count() == 2, "records stay (metrics), the personal data goes"
