@@ -25,8 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from ninja import Field, Router, Schema, Status
 
-from aftercart.api.problems import Problem, field_problem, problem_response
 from aftercart.api.openapi import refuses
+from aftercart.api.problems import Problem, field_problem, problem_response
 from aftercart.api.webhooks import _json, _problems
 from aftercart.domain.contacts import email_key
 from aftercart.integrations.helpdesks.parse import (
