@@ -82,9 +82,7 @@ def test_several_open_orders_are_listed_and_none_is_guessed(store, frozen):
         (StepCode.SHIPPED, "Meine Bestellung #1001 ist kaputt, wo ist der Rest?", "keyword:kaputt"),
     ],
 )
-def test_something_wrong_goes_to_a_person_with_timeline_intent_and_draft(
-    store, classifier, frozen, code, text, reason
-):
+def test_something_wrong_goes_to_a_person_with_timeline_intent_and_draft(store, frozen, code, text, reason):
     support_settings(store)
     order_in(store, code)
     _, automation = take(store, text)
