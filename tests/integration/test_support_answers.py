@@ -35,7 +35,7 @@ def take(store, text, *, channel="api", email="ana@example.com", phone="", **ext
 def test_wismo_with_an_order_number_is_answered_with_the_next_step(store, frozen):
     support_settings(store)
     order = order_in(store, StepCode.SHIPPED)
-    received, automation = take(store, "Hi, where is my order #1001?", email="someone.else@example.com")
+    received, automation = take(store, "Hi, where is my order #1001?")
     assert automation.decision == "answered"
     assert automation.order == order
     conversation = Conversation.objects.get(pk=received.conversation.pk)
@@ -44,6 +44,14 @@ def test_wismo_with_an_order_number_is_answered_with_the_next_step(store, frozen
     assert reply.delivery == "inline"  # the API answers in its response
     assert "https://track.acme.example/t/" in reply.body
     assert "#1001" in reply.body
+
+
+def test_an_order_number_from_a_stranger_is_not_answered_about(store, frozen):
+    support_settings(store)
+    order_in(store, StepCode.SHIPPED)
+    _, automation = take(store, "Where is order #1001?", email="someone.else@example.com")
+    assert automation.decision == "queued" and automation.reply is None
+    assert automation.reasons == ["sender_not_on_order"]
 
 
 def test_sender_email_matches_the_one_open_order(store, frozen):

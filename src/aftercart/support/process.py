@@ -20,6 +20,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from aftercart.domain.arrival import arrived_at
+from aftercart.domain.contacts import email_key, phone_key
 from aftercart.domain.next_step import NextStep
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.support.intents import classify
@@ -135,6 +136,7 @@ def _process(message: Message, conversation: Conversation, now: datetime) -> Aut
         replied_for_state=False,
         asked_number=any(k.startswith("none:") for k in reply_kind_key),
         new_address=bool(address),
+        verified=order is None or _sender_is_customer(conversation, match, state, store.country),
     )
     outcome = decide(situation)
     key = _key(outcome.reply, order, step, match)
@@ -328,6 +330,20 @@ def _order_facts(state: OrderState, step: NextStep) -> OrderFacts:
         delivered_at=arrived_at(state),
         last_scan_in_transit=max((t for t in in_transit if t is not None), default=None),
     )
+
+
+def _sender_is_customer(
+    conversation: Conversation, match: Match, state: OrderState | None, country: str
+) -> bool:
+    """The order came from a signed link or an agent, or the sender's address is the order's."""
+    if match.method in ("token", "current") or conversation.match in ("token", "agent"):
+        return True
+    if state is None:
+        return False
+    if conversation.customer_email and email_key(state.email) == conversation.customer_email:
+        return True
+    phone = phone_key(state.phone, state.country or country) if state.phone else ""
+    return bool(phone) and phone == conversation.customer_phone
 
 
 def _first_name(name: str) -> str:

@@ -275,6 +275,10 @@ class Situation:
     asked_number: bool = False
     #: A new address was found in the message (change of address).
     new_address: bool = False
+    #: The sender is the order's customer: the order came from a signed link, or the sender's
+    #: e-mail or phone is the order's. An order named by number or tracking number by someone
+    #: else is never answered about automatically (its status is the customer's business).
+    verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +327,8 @@ def decide(situation: Situation) -> Outcome:
         return Outcome(Decision.ESCALATE, reasons=tuple(trouble))
     if s.confidence < s.threshold:
         return Outcome(Decision.QUEUE, reasons=("low_confidence",))
+    if s.order is not None and not s.verified:
+        return Outcome(Decision.QUEUE, reasons=("sender_not_on_order",))
     handled = WISMO_INTENTS | REFUND_INTENTS | {"cancel_order", "change_shipping_address"}
     if s.intent not in handled:
         return Outcome(Decision.QUEUE, reasons=(f"intent:{s.intent}",))
