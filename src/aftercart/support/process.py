@@ -232,7 +232,7 @@ def _key(reply: Reply, order: Order | None, step: NextStep | None, match: Match)
     if reply is Reply.NONE:
         return ""
     if order is not None and step is not None:
-        return state_key(order.public_id, step.code.value, reply)
+        return state_key(order.public_id, step.code.value)
     if match.ambiguous:
         ids = ",".join(str(c.order_id) for c in sorted(match.candidates, key=lambda c: c.order_id))
         return f"ambiguous:{ids}"[:120]

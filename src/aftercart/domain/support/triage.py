@@ -362,9 +362,11 @@ def decide(situation: Situation) -> Outcome:
     return Outcome(Decision.ANSWER, Reply.NEXT_STEP, reasons=(f"routine:{order.step_code}",))
 
 
-def state_key(order_public_id: str, step_code: str, reply: Reply) -> str:
-    """The key of "one automated reply per conversation per order state"."""
-    return f"{order_public_id}:{step_code}:{reply.value}"[:120]
+def state_key(order_public_id: str, step_code: str) -> str:
+    """The key of "one automated reply per conversation per order state": the order and its next
+    step. A second question while the order has not moved waits for a person (or for the order
+    to move: a new state may be answered again)."""
+    return f"{order_public_id}:{step_code}"[:120]
 
 
 def _base(language: str) -> str:
