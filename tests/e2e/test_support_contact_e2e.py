@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_question_from_the_tracking_page_is_answered_on_the_page(
-    mobile_page, live_server, seed, clock, monkeypatch  # noqa: F811 (the tracking tests' fixtures)
+    mobile_page,
+    live_server,
+    seed,  # noqa: F811 (the tracking tests' fixture)
+    clock,  # noqa: F811 (the tracking tests' fixture)
+    monkeypatch,
 ):
     use_fake_classifier(monkeypatch)
     order = seed(*transit_scans(clock))
