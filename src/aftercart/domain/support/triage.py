@@ -279,6 +279,8 @@ class Situation:
     #: e-mail or phone is the order's. An order named by number or tracking number by someone
     #: else is never answered about automatically (its status is the customer's business).
     verified: bool = True
+    #: A person has the conversation (escalated or assigned): the automation stays out of it.
+    with_agent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +324,8 @@ def decide(situation: Situation) -> Outcome:
         return Outcome(Decision.IGNORE, reasons=("auto_reply",))
     if not s.automation_enabled:
         return Outcome(Decision.QUEUE, reasons=("automation_off",))
+    if s.with_agent:
+        return Outcome(Decision.QUEUE, reasons=("with_an_agent",))
     trouble = problems(s)
     if trouble:
         return Outcome(Decision.ESCALATE, reasons=tuple(trouble))
