@@ -417,6 +417,7 @@ def _conversation_after(
         fields["state"] = state
     if order is not None:
         fields["order"] = order
+        fields["candidates"] = []
         if match.method and match.method not in ("current",):
             fields["match"] = match.method if match.method != "token" else Conversation.Match.TOKEN
     elif match.ambiguous:
