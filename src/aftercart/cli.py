@@ -26,6 +26,7 @@ ALIASES = {
     "apikey": "aftercart_apikey",
     "shopify": "aftercart_shopify",
     "support": "aftercart_support",
+    "inbox": "aftercart_inbox",
 }
 
 

@@ -24,8 +24,8 @@ from aftercart.domain.support.intents import (
     model,
 )
 from aftercart.domain.support.model import IntentModel
-from aftercart.domain.support.scoring import Scored, coarse, score
 from aftercart.domain.support.normalise import ORDER_MARK, TRACKING_MARK, Speller, canonical
+from aftercart.domain.support.scoring import Scored, coarse, score
 from aftercart.domain.support.training import DataError, read_rows
 
 

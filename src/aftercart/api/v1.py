@@ -13,6 +13,7 @@ from ninja.parser import Parser
 
 from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
 from aftercart.api import claims as claims_api
+from aftercart.api import support as support_api
 from aftercart.api.auth import StoreKey
 from aftercart.api.claims_io import claim_refusal_problem, claim_transition_problem, warranty_problem
 from aftercart.api.openapi import document_problems
@@ -81,6 +82,7 @@ api.add_router("/notifications", notifications.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/care-instructions", care.router)
 api.add_router("/claims", claims_api.router)
+api.add_router("/conversations", support_api.router)
 # At the root: its paths are /orders/{order_id}/packing-slip.pdf and /packing-slips.pdf.
 api.add_router("/", packing.router)
 

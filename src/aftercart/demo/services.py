@@ -23,6 +23,7 @@ from django.utils import timezone
 from aftercart.demo.claims import demo_claim_links, seed_claims
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
+from aftercart.demo.support import seed_support
 from aftercart.domain.facts import Fact
 from aftercart.domain.messaging import Channel
 from aftercart.domain.widget import site_origin
@@ -105,6 +106,8 @@ class DemoSummary:
     return_links: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: The demo claims: what each shows → (status, order number, the claim's page).
     claims: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    #: Support messages seeded, by what the automation decided (answered, escalated, ...).
+    support: dict[str, int] = field(default_factory=dict)
 
 
 class _StoreFields(TypedDict):
@@ -222,6 +225,7 @@ def seed_demo(
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
     summary.facts_accepted += seed_claims(stores=stores, now=now).facts  # claims of every kind and state
+    summary.support = dict(seed_support(stores=stores, now=now).decisions)
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:

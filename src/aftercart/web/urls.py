@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from aftercart.web import packing, preferences, views
-from aftercart.web.ops import returns as ops_returns
-from aftercart.web.ops import setup as ops_setup
-from aftercart.web.ops import shopify as ops_shopify
-from aftercart.web.ops import store_settings as ops_settings
+from aftercart.web import contact, packing, preferences, views
 from aftercart.web.claims import ops as claims_ops
 from aftercart.web.claims import start as claims_start
 from aftercart.web.claims import status as claims_status
 from aftercart.web.claims import warranty as claims_warranty
+from aftercart.web.ops import returns as ops_returns
+from aftercart.web.ops import setup as ops_setup
+from aftercart.web.ops import shopify as ops_shopify
+from aftercart.web.ops import store_settings as ops_settings
 from aftercart.web.returns import offers as returns_offers
 from aftercart.web.returns import start as returns_start
 from aftercart.web.returns import status as returns_status
@@ -25,6 +25,7 @@ urlpatterns = [
     # Tokens are signing.dumps output: URL-safe base64 and ":" (never "/"), so <str:> matches them.
     path("t/<str:token>", views.track_order, name="track-order"),
     path("t/<str:token>/choices", views.track_choice, name="track-choice"),
+    path("t/<str:token>/contact", contact.track_contact, name="track-contact"),
     # The preference page and RFC 8058 one-click unsubscribe (links.preferences_url).
     path("p/<str:token>", preferences.preferences_page, name="preferences"),
     path("p/<str:token>/save", preferences.preferences_save, name="preferences-save"),

@@ -25,6 +25,7 @@ from aftercart.returns import personal_data as returns_data
 from aftercart.returns.receivers import return_parcels, track_returns
 from aftercart.returns.renderers import RETURN_MESSAGES
 from aftercart.returns.selectors import return_steps_for_order
+from aftercart.support import personal_data as support_data
 
 
 def wire() -> None:
@@ -61,3 +62,4 @@ def wire() -> None:
     )
     personal_data_register(PersonalData("claims", claims_data.export, claims_data.erase, claims_data.files))
     personal_data_register(PersonalData("admin_log", admin_log.export, admin_log.erase))
+    personal_data_register(PersonalData("support", support_data.export, support_data.erase))

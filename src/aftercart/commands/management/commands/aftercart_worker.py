@@ -20,6 +20,7 @@ from aftercart.orders.worker import projection_loop, projections_catch_up
 from aftercart.privacy.services import retention_purge
 from aftercart.privacy.worker import retention_loop
 from aftercart.returns.worker import label_purchase_loop, label_purchase_pass
+from aftercart.support.worker import support_loop, support_pass
 
 
 class Command(BaseCommand):
@@ -68,6 +69,8 @@ class Command(BaseCommand):
             while claims_sla_pass():  # claims past their decision or resolution time
                 pass
             call_command("aftercart_deliver", "--once")
+            while support_pass():  # inbound support messages decided, replies sent
+                pass
             while retention_purge():  # off unless AFTERCART_RETENTION_DAYS is set
                 pass
             return
@@ -80,6 +83,7 @@ class Command(BaseCommand):
                 sweep_loop(interval=opts["sweep_interval"]),
                 label_purchase_loop(interval=opts["labels_interval"]),
                 claims_sla_loop(interval=opts["sweep_interval"]),
+                support_loop(interval=1.0),
                 *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
             ]
         )
