@@ -14,6 +14,7 @@ urlpatterns = [
     path("webhooks/twilio/<slug:store>/sms", twilio_sms_webhook, name="webhook-twilio-sms"),
     path("ops/mailbox/", include("aftercart.demo.urls")),
     path("demo/thank-you/<slug:store>", thank_you, name="demo-thank-you"),
+    path("ops/support/", include("aftercart.support.console.urls")),
     path("ops/", include("aftercart.exceptions.urls")),
     path("", include("aftercart.web.urls")),
 ]

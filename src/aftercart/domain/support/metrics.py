@@ -89,14 +89,14 @@ def iso_week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def wismo_per_100_orders(contacts: Iterable[Contact], orders: Iterable[tuple[str, datetime]]) -> list[WeekFigure]:
+def wismo_per_100_orders(
+    contacts: Iterable[Contact], orders: Iterable[tuple[str, datetime]]
+) -> list[WeekFigure]:
     """WISMO contacts per 100 orders, per store and ISO week: the week's WISMO contacts (by when
     they were opened) over the orders placed that week (``orders``: ``(store, placed_at)``), × 100.
 
     Every (store, week) with a contact or an order has a row, sorted by store then week."""
-    wismo: Counter[tuple[str, str]] = Counter(
-        (c.store, iso_week(c.opened_at)) for c in contacts if c.wismo
-    )
+    wismo: Counter[tuple[str, str]] = Counter((c.store, iso_week(c.opened_at)) for c in contacts if c.wismo)
     placed: Counter[tuple[str, str]] = Counter((store, iso_week(at)) for store, at in orders)
     rows = []
     for key in sorted(set(wismo) | set(placed)):

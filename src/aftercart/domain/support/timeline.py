@@ -56,7 +56,9 @@ class Entry:
 def merge(*streams: Iterable[Entry]) -> list[Entry]:
     """The entries of every stream in one list, oldest first; ties broken by :data:`SOURCE_RANK`,
     then each stream's own order. Stable and deterministic whatever order the streams come in."""
-    return list(heapq.merge(*(sorted(s, key=lambda e: e.sort_key) for s in streams), key=lambda e: e.sort_key))
+    return list(
+        heapq.merge(*(sorted(s, key=lambda e: e.sort_key) for s in streams), key=lambda e: e.sort_key)
+    )
 
 
 _STATUS_WORDS = {
@@ -129,8 +131,8 @@ def fact_label(kind: str, payload: Mapping[str, Any], tracking_number: str = "")
         detail = " · ".join(x for x in (_text(p.get("raw_message")), where) if x)
         return label, detail, tone
     if kind == "pickup.ready":
-        location = p.get("location") if isinstance(p.get("location"), Mapping) else {}
-        return "Ready for pickup", _text(location.get("name")), ""
+        location = p.get("location")
+        return "Ready for pickup", _text(location.get("name") if isinstance(location, Mapping) else ""), ""
     if kind == "pickup.collected":
         return "Collected from the pickup point", "", "good"
     if kind == "feedback.received":
