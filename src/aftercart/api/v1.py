@@ -11,8 +11,18 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
-from aftercart.api import support_metrics
+from aftercart.api import (
+    care,
+    carriers,
+    events,
+    inventory,
+    notifications,
+    orders,
+    packing,
+    privacy,
+    returns,
+    support_metrics,
+)
 from aftercart.api.auth import StoreKey
 from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
