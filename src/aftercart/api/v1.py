@@ -11,21 +11,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from aftercart.api import (
-    care,
-    carriers,
-    events,
-    inventory,
-    notifications,
-    orders,
-    packing,
-    privacy,
-    returns,
-    support_metrics,
-)
+from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
 from aftercart.api.auth import StoreKey
 from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
+from aftercart.api.support_metrics import router as support_metrics_router
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
@@ -86,7 +76,7 @@ api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/care-instructions", care.router)
-api.add_router("/support", support_metrics.router)
+api.add_router("/support", support_metrics_router)
 # At the root: its paths are /orders/{order_id}/packing-slip.pdf and /packing-slips.pdf.
 api.add_router("/", packing.router)
 
