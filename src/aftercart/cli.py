@@ -21,6 +21,7 @@ ALIASES = {
     "sweep": "aftercart_sweep",
     "journeys": "aftercart_journeys",
     "packing-slips": "aftercart_packing_slips",
+    "inbox": "aftercart_inbox",
 }
 
 

@@ -10,7 +10,9 @@ else is answered 401 and changes nothing.
 * START (YES, UNSTOP) opts it back in (an explicit opt-in: texts flow again even without the
   order's consent) and confirms.
 * HELP (INFO) answers who is texting and how to stop.
-* Anything else gets an empty reply: nobody reads this inbox.
+* Anything else is a customer's message: it joins the sender's SMS conversation (support), is
+  decided at once, and an automated answer (the order's next step and its link) is the reply;
+  otherwise the reply is empty and the conversation waits for a person.
 
 Every opt-in or opt-out is a ``PreferenceChange`` with the keyword received.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import secrets
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -36,6 +38,7 @@ from aftercart.notifications.models import ChannelConfig, PreferenceSource
 from aftercart.notifications.services import preference_set
 from aftercart.stores.models import Store
 from aftercart.stores.selectors import store_by_slug
+from aftercart.support.services import Inbound, message_take, reply_claim_inline
 
 #: Checked against when the store is unknown, so that it costs what a wrong signature costs.
 _NOBODYS_TOKEN = secrets.token_hex(16)
@@ -83,8 +86,10 @@ def twilio_sms_webhook(request: HttpRequest, store: str) -> HttpResponse:
     body = request.POST.get("Body", "")
     keyword = sms_keyword(body, request.POST.get("OptOutType", ""))
     address = contact_key(Channel.SMS, request.POST.get("From", ""), found.country)
-    if keyword is None or not address:
+    if not address:
         return _twiml()
+    if keyword is None:
+        return _twiml(_support_answer(found, address, request))
     if keyword is not SmsKeyword.HELP:
         preference_set(
             store_id=found.pk,
@@ -109,3 +114,22 @@ def twilio_sms_webhook(request: HttpRequest, store: str) -> HttpResponse:
             if contact:
                 text += " " + gettext("Help: %(contact)s") % {"contact": contact}
     return _twiml(text)
+
+
+def _support_answer(store: Store, address: str, request: HttpRequest) -> str:
+    """Store the text as the sender's support message; the automated answer to send back ("")."""
+    now = timezone.now()
+    inbound = Inbound(
+        channel="sms",
+        thread_id=address,
+        message_id=request.POST.get("MessageSid", "")[:64],
+        sender_phone=address,
+        recipient=request.POST.get("To", "")[:40],
+        text=request.POST.get("Body", ""),
+        region=store.country,
+    )
+    received, automation = message_take(store_id=store.pk, inbound=inbound, now=now)
+    reply = automation.reply if automation is not None and received.created else None
+    if reply is not None and reply_claim_inline(reply_id=reply.pk, now=now):
+        return reply.body
+    return ""

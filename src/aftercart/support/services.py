@@ -20,7 +20,8 @@ from aftercart.support.agents import (
     reply_send,
 )
 from aftercart.support.inbound import Inbound, Received, message_receive
-from aftercart.support.process import message_process, messages_process_due
+from aftercart.support.outbound import reply_claim_inline
+from aftercart.support.process import message_process, message_take, messages_process_due
 
 __all__ = [
     "Inbound",
@@ -31,7 +32,9 @@ __all__ = [
     "conversation_resolve",
     "message_process",
     "message_receive",
+    "message_take",
     "messages_process_due",
     "note_add",
+    "reply_claim_inline",
     "reply_send",
 ]

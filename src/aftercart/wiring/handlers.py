@@ -22,6 +22,7 @@ from aftercart.returns import personal_data as returns_data
 from aftercart.returns.receivers import return_parcels, track_returns
 from aftercart.returns.renderers import RETURN_MESSAGES
 from aftercart.returns.selectors import return_steps_for_order
+from aftercart.support import personal_data as support_data
 
 
 def wire() -> None:
@@ -54,3 +55,4 @@ def wire() -> None:
         PersonalData("returns", returns_data.export, returns_data.erase, returns_data.files)
     )
     personal_data_register(PersonalData("admin_log", admin_log.export, admin_log.erase))
+    personal_data_register(PersonalData("support", support_data.export, support_data.erase))

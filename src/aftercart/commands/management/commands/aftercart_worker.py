@@ -19,6 +19,7 @@ from aftercart.orders.worker import projection_loop, projections_catch_up
 from aftercart.privacy.services import retention_purge
 from aftercart.privacy.worker import retention_loop
 from aftercart.returns.worker import label_purchase_loop, label_purchase_pass
+from aftercart.support.worker import support_loop, support_pass
 
 
 class Command(BaseCommand):
@@ -65,6 +66,8 @@ class Command(BaseCommand):
             while label_purchase_pass():
                 pass
             call_command("aftercart_deliver", "--once")
+            while support_pass():  # inbound support messages decided, replies sent
+                pass
             while retention_purge():  # off unless AFTERCART_RETENTION_DAYS is set
                 pass
             return
@@ -76,6 +79,7 @@ class Command(BaseCommand):
                 delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
                 sweep_loop(interval=opts["sweep_interval"]),
                 label_purchase_loop(interval=opts["labels_interval"]),
+                support_loop(interval=1.0),
                 *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
             ]
         )

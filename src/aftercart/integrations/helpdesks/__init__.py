@@ -1,0 +1,1 @@
+"""Customer messages from helpdesks and inbound e-mail services: payload → :class:`ParsedMessage`."""
