@@ -3,6 +3,7 @@ orders, the inbox's filters, the suggested reply, the actions, the signed sideba
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,12 +11,14 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aftercart.exceptions.models import OrderException
+from aftercart.kernel.i18n import customer_zone
+from aftercart.kernel.presenter import present
 from aftercart.notifications.models import Message as OutboundMessage
 from aftercart.orders.models import Order
-from aftercart.orders.selectors import order_state
+from aftercart.orders.selectors import order_state, order_view
 from aftercart.support.console.reads import InboxFilters, inbox, order_search
 from aftercart.support.console.sidebar import sidebar_query, sidebar_secret, sidebar_signature
 from aftercart.support.metrics import support_figures
@@ -179,9 +182,13 @@ def test_suggested_reply_is_in_the_customers_language_with_the_tracking_link(sta
     c = conversation(store, order=order, language="fr")
     page = staff.get(f"/ops/support/c/{c.public_id}").content.decode()
     reply = re.search(r'<textarea id="reply-body"[^>]*>(.*?)</textarea>', page, re.S).group(1)
-    assert reply.startswith("Bonjour Ana,")
-    assert "#1001" in reply and "/t/" in reply
-    assert "Cordialement" in reply and store.name in reply
+    # the next step in French, as the tracking page words it (the presenter), and the signed link
+    state, step = order_view(order, timezone.now())
+    with translation.override("fr"):
+        headline = present(step, customer_zone(state, store.timezone)).headline
+    assert headline and html.unescape(headline) in html.unescape(reply)
+    assert "#1001" in reply and "/t/" in reply and store.name in reply
+    assert "E-mail, fr)" in page
 
 
 def test_assign_resolve_and_reopen(staff, store, agent):
