@@ -348,3 +348,17 @@ def test_openapi_documents_the_metrics(client):
 
 def test_figures_with_dates_in_utc(store):
     assert support_figures(store=store, since=datetime(2026, 1, 1, tzinfo=UTC)).contacts == 0
+
+
+def test_demo_support_history_goes_through_the_real_services(store):
+    from aftercart.demo.support_console import seed_support_console
+
+    now = MON + timedelta(days=30)
+    for i in range(60):
+        place(store, ref=f"70{i:02d}", at=MON + timedelta(hours=9 * i))
+    seeded = seed_support_console(stores={"acme": store}, now=now, seed=3)
+    assert seeded.conversations == Conversation.objects.count() > 0
+    f = support_figures(store=store, since=now - timedelta(days=40), until=now)
+    assert f.contacts == seeded.conversations and f.orders == 60
+    again = seed_support_console(stores={"acme": store}, now=now, seed=3)
+    assert Conversation.objects.count() == seeded.conversations and again.answered_by_agent == 0

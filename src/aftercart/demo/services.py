@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
+from aftercart.demo.support_console import seed_support_console
 from aftercart.domain.facts import Fact
 from aftercart.domain.messaging import Channel
 from aftercart.domain.widget import site_origin
@@ -216,6 +217,7 @@ def seed_demo(
         demo_easypost_configure(stores, *easypost)
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
+    seed_support_console(stores=stores, now=now)
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:
