@@ -276,6 +276,37 @@ def test_sidebar_refuses_forged_tampered_and_expired_links(client, store):
     assert problem["Content-Type"] == "application/problem+json"
 
 
+def test_a_helpdesk_proxy_uses_the_secret_as_a_bearer_key_and_gets_signed_urls(client, store):
+    place(store)
+    secret = sidebar_secret(store)
+    url = f"/ops/support/sidebar/{store.slug}.json"
+    ok = client.get(url, {"email": "ana@example.com"}, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert ok.status_code == 200 and [o["number"] for o in ok.json()["orders"]] == ["#1001"]
+    bad = client.get(url, {"email": "ana@example.com"}, HTTP_AUTHORIZATION="Bearer " + "0" * 64)
+    assert bad.status_code == 403
+    assert (
+        client.get(f"/ops/support/sidebar/{store.slug}/sign", {"email": "ana@example.com"}).status_code == 403
+    )
+    signed = client.get(
+        f"/ops/support/sidebar/{store.slug}/sign",
+        {"email": "ana@example.com", "ticket": "9"},
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    ).json()
+    path = signed["url"].split("://", 1)[1].split("/", 1)[1]
+    page = client.get("/" + path)
+    assert page.status_code == 200 and "#1001" in page.content.decode()
+    # a store's secret opens no other store's sidebar
+    from aftercart.stores.services import store_create
+
+    other = store_create(slug="other", name="Other")
+    assert (
+        client.get(
+            f"/ops/support/sidebar/{other.slug}.json", HTTP_AUTHORIZATION=f"Bearer {secret}"
+        ).status_code
+        == 403
+    )
+
+
 def test_sidebar_page_may_be_framed_by_the_stores_helpdesk_only(client, store):
     place(store)
     SupportSettings.objects.create(store=store, zendesk_base_url="https://acme.zendesk.com")

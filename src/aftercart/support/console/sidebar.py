@@ -76,8 +76,21 @@ def sidebar_query(store: Store, *, email: str = "", ticket: str = "", lifetime: 
     return urlencode(params)
 
 
+def _bearer(request: HttpRequest, store: Store) -> bool | None:
+    """``None`` without an ``Authorization: Bearer`` header; else whether it is the store's secret
+    (a helpdesk's server-side proxy sends it: Zendesk's secure settings, a Gorgias HTTP integration)."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    return hmac.compare_digest(header[7:].strip().encode(), sidebar_secret(store).encode())
+
+
 def _verified(request: HttpRequest, slug: str) -> tuple[Store | None, str]:
     store = Store.objects.filter(slug=slug).first()
+    if store is not None:
+        bearer = _bearer(request, store)
+        if bearer is not None:
+            return (store, "") if bearer else (None, "bad key")
     params = {k: str(request.GET.get(k, ""))[:300] for k in (*_SIGNED, "sig")}
     if store is None or params["store"] != slug:
         return None, "unknown store"
@@ -211,6 +224,30 @@ def sidebar_json(request: HttpRequest, store: str) -> HttpResponse:
         return _private(_refused(reason, as_json=True))
     data = sidebar_data(shop, email=request.GET.get("email", ""), ticket=request.GET.get("ticket", ""))
     return _private(JsonResponse(data))
+
+
+@never_cache
+@require_safe
+def sidebar_sign(request: HttpRequest, store: str) -> HttpResponse:
+    """For a helpdesk app whose code runs in the agent's browser (Zendesk): its server-side proxy
+    sends the store's secret as a bearer key with the requester's ``email`` and ``ticket``, and gets
+    back the sidebar's URLs signed for ten minutes, for its iframe — the secret never reaches the
+    browser."""
+    shop = Store.objects.filter(slug=store).first()
+    if shop is None or not _bearer(request, shop):
+        return _private(
+            _refused("send the store's sidebar secret as 'Authorization: Bearer <secret>'", as_json=True)
+        )
+    query = sidebar_query(
+        shop,
+        email=str(request.GET.get("email", ""))[:254],
+        ticket=str(request.GET.get("ticket", ""))[:100],
+        lifetime=600,
+    )
+    page = f"{base_url()}/ops/support/sidebar/{shop.slug}?{query}"
+    return _private(
+        JsonResponse({"url": page, "json_url": f"{base_url()}/ops/support/sidebar/{shop.slug}.json?{query}"})
+    )
 
 
 @staff_member_required

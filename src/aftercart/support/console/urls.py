@@ -21,4 +21,5 @@ urlpatterns = [
     # Signed, no login (the helpdesk frames or fetches it): see sidebar.py.
     path("sidebar/<slug:store>", sidebar.sidebar_page, name="sidebar"),
     path("sidebar/<slug:store>.json", sidebar.sidebar_json, name="sidebar-json"),
+    path("sidebar/<slug:store>/sign", sidebar.sidebar_sign, name="sidebar-sign"),
 ]
