@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
+from aftercart.integrations.canonical.schemas import Moment
 from aftercart.stores.http import StoreRequest
 from aftercart.support.metrics import support_figures, support_figures_json
 
@@ -22,10 +23,10 @@ DEFAULT_DAYS = 28
 class PeriodIn(Schema):
     """A period of UTC days: ``from`` included, ``to`` excluded (default: the 28 days up to today)."""
 
-    from_: datetime | None = NinjaField(
+    from_: Moment | None = NinjaField(
         None, alias="from", description="Start (a date or an ISO 8601 time), included."
     )
-    to: datetime | None = NinjaField(None, description="End (a date or an ISO 8601 time), excluded.")
+    to: Moment | None = NinjaField(None, description="End (a date or an ISO 8601 time), excluded.")
 
 
 class WeekOut(Schema):
@@ -79,6 +80,9 @@ def support_metrics(request: StoreRequest, period: Query[PeriodIn]) -> dict[str,
     time p50/p90, and contacts by intent."""
     today = datetime.combine(timezone.now().date() + timedelta(days=1), time.min, tzinfo=UTC)
     until = _moment(period.to) if period.to else today
-    since = _moment(period.from_) if period.from_ else until - timedelta(days=DEFAULT_DAYS)
+    try:
+        since = _moment(period.from_) if period.from_ else until - timedelta(days=DEFAULT_DAYS)
+    except OverflowError:  # "to" at the calendar's first days: the period starts with time
+        since = datetime.min.replace(tzinfo=UTC)
     figures = support_figures(store=request.store, since=since, until=until)
     return {"since": since, "until": until, **support_figures_json(figures)}
