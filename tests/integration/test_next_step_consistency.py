@@ -10,7 +10,10 @@ Spanish:
 * the e-mail (:func:`aftercart.notifications.channels.email.build_email`, rendered, not sent):
   its subject, the first line of the plain-text body and the ``<h1>`` of the HTML part;
 * the SMS (:func:`aftercart.notifications.channels.sms.sms_body`, rendered, not sent): the text
-  between the store's name and the tracking link.
+  between the store's name and the tracking link;
+* the support answer to "where is my order?" (:func:`aftercart.support.services.message_take`):
+  the automated reply when the order's state is routine, the reply drafted for the agent when it
+  is not — the line after "Order <number>:".
 
 A touchpoint that cannot show a code fails here with a message naming it; none is skipped.
 """
@@ -187,9 +190,33 @@ def email_view(store, order: Order) -> dict[str, str]:
     }
 
 
+def support_view(store, order: Order, lang: str, monkeypatch) -> tuple[str, str]:
+    """The decision and the headline line of the support answer to "where is my order?"."""
+    from aftercart.domain.support.intents import IntentPrediction
+    from aftercart.support.models import Conversation
+    from aftercart.support.services import Inbound, message_take
+
+    monkeypatch.setattr(
+        "aftercart.support.process.classify", lambda text: IntentPrediction("track_order", 0.99)
+    )
+    inbound = Inbound(
+        channel="api", text="Where is my order?", order_id=order.pk, language=lang, message_id=f"c-{lang}"
+    )
+    received, automation = message_take(store_id=store.pk, inbound=inbound, now=NOW)
+    assert automation is not None, "support: the message was not decided"
+    conversation = Conversation.objects.get(pk=received.conversation.pk)
+    text = automation.reply.body if automation.reply is not None else conversation.draft_reply
+    lines = text.splitlines()
+    marker = next((i for i, line in enumerate(lines) if NUMBER in line and line.endswith(":")), None)
+    assert marker is not None, f"support: no 'Order {NUMBER}:' line in {text!r}"
+    return automation.decision, lines[marker + 1]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_every_touchpoint_shows_the_same_next_step(scenario, lang, api, client, store, frozen, catalogues):
+def test_every_touchpoint_shows_the_same_next_step(
+    scenario, lang, api, client, store, frozen, catalogues, monkeypatch
+):
     code, facts = SCENARIOS[scenario]
     order = ingest(store, facts, lang)
     _, step = order_view(order, NOW)
@@ -213,6 +240,10 @@ def test_every_touchpoint_shows_the_same_next_step(scenario, lang, api, client, 
     if sms_code != code.value:
         problems.append(f"SMS code is {sms_code!r}, not {code.value!r}")
 
+    decision, seen["support"] = support_view(store, order, lang, monkeypatch)
+    if decision not in ("answered", "escalated"):
+        problems.append(f"support decided {decision!r}")
+
     mail = email_view(store, order)
     seen["email subject"] = mail["subject"]
     seen["email text"] = mail["text"]
@@ -232,6 +263,7 @@ def test_every_touchpoint_shows_the_same_next_step(scenario, lang, api, client, 
         "email text": expected,
         "email html": expected,
         "sms": " ".join(expected.split()),
+        "support": expected,
     }
     for touchpoint, want in wanted.items():
         if seen[touchpoint] != want:

@@ -23,8 +23,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
+from aftercart.api.openapi import refuses
 from aftercart.api.problems import Problem, field_problem, problem_response
 from aftercart.api.webhooks import _json, _problems
 from aftercart.domain.contacts import email_key
@@ -197,9 +198,9 @@ class ConversationIn(Schema):
     """A customer's message from your own channel (chat, app, form). Give the customer's e-mail
     or phone (to find their orders and answer), or the ``order_id`` they are about."""
 
-    message: str = Field(..., min_length=1, max_length=20_000)
+    message: str = Field(..., min_length=1, max_length=20_000, pattern=r"[^\s\u001c-\u001f\u0085]")
     subject: str = Field("", max_length=300)
-    email: str = Field("", max_length=254)
+    email: str = Field("", max_length=254, pattern=r"^([^@\s]+@[^@\s]+)?$")
     phone: str = Field("", max_length=40)
     name: str = Field("", max_length=200)
     order_id: str = Field("", max_length=128, description="Your order id (the one you sent us), if known.")
@@ -229,8 +230,13 @@ class ConversationOut(Schema):
     reply: ReplyOut | None = None
 
 
-@router.post("", response={200: ConversationOut, 201: ConversationOut}, summary="A customer's message")
-def conversation_create(request: StoreRequest, payload: ConversationIn) -> tuple[int, ConversationOut]:
+@router.post(
+    "",
+    response={200: ConversationOut, 201: ConversationOut},
+    summary="A customer's message",
+    openapi_extra=refuses(404),
+)
+def conversation_create(request: StoreRequest, payload: ConversationIn) -> Status:
     """Store the message and answer it at once when the automation can (``reply``), else it waits
     for a person (``state: needs_agent``). The reply is the order's next step as every touchpoint
     shows it, in the customer's language, with the order's tracking link."""
@@ -278,7 +284,7 @@ def conversation_create(request: StoreRequest, payload: ConversationIn) -> tuple
         duplicate=not received.created,
         reply=reply,
     )
-    return (201 if received.created else 200), out
+    return Status(201 if received.created else 200, out)
 
 
 def _with_step(reply: ReplyOut, order: Order, language: str) -> ReplyOut:

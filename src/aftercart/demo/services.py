@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
+from aftercart.demo.support import seed_support
 from aftercart.demo.support_console import seed_support_console
 from aftercart.domain.facts import Fact
 from aftercart.domain.messaging import Channel
@@ -103,6 +104,8 @@ class DemoSummary:
     labels_bought: int = 0
     #: ... → (their order's number, the return's page in the shoppers' portal).
     return_links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Support messages seeded, by what the automation decided (answered, escalated, ...).
+    support: dict[str, int] = field(default_factory=dict)
 
 
 class _StoreFields(TypedDict):
@@ -217,6 +220,7 @@ def seed_demo(
         demo_easypost_configure(stores, *easypost)
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
+    summary.support = dict(seed_support(stores=stores, now=now).decisions)
     seed_support_console(stores=stores, now=now)
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.

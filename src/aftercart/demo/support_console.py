@@ -1,8 +1,8 @@
-"""The demo's support history, for the agent's console and its figures: four weeks of customers
-writing about their orders, through the support app's real inbound path (stored, classified,
-matched, answered automatically or escalated), some escalated ones answered by the demo agent a
-few hours later, a few customers writing again after an automated answer, and two conversations
-left waiting for a person now.
+"""The demo's support history, for the agent's console and its figures: the four weeks before the
+live inbox (``demo/support.py``, the last three days), customers writing about their orders through
+the support app's real inbound path (stored, classified, matched, answered automatically or
+escalated), the escalated ones answered by the demo agent a few hours later, a few customers
+writing again after an automated answer. Without it the weekly figures would have one week.
 
 Everything goes through the services (``message_receive``, ``message_process``, ``reply_send``,
 ``conversation_resolve``) at the moment it would have happened, so the console's timeline, inbox
@@ -33,7 +33,7 @@ from aftercart.support.services import (
 AGENT_USERNAME = "demo-agent"
 #: Share of the month's orders whose customer writes (a store with no support automation sees
 #: one "where is my order?" for every 10 to 20 orders).
-WRITE_SHARE = 0.12
+WRITE_SHARE = 0.08
 
 _QUESTIONS = (
     ("Where is my order?", "Hi, where is my order {number}? I have not received anything yet."),
@@ -110,18 +110,6 @@ def seed_support_console(*, stores: dict[str, Store], now: datetime, seed: int =
                 conversation_resolve(conversation=c, agent=agent, now=answered + timedelta(minutes=5))
                 out.answered_by_agent += 1
             elif c.state == Conversation.State.NEEDS_AGENT:
-                out.waiting.append(c.public_id)
-        # Two customers with a broken item, waiting for a person as the demo opens.
-        for order in [o for o in orders if o.stage in ("delivery", "post_delivery")][-2:]:
-            c = _write(
-                store,
-                order,
-                "Broken item",
-                _QUESTIONS[5][1].format(number=order.number),
-                now - timedelta(hours=1),
-            )
-            out.conversations += 1
-            if c.state == Conversation.State.NEEDS_AGENT:
                 out.waiting.append(c.public_id)
     return out
 

@@ -262,9 +262,12 @@ def build_reply_email(reply: Message, conversation: Conversation) -> EmailMultiA
         headers["References"] = " ".join([*references[-10:], last_in.external_id])
     if reply.author == Message.Author.AUTOMATION:
         headers["Auto-Submitted"] = "auto-replied"
-    subject = reply.subject or conversation.subject or store.name
-    if not subject.lower().startswith("re:") and conversation.subject:
-        subject = f"Re: {conversation.subject}"
+    # In the customer's thread, under their own subject; ours when they gave none.
+    original = conversation.subject.strip()
+    if original:
+        subject = original if original.lower().startswith("re:") else f"Re: {original}"
+    else:
+        subject = reply.subject or store.name
     support = support_address(branding.get("support_email"))
     email = EmailMultiAlternatives(
         subject=" ".join(subject.split())[:300],

@@ -169,7 +169,7 @@ def _process(message: Message, conversation: Conversation, now: datetime) -> Aut
             outcome.reply,
             store=store,
             language=language,
-            name=_first_name(conversation.customer_name),
+            name=_first_name(conversation.customer_name or (state.customer_name if state else "")),
             order=order,
             state=state,
             step=step,

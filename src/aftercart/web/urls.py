@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftercart.web import packing, preferences, views
+from aftercart.web import contact, packing, preferences, views
 from aftercart.web.returns import offers as returns_offers
 from aftercart.web.returns import start as returns_start
 from aftercart.web.returns import status as returns_status
@@ -17,6 +17,7 @@ urlpatterns = [
     # Tokens are signing.dumps output: URL-safe base64 and ":" (never "/"), so <str:> matches them.
     path("t/<str:token>", views.track_order, name="track-order"),
     path("t/<str:token>/choices", views.track_choice, name="track-choice"),
+    path("t/<str:token>/contact", contact.track_contact, name="track-contact"),
     # The preference page and RFC 8058 one-click unsubscribe (links.preferences_url).
     path("p/<str:token>", preferences.preferences_page, name="preferences"),
     path("p/<str:token>/save", preferences.preferences_save, name="preferences-save"),

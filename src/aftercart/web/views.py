@@ -72,6 +72,7 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
     context["languages"] = language_links(request, language)
     _returns_on_tracking_page(context, order, state, token, language, now)
     context["choice_url"] = reverse("web:track-choice", kwargs={"token": token})
+    context["contact_url"] = reverse("web:track-contact", kwargs={"token": token})
     answered = request.GET.get("answered", "")
     context["answered"] = answered in ("1", *(s.value for s in Situation))
     context["answered_line"] = answered in ("1", Situation.ITEM_UNAVAILABLE.value)

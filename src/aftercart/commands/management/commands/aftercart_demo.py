@@ -42,6 +42,7 @@ from aftercart.kernel.console import ConsoleStream
 from aftercart.kernel.loops import loops_start
 from aftercart.notifications.worker import delivery_loop
 from aftercart.returns.worker import label_purchase_loop
+from aftercart.support.worker import support_loop
 
 
 class Command(BaseCommand):
@@ -114,6 +115,7 @@ class Command(BaseCommand):
                     delivery_loop(interval=2.0),
                     sweep_loop(interval=300.0),
                     label_purchase_loop(interval=2.0),
+                    support_loop(interval=1.0),
                 ]
             ):
                 self.stdout.write(
@@ -204,6 +206,11 @@ class Command(BaseCommand):
             for what, status in summary.returns.items():
                 number, url = summary.return_links.get(what, ("", ""))
                 write(f"    {what:<14} {status:<13} {number:<8} {url}")
+        if summary.support:
+            decided = ", ".join(f"{what} {n}" for what, n in sorted(summary.support.items()))
+            write(
+                f"  Support inbox: {sum(summary.support.values())} customer messages ({decided}); docs/support.md"
+            )
         write("")
         write("  Orders worth opening (number, order id):")
         for code, rows in summary.examples.items():
