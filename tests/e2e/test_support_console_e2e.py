@@ -17,10 +17,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from aftercart.orders.models import Order
+from aftercart.support.console.sidebar import sidebar_query
 from aftercart.support.inbound import Inbound
 from aftercart.support.models import Conversation
 from aftercart.support.outbound import replies_send_due
 from aftercart.support.services import message_process, message_receive
+from tests.e2e.axe import axe_violations
 from tests.integration.support_console_data import place, ship
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,11 +96,13 @@ def test_agent_finds_the_order_reads_its_timeline_and_answers_by_email(
     assert text.index("Order placed") < text.index("Shipped") < text.index("Customer wrote (E-mail)")
     assert "tracking.event" not in text and "order.placed" not in text
     assert page.locator("[data-step]").first.is_visible()
+    assert axe_violations(page) == []
 
     # Answer the conversation from its page: the suggested reply, edited.
     page.get_by_role("link", name="My scarf").first.click()
     reply = page.get_by_label("Suggested reply (edit before sending if you like)")
     suggested = reply.input_value()
+    assert axe_violations(page) == []
     assert "/t/" in suggested and "#1001" in suggested
     reply.fill(
         "Hello Ana,\n\nSorry about the scarf: a new one leaves today.\n\n" + suggested.split("\n\n", 1)[1]
@@ -123,6 +127,13 @@ def test_agent_finds_the_order_reads_its_timeline_and_answers_by_email(
     page.goto(f"{base}/ops/support/orders/{Order.objects.get(external_id='1001').pk}")
     assert "Reply by maria (E-mail)" in page.locator("ol.timeline").inner_text()
 
+    # The helpdesk sidebar for Ana, as Zendesk would frame it.
+    page.goto(
+        f"{base}/ops/support/sidebar/{escalated.store.slug}?{sidebar_query(escalated.store, email='ana@example.com')}"
+    )
+    assert "#1001" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+
 
 def test_console_fits_a_phone(mobile_page, live_server, escalated, agent):
     page = mobile_page
@@ -143,6 +154,7 @@ def test_console_fits_a_phone(mobile_page, live_server, escalated, agent):
                  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).length"""
         )
         assert unnamed == 0, path
+        assert axe_violations(page) == [], path
     page.goto(f"{base}/ops/support/c/{escalated.public_id}")
     assert page.get_by_role("button", name="Send reply").is_visible()
 
@@ -169,3 +181,11 @@ def test_metrics_charts_draw_under_the_csp_with_their_tables(page, live_server, 
     page.get_by_text("Figures: Contacts by intent").click()
     intent = (escalated.intent or "other").replace("_", " ")
     assert page.get_by_role("row", name=f"{intent} 1", exact=True).is_visible()
+    assert axe_violations(page) == []  # the charts' canvases, captions and tables
+
+
+def test_the_accessibility_check_does_find_violations(page):
+    """The axe run above can fail: a page with an unlabelled field and an image without text."""
+    page.set_content('<html><body><main><img src="x.png"><input name="q"></main></body></html>')
+    found = {v["id"] for v in axe_violations(page)}
+    assert {"image-alt", "label", "html-has-lang"} <= found
