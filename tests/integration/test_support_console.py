@@ -393,3 +393,42 @@ def test_demo_support_history_goes_through_the_real_services(store):
     assert f.contacts == seeded.conversations and f.orders == 60
     again = seed_support_console(stores={"acme": store}, now=now, seed=3)
     assert Conversation.objects.count() == seeded.conversations and again.answered_by_agent == 0
+
+
+def test_an_unmatched_conversation_offers_the_customers_orders_and_is_matched_in_one_click(staff, store):
+    first = place(store)
+    second = place(store, ref="1002")
+    c = conversation(store, order=None)
+    page = staff.get(f"/ops/support/c/{c.public_id}").content.decode()
+    assert "Match to #1001" in page and "Match to #1002" in page
+    staff.post(f"/ops/support/c/{c.public_id}/match", {"order": str(second.pk)})
+    c.refresh_from_db()
+    assert c.order == second and c.match == Conversation.Match.AGENT
+    assert "Match to" not in staff.get(f"/ops/support/c/{c.public_id}").content.decode()
+    from aftercart.stores.services import store_create
+
+    elsewhere = place(store_create(slug="other", name="Other"), ref="1003")
+    staff.post(f"/ops/support/c/{c.public_id}/match", {"order": str(elsewhere.pk)})
+    c.refresh_from_db()
+    assert c.order == second  # another store's order is refused
+
+
+def test_the_timeline_reads_each_source_once(store, django_assert_num_queries):
+    order = place(store)
+    ship(store)
+    for i in range(3):
+        c = conversation(store, order=order, at=MON + i * H)
+        answer(c, MON + i * H + timedelta(minutes=1), automated=True)
+    with django_assert_num_queries(5):  # facts, cases, returns, messages, conversations
+        entries = order_timeline(order)
+    assert len([e for e in entries if e.source == "conversation"]) == 6
+
+
+def test_the_figures_are_two_queries_whatever_the_volume(store, django_assert_num_queries):
+    for i in range(5):
+        place(store, ref=f"80{i}", at=MON + i * H)
+        c = conversation(store, at=MON + i * H)
+        answer(c, MON + i * H + timedelta(minutes=1), automated=True)
+    with django_assert_num_queries(2):  # the conversations with their answers, the orders
+        f = support_figures(store=store, since=MON, until=MON + timedelta(days=1))
+    assert f.contacts == 5 and f.automation_rate == 1.0

@@ -17,7 +17,7 @@ from aftercart.orders.selectors import normalise_number
 from aftercart.stores.models import Store
 from aftercart.support.models import Conversation
 
-__all__ = ["InboxFilters", "can_cancel", "inbox", "order_search"]
+__all__ = ["InboxFilters", "can_cancel", "inbox", "match_candidates", "order_search"]
 
 #: Most orders one search lists (a customer rarely has more; a number can repeat across stores).
 MAX_RESULTS = 50
@@ -96,6 +96,24 @@ def order_search(query: str, store: Store | None = None) -> list[Order]:
         .select_related("store")
         .order_by("-placed_at", "-pk")[:MAX_RESULTS]
     )
+
+
+def match_candidates(conversation: Conversation) -> list[Order]:
+    """Orders an unmatched conversation may be about: the ones the matcher hesitated between, and
+    the store's orders from the customer's e-mail address or phone, newest first."""
+    ids = set(
+        Order.objects.filter(
+            store_id=conversation.store_id, public_id__in=conversation.candidates or []
+        ).values_list("pk", flat=True)
+    )
+    email = email_key(conversation.customer_email)
+    if email:
+        rows = Order.objects.filter(store_id=conversation.store_id, email=email)
+        ids |= set(rows.values_list("pk", flat=True)[:MAX_RESULTS])
+    if conversation.customer_phone:
+        phone = phone_key(conversation.customer_phone, conversation.store.country)
+        ids |= orders_of_customer(store_id=conversation.store_id, emails=(), phones=[phone] if phone else [])
+    return list(Order.objects.filter(pk__in=list(ids)).order_by("-placed_at", "-pk")[:MAX_RESULTS])
 
 
 def can_cancel(state: OrderState) -> bool:

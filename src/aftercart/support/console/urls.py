@@ -16,6 +16,7 @@ urlpatterns = [
     path("c/<str:public_id>/assign", views.conversation_assign, name="assign"),
     path("c/<str:public_id>/resolve", views.conversation_resolve, name="resolve"),
     path("c/<str:public_id>/reopen", views.conversation_reopen, name="reopen"),
+    path("c/<str:public_id>/match", views.conversation_match, name="match"),
     path("metrics", metrics_page.metrics_page, name="metrics"),
     path("sidebar-setup", sidebar.sidebar_setup, name="sidebar-setup"),
     # Signed, no login (the helpdesk frames or fetches it): see sidebar.py.

@@ -30,7 +30,7 @@ from aftercart.orders.selectors import order_view
 from aftercart.stores.models import Store
 from aftercart.support import services
 from aftercart.support.console.actions import CancelRefused, order_cancel_by_agent
-from aftercart.support.console.reads import InboxFilters, can_cancel, inbox, order_search
+from aftercart.support.console.reads import InboxFilters, can_cancel, inbox, match_candidates, order_search
 from aftercart.support.console.suggest import reply_language, suggest_reply
 from aftercart.support.models import Conversation
 from aftercart.support.selectors import conversation_detail, conversations_for_order, state_counts
@@ -187,6 +187,7 @@ def conversation_page(request: HttpRequest, public_id: str) -> HttpResponse:
         context["reply_text"] = c.draft_reply or suggestion.text
     else:
         context["reply_text"] = c.draft_reply
+        context["candidates"] = match_candidates(c)
     staff = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
     context["staff"] = staff
     return render(request, "support/console/conversation.html", context)
@@ -255,6 +256,21 @@ def conversation_reopen(request: HttpRequest, public_id: str) -> HttpResponse:
     c = _conversation(public_id)
     services.conversation_reopen(conversation=c, agent=request.user, now=timezone.now())
     messages.success(request, "Reopened.")
+    return _back(request, c)
+
+
+@staff_member_required
+@require_POST
+def conversation_match(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Attach the conversation to one of its store's orders (an ambiguous or missed match)."""
+    c = _conversation(public_id)
+    raw = request.POST.get("order", "")
+    order = Order.objects.filter(pk=int(raw), store_id=c.store_id).first() if raw.isdigit() else None
+    if order is None:
+        messages.error(request, "No such order in this store.")
+        return _back(request, c)
+    services.conversation_order_set(conversation=c, agent=request.user, order=order, now=timezone.now())
+    messages.success(request, f"Matched to order {order}.")
     return _back(request, c)
 
 
