@@ -396,7 +396,7 @@ def test_demo_support_history_goes_through_the_real_services(store):
 
 
 def test_an_unmatched_conversation_offers_the_customers_orders_and_is_matched_in_one_click(staff, store):
-    first = place(store)
+    place(store)
     second = place(store, ref="1002")
     c = conversation(store, order=None)
     page = staff.get(f"/ops/support/c/{c.public_id}").content.decode()
