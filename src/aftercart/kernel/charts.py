@@ -62,10 +62,12 @@ def chart(
     unit: str = "",
     label_heading: str = "",
     horizontal: bool = False,
+    integer: bool = False,
     table_open: bool = False,
 ) -> Chart:
     """A chart ``id`` (lower case, digits, hyphens; unique on the page) of ``series`` over ``labels``,
-    as bars or a line (``kind``), values suffixed with ``unit`` in ticks, tooltips and the table."""
+    as bars or a line (``kind``), values suffixed with ``unit`` in ticks, tooltips and the table;
+    ``integer``: counts (whole-number ticks); ``horizontal``: bars along the x axis."""
     if not _ID.match(id):
         raise ValueError(f"chart id {id!r}: lower-case letters, digits and hyphens")
     if kind not in ("bar", "line"):
@@ -77,6 +79,7 @@ def chart(
         "type": kind,
         "unit": unit,
         "horizontal": horizontal,
+        "integer": integer,
         "labels": list(labels),
         "series": [{"label": s.label, "data": list(s.data)} for s in series],
     }

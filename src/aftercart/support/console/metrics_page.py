@@ -57,6 +57,7 @@ def metrics_charts(f: SupportFigures) -> list:
             labels=[intent.replace("_", " ") for intent, _ in f.by_intent],
             series=[Series("Contacts", [n for _, n in f.by_intent])],
             horizontal=True,
+            integer=True,
             label_heading="Intent",
         ),
     ]

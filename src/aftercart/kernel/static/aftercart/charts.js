@@ -1,6 +1,7 @@
 /* Draws every <canvas data-chart="ID"> from the JSON block <script type="application/json" id="ID">
    (made by aftercart.kernel.charts.chart and the ops/_chart.html include; see docs/architecture.md).
-   The block: {"type": "bar"|"line", "labels": [...], "unit": "" | "%" | "s" ...,
+   The block: {"type": "bar"|"line", "labels": [...], "unit": "" | "%" | "s" ..., "integer": bool,
+               "horizontal": bool,
                "series": [{"label": "...", "data": [numbers or null]}, ...]}.
    No inline script anywhere (CSP): this file is loaded with defer and also redraws the charts in
    content htmx swaps in. The figures are always in the table the include renders beside the chart. */
@@ -32,9 +33,12 @@
                    tooltip: { callbacks: { label: function (ctx) {
                      var v = ctx.parsed[spec.horizontal ? "x" : "y"];
                      return (ctx.dataset.label ? ctx.dataset.label + ": " : "") + v + unit; } } } },
-        scales: spec.horizontal
-          ? { x: { beginAtZero: true, ticks: { callback: function (v) { return v + unit; } } } }
-          : { y: { beginAtZero: true, ticks: { callback: function (v) { return v + unit; } } } }
+        scales: (function () {
+          var values = { beginAtZero: true,
+                         ticks: { precision: spec.integer ? 0 : undefined,
+                                  callback: function (v) { return v + unit; } } };
+          return spec.horizontal ? { x: values } : { y: values };
+        })()
       }
     });
   }
