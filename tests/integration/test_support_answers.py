@@ -82,9 +82,7 @@ def test_several_open_orders_are_listed_and_none_is_guessed(store, frozen):
         (StepCode.SHIPPED, "Meine Bestellung #1001 ist kaputt, wo ist der Rest?", "keyword:kaputt"),
     ],
 )
-def test_something_wrong_goes_to_a_person_with_timeline_intent_and_draft(
-    store, classifier, frozen, code, text, reason
-):
+def test_something_wrong_goes_to_a_person_with_timeline_intent_and_draft(store, frozen, code, text, reason):
     support_settings(store)
     order_in(store, code)
     _, automation = take(store, text)
@@ -219,3 +217,48 @@ def test_privacy_export_and_erasure_cover_conversations(store, frozen):
     assert not Message.objects.filter(body__contains="Ana Lima").exists()
     assert not Conversation.objects.filter(customer_email="ana@example.com").exists()
     assert Conversation.objects.count() == 2, "records stay (metrics), the personal data goes"
+
+
+def test_agents_reply_assign_resolve_and_the_customer_reopens(store, frozen, smtp, django_user_model):
+    from aftercart.support.outbound import replies_send_due
+    from aftercart.support.selectors import conversation_detail, conversations_list, state_counts
+    from aftercart.support.services import (
+        conversation_assign,
+        conversation_order_set,
+        conversation_resolve,
+        note_add,
+        reply_send,
+    )
+
+    support_settings(store)
+    order = order_in(store, StepCode.LOST)
+    received, _ = take(store, "Where is my order #1001?", channel="email", message_id="<q1@mail.example.com>")
+    conversation = received.conversation
+    agent = django_user_model.objects.create_user("agent", password="x")
+    assert [c.pk for c in conversations_list(store_id=store.pk, states=["needs_agent"])] == [conversation.pk]
+    conversation_assign(conversation=conversation, agent=agent, assignee=agent, now=NOW)
+    note_add(conversation=conversation, agent=agent, body="Carrier claim opened", now=NOW)
+    conversation_order_set(conversation=conversation, agent=agent, order=order, now=NOW)
+    reply = reply_send(
+        conversation=conversation, agent=agent, body="We are sending a new parcel today.", now=NOW
+    )
+    assert reply.delivery == "pending" and reply.author == "agent"
+    assert replies_send_due(now=NOW) == 1
+    (mail,) = smtp.inbox.received
+    assert mail["In-Reply-To"] == "<q1@mail.example.com>" and "Auto-Submitted" not in mail
+    conversation_resolve(conversation=conversation, agent=agent, now=NOW)
+    assert state_counts(store_id=store.pk)["resolved"] == 1
+    detail = conversation_detail(public_id=conversation.public_id)
+    kinds = [(m.direction, m.kind) for m in detail.messages]
+    assert ("internal", "note") in kinds and ("out", "message") in kinds and detail.automations
+    # The customer writes again in the thread: the conversation is open again.
+    take(
+        store,
+        "Thanks, but when?",
+        channel="email",
+        message_id="<q2@mail.example.com>",
+        headers={"in-reply-to": mail["Message-ID"]},
+    )
+    conversation.refresh_from_db()
+    assert conversation.state != "resolved"
+    assert Message.objects.filter(conversation=conversation, direction="in").count() == 2

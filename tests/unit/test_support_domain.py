@@ -267,3 +267,68 @@ def test_language_and_new_address():
         == "12 Rue Oberkampf, 75011 Paris"
     )
     assert new_address_in("please change my address") == ""
+
+
+# --- helpdesk and inbound e-mail payloads -------------------------------------------------------
+
+from aftercart.integrations.helpdesks.parse import (  # noqa: E402
+    PayloadError,
+    gorgias_parse,
+    postmark_parse,
+    zendesk_parse,
+    zendesk_verify,
+)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=20,
+)
+shaped = st.fixed_dictionaries(
+    {},
+    optional={
+        "ticket": json_values
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "id": json_values,
+                "comment": json_values,
+                "requester": json_values,
+                "messages": json_values,
+                "customer": json_values,
+            },
+        ),
+        "message": json_values,
+        "type": st.sampled_from(["zen:event-type:ticket.comment_added", "x"]) | json_values,
+        "detail": json_values,
+        "event": json_values,
+        "From": json_values,
+        "FromFull": json_values,
+        "TextBody": json_values,
+        "HtmlBody": json_values,
+        "Headers": json_values,
+        "ToFull": json_values,
+    },
+)
+
+
+@given(json_values | shaped)
+def test_payload_parsers_only_ever_refuse_cleanly(payload):
+    for parse in (zendesk_parse, gorgias_parse, postmark_parse):
+        try:
+            parse(payload)
+        except PayloadError as exc:
+            assert exc.field
+
+
+def test_zendesk_signature_is_over_timestamp_and_body():
+    import base64
+    import hashlib
+    import hmac
+
+    body, ts = b'{"a": 1}', "2026-03-03T10:00:00Z"
+    good = base64.b64encode(hmac.new(b"s", ts.encode() + body, hashlib.sha256).digest()).decode()
+    assert zendesk_verify("s", body, good, ts)
+    assert not zendesk_verify("s", body + b" ", good, ts)
+    assert not zendesk_verify("s", body, good, "2026-03-03T10:00:01Z")
+    assert not zendesk_verify("", body, good, ts) and not zendesk_verify("s", body, "!!", ts)

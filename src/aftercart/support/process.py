@@ -69,7 +69,7 @@ def message_process(*, message_id: int, now: datetime) -> Automation | None:
         if message is None:
             return None
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("store", "order")
             .get(pk=message.conversation_id)
         )
