@@ -204,6 +204,9 @@ def test_assign_resolve_and_reopen(staff, store, agent):
     staff.post(f"{url}/reopen")
     c.refresh_from_db()
     assert c.state == Conversation.State.NEEDS_AGENT
+    for nonsense in ("9" * 40, "１２", "abc", "-1"):  # refused, never a server error
+        assert staff.post(f"{url}/assign", {"assignee": nonsense}).status_code == 303
+        assert staff.post(f"{url}/match", {"order": nonsense}).status_code == 303
     staff.post(f"{url}/assign", {"assignee": ""})
     c.refresh_from_db()
     assert c.assignee is None
@@ -368,6 +371,16 @@ def test_metrics_page_draws_charts_with_their_tables(staff, store):
     assert '<script id="wismo-per-100-data" type="application/json">' in page
     assert "chart-4.6.2.umd.min.js" in page and "charts.js" in page
     assert "<details" in page and '<th scope="row">track order</th>' in page
+
+
+def test_metrics_page_takes_any_period_without_failing(staff):
+    for query in (
+        {"to": "0001-01-01"},
+        {"from": "2026-02-30"},
+        {"from": "x", "to": "9999-12-31"},
+        {"from": "2026-03-09", "to": "2026-03-01"},
+    ):
+        assert staff.get("/ops/support/metrics", query).status_code == 200, query
 
 
 def test_openapi_documents_the_metrics(client):

@@ -21,7 +21,11 @@ DEFAULT_DAYS = 35
 
 
 def _day(value: str) -> datetime | None:
-    day = parse_date(value.strip()) if value else None
+    """A ``YYYY-MM-DD`` day at midnight UTC; anything else (``2026-02-30`` too) is no day."""
+    try:
+        day = parse_date(value.strip()) if value else None
+    except ValueError:
+        return None
     return datetime.combine(day, time.min, tzinfo=UTC) if day else None
 
 
@@ -70,9 +74,12 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     until = _day(request.GET.get("to", "")) or datetime.combine(
         now.date() + timedelta(days=1), time.min, tzinfo=UTC
     )
-    since = _day(request.GET.get("from", "")) or until - timedelta(days=DEFAULT_DAYS)
-    if since >= until:
-        since = until - timedelta(days=1)
+    try:
+        since = _day(request.GET.get("from", "")) or until - timedelta(days=DEFAULT_DAYS)
+        if since >= until:
+            since = until - timedelta(days=1)
+    except OverflowError:  # "to" in the calendar's first days: from its very start
+        since = datetime.min.replace(tzinfo=UTC)
     store = Store.objects.filter(slug=request.GET.get("store", "")).first()
     f = support_figures(store=store, since=since, until=until)
     tiles = [

@@ -193,6 +193,11 @@ def conversation_page(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "support/console/conversation.html", context)
 
 
+def _an_id(value: str) -> bool:
+    """A primary key as posted: digits a database integer holds (longer ones name nothing)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def _back(request: HttpRequest, c: Conversation) -> HttpResponse:
     response = HttpResponseRedirect(reverse("support_console:conversation", args=[c.public_id]))
     response.status_code = 303
@@ -229,7 +234,7 @@ def conversation_assign(request: HttpRequest, public_id: str) -> HttpResponse:
     elif target == "":
         assignee = None
     else:
-        assignee = users.filter(pk=int(target)).first() if target.isdigit() else None
+        assignee = users.filter(pk=int(target)).first() if _an_id(target) else None
         if assignee is None:
             messages.error(request, "No such staff user.")
             return _back(request, c)
@@ -265,7 +270,7 @@ def conversation_match(request: HttpRequest, public_id: str) -> HttpResponse:
     """Attach the conversation to one of its store's orders (an ambiguous or missed match)."""
     c = _conversation(public_id)
     raw = request.POST.get("order", "")
-    order = Order.objects.filter(pk=int(raw), store_id=c.store_id).first() if raw.isdigit() else None
+    order = Order.objects.filter(pk=int(raw), store_id=c.store_id).first() if _an_id(raw) else None
     if order is None:
         messages.error(request, "No such order in this store.")
         return _back(request, c)
