@@ -35,7 +35,7 @@ def take(store, text, *, channel="api", email="ana@example.com", phone="", **ext
 def test_wismo_with_an_order_number_is_answered_with_the_next_step(store, frozen):
     support_settings(store)
     order = order_in(store, StepCode.SHIPPED)
-    received, automation = take(store, "Hi, where is my order #1001?", email="someone.else@example.com")
+    received, automation = take(store, "Hi, where is my order #1001?")
     assert automation.decision == "answered"
     assert automation.order == order
     conversation = Conversation.objects.get(pk=received.conversation.pk)
@@ -44,6 +44,14 @@ def test_wismo_with_an_order_number_is_answered_with_the_next_step(store, frozen
     assert reply.delivery == "inline"  # the API answers in its response
     assert "https://track.acme.example/t/" in reply.body
     assert "#1001" in reply.body
+
+
+def test_an_order_number_from_a_stranger_is_not_answered_about(store, frozen):
+    support_settings(store)
+    order_in(store, StepCode.SHIPPED)
+    _, automation = take(store, "Where is order #1001?", email="someone.else@example.com")
+    assert automation.decision == "queued" and automation.reply is None
+    assert automation.reasons == ["sender_not_on_order"]
 
 
 def test_sender_email_matches_the_one_open_order(store, frozen):
@@ -262,3 +270,43 @@ def test_agents_reply_assign_resolve_and_the_customer_reopens(store, frozen, smt
     conversation.refresh_from_db()
     assert conversation.state != "resolved"
     assert Message.objects.filter(conversation=conversation, direction="in").count() == 2
+
+
+def test_a_conversation_with_a_person_stays_with_the_person(store, frozen, django_user_model):
+    from aftercart.support.services import conversation_assign
+
+    support_settings(store)
+    order_in(store, StepCode.SHIPPED)
+    received, _ = take(store, "Where is my order #1001?", channel="zendesk", thread_id="5", message_id="a")
+    agent = django_user_model.objects.create_user("agent2", password="x")
+    conversation_assign(conversation=received.conversation, agent=agent, assignee=agent, now=NOW)
+    _, again = take(store, "And now? where is it", channel="zendesk", thread_id="5", message_id="b")
+    assert again.decision == "queued" and again.reasons == ["with_an_agent"] and again.reply is None
+    # An out-of-office reply in it changes nothing.
+    _, ooo = take(
+        store,
+        "Out of office",
+        channel="zendesk",
+        thread_id="5",
+        message_id="c",
+        headers={"auto-submitted": "auto-replied"},
+    )
+    assert ooo.decision == "ignored"
+    assert Conversation.objects.get(pk=received.conversation.pk).state == "needs_agent"
+
+
+def test_a_message_that_cannot_be_decided_is_handed_to_a_person(store, frozen, monkeypatch):
+    from aftercart.support.process import MAX_ATTEMPTS, messages_process_due
+
+    def broken(text):
+        raise RuntimeError("model unavailable")
+
+    monkeypatch.setattr("aftercart.support.process.classify", broken)
+    received, automation = take(store, "Where is my order?")
+    assert automation is None and received.created, "stored even though nothing could be decided"
+    for _ in range(MAX_ATTEMPTS):
+        messages_process_due(now=NOW)
+    message = Message.objects.get(pk=received.message.pk)
+    assert message.processed_at is not None and "model unavailable" in message.last_error
+    conversation = Conversation.objects.get(pk=received.conversation.pk)
+    assert conversation.state == "needs_agent" and conversation.escalation_reasons == ["processing_failed"]

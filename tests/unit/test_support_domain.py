@@ -101,6 +101,11 @@ briefs = st.lists(st.builds(brief, st.integers(1, 30), st.booleans(), st.integer
 
 @given(briefs, briefs, briefs)
 def test_choice_never_guesses_between_several(by_number, by_tracking, by_contact):
+    # One order is one order: a lookup never returns it twice with different facts.
+    by_number, by_tracking, by_contact = (
+        list({b.order_id: b for b in reversed(found)}.values())
+        for found in (by_number, by_tracking, by_contact)
+    )
     match = choose_order(by_number=by_number, by_tracking=by_tracking, by_contact=by_contact, now=NOW)
     numbered = {b.order_id for b in by_number}
     if len(numbered) > 1:
@@ -224,8 +229,11 @@ facts_strategy = st.builds(
     enabled=st.booleans(),
     replied=st.booleans(),
     candidates=st.integers(0, 3),
+    verified=st.booleans(),
 )
-def test_the_policys_promises(intent, confidence, threshold, text, order, auto, enabled, replied, candidates):
+def test_the_policys_promises(
+    intent, confidence, threshold, text, order, auto, enabled, replied, candidates, verified
+):
     s = situation(
         intent=intent,
         confidence=confidence,
@@ -236,6 +244,7 @@ def test_the_policys_promises(intent, confidence, threshold, text, order, auto, 
         automation_enabled=enabled,
         replied_for_state=replied,
         candidates=candidates,
+        verified=verified,
     )
     outcome = decide(s)
     automated = outcome.reply is not Reply.NONE or outcome.action
@@ -246,6 +255,7 @@ def test_the_policys_promises(intent, confidence, threshold, text, order, auto, 
         assert not replied, "one automated reply per conversation per order state"
         assert not harm_words(text, s.languages) and not sounds_angry(text), "harm and anger go to a person"
     if order is not None and automated:
+        assert verified, "an order's status goes only to its customer"
         assert order.step_code in ROUTINE_STEPS | {"cancelled"}, "something wrong is never auto-closed"
     if outcome.action == "cancel_order":
         assert not order.shipped and not order.cancelled

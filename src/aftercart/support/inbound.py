@@ -128,9 +128,13 @@ def message_receive(*, store_id: int, inbound: Inbound, now: datetime) -> Receiv
                 body=body,
                 text=said,
                 truncated=truncated,
-                payload={"headers": headers, "name": inbound.sender_name[:200]}
-                if headers or inbound.sender_name
-                else {},
+                # prior_state: how the conversation stood when this arrived (an ignored auto-reply
+                # puts it back; a conversation with a person stays with the person).
+                payload={
+                    "headers": headers,
+                    "name": inbound.sender_name[:200],
+                    "prior_state": conversation.state,
+                },
                 occurred_at=occurred,
                 recorded_at=now,
             )

@@ -249,7 +249,7 @@ class Automation(models.Model):
     confidence = models.FloatField(null=True, blank=True)
     #: Machine codes (see ``aftercart.domain.support.triage``) of why it decided so.
     reasons = models.JSONField(default=list, blank=True)
-    #: "<order public id>:<next step code>:<stage>" for automated replies: one reply per
+    #: "<order public id>:<next step code>" for automated replies: one reply per
     #: conversation per order state (no loops); "" for decisions that sent nothing.
     reply_key = models.CharField(max_length=120, blank=True)
     action = models.CharField(max_length=32, blank=True, help_text="cancel_order, change_address ...")

@@ -20,6 +20,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from aftercart.domain.arrival import arrived_at
+from aftercart.domain.contacts import email_key, phone_key
 from aftercart.domain.next_step import NextStep
 from aftercart.domain.projection.state import OrderState
 from aftercart.domain.support.intents import classify
@@ -89,15 +90,38 @@ def messages_process_due(*, now: datetime, limit: int = 50) -> int:
     for pk in ids:
         try:
             message_process(message_id=pk, now=now)
-        except Exception:
-            logger.exception("support: message %s could not be processed; retrying next pass", pk)
+        except Exception as exc:
+            logger.exception("support: message %s could not be processed", pk)
+            _failed(pk, now, exc)
     return len(ids)
+
+
+#: Passes that may fail to decide about a message before it is handed to a person as it is.
+MAX_ATTEMPTS = 3
+
+
+def _failed(pk: int, now: datetime, exc: Exception) -> None:
+    """Count a failed decision; after :data:`MAX_ATTEMPTS`, stop trying and put the conversation
+    in the agents' queue (the message is kept: a person reads it)."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=pk, processed_at__isnull=True).first()
+        if message is None:
+            return
+        attempts = message.attempts + 1
+        if attempts < MAX_ATTEMPTS:
+            Message.objects.filter(pk=pk).update(attempts=attempts, last_error=repr(exc)[:2000])
+            return
+        Message.objects.filter(pk=pk).update(attempts=attempts, last_error=repr(exc)[:2000], processed_at=now)
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            state=Conversation.State.NEEDS_AGENT, escalation_reasons=["processing_failed"], updated_at=now
+        )
 
 
 def _process(message: Message, conversation: Conversation, now: datetime) -> Automation:
     store = conversation.store
     config = SupportSettings.objects.filter(store=store).first() or SupportSettings(store=store)
     headers = (message.payload or {}).get("headers") or {}
+    prior = str((message.payload or {}).get("prior_state") or Conversation.State.NEW)
     text = message.text or message.body
     understood = f"{message.subject}\n{text}".strip() if len(text) < 40 else text
     prediction = classify(understood)
@@ -135,6 +159,8 @@ def _process(message: Message, conversation: Conversation, now: datetime) -> Aut
         replied_for_state=False,
         asked_number=any(k.startswith("none:") for k in reply_kind_key),
         new_address=bool(address),
+        verified=order is None or _sender_is_customer(conversation, match, state, store.country),
+        with_agent=prior == Conversation.State.NEEDS_AGENT or conversation.assignee_id is not None,
     )
     outcome = decide(situation)
     key = _key(outcome.reply, order, step, match)
@@ -211,7 +237,16 @@ def _process(message: Message, conversation: Conversation, now: datetime) -> Aut
         created_at=now,
     )
     _conversation_after(
-        conversation, outcome, prediction.intent, prediction.confidence, language, match, order, draft, now
+        conversation,
+        prior,
+        outcome,
+        prediction.intent,
+        prediction.confidence,
+        language,
+        match,
+        order,
+        draft,
+        now,
     )
     if outcome.decision is Decision.ESCALATE:
         _escalation_event(conversation, outcome, prediction.intent, order, draft, now)
@@ -230,7 +265,7 @@ def _key(reply: Reply, order: Order | None, step: NextStep | None, match: Match)
     if reply is Reply.NONE:
         return ""
     if order is not None and step is not None:
-        return state_key(order.public_id, step.code.value, reply)
+        return state_key(order.public_id, step.code.value)
     if match.ambiguous:
         ids = ",".join(str(c.order_id) for c in sorted(match.candidates, key=lambda c: c.order_id))
         return f"ambiguous:{ids}"[:120]
@@ -330,12 +365,27 @@ def _order_facts(state: OrderState, step: NextStep) -> OrderFacts:
     )
 
 
+def _sender_is_customer(
+    conversation: Conversation, match: Match, state: OrderState | None, country: str
+) -> bool:
+    """The order came from a signed link or an agent, or the sender's address is the order's."""
+    if match.method in ("token", "current") or conversation.match in ("token", "agent"):
+        return True
+    if state is None:
+        return False
+    if conversation.customer_email and email_key(state.email) == conversation.customer_email:
+        return True
+    phone = phone_key(state.phone, state.country or country) if state.phone else ""
+    return bool(phone) and phone == conversation.customer_phone
+
+
 def _first_name(name: str) -> str:
     return (name or "").strip().split(" ")[0][:60]
 
 
 def _conversation_after(
     conversation: Conversation,
+    prior: str,
     outcome: Outcome,
     intent: str,
     confidence: float,
@@ -345,7 +395,7 @@ def _conversation_after(
     draft: str,
     now: datetime,
 ) -> None:
-    state = {
+    state: str | None = {
         Decision.ANSWER: Conversation.State.ANSWERED,
         Decision.ACT: Conversation.State.ANSWERED,
         Decision.REFUSE: Conversation.State.ANSWERED,
@@ -354,7 +404,9 @@ def _conversation_after(
         Decision.QUEUE: Conversation.State.NEEDS_AGENT,
     }.get(outcome.decision)
     if outcome.decision is Decision.IGNORE:
-        state = Conversation.State.RESOLVED if conversation.state == Conversation.State.NEW else None
+        # An auto-reply changes nothing: the conversation goes back as it was (a new one that is
+        # only an auto-reply is closed).
+        state = Conversation.State.RESOLVED if prior == Conversation.State.NEW else prior
     fields: dict[str, Any] = {
         "intent": intent,
         "intent_confidence": confidence,

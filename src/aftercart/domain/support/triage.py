@@ -275,6 +275,12 @@ class Situation:
     asked_number: bool = False
     #: A new address was found in the message (change of address).
     new_address: bool = False
+    #: The sender is the order's customer: the order came from a signed link, or the sender's
+    #: e-mail or phone is the order's. An order named by number or tracking number by someone
+    #: else is never answered about automatically (its status is the customer's business).
+    verified: bool = True
+    #: A person has the conversation (escalated or assigned): the automation stays out of it.
+    with_agent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,11 +324,15 @@ def decide(situation: Situation) -> Outcome:
         return Outcome(Decision.IGNORE, reasons=("auto_reply",))
     if not s.automation_enabled:
         return Outcome(Decision.QUEUE, reasons=("automation_off",))
+    if s.with_agent:
+        return Outcome(Decision.QUEUE, reasons=("with_an_agent",))
     trouble = problems(s)
     if trouble:
         return Outcome(Decision.ESCALATE, reasons=tuple(trouble))
     if s.confidence < s.threshold:
         return Outcome(Decision.QUEUE, reasons=("low_confidence",))
+    if s.order is not None and not s.verified:
+        return Outcome(Decision.QUEUE, reasons=("sender_not_on_order",))
     handled = WISMO_INTENTS | REFUND_INTENTS | {"cancel_order", "change_shipping_address"}
     if s.intent not in handled:
         return Outcome(Decision.QUEUE, reasons=(f"intent:{s.intent}",))
@@ -356,9 +366,11 @@ def decide(situation: Situation) -> Outcome:
     return Outcome(Decision.ANSWER, Reply.NEXT_STEP, reasons=(f"routine:{order.step_code}",))
 
 
-def state_key(order_public_id: str, step_code: str, reply: Reply) -> str:
-    """The key of "one automated reply per conversation per order state"."""
-    return f"{order_public_id}:{step_code}:{reply.value}"[:120]
+def state_key(order_public_id: str, step_code: str) -> str:
+    """The key of "one automated reply per conversation per order state": the order and its next
+    step. A second question while the order has not moved waits for a person (or for the order
+    to move: a new state may be answered again)."""
+    return f"{order_public_id}:{step_code}"[:120]
 
 
 def _base(language: str) -> str:
