@@ -18,6 +18,7 @@ urlpatterns = [
     path("webhooks/postmark/<slug:store>", postmark_webhook, name="webhook-postmark"),
     path("ops/mailbox/", include("aftercart.demo.urls")),
     path("demo/thank-you/<slug:store>", thank_you, name="demo-thank-you"),
+    path("ops/support/", include("aftercart.support.console.urls")),
     path("ops/", include("aftercart.exceptions.urls")),
     path("", include("aftercart.web.urls")),
 ]

@@ -18,6 +18,7 @@ from aftercart.api.auth import StoreKey
 from aftercart.api.claims_io import claim_refusal_problem, claim_transition_problem, warranty_problem
 from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
+from aftercart.api.support_metrics import router as support_metrics_router
 from aftercart.claims.services.filing import ClaimRefused
 from aftercart.claims.services.warranty import WarrantyRefused
 from aftercart.domain.claims import ClaimIllegalTransition
@@ -82,6 +83,7 @@ api.add_router("/notifications", notifications.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/care-instructions", care.router)
 api.add_router("/claims", claims_api.router)
+api.add_router("/support", support_metrics_router)
 api.add_router("/conversations", support_api.router)
 # At the root: its paths are /orders/{order_id}/packing-slip.pdf and /packing-slips.pdf.
 api.add_router("/", packing.router)

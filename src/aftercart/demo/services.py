@@ -24,6 +24,7 @@ from aftercart.demo.claims import demo_claim_links, seed_claims
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.demo.support import seed_support
+from aftercart.demo.support_console import seed_support_console
 from aftercart.domain.facts import Fact
 from aftercart.domain.messaging import Channel
 from aftercart.domain.widget import site_origin
@@ -226,6 +227,7 @@ def seed_demo(
     returned = seed_returns(stores=stores, now=now)
     summary.facts_accepted += seed_claims(stores=stores, now=now).facts  # claims of every kind and state
     summary.support = dict(seed_support(stores=stores, now=now).decisions)
+    seed_support_console(stores=stores, now=now)
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:

@@ -166,6 +166,9 @@ class Command(BaseCommand):
         write(f"  API docs     {base}/api/v1/docs")
         write(f"  Mailbox      {base}/ops/mailbox/    the e-mails the demo customers received")
         write(f"  Exceptions   {base}/ops/exceptions    the back office: queue, returns, setup, settings")
+        write(
+            f"  Support      {base}/ops/support/    the agents' inbox, order timelines, figures (/ops/support/metrics)"
+        )
         for slug in names:
             write(
                 f"  Thank-you    {base}/demo/thank-you/{slug}    {names[slug]}'s page, with the order widget"
