@@ -73,6 +73,10 @@ MILESTONE_LABELS: dict[Milestone, Any] = {
     Milestone.CREDIT_ISSUED: _("Store credit issued"),
     Milestone.EXCHANGE_SHIPPED: _("Exchange on its way"),
     Milestone.RETURN_REJECTED: _("Return declined"),
+    # Feedback and retention (aftercart.feedback plans them after delivery).
+    Milestone.FEEDBACK_SURVEY: _("Short surveys about your order"),
+    Milestone.PRODUCT_ONBOARDING: _("Tips for using and caring for your items"),
+    Milestone.REPLENISHMENT_REMINDER: _("Reminders when it may be time to reorder"),
 }
 _CHANNEL_LABELS = {Channel.EMAIL: _("E-mail"), Channel.SMS: _("Text messages (SMS)")}
 _CHANNEL_SWITCH = {

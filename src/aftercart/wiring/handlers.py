@@ -5,15 +5,17 @@ Every subscription is idempotent (``ready()`` runs again in tests): a second cal
 
 from __future__ import annotations
 
-from aftercart.domain.milestones import RETURN_MILESTONES
+from aftercart.domain.milestones import FEEDBACK_MILESTONES, RETURN_MILESTONES
 from aftercart.exceptions import personal_data as exceptions_data
 from aftercart.exceptions.receivers import sync_exceptions
+from aftercart.feedback import personal_data as feedback_data
+from aftercart.feedback.renderers import FEEDBACK_MESSAGES, delivered_placements
 from aftercart.kernel.events import subscribe
 from aftercart.kernel.personal_data import PersonalData, personal_data_register
 from aftercart.kernel.presenter import register_subject_steps
 from aftercart.notifications import personal_data as notifications_data
 from aftercart.notifications.receivers import plan_notifications
-from aftercart.notifications.renderers import renderer_register
+from aftercart.notifications.renderers import order_email_extra_register, renderer_register
 from aftercart.orders import personal_data as orders_data
 from aftercart.orders.events import ForeignParcelEvents, MilestonesReached, OrderProjected
 from aftercart.orders.parcels import parcel_owner_register
@@ -42,6 +44,11 @@ def wire() -> None:
     # 4. The outbox renders a return's messages with the returns app's content.
     renderer_register(RETURN_MILESTONES, RETURN_MESSAGES)
 
+    # 4b. ... and the feedback app's (surveys, onboarding, replenishment, review requests), and
+    #     its placements (cross-sell, loyalty) in the order's delivered e-mail.
+    renderer_register(FEEDBACK_MILESTONES, FEEDBACK_MESSAGES)
+    order_email_extra_register(delivered_placements)
+
     # 5. The ops console's order page shows each return's next step (the console sits below returns).
     register_subject_steps("returns", return_steps_for_order)
 
@@ -54,3 +61,4 @@ def wire() -> None:
         PersonalData("returns", returns_data.export, returns_data.erase, returns_data.files)
     )
     personal_data_register(PersonalData("admin_log", admin_log.export, admin_log.erase))
+    personal_data_register(PersonalData("feedback", feedback_data.export, feedback_data.erase))

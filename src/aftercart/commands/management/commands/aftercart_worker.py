@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from aftercart.exceptions.worker import sweep_loop
+from aftercart.feedback.worker import feedback_loop, feedback_pass
 from aftercart.kernel.gc_policy import tune_for_batch_work
 from aftercart.kernel.loops import loops_run
 from aftercart.notifications.worker import delivery_loop
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             # Labels before the outbox: a label bought now is e-mailed in this same run.
             while label_purchase_pass():
                 pass
+            while feedback_pass():  # surveys and reminders due: e-mailed in this same run
+                pass
             call_command("aftercart_deliver", "--once")
             while retention_purge():  # off unless AFTERCART_RETENTION_DAYS is set
                 pass
@@ -76,6 +79,7 @@ class Command(BaseCommand):
                 delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
                 sweep_loop(interval=opts["sweep_interval"]),
                 label_purchase_loop(interval=opts["labels_interval"]),
+                feedback_loop(),
                 *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
             ]
         )
