@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
+from aftercart.api import feedback as feedback_api
 from aftercart.api.auth import StoreKey
 from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
@@ -75,6 +76,7 @@ api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/care-instructions", care.router)
+api.add_router("/feedback", feedback_api.router)
 # At the root: its paths are /orders/{order_id}/packing-slip.pdf and /packing-slips.pdf.
 api.add_router("/", packing.router)
 

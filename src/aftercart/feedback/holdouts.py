@@ -26,7 +26,11 @@ def assignment_record(*, order: Order, experiment: str, share: float, key: str, 
     asked; later asks answer what was recorded (the share may have changed since: a customer's
     order never changes group). A share of 0 still records the order as treated, so the report
     has its treated side."""
-    found = Assignment.objects.filter(experiment=experiment, order=order).values_list("held_out", flat=True).first()
+    found = (
+        Assignment.objects.filter(experiment=experiment, order=order)
+        .values_list("held_out", flat=True)
+        .first()
+    )
     if found is not None:
         return bool(found)
     held_out = share > 0 and assigned_to_holdout(customer_key=key, experiment=experiment, share=share)

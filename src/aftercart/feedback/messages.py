@@ -46,7 +46,9 @@ def question(scale: Scale, about: str) -> str:
     """The survey's question, translated."""
     if about == About.RESOLUTION.value:
         if scale is Scale.NPS:
-            return gettext("After how we handled your problem, how likely are you to recommend us to a friend?")
+            return gettext(
+                "After how we handled your problem, how likely are you to recommend us to a friend?"
+            )
         return gettext("How satisfied are you with how we handled your problem?")
     if scale is Scale.NPS:
         return gettext("How likely are you to recommend us to a friend?")
@@ -118,7 +120,8 @@ def reminder_email_context(
     }
     shop = safe_url(config.shop_url)
     return {
-        "subject": gettext("Running low on %(title)s? · order %(number)s") % {"title": title, "number": number},
+        "subject": gettext("Running low on %(title)s? · order %(number)s")
+        % {"title": title, "number": number},
         "headline": gettext("Running low on %(title)s?") % {"title": title},
         "detail": detail,
         "actions": [{"label": gettext("Order it again"), "url": shop}] if shop else [],
@@ -128,11 +131,15 @@ def reminder_email_context(
 def placements_for(order: Order, state: OrderState, slot: str, *, now: Any) -> list[dict[str, str]]:
     """The store's active placements for ``slot`` this customer may see now: none while the gate
     says no (a problem open, a low rating), and none of those whose holdout group they are in."""
-    placements = list(Placement.objects.filter(store_id=order.store_id, slot=slot, active=True).order_by("pk"))
+    placements = list(
+        Placement.objects.filter(store_id=order.store_id, slot=slot, active=True).order_by("pk")
+    )
     if not placements:
         return []
     config = feedback_config(order.store_id)
-    if not gate(standing_for(order, state, scale=config.scale, thresholds=config.thresholds), Purpose.PROMOTION).allowed:
+    if not gate(
+        standing_for(order, state, scale=config.scale, thresholds=config.thresholds), Purpose.PROMOTION
+    ).allowed:
         return []
     key = customer_key(order, state.email)
     out: list[dict[str, str]] = []

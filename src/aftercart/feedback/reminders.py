@@ -62,19 +62,27 @@ def store_purchases(store: Store, *, now: datetime) -> list[Purchase]:
     return [
         Purchase(email_key(email), product or sku, placed.date())
         for email, product, sku, placed in rows.iterator(chunk_size=2000)
+        if placed is not None
     ]
 
 
 def intervals_learn(*, store: Store, config: FeedbackConfig, now: datetime) -> dict[str, Interval]:
     """Learn the store's intervals from its orders and keep them (replacing the last ones)."""
     learned = learn_intervals(
-        store_purchases(store, now=now), min_intervals=config.min_intervals, min_customers=config.min_customers
+        store_purchases(store, now=now),
+        min_intervals=config.min_intervals,
+        min_customers=config.min_customers,
     )
     with transaction.atomic():
         ProductInterval.objects.filter(store=store).delete()
         ProductInterval.objects.bulk_create(
             ProductInterval(
-                store=store, product=i.product, days=i.days, support=i.support, customers=i.customers, learned_at=now
+                store=store,
+                product=i.product,
+                days=i.days,
+                support=i.support,
+                customers=i.customers,
+                learned_at=now,
             )
             for i in learned.values()
         )
@@ -201,7 +209,11 @@ def reminder_send(*, reminder: Reminder, config: FeedbackConfig, now: datetime) 
             return _finish(reminder, Reminder.Status.WAITING, verdict.reason)
         journey = _JOURNEY[Reminder.Kind(reminder.kind)]
         if assignment_record(
-            order=order, experiment=journey, share=config.holdout_share(journey), key=reminder.customer_key, now=now
+            order=order,
+            experiment=journey,
+            share=config.holdout_share(journey),
+            key=reminder.customer_key,
+            now=now,
         ):
             return _finish(reminder, Reminder.Status.HELD_OUT, f"in the {journey} journey's holdout group")
         milestone = _MILESTONE[Reminder.Kind(reminder.kind)]

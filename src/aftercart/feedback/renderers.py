@@ -141,9 +141,13 @@ def delivered_placements(message: Message, state: OrderState) -> dict[str, Any]:
     """The store's placements for the delivered e-mail (gated, holdout applied)."""
     if message.milestone != Milestone.DELIVERED or message.channel != Channel.EMAIL:
         return {}
-    if not Placement.objects.filter(store_id=message.store_id, slot=Placement.Slot.DELIVERED_EMAIL, active=True).exists():
+    if not Placement.objects.filter(
+        store_id=message.store_id, slot=Placement.Slot.DELIVERED_EMAIL, active=True
+    ).exists():
         return {}
-    return {"placements": placements_for(message.order, state, Placement.Slot.DELIVERED_EMAIL, now=timezone.now())}
+    return {
+        "placements": placements_for(message.order, state, Placement.Slot.DELIVERED_EMAIL, now=timezone.now())
+    }
 
 
 FEEDBACK_MESSAGES = SubjectRenderer(

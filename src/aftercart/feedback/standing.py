@@ -64,7 +64,8 @@ def order_late_unexplained(order: Order, state: OrderState) -> bool:
         firsts = [s.first_estimated_delivery for s in state.shipments.values() if s.first_estimated_delivery]
         promised = max(firsts) if firsts else None
     told = any(
-        str(m).split(":")[0] in (Milestone.DELAYED.value, Milestone.EXCEPTION.value) for m in order.milestones or []
+        str(m).split(":")[0] in (Milestone.DELAYED.value, Milestone.EXCEPTION.value)
+        for m in order.milestones or []
     )
     return late_unexplained(delivered_on=arrived.date(), promised_by=promised, told=told)
 
@@ -79,9 +80,7 @@ def standing_for(order: Order, state: OrderState, *, scale: Scale, thresholds: T
     resolved_any = resolved_any or any(s in _TERMINAL for s in returns)
     followed = {subject for kind, subject, resolved in cases if kind == _FOLLOW_UP and resolved is not None}
     late = order_late_unexplained(order, state) and late_key(order) not in followed
-    latest = (
-        Survey.objects.filter(order=order, score__isnull=False).order_by("-answered_at", "-pk").first()
-    )
+    latest = Survey.objects.filter(order=order, score__isnull=False).order_by("-answered_at", "-pk").first()
     low = bool(
         latest is not None
         and latest.score is not None

@@ -277,7 +277,11 @@ def _review_request(
         return False
     milestone = Milestone.REVIEW_REQUESTED
     carried = store_channel_map(order.store_id).get(milestone, frozenset())
-    contact = {Channel.WEBHOOK: "store", Channel.KLAVIYO: state.email or state.phone, Channel.ITERABLE: state.email}
+    contact = {
+        Channel.WEBHOOK: "store",
+        Channel.KLAVIYO: state.email or state.phone,
+        Channel.ITERABLE: state.email,
+    }
     planned = [
         SubjectMessage(
             channel,
@@ -290,7 +294,12 @@ def _review_request(
         if channel in carried and milestone in FEEDBACK_EVENTS
     ]
     messages_record_subject(
-        store_id=order.store_id, order_id=order.pk, subject=survey.ref, messages=planned, now=now, critical=False
+        store_id=order.store_id,
+        order_id=order.pk,
+        subject=survey.ref,
+        messages=planned,
+        now=now,
+        critical=False,
     )
     survey.review_requested_at, survey.review_note = now, "" if planned else "no event channel carries it"
     survey.save(update_fields=["review_requested_at", "review_note"])

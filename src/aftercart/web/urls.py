@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftercart.web import packing, preferences, views
+from aftercart.web import feedback, feedback_ops, packing, preferences, views
 from aftercart.web.returns import offers as returns_offers
 from aftercart.web.returns import start as returns_start
 from aftercart.web.returns import status as returns_status
@@ -17,6 +17,8 @@ urlpatterns = [
     # Tokens are signing.dumps output: URL-safe base64 and ":" (never "/"), so <str:> matches them.
     path("t/<str:token>", views.track_order, name="track-order"),
     path("t/<str:token>/choices", views.track_choice, name="track-choice"),
+    # The order's survey (e-mail score links land here; recorded only on POST: docs/feedback.md).
+    path("t/<str:token>/feedback", feedback.feedback_page, name="feedback"),
     # The preference page and RFC 8058 one-click unsubscribe (links.preferences_url).
     path("p/<str:token>", preferences.preferences_page, name="preferences"),
     path("p/<str:token>/save", preferences.preferences_save, name="preferences-save"),
@@ -34,6 +36,7 @@ urlpatterns = [
     path("w/<slug:store>/<str:token>", widget.widget_page, name="widget"),
     path("w/<slug:store>/<str:token>/sms", widget.widget_sms, name="widget-sms"),
     # The operators' packing slips (staff only), beside the exception queue under /ops/.
+    path("ops/feedback", feedback_ops.feedback_ops, name="ops-feedback"),
     path("ops/packing-slips", packing.packing_list, name="ops-packing-slips"),
     path("ops/packing-slips/orders/<int:order_id>.pdf", packing.packing_slip, name="ops-packing-slip"),
     path(

@@ -64,7 +64,9 @@ def learn_intervals(
     out: dict[str, Interval] = {}
     for product, values in gaps.items():
         if len(values) >= min_intervals and len(buyers[product]) >= min_customers:
-            out[product] = Interval(product, float(statistics.median(values)), len(values), len(buyers[product]))
+            out[product] = Interval(
+                product, float(statistics.median(values)), len(values), len(buyers[product])
+            )
     return out
 
 
