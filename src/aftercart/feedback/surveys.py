@@ -110,7 +110,10 @@ def survey_plan(*, order: Order, config: FeedbackConfig, now: datetime) -> Surve
                 return pending
             if not rows:
                 return None
-        if order_late_unexplained(order, state):
+        late_case = OrderException.objects.filter(
+            order=order, kind=ExceptionKind.CUSTOMER_FOLLOW_UP.value, subject=late_key(order)
+        )
+        if order_late_unexplained(order, state) and not late_case.exists():
             # The store owes this customer an apology before any question: a person follows up.
             exception_record_open(
                 store_id=order.store_id,
