@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from aftercart.demo.feedback import seed_feedback
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.domain.facts import Fact
@@ -216,6 +217,7 @@ def seed_demo(
         demo_easypost_configure(stores, *easypost)
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
+    seed_feedback(stores=stores, now=now)  # surveys, review requests, reminders, placements, holdouts
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:
