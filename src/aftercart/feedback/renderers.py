@@ -88,6 +88,8 @@ def review_data(survey: Survey, state: OrderState) -> dict[str, Any]:
             "reason": survey.reason or survey.classified_reason,
             "comment": survey.text,
             "answered_at": survey.answered_at.isoformat() if survey.answered_at else None,
+            # Where the store collects reviews (its own page, or its review platform's), if set.
+            "review_url": order.store.review_url,
         }
     }
 
