@@ -380,3 +380,29 @@ def test_placements_in_the_delivered_email_only_for_ungated_customers(store, now
     delivered = [m for m in mail.outbox if "#5001" in m.subject]
     assert delivered and "Join the club" in delivered[-1].body
     assert 'href="https://shop.example/club"' in delivered[-1].alternatives[0][0]
+
+
+def test_an_order_delivered_before_the_window_is_never_asked_nor_looked_at_again(store, now):
+    order = deliver(store, 6001, delivered=now - timedelta(days=40))
+    feedback_pass(now=now)
+    survey = Survey.objects.get(order=order)
+    assert survey.status == "expired" and not survey_messages(order).exists()
+    onboarding = Reminder.objects.filter(order=order, kind="onboarding").first()
+    assert onboarding is None or onboarding.status == "skipped", "no 'getting started' weeks later"
+    feedback_pass(now=now + timedelta(hours=1))
+    assert Survey.objects.filter(order=order).count() == 1
+
+
+def test_erasure_removes_the_customers_words_and_keys_keeps_the_figures(store, client, now):
+    from aftercart.feedback import personal_data
+    from aftercart.kernel.personal_data import DataSubject
+
+    order = deliver(store, 6002, delivered=now - timedelta(days=3))
+    client.post(
+        f"/t/{make_tracking_token(order)}/feedback", {"about": "delivery", "score": "2", "text": "Ana here"}
+    )
+    subject = DataSubject(store_id=store.pk, order_ids=frozenset({order.pk}))
+    assert personal_data.export(subject)["surveys"][0]["text"] == "Ana here"
+    assert personal_data.erase(subject)["surveys"] == 1
+    survey = Survey.objects.get(order=order)
+    assert (survey.text, survey.customer_key, survey.score) == ("", "", 2)

@@ -35,6 +35,8 @@ from aftercart.stores.models import Store
 BATCH = 500
 #: How long a reminder held back by the gate may still go once things are resolved.
 HOLD_LIMIT = timedelta(days=30)
+#: How late an onboarding message may still go (when nothing held it back).
+ONBOARDING_LATE = timedelta(days=3)
 #: How often a store's intervals are learned again, and over how much history.
 RELEARN = timedelta(hours=24)
 HISTORY = timedelta(days=730)
@@ -201,6 +203,14 @@ def reminder_send(*, reminder: Reminder, config: FeedbackConfig, now: datetime) 
             return _finish(reminder, Reminder.Status.SKIPPED, "held back past its time")
         if reminder.kind == Reminder.Kind.REPLENISHMENT and bought_again(order, state, reminder.product):
             return _finish(reminder, Reminder.Status.SKIPPED, "bought again already")
+        if (
+            reminder.kind == Reminder.Kind.ONBOARDING
+            and reminder.status == Reminder.Status.SCHEDULED
+            and now > reminder.due_at + ONBOARDING_LATE
+        ):
+            # Never held back, just planned late (the loop was off, an old delivery imported):
+            # "getting started" weeks after the parcel came is noise.
+            return _finish(reminder, Reminder.Status.SKIPPED, "past its moment")
         if reminder.kind == Reminder.Kind.ONBOARDING and not onboarding_has_content(reminder):
             return _finish(reminder, Reminder.Status.SKIPPED, "no care text for these items")
         standing = standing_for(order, state, scale=config.scale, thresholds=config.thresholds)
@@ -254,4 +264,5 @@ def bought_again(order: Order, state: OrderState, product: str) -> bool:
 
 def onboarding_has_content(reminder: Reminder) -> bool:
     """Whether the store has care text for any item of the order (else onboarding has nothing to say)."""
-    return bool(care_for_order(reminder.order, order_state(reminder.order), "en"))
+    state = order_state(reminder.order)
+    return bool(care_for_order(reminder.order, state, state.locale or reminder.order.store.default_locale))

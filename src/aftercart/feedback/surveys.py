@@ -31,7 +31,7 @@ from aftercart.exceptions.models import OrderException
 from aftercart.exceptions.services import exception_record_open
 from aftercart.feedback.config import FeedbackConfig, feedback_config, feedback_configs
 from aftercart.feedback.holdouts import assignment_record, customer_key
-from aftercart.feedback.models import Survey
+from aftercart.feedback.models import FeedbackSettings, Survey
 from aftercart.feedback.standing import late_key, order_late_unexplained, standing_for, survey_key
 from aftercart.notifications.contacts import contact_key
 from aftercart.notifications.receivers import store_channel_map
@@ -43,6 +43,7 @@ from aftercart.orders.selectors import order_state
 #: Orders delivered longer ago than this are never looked at (no store's window is longer).
 LOOKBACK = timedelta(days=60)
 BATCH = 500
+DEFAULT_DELAY = FeedbackConfig().survey_delay
 
 
 class SurveyRefused(Exception):
@@ -64,9 +65,16 @@ def dedupe_key(ref: str, channel: Channel, milestone: Milestone) -> str:
 
 def surveys_plan(*, now: datetime, limit: int = BATCH) -> int:
     """Plan the surveys due now; how many orders were looked at (see the module)."""
+    # Only orders some store's delay has passed for, and not of stores that ask nothing: each order
+    # looked at gets a row (asked, waiting, held out or expired), so the batch always moves on.
+    delays = FeedbackSettings.objects.values_list("survey_delay_hours", flat=True)
+    soonest = min([DEFAULT_DELAY, *(timedelta(hours=h) for h in delays)])
     delivered = (
-        Order.objects.filter(shipments__delivered_at__gte=now - LOOKBACK, shipments__delivered_at__lte=now)
+        Order.objects.filter(
+            shipments__delivered_at__gte=now - LOOKBACK, shipments__delivered_at__lte=now - soonest
+        )
         .exclude(surveys__isnull=False)
+        .exclude(store__feedback_settings__survey_enabled=False)
         .distinct()
         .order_by("pk")[:limit]
     )
@@ -108,8 +116,15 @@ def survey_plan(*, order: Order, config: FeedbackConfig, now: datetime) -> Surve
                 pending.status, pending.note = Survey.Status.EXPIRED, "held back past the survey window"
                 pending.save()
                 return pending
-            if not rows:
-                return None
+            if not rows:  # delivered before the survey window: never asked, and never looked at again
+                return Survey.objects.create(
+                    store_id=order.store_id,
+                    order=order,
+                    scale=config.scale.value,
+                    status=Survey.Status.EXPIRED,
+                    note="delivered before the survey window",
+                    created_at=now,
+                )
         late_case = OrderException.objects.filter(
             order=order, kind=ExceptionKind.CUSTOMER_FOLLOW_UP.value, subject=late_key(order)
         )
