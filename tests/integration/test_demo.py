@@ -257,7 +257,7 @@ def test_demo_command(client) -> None:
     # The EasyPost stand-in on any free port (8377 may be another demo's).
     call_command("aftercart_demo", "--orders", "60", "--easypost-port", "0", stdout=out)
     text = out.getvalue()
-    assert "Seeded 60 orders" in text
+    assert f"Seeded {60 + HISTORY_ORDERS} orders" in text  # and the repeat buyers' history
     # The US shop's prepaid labels were bought from the stand-in while seeding, and the returns
     # list shows them issued (as they are now, not as they were before the worker's pass).
     bought = LabelPurchase.objects.filter(store__slug="northwind", status="bought")

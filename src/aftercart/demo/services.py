@@ -217,7 +217,10 @@ def seed_demo(
         demo_easypost_configure(stores, *easypost)
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
-    seed_feedback(stores=stores, now=now)  # surveys, review requests, reminders, placements, holdouts
+    fed = seed_feedback(stores=stores, now=now)  # surveys, review requests, reminders, placements, holdouts
+    summary.facts_received += fed.facts.received
+    summary.facts_accepted += fed.facts.accepted
+    summary.duplicates += fed.facts.duplicates
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:
