@@ -406,3 +406,21 @@ def test_erasure_removes_the_customers_words_and_keys_keeps_the_figures(store, c
     assert personal_data.erase(subject)["surveys"] == 1
     survey = Survey.objects.get(order=order)
     assert (survey.text, survey.customer_key, survey.score) == ("", "", 2)
+
+
+def test_an_open_claim_holds_everything_back_until_it_is_settled(store, settings, tmp_path, now):
+    from aftercart.claims.services.filing import ClaimLineIn
+    from aftercart.claims.services.seed import claim_seed
+    from tests.claims_fixtures import delivered_order
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    order = delivered_order(store, "7001", delivered=now - timedelta(days=8))
+    claim = claim_seed(
+        store=store, order=order, kind="stolen", lines=[ClaimLineIn("L2", 1)], status="needs_evidence",
+        reason="a photo of the doorstep", now=now - timedelta(days=1),
+    )  # fmt: skip
+    assert claim.status == "needs_evidence"
+    feedback_pass(now=now)
+    survey = Survey.objects.get(order=order)
+    assert survey.status == "waiting" and survey.note == "a claim is open"
+    assert not survey_messages(order).exists()

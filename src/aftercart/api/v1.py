@@ -12,10 +12,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
+from aftercart.api import claims as claims_api
 from aftercart.api import feedback as feedback_api
 from aftercart.api.auth import StoreKey
+from aftercart.api.claims_io import claim_refusal_problem, claim_transition_problem, warranty_problem
 from aftercart.api.openapi import document_problems
 from aftercart.api.problems import Problem, field_problem, problem_response, validation_problem
+from aftercart.claims.services.filing import ClaimRefused
+from aftercart.claims.services.warranty import WarrantyRefused
+from aftercart.domain.claims import ClaimIllegalTransition
 from aftercart.domain.options import ChoiceRefused
 from aftercart.domain.returns import PolicyError
 from aftercart.domain.returns.lifecycle import IllegalTransition
@@ -77,6 +82,7 @@ api.add_router("/notifications", notifications.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/care-instructions", care.router)
 api.add_router("/feedback", feedback_api.router)
+api.add_router("/claims", claims_api.router)
 # At the root: its paths are /orders/{order_id}/packing-slip.pdf and /packing-slips.pdf.
 api.add_router("/", packing.router)
 
@@ -120,6 +126,9 @@ _PROBLEMS: list[tuple[type[Exception], Callable[[Any], Problem]]] = [
     (OrderDelivered, orders.delivered_problem),
     (PrivacyRefused, privacy.refused_problem),
     (NothingHeld, privacy.nothing_held_problem),
+    (ClaimRefused, claim_refusal_problem),
+    (ClaimIllegalTransition, claim_transition_problem),
+    (WarrantyRefused, warranty_problem),
 ]
 
 

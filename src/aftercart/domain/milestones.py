@@ -65,6 +65,13 @@ class Milestone(StrEnum):
     #: A satisfied customer may be asked for a review: an event for the store's tools
     #: (webhook ``review.requested``, Klaviyo, Iterable), never an e-mail of ours.
     REVIEW_REQUESTED = "review_requested"
+    # -- claims: reached by a claim's own facts (aftercart.domain.claims.notices); their subject is
+    # the claim's number. Each is e-mailed to the customer and sent to the store's webhook.
+    CLAIM_FILED = "claim_filed"
+    CLAIM_EVIDENCE_REQUESTED = "claim_evidence_requested"
+    CLAIM_APPROVED = "claim_approved"
+    CLAIM_DENIED = "claim_denied"
+    CLAIM_RESOLVED = "claim_resolved"
 
 
 #: Milestones that always go out, whatever the frequency caps say.
@@ -126,6 +133,16 @@ FEEDBACK_CUSTOMER = frozenset(
 #: Feedback milestones sent to the store's tools as events (webhook type by milestone).
 FEEDBACK_EVENTS = {Milestone.REVIEW_REQUESTED: "review.requested"}
 FEEDBACK_MILESTONES = FEEDBACK_CUSTOMER | frozenset(FEEDBACK_EVENTS)
+#: Claim milestones sent to the store's webhook, as ``claim.<name>`` events; every one is also
+#: e-mailed to the customer (aftercart.claims.notify).
+CLAIM_WEBHOOK = {
+    Milestone.CLAIM_FILED: "claim.filed",
+    Milestone.CLAIM_EVIDENCE_REQUESTED: "claim.evidence_requested",
+    Milestone.CLAIM_APPROVED: "claim.approved",
+    Milestone.CLAIM_DENIED: "claim.denied",
+    Milestone.CLAIM_RESOLVED: "claim.resolved",
+}
+CLAIM_MILESTONES = frozenset(CLAIM_WEBHOOK)
 
 _PREPARING = {
     FulfilmentStatus.ALLOCATED,

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
+from aftercart.claims.models import Claim
 from aftercart.domain.arrival import arrived_at
+from aftercart.domain.claims.lifecycle import TERMINAL as CLAIM_TERMINAL
 from aftercart.domain.exceptions import ExceptionKind
 from aftercart.domain.feedback.gates import Standing, late_unexplained
 from aftercart.domain.feedback.survey import Scale, Thresholds, unhappy
@@ -37,10 +40,14 @@ _TERMINAL = [s.value for s in TERMINAL]
 
 
 def _open_claims(order_ids: Sequence[int]) -> dict[int, int]:
-    """Open claims per order. CLAIMS NOT WIRED YET: the claims app (``aftercart.claims``) is being
-    built in parallel and has no models on main; until it does, no order has an open claim. Replace
-    this one function with a count of the claims app's open claims when it lands."""
-    return {}
+    """Claims not yet decided for good, per order (filed, waiting for evidence, in review, or
+    approved and not yet settled): while one is, the customer is "under claim"."""
+    rows = (
+        Claim.objects.filter(order_id__in=order_ids)
+        .exclude(status__in=[s.value for s in CLAIM_TERMINAL])
+        .values_list("order_id", flat=True)
+    )
+    return dict(Counter(rows))
 
 
 def late_key(order: Order) -> str:

@@ -25,10 +25,12 @@ from aftercart.domain.projection.state import OrderState
 
 #: Words the domain puts in params when it has nothing better; they are message ids too.
 DOMAIN_WORDS = frozenset({"soon", "the carrier", "the pickup point"})
-DATE_PARAMS = frozenset({"estimate", "delivered_on", "deadline", "since", "ship_by"})
+DATE_PARAMS = frozenset(
+    {"estimate", "delivered_on", "deadline", "since", "ship_by", "open_from", "decide_by"}
+)
 #: Moments shown as the customer's local day only ("not scanned since 7 March": the hour would
 #: only make a headline longer).
-DAY_PARAMS = frozenset({"since"})
+DAY_PARAMS = frozenset({"since", "open_from", "decide_by"})
 
 
 class _Blank(dict):

@@ -77,6 +77,12 @@ MILESTONE_LABELS: dict[Milestone, Any] = {
     Milestone.FEEDBACK_SURVEY: _("Short surveys about your order"),
     Milestone.PRODUCT_ONBOARDING: _("Tips for using and caring for your items"),
     Milestone.REPLENISHMENT_REMINDER: _("Reminders when it may be time to reorder"),
+    # Claims (aftercart.claims.notify plans them).
+    Milestone.CLAIM_FILED: _("Claim received"),
+    Milestone.CLAIM_EVIDENCE_REQUESTED: _("Claim: more details needed"),
+    Milestone.CLAIM_APPROVED: _("Claim approved"),
+    Milestone.CLAIM_DENIED: _("Claim declined"),
+    Milestone.CLAIM_RESOLVED: _("Claim settled"),
 }
 _CHANNEL_LABELS = {Channel.EMAIL: _("E-mail"), Channel.SMS: _("Text messages (SMS)")}
 _CHANNEL_SWITCH = {

@@ -5,7 +5,10 @@ Every subscription is idempotent (``ready()`` runs again in tests): a second cal
 
 from __future__ import annotations
 
-from aftercart.domain.milestones import FEEDBACK_MILESTONES, RETURN_MILESTONES
+from aftercart.claims import personal_data as claims_data
+from aftercart.claims.renderers import CLAIM_MESSAGES
+from aftercart.claims.selectors import claim_steps_for_order
+from aftercart.domain.milestones import CLAIM_MILESTONES, FEEDBACK_MILESTONES, RETURN_MILESTONES
 from aftercart.exceptions import personal_data as exceptions_data
 from aftercart.exceptions.receivers import sync_exceptions
 from aftercart.feedback import personal_data as feedback_data
@@ -51,6 +54,9 @@ def wire() -> None:
 
     # 5. The ops console's order page shows each return's next step (the console sits below returns).
     register_subject_steps("returns", return_steps_for_order)
+    # ... and a claim's messages and steps, likewise (aftercart.claims).
+    renderer_register(CLAIM_MILESTONES, CLAIM_MESSAGES)
+    register_subject_steps("claims", claim_steps_for_order)
 
     # 6. A customer's personal data, app by app: what `aftercart privacy export|erase`, the API and
     #    the retention purge run (aftercart.privacy). Claims and conversations add theirs here.
@@ -60,5 +66,6 @@ def wire() -> None:
     personal_data_register(
         PersonalData("returns", returns_data.export, returns_data.erase, returns_data.files)
     )
+    personal_data_register(PersonalData("claims", claims_data.export, claims_data.erase, claims_data.files))
     personal_data_register(PersonalData("admin_log", admin_log.export, admin_log.erase))
     personal_data_register(PersonalData("feedback", feedback_data.export, feedback_data.erase))

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from aftercart.claims.worker import claims_sla_loop, claims_sla_pass
 from aftercart.exceptions.worker import sweep_loop
 from aftercart.feedback.worker import feedback_loop, feedback_pass
 from aftercart.kernel.gc_policy import tune_for_batch_work
@@ -67,6 +68,8 @@ class Command(BaseCommand):
                 pass
             while feedback_pass():  # surveys and reminders due: e-mailed in this same run
                 pass
+            while claims_sla_pass():  # claims past their decision or resolution time
+                pass
             call_command("aftercart_deliver", "--once")
             while retention_purge():  # off unless AFTERCART_RETENTION_DAYS is set
                 pass
@@ -80,6 +83,7 @@ class Command(BaseCommand):
                 sweep_loop(interval=opts["sweep_interval"]),
                 label_purchase_loop(interval=opts["labels_interval"]),
                 feedback_loop(),
+                claims_sla_loop(interval=opts["sweep_interval"]),
                 *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
             ]
         )
