@@ -424,3 +424,11 @@ def test_an_open_claim_holds_everything_back_until_it_is_settled(store, settings
     survey = Survey.objects.get(order=order)
     assert survey.status == "waiting" and survey.note == "a claim is open"
     assert not survey_messages(order).exists()
+    # A claim decided for good (here denied) is no longer open: the survey asks about the outcome.
+    other = delivered_order(store, "7002", delivered=now - timedelta(days=8))
+    claim_seed(
+        store=store, order=other, kind="stolen", lines=[ClaimLineIn("L2", 1)], status="denied",
+        reason="delivered to the door with a photo", now=now - timedelta(days=1),
+    )  # fmt: skip
+    feedback_pass(now=now + timedelta(minutes=5))
+    assert Survey.objects.get(order=other).about == "resolution"

@@ -50,6 +50,15 @@ def _open_claims(order_ids: Sequence[int]) -> dict[int, int]:
     return dict(Counter(rows))
 
 
+def _settled_claims(order_ids: Sequence[int]) -> set[int]:
+    """Orders with a claim decided for good (denied or resolved): something was put right."""
+    return set(
+        Claim.objects.filter(
+            order_id__in=order_ids, status__in=[s.value for s in CLAIM_TERMINAL]
+        ).values_list("order_id", flat=True)
+    )
+
+
 def late_key(order: Order) -> str:
     """The follow-up case subject of an order that came late unexplained."""
     return f"late:{order.public_id}"
@@ -84,7 +93,7 @@ def standing_for(order: Order, state: OrderState, *, scale: Scale, thresholds: T
     resolved_any = any(resolved is not None and kind in _PUT_RIGHT for kind, _, resolved in cases)
     returns = list(Return.objects.filter(order=order).values_list("status", flat=True))
     open_returns = sum(1 for s in returns if s not in _TERMINAL)
-    resolved_any = resolved_any or any(s in _TERMINAL for s in returns)
+    resolved_any = resolved_any or any(s in _TERMINAL for s in returns) or bool(_settled_claims([order.pk]))
     followed = {subject for kind, subject, resolved in cases if kind == _FOLLOW_UP and resolved is not None}
     late = order_late_unexplained(order, state) and late_key(order) not in followed
     latest = Survey.objects.filter(order=order, score__isnull=False).order_by("-answered_at", "-pk").first()
