@@ -432,3 +432,15 @@ def test_an_open_claim_holds_everything_back_until_it_is_settled(store, settings
     )  # fmt: skip
     feedback_pass(now=now + timedelta(minutes=5))
     assert Survey.objects.get(order=other).about == "resolution"
+
+
+def test_the_survey_speaks_the_customers_language(store, now):
+    order = deliver(store, 8001, delivered=now - timedelta(days=3), locale="fr")
+    feedback_pass(now=now)
+    message_deliver_due(now=now + timedelta(minutes=1))
+    (email,) = [
+        m for m in mail.outbox if "#8001" in m.subject and "commande" in m.subject and "Comment" in m.subject
+    ]
+    assert "Êtes-vous satisfait de votre commande ?" in email.body
+    assert "Très insatisfait" in email.body and email.extra_headers["Content-Language"] == "fr"
+    assert Survey.objects.get(order=order).status == "sent"
