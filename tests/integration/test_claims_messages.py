@@ -4,6 +4,8 @@ and the store's webhook gets ``claim.*`` events with the claim's payload."""
 
 from __future__ import annotations
 
+import base64
+import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from django.utils import timezone, translation
+from standardwebhooks import Webhook
 
 import aftercart
 from aftercart.claims import selectors
@@ -36,6 +39,7 @@ from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.models import Message
 from aftercart.notifications.renderers import renderer_for
 from tests.claims_fixtures import delivered_order
+from tests.integration.test_channels import Stub, enable
 
 LOCALE = Path(aftercart.__file__).parent / "locale"
 LANGS = ("de", "es", "fr", "pt_BR")
@@ -134,3 +138,60 @@ def test_the_worker_sends_the_claim_email_in_the_customers_language(store, smtp)
     settled = next(m for m in smtp.received if "settled" in m["Subject"])
     body = settled.get_body(preferencelist=("plain",)).get_content()
     assert "of store credit is ready to use." in body and "12.50" in body
+
+
+@pytest.mark.django_db
+def test_the_ops_order_page_shows_each_claims_next_step(store, admin_client):
+    now = timezone.now()
+    order = delivered_order(store, "4004", delivered=now - timedelta(days=10))
+    claim = claim_file(store=store, order=order, kind="stolen", lines=[ClaimLineIn("L1", 1)], now=now).claim
+    page = admin_client.get(f"/ops/exceptions/orders/{order.pk}").content.decode()
+    assert f"Claim {claim.number}" in page
+    assert "We&#x27;re reviewing your claim" in page or "We're reviewing your claim" in page
+
+
+@pytest.fixture
+def receiver():
+    stub = Stub("/hooks/aftercart", lambda request: None, (204, {}))
+    yield stub
+    stub.stop()
+
+
+@pytest.mark.django_db
+def test_standard_webhooks_for_each_claim_step(store, receiver):
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    enable(store, "webhook", url=f"{receiver.url}/hooks/aftercart", secret=secret)
+    now = timezone.now()
+    order = delivered_order(store, "4005", delivered=now - timedelta(days=10))
+    claim = claim_file(
+        store=store,
+        order=order,
+        kind="stolen",
+        lines=[ClaimLineIn("L1", 1)],
+        preferred_resolution="refund",
+        now=now,
+    ).claim
+    claim_evidence_request(claim=claim, actor="ops", request="a photo of the letterbox", now=now)
+    claim_approve(claim=claim, actor="ops", now=now)
+    claim_resolve(claim=claim, resolution="refund", actor="ops", amount=Decimal("100.00"), now=now)
+    message_deliver_due(now=timezone.now() + timedelta(seconds=1), limit=100)
+    events = {}
+    for request in receiver.requests:
+        payload = Webhook(secret).verify(request["body"], request["headers"])
+        if payload["type"].startswith("claim."):
+            events[payload["type"]] = payload["data"]["claim"]
+    assert set(events) == {"claim.filed", "claim.evidence_requested", "claim.approved", "claim.resolved"}
+    resolved = events["claim.resolved"]
+    assert resolved["number"] == claim.number and resolved["order"]["id"] == "4005"
+    assert resolved["payout"] == "100.00" and resolved["refund"]["transactions"][0]["amount"] == "100.00"
+    assert resolved["lines"] == [
+        {
+            "line_id": "L1",
+            "sku": "JKT-M",
+            "product_id": "JKT",
+            "title": "Rain jacket",
+            "variant": "M",
+            "quantity": 1,
+            "value": "120.00",
+        }
+    ]

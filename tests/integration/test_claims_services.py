@@ -5,6 +5,7 @@ registration and claims, photos checked and stripped, every refusal writing noth
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_state
 from aftercart.orders.services import facts_record
 from aftercart.returns.photos import photos_root
+from aftercart.stores.services import store_create
 from tests.claims_fixtures import delivered_order, order_placed, photo_bytes, shipped
 from tests.factories import fact
 
@@ -75,6 +77,7 @@ def test_a_damaged_parcel_is_claimed_with_photos_and_approved_at_once(
         ("claim_filed", "suppressed"),
         ("claim_approved", "pending"),
     ]
+    assert Image.open(io.BytesIO(photo_bytes(exif=True))).getexif()  # the upload did carry EXIF
     photo = ClaimPhoto.objects.get(claim=claim)
     kept = Image.open(photos_root() / photo.path)
     assert kept.format == "JPEG" and not kept.getexif()  # re-encoded: no EXIF, no GPS
@@ -308,3 +311,13 @@ def test_overdue_claims_are_flagged_once(store):
     assert claims_overdue_flag(now=now + timedelta(hours=50)) == 0
     claim.refresh_from_db()
     assert claim.overdue
+
+
+def test_an_order_of_another_store_is_not_claimable(store):
+    other = store_create(slug="other", name="Other")
+    now = timezone.now()
+    order = delivered_order(store, "1013", delivered=now - timedelta(days=1))
+    with pytest.raises(ClaimRefused) as refused:
+        claim_file(store=other, order=order, kind="missing_item", lines=[ClaimLineIn("L2", 1)], now=now)
+    assert refused.value.code == "unknown_order"
+    assert not Claim.objects.exists()

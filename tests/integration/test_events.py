@@ -8,7 +8,8 @@ import pytest
 from django.apps import apps
 from django.db import transaction
 
-from aftercart.domain.milestones import RETURN_MILESTONES, Milestone
+from aftercart.claims.renderers import CLAIM_MESSAGES
+from aftercart.domain.milestones import CLAIM_MILESTONES, RETURN_MILESTONES, Milestone
 from aftercart.exceptions.receivers import sync_exceptions
 from aftercart.kernel import events
 from aftercart.notifications.receivers import plan_notifications
@@ -78,7 +79,8 @@ def test_the_wiring_subscribes_every_handler_once_however_often_it_runs():
     assert [s.handler for s in events.subscriptions(ForeignParcelEvents)] == [track_returns]
     assert all(renderer_for(m) is RETURN_MESSAGES for m in RETURN_MILESTONES)
     assert renderer_for(Milestone.SHIPPED) is None
-    assert own_milestones() == frozenset(m.value for m in RETURN_MILESTONES)
+    assert all(renderer_for(m) is CLAIM_MESSAGES for m in CLAIM_MILESTONES)
+    assert own_milestones() == frozenset(m.value for m in RETURN_MILESTONES | CLAIM_MILESTONES)
 
 
 def test_a_milestone_has_one_subject():

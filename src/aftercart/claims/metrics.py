@@ -10,6 +10,7 @@ from typing import Any
 
 from aftercart.claims.models import Claim
 from aftercart.domain.claims.metrics import ClaimRecord, OrderRecord, claims_metrics_of, lane_of
+from aftercart.domain.facts import to_utc
 from aftercart.orders.models import Order, Shipment
 from aftercart.stores.models import Store
 
@@ -17,7 +18,10 @@ from aftercart.stores.models import Store
 def claims_metrics(
     store: Store, *, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
-    """Orders placed and claims filed in ``[since, until)`` (either end open when ``None``)."""
+    """Orders placed and claims filed in ``[since, until)`` (either end open when ``None``). The
+    ends are read in UTC (PostgreSQL takes no offset beyond ±15:59, which ISO 8601 allows)."""
+    since = None if since is None else to_utc(since)
+    until = None if until is None else to_utc(until)
     orders = Order.objects.filter(store=store, placed_at__isnull=False)
     claims = Claim.objects.filter(store=store)
     if since is not None:

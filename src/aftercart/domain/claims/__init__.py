@@ -4,8 +4,8 @@ Django, no I/O.
 
 Modules: :mod:`~.policy` (the store's rules), :mod:`~.evidence` (what a claim is judged on),
 :mod:`~.judge` (:func:`judge_claim`, :func:`claim_window`), :mod:`~.decision` (the verdict),
-:mod:`~.lifecycle`, :mod:`~.next_step`, :mod:`~.notices` (milestones of a step), :mod:`~.sla`
-(service-level timers) and :mod:`~.metrics`. The names below are the package's public interface."""
+:mod:`~.lifecycle`, :mod:`~.next_step`, :mod:`~.notices` (milestones of a step) and
+:mod:`~.metrics`. The names below are the package's public interface."""
 
 from aftercart.domain.claims.decision import (
     ClaimDecision,
