@@ -322,7 +322,8 @@ def test_impact_and_metrics_api(store, api, client, now):
     bad = api.get(
         "/api/v1/feedback/impact?experiment=survey&from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"
     )
-    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert bad.status_code == 422 and bad["Content-Type"] == "application/problem+json"
+    assert bad.json()["errors"] == [{"field": "to", "message": "must be after 'from'"}]
     metrics = api.get("/api/v1/feedback/metrics").json()
     assert metrics["answers"] == len(treated)
     assert metrics["surveys_sent"] == len(treated) and metrics["response_rate"] == 1.0
