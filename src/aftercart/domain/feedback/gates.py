@@ -27,7 +27,7 @@ the rule whatever order the events arrive in.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -182,7 +182,3 @@ def standing_after(events: Iterable[Event]) -> Standing:
         resolved_issue=fold.resolved,
     )
 
-
-def with_rating(standing: Standing, *, low: bool) -> Standing:
-    """The standing once the customer's latest rating is known."""
-    return replace(standing, low_rating=low)
