@@ -181,4 +181,3 @@ def standing_after(events: Iterable[Event]) -> Standing:
         low_rating=fold.low,
         resolved_issue=fold.resolved,
     )
-
