@@ -446,3 +446,19 @@ def test_the_survey_speaks_the_customers_language(store, now):
     assert "Êtes-vous satisfait de votre commande ?" in email.body
     assert "Très insatisfait" in email.body and email.extra_headers["Content-Language"] == "fr"
     assert Survey.objects.get(order=order).status == "sent"
+
+
+def test_a_placements_holdout_group_never_sees_it(store, now):
+    card = Placement.objects.create(store=store, slot="delivered_email", kind="cross_sell", title="Matching gloves",
+                                    link_url="https://shop.example/gloves", link_label="See gloves",
+                                    holdout_share=0.5)  # fmt: skip
+    for i in range(16):
+        deliver(store, 9000 + i, delivered=now - timedelta(minutes=5))
+    message_deliver_due(now=now + timedelta(hours=1))
+    groups = dict(
+        Assignment.objects.filter(experiment=card.experiment).values_list("order__external_id", "held_out")
+    )
+    assert len(groups) == 16 and 0 < sum(groups.values()) < 16
+    for email in mail.outbox:
+        number = re.search(r"#(9\d{3})", email.subject).group(1)
+        assert ("Matching gloves" in email.body) is not groups[number], number
