@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from aftercart.demo.feedback import HISTORY_ORDERS, HISTORY_PREFIX
 from aftercart.demo.services import DEMO_SLUGS, demo_api_keys_issue, demo_reset, seed_demo
 from aftercart.demo.simulate import simulate
 from aftercart.orders.models import DeliveryPromise, Fact, Order, OrderLine, Shipment
@@ -53,7 +54,8 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
     summary = seed_demo(seed=7, orders=520, now=NOW)
 
     orders = Order.objects.filter(store__slug__in=DEMO_SLUGS)
-    assert orders.count() == summary.orders == 520
+    # The month's orders, and the repeat-purchase history replenishment learns from.
+    assert orders.count() == summary.orders == 520 + HISTORY_ORDERS
     assert summary.facts_accepted == Fact.objects.filter(store__slug__in=DEMO_SLUGS).count() > 5_000
     # carrier scans arrive by tracking number only, like webhooks, and all find their order — or,
     # for a return's parcel, its return
@@ -62,11 +64,12 @@ def test_seed_covers_every_situation(client, monkeypatch) -> None:
     assert not Fact.objects.filter(order__isnull=True).exclude(tracking_number__in=return_parcels).exists()
     assert Fact.objects.filter(order__isnull=True, tracking_number__in=return_parcels).exists()
     assert not Fact.objects.filter(occurred_at__gt=NOW).exists(), "the simulation is cut at now"
-    assert orders.filter(placed_at__lt=datetime(2026, 2, 16, tzinfo=UTC)).count() == 0  # last 30 days
+    month = orders.exclude(external_id__startswith=HISTORY_PREFIX)  # the repeat buyers' history is older
+    assert month.filter(placed_at__lt=datetime(2026, 2, 16, tzinfo=UTC)).count() == 0  # last 30 days
 
     steps = set(orders.values_list("next_step", flat=True))
     assert steps >= REQUIRED_STEPS, f"missing: {REQUIRED_STEPS - steps}"
-    assert set(summary.by_next_step) == steps and sum(summary.by_next_step.values()) == 520
+    assert set(summary.by_next_step) == steps and sum(summary.by_next_step.values()) == 520 + HISTORY_ORDERS
     for code in REQUIRED_STEPS:
         assert summary.examples[code], code
 
@@ -231,7 +234,7 @@ def test_same_seed_same_shops_and_seeding_twice_adds_nothing() -> None:
     assert sorted(Return.objects.values_list("rma", "status")) == returns
     assert ReturnFact.objects.count() == return_facts
 
-    assert demo_reset() == 520
+    assert demo_reset() == 520 + HISTORY_ORDERS
     assert not Store.objects.filter(slug__in=DEMO_SLUGS).exists() and Fact.objects.count() == 0
     seed_demo(seed=7, orders=520, now=NOW)
     assert snapshot() == before  # same numbers, same ids, same stages and next steps
@@ -254,7 +257,7 @@ def test_demo_command(client) -> None:
     # The EasyPost stand-in on any free port (8377 may be another demo's).
     call_command("aftercart_demo", "--orders", "60", "--easypost-port", "0", stdout=out)
     text = out.getvalue()
-    assert "Seeded 60 orders" in text
+    assert f"Seeded {60 + HISTORY_ORDERS} orders" in text  # and the repeat buyers' history
     # The US shop's prepaid labels were bought from the stand-in while seeding, and the returns
     # list shows them issued (as they are now, not as they were before the worker's pass).
     bought = LabelPurchase.objects.filter(store__slug="northwind", status="bought")
@@ -304,14 +307,14 @@ def test_demo_command(client) -> None:
     out = StringIO()
     call_command("aftercart_demo", "--orders", "60", stdout=out)
     assert "not seeding again" in out.getvalue()
-    assert Order.objects.filter(store__slug__in=DEMO_SLUGS).count() == 60
+    assert Order.objects.filter(store__slug__in=DEMO_SLUGS).count() == 60 + HISTORY_ORDERS
     # the earlier key was revoked when new ones were issued
     assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
     out = StringIO()
     call_command("aftercart_demo", "--reset", "--orders", "40", "--seed", "3", stdout=out)
-    assert "Removed the demo shops and their 60 orders" in out.getvalue()
-    assert Order.objects.filter(store__slug__in=DEMO_SLUGS).count() == 40
+    assert f"Removed the demo shops and their {60 + HISTORY_ORDERS} orders" in out.getvalue()
+    assert Order.objects.filter(store__slug__in=DEMO_SLUGS).count() == 40 + HISTORY_ORDERS
 
 
 def check_thank_you_pages(client, text: str) -> None:

@@ -9,8 +9,9 @@ from django.apps import apps
 from django.db import transaction
 
 from aftercart.claims.renderers import CLAIM_MESSAGES
-from aftercart.domain.milestones import CLAIM_MILESTONES, RETURN_MILESTONES, Milestone
+from aftercart.domain.milestones import CLAIM_MILESTONES, FEEDBACK_MILESTONES, RETURN_MILESTONES, Milestone
 from aftercart.exceptions.receivers import sync_exceptions
+from aftercart.feedback.renderers import FEEDBACK_MESSAGES
 from aftercart.kernel import events
 from aftercart.notifications.receivers import plan_notifications
 from aftercart.notifications.renderers import SubjectRenderer, own_milestones, renderer_for, renderer_register
@@ -80,7 +81,10 @@ def test_the_wiring_subscribes_every_handler_once_however_often_it_runs():
     assert all(renderer_for(m) is RETURN_MESSAGES for m in RETURN_MILESTONES)
     assert renderer_for(Milestone.SHIPPED) is None
     assert all(renderer_for(m) is CLAIM_MESSAGES for m in CLAIM_MILESTONES)
-    assert own_milestones() == frozenset(m.value for m in RETURN_MILESTONES | CLAIM_MILESTONES)
+    assert all(renderer_for(m) is FEEDBACK_MESSAGES for m in FEEDBACK_MILESTONES)
+    assert own_milestones() == frozenset(
+        m.value for m in RETURN_MILESTONES | CLAIM_MILESTONES | FEEDBACK_MILESTONES
+    )
 
 
 def test_a_milestone_has_one_subject():

@@ -13,6 +13,7 @@ from ninja.parser import Parser
 
 from aftercart.api import care, carriers, events, inventory, notifications, orders, packing, privacy, returns
 from aftercart.api import claims as claims_api
+from aftercart.api import feedback as feedback_api
 from aftercart.api import support as support_api
 from aftercart.api.auth import StoreKey
 from aftercart.api.claims_io import claim_refusal_problem, claim_transition_problem, warranty_problem
@@ -82,6 +83,7 @@ api.add_router("/inventory", inventory.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/privacy", privacy.router)
 api.add_router("/care-instructions", care.router)
+api.add_router("/feedback", feedback_api.router)
 api.add_router("/claims", claims_api.router)
 api.add_router("/support", support_metrics_router)
 api.add_router("/conversations", support_api.router)

@@ -21,6 +21,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from aftercart.demo.claims import demo_claim_links, seed_claims
+from aftercart.demo.feedback import seed_feedback
 from aftercart.demo.returns import demo_easypost_configure, seed_returns
 from aftercart.demo.simulate import BRANDS, Brand, simulate
 from aftercart.demo.support import seed_support
@@ -228,6 +229,10 @@ def seed_demo(
     summary.facts_accepted += seed_claims(stores=stores, now=now).facts  # claims of every kind and state
     summary.support = dict(seed_support(stores=stores, now=now).decisions)
     seed_support_console(stores=stores, now=now)
+    fed = seed_feedback(stores=stores, now=now)  # surveys, review requests, reminders, placements, holdouts
+    summary.facts_received += fed.facts.received
+    summary.facts_accepted += fed.facts.accepted
+    summary.duplicates += fed.facts.duplicates
     if easypost is not None:
         # The worker's pass, as `aftercart worker` would run it: labels approval asked for.
         while label_purchases_due().claimed:

@@ -43,6 +43,9 @@ class ExceptionKind(StrEnum):
     #: An approved return's prepaid label could not be bought (the purchase failed for good):
     #: subject ``return:<RMA>``. Recorded by the returns app, not detected (see :data:`RECORDED`).
     RETURN_LABEL_FAILED = "return_label_failed"
+    #: A customer a person should talk to: they rated the order low (subject ``survey:<ref>``), or
+    #: it arrived late and nobody told them (``late:<order>``). Recorded by the feedback app.
+    CUSTOMER_FOLLOW_UP = "customer_follow_up"
 
 
 class Severity(StrEnum):
@@ -74,6 +77,7 @@ SEVERITY: dict[ExceptionKind, Severity] = {
     ExceptionKind.NOT_SHIPPED_IN_SLA: Severity.HIGH,
     ExceptionKind.ITEM_UNAVAILABLE: Severity.CRITICAL,
     ExceptionKind.RETURN_LABEL_FAILED: Severity.HIGH,
+    ExceptionKind.CUSTOMER_FOLLOW_UP: Severity.HIGH,
 }
 
 #: Default owner of each kind: the carrier desk chases parcels, the warehouse ships and restocks,
@@ -92,6 +96,8 @@ QUEUE: dict[ExceptionKind, Queue] = {
     ExceptionKind.ITEM_UNAVAILABLE: Queue.WAREHOUSE,
     # Usually the shopper's address: customer care confirms it with them, fixes it, retries.
     ExceptionKind.RETURN_LABEL_FAILED: Queue.CUSTOMER,
+    # An unhappy customer reaches a person: customer care calls or writes back.
+    ExceptionKind.CUSTOMER_FOLLOW_UP: Queue.CUSTOMER,
 }
 
 #: The customer-facing milestone an opened exception corresponds to, where one exists.
@@ -113,12 +119,13 @@ CRITICAL_MILESTONE: dict[ExceptionKind, Milestone | None] = {
     ExceptionKind.NOT_SHIPPED_IN_SLA: Milestone.LATE_TO_SHIP,  # the customer may keep waiting or cancel
     ExceptionKind.ITEM_UNAVAILABLE: Milestone.ITEM_UNAVAILABLE,
     ExceptionKind.RETURN_LABEL_FAILED: None,  # the return's own next step tells the shopper
+    ExceptionKind.CUSTOMER_FOLLOW_UP: None,  # a person writes to the customer
 }
 
 #: Kinds that :func:`detect` does not decide: the app that knows the cause opens and resolves their
 #: cases itself (``exceptions.services.exception_record_open`` / ``_resolve``), and syncing an
 #: order's detected causes leaves them alone (nothing in the order's state says they are over).
-RECORDED = frozenset({ExceptionKind.RETURN_LABEL_FAILED})
+RECORDED = frozenset({ExceptionKind.RETURN_LABEL_FAILED, ExceptionKind.CUSTOMER_FOLLOW_UP})
 
 #: Kinds whose customer message only an opened exception can trigger (time revealed them; no fact
 #: reaches their milestone). The others' milestones come from the facts already. A stall's message

@@ -157,6 +157,7 @@ EVENT_ONLY = frozenset(
         Milestone.RETURN_CREATED,
         Milestone.RETURN_APPROVED,
         Milestone.RETURN_RESOLVED,
+        Milestone.REVIEW_REQUESTED,
     }
 )
 

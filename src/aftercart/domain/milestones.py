@@ -54,6 +54,17 @@ class Milestone(StrEnum):
     RETURN_CREATED = "return_created"
     RETURN_APPROVED = "return_approved"
     RETURN_RESOLVED = "return_resolved"
+    # -- feedback and retention: planned by the feedback app after delivery (aftercart.feedback),
+    # never by the order's projection; their subject is the feedback app's reference.
+    #: "How did we do?" — the post-delivery (or post-resolution) survey.
+    FEEDBACK_SURVEY = "feedback_survey"
+    #: How to use and care for what arrived.
+    PRODUCT_ONBOARDING = "product_onboarding"
+    #: "Running low?" — timed from the store's own repeat-purchase intervals.
+    REPLENISHMENT_REMINDER = "replenishment_reminder"
+    #: A satisfied customer may be asked for a review: an event for the store's tools
+    #: (webhook ``review.requested``, Klaviyo, Iterable), never an e-mail of ours.
+    REVIEW_REQUESTED = "review_requested"
     # -- claims: reached by a claim's own facts (aftercart.domain.claims.notices); their subject is
     # the claim's number. Each is e-mailed to the customer and sent to the store's webhook.
     CLAIM_FILED = "claim_filed"
@@ -115,6 +126,13 @@ RETURN_WEBHOOK = {
 }
 RETURN_MILESTONES = RETURN_CUSTOMER | frozenset(RETURN_WEBHOOK)
 
+#: Feedback and retention messages e-mailed to the customer (aftercart.feedback).
+FEEDBACK_CUSTOMER = frozenset(
+    {Milestone.FEEDBACK_SURVEY, Milestone.PRODUCT_ONBOARDING, Milestone.REPLENISHMENT_REMINDER}
+)
+#: Feedback milestones sent to the store's tools as events (webhook type by milestone).
+FEEDBACK_EVENTS = {Milestone.REVIEW_REQUESTED: "review.requested"}
+FEEDBACK_MILESTONES = FEEDBACK_CUSTOMER | frozenset(FEEDBACK_EVENTS)
 #: Claim milestones sent to the store's webhook, as ``claim.<name>`` events; every one is also
 #: e-mailed to the customer (aftercart.claims.notify).
 CLAIM_WEBHOOK = {

@@ -47,6 +47,9 @@ class SubjectRenderer:
     #: Why the message is stale at send time because its subject moved on ("" when still news):
     #: asked by the outbox just before sending, like the order's own staleness.
     stale_reason: Callable[[Message], str] | None = None
+    #: What the subject adds to an event's payload on Klaviyo and Iterable (``{"review": {...}}``),
+    #: beside the order's.
+    event_data: Callable[[Message], dict[str, Any]] | None = None
 
 
 _by_milestone: dict[str, SubjectRenderer] = {}
@@ -76,6 +79,24 @@ def renderer_unregister(milestones: Iterable[str]) -> None:
 def renderer_for(milestone: str) -> SubjectRenderer | None:
     """The renderer of ``milestone``'s messages; ``None``: an order's message."""
     return _by_milestone.get(milestone) if _by_milestone else None
+
+
+_order_extras: list[Callable[[Message, Any], dict[str, Any]]] = []
+
+
+def order_email_extra_register(extra: Callable[[Message, Any], dict[str, Any]]) -> None:
+    """Add what ``extra(message, state)`` returns to the context of an order's own e-mails (the
+    feedback app's placements in the delivered e-mail). Registering the same again is ignored."""
+    if extra not in _order_extras:
+        _order_extras.append(extra)
+
+
+def order_email_extras(message: Message, state: Any) -> dict[str, Any]:
+    """The extras registered for an order's e-mail (``{}`` when none apply)."""
+    out: dict[str, Any] = {}
+    for extra in _order_extras:
+        out.update(extra(message, state))
+    return out
 
 
 def own_milestones() -> frozenset[str]:

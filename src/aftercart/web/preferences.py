@@ -73,6 +73,10 @@ MILESTONE_LABELS: dict[Milestone, Any] = {
     Milestone.CREDIT_ISSUED: _("Store credit issued"),
     Milestone.EXCHANGE_SHIPPED: _("Exchange on its way"),
     Milestone.RETURN_REJECTED: _("Return declined"),
+    # Feedback and retention (aftercart.feedback plans them after delivery).
+    Milestone.FEEDBACK_SURVEY: _("Short surveys about your order"),
+    Milestone.PRODUCT_ONBOARDING: _("Tips for using and caring for your items"),
+    Milestone.REPLENISHMENT_REMINDER: _("Reminders when it may be time to reorder"),
     # Claims (aftercart.claims.notify plans them).
     Milestone.CLAIM_FILED: _("Claim received"),
     Milestone.CLAIM_EVIDENCE_REQUESTED: _("Claim: more details needed"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftercart.web import contact, packing, preferences, views
+from aftercart.web import contact, feedback, feedback_ops, packing, preferences, views
 from aftercart.web.claims import ops as claims_ops
 from aftercart.web.claims import start as claims_start
 from aftercart.web.claims import status as claims_status
@@ -26,6 +26,8 @@ urlpatterns = [
     path("t/<str:token>", views.track_order, name="track-order"),
     path("t/<str:token>/choices", views.track_choice, name="track-choice"),
     path("t/<str:token>/contact", contact.track_contact, name="track-contact"),
+    # The order's survey (e-mail score links land here; recorded only on POST: docs/feedback.md).
+    path("t/<str:token>/feedback", feedback.feedback_page, name="feedback"),
     # The preference page and RFC 8058 one-click unsubscribe (links.preferences_url).
     path("p/<str:token>", preferences.preferences_page, name="preferences"),
     path("p/<str:token>/save", preferences.preferences_save, name="preferences-save"),
@@ -56,6 +58,7 @@ urlpatterns = [
     path("w/<slug:store>/<str:token>", widget.widget_page, name="widget"),
     path("w/<slug:store>/<str:token>/sms", widget.widget_sms, name="widget-sms"),
     # The operators' packing slips (staff only), beside the exception queue under /ops/.
+    path("ops/feedback", feedback_ops.feedback_ops, name="ops-feedback"),
     path("ops/packing-slips", packing.packing_list, name="ops-packing-slips"),
     path("ops/packing-slips/orders/<int:order_id>.pdf", packing.packing_slip, name="ops-packing-slip"),
     path(

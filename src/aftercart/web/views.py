@@ -18,6 +18,7 @@ from aftercart.domain.arrival import arrived_at
 from aftercart.domain.next_step import ActionCode
 from aftercart.domain.options import ChoiceRefused, Situation
 from aftercart.domain.projection.state import OrderState
+from aftercart.feedback.selectors import tracking_feedback
 from aftercart.orders.customer_choices import customer_choice_record
 from aftercart.orders.models import Order
 from aftercart.orders.selectors import order_view
@@ -75,6 +76,10 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
     claims_on_tracking_page(context, order, token, language, now)
     context["choice_url"] = reverse("web:track-choice", kwargs={"token": token})
     context["contact_url"] = reverse("web:track-contact", kwargs={"token": token})
+    with translation.override(language):  # after delivery: the survey and the store's placements
+        context.update(
+            tracking_feedback(order, state, now=now, action=reverse("web:feedback", kwargs={"token": token}))
+        )
     answered = request.GET.get("answered", "")
     context["answered"] = answered in ("1", *(s.value for s in Situation))
     context["answered_line"] = answered in ("1", Situation.ITEM_UNAVAILABLE.value)

@@ -8,15 +8,17 @@ from __future__ import annotations
 from aftercart.claims import personal_data as claims_data
 from aftercart.claims.renderers import CLAIM_MESSAGES
 from aftercart.claims.selectors import claim_steps_for_order
-from aftercart.domain.milestones import CLAIM_MILESTONES, RETURN_MILESTONES
+from aftercart.domain.milestones import CLAIM_MILESTONES, FEEDBACK_MILESTONES, RETURN_MILESTONES
 from aftercart.exceptions import personal_data as exceptions_data
 from aftercart.exceptions.receivers import sync_exceptions
+from aftercart.feedback import personal_data as feedback_data
+from aftercart.feedback.renderers import FEEDBACK_MESSAGES, delivered_placements
 from aftercart.kernel.events import subscribe
 from aftercart.kernel.personal_data import PersonalData, personal_data_register
 from aftercart.kernel.presenter import register_subject_steps
 from aftercart.notifications import personal_data as notifications_data
 from aftercart.notifications.receivers import plan_notifications
-from aftercart.notifications.renderers import renderer_register
+from aftercart.notifications.renderers import order_email_extra_register, renderer_register
 from aftercart.orders import personal_data as orders_data
 from aftercart.orders.events import ForeignParcelEvents, MilestonesReached, OrderProjected
 from aftercart.orders.parcels import parcel_owner_register
@@ -46,6 +48,11 @@ def wire() -> None:
     # 4. The outbox renders a return's messages with the returns app's content.
     renderer_register(RETURN_MILESTONES, RETURN_MESSAGES)
 
+    # 4b. ... and the feedback app's (surveys, onboarding, replenishment, review requests), and
+    #     its placements (cross-sell, loyalty) in the order's delivered e-mail.
+    renderer_register(FEEDBACK_MILESTONES, FEEDBACK_MESSAGES)
+    order_email_extra_register(delivered_placements)
+
     # 5. The ops console's order page shows each return's next step (the console sits below returns).
     register_subject_steps("returns", return_steps_for_order)
     # ... and a claim's messages and steps, likewise (aftercart.claims).
@@ -63,3 +70,4 @@ def wire() -> None:
     personal_data_register(PersonalData("claims", claims_data.export, claims_data.erase, claims_data.files))
     personal_data_register(PersonalData("admin_log", admin_log.export, admin_log.erase))
     personal_data_register(PersonalData("support", support_data.export, support_data.erase))
+    personal_data_register(PersonalData("feedback", feedback_data.export, feedback_data.erase))

@@ -159,13 +159,18 @@ def event_payload(outbound: Outbound) -> dict[str, Any]:
     """What an event carries: the milestone, the order and its ONE next step, rendered in the
     customer's language (the store's tools show it as is), plus the tracking link."""
     from aftercart.notifications import links
+    from aftercart.notifications.renderers import renderer_for
 
     message, state, step = outbound.message, outbound.state, outbound.step
     store = message.store
     locale = state.locale or store.default_locale or "en"
     with translation.override(locale):
         headline, detail = render_next_step(step, customer_zone(state, store.timezone))
+    renderer = renderer_for(message.milestone)
+    # Another subject's event (a review request) carries that subject's data beside the order's.
+    extra = renderer.event_data(message) if renderer is not None and renderer.event_data else {}
     return {
+        **extra,
         "milestone": message.milestone,
         "subject": message.subject,
         "critical": message.critical,

@@ -54,7 +54,7 @@ from aftercart.notifications.message_templates import (
     template_variables,
 )
 from aftercart.notifications.models import Message
-from aftercart.notifications.renderers import renderer_for
+from aftercart.notifications.renderers import order_email_extras, renderer_for
 from aftercart.orders.windows import delivery_window, learning_from, learning_text, share_text
 from aftercart.stores.models import Store
 
@@ -237,6 +237,8 @@ def email_context(outbound: Outbound, draft: TemplateText | None = None) -> dict
             returned = renderer.email_context(message)
         if returned:
             subject, headline, detail = returned["subject"], returned["headline"], returned["detail"]
+        else:
+            returned = order_email_extras(message, state)  # cards other apps add (placements)
         custom = draft or resolve_template(store.pk, message.channel, message.milestone, language)
         wording: dict[str, Any] = {}
         if custom is not None:

@@ -38,6 +38,7 @@ from aftercart.demo.services import (
 )
 from aftercart.demo.simulate import BRANDS
 from aftercart.exceptions.worker import sweep_loop
+from aftercart.feedback.worker import feedback_loop
 from aftercart.kernel.console import ConsoleStream
 from aftercart.kernel.loops import loops_start
 from aftercart.notifications.worker import delivery_loop
@@ -116,6 +117,7 @@ class Command(BaseCommand):
                     sweep_loop(interval=300.0),
                     label_purchase_loop(interval=2.0),
                     support_loop(interval=1.0),
+                    feedback_loop(interval=60.0),  # surveys and reminders as deliveries come due
                 ]
             ):
                 self.stdout.write(

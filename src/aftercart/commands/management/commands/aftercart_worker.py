@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from aftercart.claims.worker import claims_sla_loop, claims_sla_pass
 from aftercart.exceptions.worker import sweep_loop
+from aftercart.feedback.worker import feedback_loop, feedback_pass
 from aftercart.kernel.gc_policy import tune_for_batch_work
 from aftercart.kernel.loops import loops_run
 from aftercart.notifications.worker import delivery_loop
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             # Labels before the outbox: a label bought now is e-mailed in this same run.
             while label_purchase_pass():
                 pass
+            while feedback_pass():  # surveys and reminders due: e-mailed in this same run
+                pass
             while claims_sla_pass():  # claims past their decision or resolution time
                 pass
             call_command("aftercart_deliver", "--once")
@@ -82,6 +85,7 @@ class Command(BaseCommand):
                 delivery_loop(interval=opts["deliver_interval"], lease=timedelta(seconds=opts["lease"])),
                 sweep_loop(interval=opts["sweep_interval"]),
                 label_purchase_loop(interval=opts["labels_interval"]),
+                feedback_loop(),
                 claims_sla_loop(interval=opts["sweep_interval"]),
                 support_loop(interval=1.0),
                 *([retention_loop()] if settings.AFTERCART_RETENTION_DAYS else []),
