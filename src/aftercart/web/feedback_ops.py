@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from aftercart.feedback.impact import experiments, impact_report
-from aftercart.feedback.models import Placement, Reminder
+from aftercart.feedback.models import Placement, Reminder, Survey
 from aftercart.feedback.selectors import feedback_metrics, held_back, recent_answers
 from aftercart.stores.models import Store
 
@@ -30,9 +30,10 @@ def feedback_ops(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("store", "").strip()
     store = next((s for s in stores if s.slug == slug), None)
     if store is None:
-        store = next((s for s in stores if s.surveys.filter(answered_at__isnull=False).exists()), None) or (
-            stores[0] if stores else None
+        answered = set(
+            Survey.objects.filter(answered_at__isnull=False).values_list("store_id", flat=True).distinct()
         )
+        store = next((s for s in stores if s.pk in answered), None) or (stores[0] if stores else None)
     context: dict[str, object] = {"stores": stores, "store": store}
     if store is not None:
         now = timezone.now()
