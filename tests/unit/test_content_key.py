@@ -77,3 +77,9 @@ def test_a_typical_event_key_is_unchanged():
         datetime(2026, 12, 5, 1, 2, 3, tzinfo=UTC),
     )
     assert key == "4ae4fcf9731becf94abb8ba4249794c0"
+
+
+def test_delete_is_escaped_as_the_standard_library_does():
+    # orjson writes DEL (0x7f) as it is; json.dumps escapes it: the key must be json.dumps's.
+    assert _key_text(({"\x7f": None},)) == b'[{"\\u007f":null}]'
+    assert content_key("a\x7fb") == reference_key("a\x7fb")

@@ -9,7 +9,9 @@ from typing import Any
 from django.utils import timezone
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
+from pydantic import field_validator
 
+from aftercart.domain.facts import to_utc
 from aftercart.integrations.canonical.schemas import Moment
 from aftercart.stores.http import StoreRequest
 from aftercart.support.metrics import support_figures, support_figures_json
@@ -27,6 +29,13 @@ class PeriodIn(Schema):
         None, alias="from", description="Start (a date or an ISO 8601 time), included."
     )
     to: Moment | None = NinjaField(None, description="End (a date or an ISO 8601 time), excluded.")
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        # Read in UTC here: the database cannot hold an offset past ±15:59 (PostgreSQL), and a
+        # moment at the calendar's ends has no UTC time (a 400 naming the field, not a 500).
+        return None if value is None else to_utc(value)
 
 
 class WeekOut(Schema):

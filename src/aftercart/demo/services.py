@@ -33,6 +33,7 @@ from aftercart.exceptions.services import exceptions_sweep
 from aftercart.notifications.delivery import message_deliver_due
 from aftercart.notifications.links import tracking_url
 from aftercart.notifications.services import channel_config_ensure
+from aftercart.orders.models import Fact as LedgerFact
 from aftercart.orders.models import Order, Shipment
 from aftercart.orders.services import facts_record
 from aftercart.orders.windows import models_refit_due, promises_make
@@ -227,8 +228,12 @@ def seed_demo(
     # Returns of the past week on orders delivered earlier, in every state, through the services.
     returned = seed_returns(stores=stores, now=now)
     summary.facts_accepted += seed_claims(stores=stores, now=now).facts  # claims of every kind and state
+    # Support's self-service actions (a cancellation, a new address) are facts in the ledger too.
+    ledger_before = LedgerFact.objects.filter(store__in=stores.values()).count()
     summary.support = dict(seed_support(stores=stores, now=now).decisions)
     seed_support_console(stores=stores, now=now)
+    acted = LedgerFact.objects.filter(store__in=stores.values()).count() - ledger_before
+    summary.facts_accepted += acted
     fed = seed_feedback(stores=stores, now=now)  # surveys, review requests, reminders, placements, holdouts
     summary.facts_received += fed.facts.received
     summary.facts_accepted += fed.facts.accepted

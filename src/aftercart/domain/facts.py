@@ -164,7 +164,8 @@ def _key_text(parts: tuple[object, ...]) -> bytes:
         except TypeError:
             pass
         else:
-            if text.isascii():
+            # The standard library escapes DEL (0x7f) too, which orjson writes as it is.
+            if text.isascii() and b"\x7f" not in text:
                 return text
     return _KEY_ENCODER.encode(parts).encode()
 

@@ -47,6 +47,9 @@ def claims_on_tracking_page(
     context: dict[str, Any], order: Order, token: str, language: str, now: datetime
 ) -> None:
     """Add the claim links to the page's next step, the order's claims and the warranty link."""
+    # Always set: a variable the template looks up and misses is logged by Django at DEBUG with the
+    # whole context (the customer's name and address) in the message.
+    context.update(claims=[], claim_url=None, warranty_url=None)
     code = context["step"]["code"]
     has_claims = Claim.objects.filter(order=order).exists()
     if code not in _LOOK and not has_claims:
