@@ -56,7 +56,7 @@ def measure(messages: int, gap: float) -> dict[str, object]:
     arrived: dict[str, float] = {}
 
     class Sink:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+        async def handle_DATA(self, server, session, envelope):
             parsed = BytesParser(policy=default).parsebytes(envelope.content)
             arrived[str(parsed.get("In-Reply-To", ""))] = time.monotonic()
             return "250 OK"
