@@ -477,3 +477,14 @@ def test_a_placements_holdout_group_never_sees_it(store, now):
     for email in mail.outbox:
         number = re.search(r"#(9\d{3})", email.subject).group(1)
         assert ("Matching gloves" in email.body) is not groups[number], number
+
+
+def test_a_group_of_one_has_no_bound_rather_than_an_infinite_one():
+    # Welch's interval is unbounded for a group of one: the report says null (valid JSON), not
+    # Infinity (which json.dumps would write and no JSON parser reads).
+    from aftercart.feedback.impact import _estimate
+
+    estimate = _estimate({False: [1.0, 0.0, 1.0], True: [0.0]}, 0.95)
+    assert estimate["difference"] == pytest.approx(2 / 3)
+    assert estimate["low"] is None and estimate["high"] is None
+    assert json.loads(json.dumps(estimate), parse_constant=lambda c: pytest.fail(c)) == estimate

@@ -14,6 +14,7 @@ customer, recorded on the order: :mod:`aftercart.feedback.holdouts`). Per order:
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -78,8 +79,9 @@ def _estimate(values: dict[bool, list[float]], confidence: float) -> dict[str, A
         "treated_mean": sum(treated) / len(treated) if treated else None,
         "held_out_mean": sum(held) / len(held) if held else None,
         "difference": est.difference if treated and held else None,
-        "low": est.low if treated and held else None,
-        "high": est.high if treated and held else None,
+        # A group of one has no spread, so no finite bound: null, never JSON's invalid Infinity.
+        "low": est.low if treated and held and math.isfinite(est.low) else None,
+        "high": est.high if treated and held and math.isfinite(est.high) else None,
         "n_treated": est.n_treated,
         "n_held_out": est.n_held_out,
     }
