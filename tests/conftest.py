@@ -74,6 +74,12 @@ def api(client, api_token):
 
 
 @pytest.fixture(autouse=True)
+def _demo_standins_on_free_ports(monkeypatch):
+    """The demo's EasyPost stand-in on any free port: 8377 may be a running `make demo`'s."""
+    monkeypatch.setenv("AFTERCART_DEMO_EASYPOST_PORT", "0")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Every test starts with the process caches empty, as a new process would
     (:func:`aftercart.kernel.caches.caches_reset`), and leaves none of its entries to the next."""
