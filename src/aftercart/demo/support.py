@@ -102,7 +102,7 @@ def seed_support(*, stores: dict[str, Store], now: datetime, per_store: int = PE
         orders = list(
             Order.objects.filter(store=store, placed_at__lte=now)
             .exclude(email="")
-            .order_by("-placed_at")[:400]
+            .order_by("-placed_at", "-pk")[:400]  # ties broken: the same orders, so a re-seed repeats itself
         )
         if not orders:
             continue
